@@ -1,0 +1,63 @@
+//! The one HTTP error type: every failure becomes JSON `{"error", "detail"}` with a 4xx that names
+//! the problem, or a 500 whose cause is logged and not sent.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+/// An HTTP error outcome.
+#[derive(Debug)]
+pub struct ApiError {
+    /// Status to answer with.
+    pub status: StatusCode,
+    /// Stable machine-readable code, e.g. `bad_parameter`.
+    pub error: &'static str,
+    /// A sentence for people, naming the parameter or feature at fault.
+    pub detail: String,
+    /// Optional structured particulars (e.g. every import problem).
+    pub problems: Option<Value>,
+}
+
+impl ApiError {
+    /// 400 for a query parameter or body field that is wrong.
+    pub fn bad_parameter(detail: impl Into<String>) -> ApiError {
+        ApiError { status: StatusCode::BAD_REQUEST, error: "bad_parameter", detail: detail.into(), problems: None }
+    }
+
+    /// 400 for a body that cannot be read.
+    pub fn bad_body(detail: impl Into<String>) -> ApiError {
+        ApiError { status: StatusCode::BAD_REQUEST, error: "bad_body", detail: detail.into(), problems: None }
+    }
+
+    /// 404 for an unknown layer, code or route.
+    pub fn not_found(detail: impl Into<String>) -> ApiError {
+        ApiError { status: StatusCode::NOT_FOUND, error: "not_found", detail: detail.into(), problems: None }
+    }
+
+    /// 413 for a body or batch over the limit.
+    pub fn too_large(detail: impl Into<String>) -> ApiError {
+        ApiError { status: StatusCode::PAYLOAD_TOO_LARGE, error: "too_large", detail: detail.into(), problems: None }
+    }
+
+    /// 500: the cause is logged here and never sent to the client.
+    pub fn internal(cause: impl std::fmt::Display) -> ApiError {
+        tracing::error!("internal error: {cause}");
+        ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            error: "internal",
+            detail: "internal error; see the server log".into(),
+            problems: None,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({ "error": self.error, "detail": self.detail });
+        if let Some(p) = self.problems {
+            body["problems"] = p;
+        }
+        (self.status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,121 @@
+//! `GET /api/v1/layers`, `GET /api/v1/layers/{layer}/features` and `…/features/{code}`.
+
+use super::AppState;
+use super::error::ApiError;
+use super::params::Params;
+use crate::core::model::Layer;
+use crate::i18n::Lang;
+use crate::io::geojson::feature_to_json;
+use axum::Json;
+use axum::extract::{Path, State};
+use geo::{Coord, Rect};
+use serde_json::{Value, json};
+
+/// Default page size for feature listings.
+pub const DEFAULT_LIMIT: usize = 1000;
+/// Largest page a client may ask for.
+pub const MAX_LIMIT: usize = 10_000;
+
+/// `GET /api/v1/layers`: every layer with its name and feature count.
+pub async fn list_layers(State(state): State<AppState>, params: Params) -> Json<Value> {
+    let snapshot = state.snapshot.load();
+    let layers: Vec<Value> = snapshot
+        .counts()
+        .into_iter()
+        .map(|(layer, count)| {
+            json!({
+                "id": layer.id(),
+                "title": layer.label(params.lang),
+                "count": count,
+                "features": format!("/api/v1/layers/{}/features", layer.id()),
+            })
+        })
+        .collect();
+    Json(json!({ "layers": layers }))
+}
+
+fn parse_layer(raw: &str, lang: Lang) -> Result<Layer, ApiError> {
+    raw.parse().map_err(|e: crate::core::model::UnknownLayer| {
+        ApiError::not_found(if lang == Lang::Zh { format!("图层 {raw} 不存在") } else { e.to_string() })
+    })
+}
+
+fn parse_bbox(raw: &str, lang: Lang) -> Result<Rect<f64>, ApiError> {
+    let bad = || {
+        ApiError::bad_parameter(if lang == Lang::Zh {
+            format!("参数 bbox \"{raw}\" 无效：应为 最小经度,最小纬度,最大经度,最大纬度")
+        } else {
+            format!("parameter bbox \"{raw}\" is not valid: expected minLon,minLat,maxLon,maxLat")
+        })
+    };
+    let v: Vec<f64> = raw.split(',').map(|s| s.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| bad())?;
+    let [x0, y0, x1, y1] = v[..] else { return Err(bad()) };
+    let ok = v.iter().all(|x| x.is_finite())
+        && x0 <= x1
+        && y0 <= y1
+        && (-180.0..=180.0).contains(&x0)
+        && (-180.0..=180.0).contains(&x1)
+        && (-90.0..=90.0).contains(&y0)
+        && (-90.0..=90.0).contains(&y1);
+    if !ok {
+        return Err(bad());
+    }
+    Ok(Rect::new(Coord { x: x0, y: y0 }, Coord { x: x1, y: y1 }))
+}
+
+/// `GET /api/v1/layers/{layer}/features?bbox=..&limit=..&offset=..` as a GeoJSON FeatureCollection
+/// in code order, with `numberMatched`, `numberReturned` and a `next` link while more remain.
+pub async fn list_features(
+    State(state): State<AppState>,
+    Path(layer): Path<String>,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    let lang = params.lang;
+    let layer = parse_layer(&layer, lang)?;
+    let limit: usize = params.optional("limit", DEFAULT_LIMIT)?;
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(ApiError::bad_parameter(format!("limit: 1..={MAX_LIMIT}")));
+    }
+    let offset: usize = params.optional("offset", 0)?;
+    let snapshot = state.snapshot.load();
+    let data = snapshot.layer(layer);
+    let matched: Vec<&crate::core::model::Feature> = match params.get("bbox") {
+        Some(raw) => data.in_bbox(parse_bbox(raw, lang)?),
+        None => data.features().iter().collect(),
+    };
+    let page: Vec<Value> = matched.iter().skip(offset).take(limit).map(|f| feature_to_json(f)).collect();
+    let mut links = vec![];
+    if offset + page.len() < matched.len() {
+        let mut next = format!("/api/v1/layers/{}/features?limit={limit}&offset={}", layer.id(), offset + limit);
+        if let Some(b) = params.get("bbox") {
+            next.push_str(&format!("&bbox={b}"));
+        }
+        links.push(json!({ "rel": "next", "type": "application/geo+json", "href": next }));
+    }
+    Ok(Json(json!({
+        "type": "FeatureCollection",
+        "numberMatched": matched.len(),
+        "numberReturned": page.len(),
+        "links": links,
+        "features": page,
+    })))
+}
+
+/// `GET /api/v1/layers/{layer}/features/{code}` as a GeoJSON Feature.
+pub async fn get_feature(
+    State(state): State<AppState>,
+    Path((layer, code)): Path<(String, String)>,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    let lang = params.lang;
+    let layer = parse_layer(&layer, lang)?;
+    let snapshot = state.snapshot.load();
+    let f = snapshot.layer(layer).get(&code).ok_or_else(|| {
+        ApiError::not_found(if lang == Lang::Zh {
+            format!("{}图层中没有编码 {code}", layer.label(lang))
+        } else {
+            format!("no feature with code {code} in layer {layer}")
+        })
+    })?;
+    Ok(Json(feature_to_json(f)))
+}

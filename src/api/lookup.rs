@@ -1,0 +1,88 @@
+//! `GET /api/v1/lookup` (one point) and `POST /api/v1/lookup` (a batch, answered in input order).
+
+use super::AppState;
+use super::error::ApiError;
+use super::params::Params;
+use crate::io::crs::Crs;
+use crate::service::lookup::{BadPoint, PointIn, lookup_one, points_from_csv, points_from_json, results_to_csv};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::header::{ACCEPT, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+impl From<BadPoint> for ApiError {
+    fn from(e: BadPoint) -> Self {
+        ApiError::bad_parameter(e.0)
+    }
+}
+
+/// `GET /api/v1/lookup?lon=..&lat=..&crs=..`
+pub async fn get_lookup(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
+    let crs = parse_crs(&params)?;
+    let x: f64 = params.required("lon")?;
+    let y: f64 = params.required("lat")?;
+    let snapshot = state.snapshot.load();
+    let answer = lookup_one(&snapshot, &PointIn { id: None, x, y, crs }, params.lang)?;
+    Ok(Json(answer))
+}
+
+/// `POST /api/v1/lookup?crs=..` with a JSON array of points, a GeoJSON FeatureCollection of
+/// points, or CSV (`Content-Type: text/csv`, columns lon,lat and optionally id and crs).
+pub async fn post_lookup(
+    State(state): State<AppState>,
+    params: Params,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let lang = params.lang;
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::too_large(lang.pick("请求体过大", "request body too large"))
+        } else {
+            ApiError::bad_body(e.body_text())
+        }
+    })?;
+    let default_crs = parse_crs(&params)?;
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let is_csv = content_type.starts_with("text/csv") || content_type.starts_with("text/plain");
+    let points =
+        if is_csv { points_from_csv(&body, default_crs, lang) } else { points_from_json(&body, default_crs, lang) }
+            .map_err(|e| ApiError::bad_body(e.0))?;
+    if points.len() > state.limits.max_batch_points {
+        return Err(ApiError::too_large(format!(
+            "{} {} > {}",
+            lang.pick("批量点数超过上限", "batch has too many points:"),
+            points.len(),
+            state.limits.max_batch_points
+        )));
+    }
+    let snapshot = state.snapshot.load_full();
+    let wants_csv = params.get("format") == Some("csv")
+        || headers.get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.starts_with("text/csv"));
+    // A batch is CPU work: keep it off the async workers so single lookups stay fast.
+    let results = tokio::task::spawn_blocking(move || {
+        points.iter().map(|p| lookup_one(&snapshot, p, lang)).collect::<Result<Vec<Value>, BadPoint>>()
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    if wants_csv {
+        return Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8")], results_to_csv(&results)).into_response());
+    }
+    let covered = results.iter().filter(|r| r["covered"] == Value::Bool(true)).count();
+    Ok(Json(json!({ "count": results.len(), "covered": covered, "results": results })).into_response())
+}
+
+fn parse_crs(params: &Params) -> Result<Crs, ApiError> {
+    let crs: Crs = match params.get("crs") {
+        Some(raw) => {
+            raw.parse().map_err(|e: crate::io::crs::UnknownCrs| ApiError::bad_parameter(format!("crs: {e}")))?
+        }
+        None => Crs::Wgs84,
+    };
+    crs.check().map_err(|e| ApiError::bad_parameter(format!("crs: {e}")))?;
+    Ok(crs)
+}

@@ -1,0 +1,110 @@
+//! The HTTP face: one router built from one cloneable state, shared by `main` and the tests.
+
+pub mod error;
+pub mod layers;
+pub mod lookup;
+pub mod params;
+
+use crate::core::snapshot::Snapshot;
+use arc_swap::ArcSwap;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::routing::get;
+use error::ApiError;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tower_http::services::ServeDir;
+
+/// Limits that protect the service from oversized requests.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Most points in one batch lookup.
+    pub max_batch_points: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_body_bytes: 32 * 1024 * 1024, max_batch_points: 200_000 }
+    }
+}
+
+/// Everything handlers share. Readers take the current snapshot with a lock-free load; a writer
+/// publishes a new one with `store`, so a lookup never waits on an edit.
+#[derive(Clone)]
+pub struct AppState {
+    /// The published snapshot.
+    pub snapshot: Arc<ArcSwap<Snapshot>>,
+    /// Where the web page's files are.
+    pub web_dir: PathBuf,
+    /// Where the demo/base-map data files are (served read-only under `/data`).
+    pub data_dir: PathBuf,
+    /// Request limits.
+    pub limits: Limits,
+}
+
+impl AppState {
+    /// A state serving `snapshot`.
+    pub fn new(snapshot: Snapshot, web_dir: PathBuf, data_dir: PathBuf) -> AppState {
+        AppState { snapshot: Arc::new(ArcSwap::from_pointee(snapshot)), web_dir, data_dir, limits: Limits::default() }
+    }
+}
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/api/v1/lookup", get(lookup::get_lookup).post(lookup::post_lookup))
+        .route("/api/v1/layers", get(layers::list_layers))
+        .route("/api/v1/layers/{layer}/features", get(layers::list_features))
+        .route("/api/v1/layers/{layer}/features/{code}", get(layers::get_feature))
+        .route("/healthz", get(healthz))
+        .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
+        .with_state(state.clone());
+    let web = ServeDir::new(&state.web_dir).append_index_html_on_directories(true);
+    let data = ServeDir::new(&state.data_dir);
+    api.nest_service("/data", data)
+        .fallback_service(web.not_found_service(axum::routing::any(not_found)))
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn healthz(State(state): State<AppState>) -> axum::Json<Value> {
+    let snapshot = state.snapshot.load();
+    let counts: serde_json::Map<String, Value> =
+        snapshot.counts().into_iter().map(|(l, n)| (l.id().to_string(), Value::from(n))).collect();
+    axum::Json(json!({ "status": "ok", "features": counts }))
+}
+
+async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!("no such resource: {}", uri.path()))
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError {
+        status: axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        error: "method_not_allowed",
+        detail: format!("{method} is not allowed on {}", uri.path()),
+        problems: None,
+    }
+}
+
+/// Serves `app(state)` on `listener` until Ctrl-C or SIGTERM.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,356 @@
+//! The command-line face. Messages are in 简体中文 unless `--lang en` (or `WANGGE_LANG=en`).
+
+use crate::api::{self, AppState};
+use crate::core::hierarchy::{HierarchyRules, check_hierarchy};
+use crate::core::model::Layer;
+use crate::core::problem::Problem;
+use crate::core::validate::check_geometry;
+use crate::i18n::Lang;
+use crate::io::crs::Crs;
+use crate::io::geojson::collection_to_json;
+use crate::service::demo::ensure_demo_db;
+use crate::service::import::{Format, ImportError, ImportOptions, import};
+use crate::service::lookup::{PointIn, lookup_one, points_from_csv, results_to_csv};
+use crate::store::{Store, WriteMode};
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// 网格 wangge — 城市网格化治理 GIS 服务 / open GIS service for urban grid governance.
+#[derive(Debug, Parser)]
+#[command(name = "wangge", version, about)]
+pub struct Cli {
+    /// 消息语言 zh 或 en / message language.
+    #[arg(long, global = true, env = "WANGGE_LANG", default_value = "zh")]
+    pub lang: Lang,
+    /// 子命令 / subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 启动 HTTP 服务 / run the HTTP service.
+    Serve {
+        /// 数据库文件 / database file (a GeoPackage).
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 监听地址 / address to listen on.
+        #[arg(long, env = "WANGGE_ADDR", default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// 数据库不存在时用 data/ 中的示范城市创建 / create the database from the demo city if missing.
+        #[arg(long)]
+        demo: bool,
+        /// 示范数据目录 / demo data folder.
+        #[arg(long, env = "WANGGE_DATA", default_value = "data")]
+        data_dir: PathBuf,
+        /// 网页目录 / web page folder.
+        #[arg(long, env = "WANGGE_WEB", default_value = "web")]
+        web_dir: PathBuf,
+    },
+    /// 导入一个图层（GeoJSON 或 CSV），全部成功或全部不写 / import a layer, all or nothing.
+    Import {
+        /// 数据库文件 / database file.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 图层 / layer: district, street, community, grid, building, service_centre.
+        #[arg(long)]
+        layer: Layer,
+        /// 输入坐标系 / input CRS: wgs84, cgcs2000, gcj02, bd09, EPSG:n.
+        #[arg(long, default_value = "wgs84")]
+        crs: Crs,
+        /// 写入方式 / how to treat existing features.
+        #[arg(long, value_enum, default_value = "append")]
+        mode: WriteMode,
+        /// 超出上级范围的容差（米）/ metres a feature may reach outside its parent.
+        #[arg(long, default_value_t = 5.0)]
+        tolerance_m: f64,
+        /// 以 JSON 输出问题 / print problems as JSON.
+        #[arg(long)]
+        json: bool,
+        /// 输入文件 / input file (.geojson, .json or .csv).
+        input: PathBuf,
+    },
+    /// 导出一个图层为 GeoJSON / export a layer as GeoJSON.
+    Export {
+        /// 数据库文件 / database file.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 图层 / layer.
+        #[arg(long)]
+        layer: Layer,
+        /// 输出文件 / output file.
+        output: PathBuf,
+    },
+    /// 查询坐标所属网格（单点或 CSV 批量）/ find the grid of a point, or of every row of a CSV.
+    Lookup {
+        /// 数据库文件 / database file.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 经度或东坐标 / longitude or easting.
+        #[arg(long, allow_hyphen_values = true, requires = "lat")]
+        lon: Option<f64>,
+        /// 纬度或北坐标 / latitude or northing.
+        #[arg(long, allow_hyphen_values = true, requires = "lon")]
+        lat: Option<f64>,
+        /// 坐标系 / CRS of the input.
+        #[arg(long, default_value = "wgs84")]
+        crs: Crs,
+        /// 批量输入 CSV（lon,lat[,id][,crs]）/ batch input CSV.
+        #[arg(long, conflicts_with_all = ["lon", "lat"])]
+        csv: Option<PathBuf>,
+        /// 批量输出 CSV，默认标准输出 / batch output CSV (default stdout).
+        #[arg(long, requires = "csv")]
+        out: Option<PathBuf>,
+        /// 以 JSON 输出单点结果 / print the single answer as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// 检查数据库中所有图层的几何与层级 / check geometry and hierarchy of every stored layer.
+    Validate {
+        /// 数据库文件 / database file.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 超出上级范围的容差（米）/ tolerance in metres.
+        #[arg(long, default_value_t = 5.0)]
+        tolerance_m: f64,
+    },
+}
+
+/// Runs the CLI; returns the process exit code.
+pub fn run(cli: Cli) -> Result<i32> {
+    let lang = cli.lang;
+    match cli.command {
+        Command::Serve { db, addr, demo, data_dir, web_dir } => serve(&db, &addr, demo, data_dir, web_dir, lang),
+        Command::Import { db, layer, crs, mode, tolerance_m, json, input } => {
+            let text = std::fs::read_to_string(&input)
+                .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), input.display()))?;
+            let mut store = Store::open(&db)?;
+            let options = ImportOptions { layer, crs, mode, tolerance_m };
+            let format = Format::detect(&input.to_string_lossy(), &text);
+            match import(&mut store, &text, format, &options) {
+                Ok(r) => {
+                    println!(
+                        "{}",
+                        if lang == Lang::Zh {
+                            format!(
+                                "已导入 {} 图层：新增 {}，更新 {}，删除 {}",
+                                layer.label(lang),
+                                r.inserted,
+                                r.updated,
+                                r.deleted
+                            )
+                        } else {
+                            format!(
+                                "imported into layer {layer}: {} inserted, {} updated, {} deleted",
+                                r.inserted, r.updated, r.deleted
+                            )
+                        }
+                    );
+                    Ok(0)
+                }
+                Err(ImportError::Rejected(problems)) => {
+                    report_problems(&problems, json, lang, &input.display().to_string());
+                    eprintln!("{}", lang.pick("未写入任何数据。", "Nothing was written."));
+                    Ok(1)
+                }
+                Err(ImportError::Store(e)) => Err(e.into()),
+            }
+        }
+        Command::Export { db, layer, output } => {
+            let store = open_existing(&db, lang)?;
+            let features = store.load_layer(layer)?;
+            let text = serde_json::to_string(&collection_to_json(&features))?;
+            write_atomically(&output, text.as_bytes())?;
+            println!(
+                "{}",
+                if lang == Lang::Zh {
+                    format!("已导出 {} 个要素到 {}", features.len(), output.display())
+                } else {
+                    format!("exported {} features to {}", features.len(), output.display())
+                }
+            );
+            Ok(0)
+        }
+        Command::Lookup { db, lon, lat, crs, csv, out, json } => {
+            let store = open_existing(&db, lang)?;
+            let snapshot = store.load_snapshot()?;
+            if let Some(input) = csv {
+                return lookup_csv(&snapshot, &input, out.as_deref(), crs, lang);
+            }
+            let (Some(x), Some(y)) = (lon, lat) else {
+                bail!("{}", lang.pick("请给出 --lon 和 --lat，或 --csv 文件", "give --lon and --lat, or --csv FILE"));
+            };
+            let answer =
+                lookup_one(&snapshot, &PointIn { id: None, x, y, crs }, lang).map_err(|e| anyhow::anyhow!(e.0))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&answer)?);
+            } else {
+                print_answer(&answer, lang);
+            }
+            Ok(if answer["covered"] == true { 0 } else { 3 })
+        }
+        Command::Validate { db, tolerance_m } => validate(&db, tolerance_m, lang),
+    }
+}
+
+fn open_existing(db: &Path, lang: Lang) -> Result<Store> {
+    if !db.exists() {
+        bail!("{} {}", lang.pick("数据库不存在：", "database does not exist:"), db.display());
+    }
+    Ok(Store::open(db)?)
+}
+
+fn serve(db: &Path, addr: &str, demo: bool, data_dir: PathBuf, web_dir: PathBuf, lang: Lang) -> Result<i32> {
+    if demo && ensure_demo_db(db, &data_dir)? {
+        eprintln!("{} {}", lang.pick("已用示范城市创建数据库", "created the demo database"), db.display());
+    }
+    let store = if demo { Store::open(db)? } else { open_existing(db, lang)? };
+    let snapshot = store.load_snapshot()?;
+    let counts: Vec<String> = snapshot.counts().iter().map(|(l, n)| format!("{}={n}", l.id())).collect();
+    let state = AppState::new(snapshot, web_dir, data_dir);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("{} {addr}", lang.pick("无法监听", "cannot listen on")))?;
+        let local = listener.local_addr()?;
+        eprintln!("wangge {} http://{local}/  ({})", lang.pick("服务已启动", "listening on"), counts.join(", "));
+        api::serve(listener, state).await?;
+        anyhow::Ok(())
+    })?;
+    Ok(0)
+}
+
+fn lookup_csv(
+    snapshot: &crate::core::snapshot::Snapshot,
+    input: &Path,
+    out: Option<&Path>,
+    crs: Crs,
+    lang: Lang,
+) -> Result<i32> {
+    let bytes = std::fs::read(input)
+        .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), input.display()))?;
+    let points = points_from_csv(&bytes, crs, lang).map_err(|e| anyhow::anyhow!("{}: {}", input.display(), e.0))?;
+    let bar = indicatif::ProgressBar::new(points.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut results = Vec::with_capacity(points.len());
+    for (i, p) in points.iter().enumerate() {
+        let row = lookup_one(snapshot, p, lang)
+            .map_err(|e| anyhow::anyhow!("{} {}: {}", lang.pick("第几行", "row"), i + 2, e.0))?;
+        results.push(row);
+        if i % 1024 == 0 {
+            bar.set_position(i as u64);
+        }
+    }
+    bar.finish_and_clear();
+    let csv = results_to_csv(&results);
+    match out {
+        Some(path) => write_atomically(path, csv.as_bytes())?,
+        None => std::io::stdout().write_all(csv.as_bytes())?,
+    }
+    let covered = results.iter().filter(|r| r["covered"] == true).count();
+    eprintln!(
+        "{}",
+        if lang == Lang::Zh {
+            format!("共 {} 个点，{} 个在网格内", results.len(), covered)
+        } else {
+            format!("{} points, {} inside a grid", results.len(), covered)
+        }
+    );
+    Ok(0)
+}
+
+fn print_answer(answer: &serde_json::Value, lang: Lang) {
+    let line = |label: &str, v: &serde_json::Value| {
+        if let (Some(code), Some(name)) = (v["code"].as_str(), v["name"].as_str()) {
+            println!("{label}\t{name}\t{code}");
+        }
+    };
+    line(lang.pick("区", "district"), &answer["district"]);
+    line(lang.pick("街道", "street"), &answer["street"]);
+    line(lang.pick("社区", "community"), &answer["community"]);
+    if answer["covered"] == true {
+        line(lang.pick("网格", "grid"), &answer["grid"]);
+    } else if let Some(n) = answer.get("nearest_grid") {
+        println!(
+            "{}\t{}\t{}\t{} m",
+            lang.pick("不在任何网格内；最近网格", "not in any grid; nearest grid"),
+            n["name"].as_str().unwrap_or(""),
+            n["code"].as_str().unwrap_or(""),
+            n["distance_m"]
+        );
+    } else {
+        println!("{}", lang.pick("不在任何网格内", "not in any grid"));
+    }
+}
+
+fn validate(db: &Path, tolerance_m: f64, lang: Lang) -> Result<i32> {
+    let store = open_existing(db, lang)?;
+    store.integrity_check()?;
+    let snapshot = store.load_snapshot()?;
+    let mut total = 0;
+    for layer in Layer::ALL {
+        let features = snapshot.layer(layer).features();
+        let mut problems: Vec<Problem> = Vec::new();
+        for (i, f) in features.iter().enumerate() {
+            problems.extend(check_geometry(layer, i, Some(&f.code), &f.geometry));
+        }
+        let rules = HierarchyRules { tolerance_m, existing_codes_conflict: false };
+        problems.extend(check_hierarchy(layer, features, &snapshot, rules));
+        total += problems.len();
+        let status = if problems.is_empty() { lang.pick("通过", "ok") } else { lang.pick("有问题", "problems") };
+        println!("{}\t{}\t{status}", layer.label(lang), features.len());
+        for p in &problems {
+            println!("  {}", p.message(lang));
+        }
+    }
+    if total > 0 {
+        println!(
+            "{}",
+            if lang == Lang::Zh { format!("共发现 {total} 个问题") } else { format!("{total} problem(s) found") }
+        );
+        return Ok(1);
+    }
+    println!("{}", lang.pick("全部通过", "all checks passed"));
+    Ok(0)
+}
+
+fn report_problems(problems: &[Problem], json: bool, lang: Lang, source: &str) {
+    if json {
+        let v: Vec<serde_json::Value> = problems
+            .iter()
+            .map(|p| {
+                let mut v = serde_json::to_value(p).unwrap_or_default();
+                v["message"] = serde_json::Value::String(p.message(lang));
+                v
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return;
+    }
+    eprintln!(
+        "{}",
+        if lang == Lang::Zh {
+            format!("{source}：发现 {} 个问题", problems.len())
+        } else {
+            format!("{source}: {} problem(s)", problems.len())
+        }
+    );
+    for p in problems {
+        eprintln!("  [{}] {}", p.rule.id(), p.message(lang));
+    }
+}
+
+/// Writes a file via a temporary sibling and a rename, so readers never see half a file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

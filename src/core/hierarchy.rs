@@ -1,0 +1,94 @@
+//! Checks of a batch of features against the hierarchy: unique codes, known parents, and each
+//! feature lying inside its parent within a tolerance in metres.
+
+use super::distance::nearest_on_edges;
+use super::model::{Feature, Layer};
+use super::prepared::Location;
+use super::problem::{Problem, Rule, pos};
+use super::snapshot::Snapshot;
+use geo::{Coord, CoordsIter, Geometry};
+use std::collections::HashMap;
+
+/// How strictly a batch is checked.
+#[derive(Debug, Clone, Copy)]
+pub struct HierarchyRules {
+    /// How far (metres) a child may reach outside its parent before it is an error.
+    pub tolerance_m: f64,
+    /// Whether codes already in the layer are an error (append) or expected (replace/upsert).
+    pub existing_codes_conflict: bool,
+}
+
+impl Default for HierarchyRules {
+    fn default() -> Self {
+        HierarchyRules { tolerance_m: 5.0, existing_codes_conflict: true }
+    }
+}
+
+/// Checks `features` (destined for `layer`) against each other and against `current`.
+pub fn check_hierarchy(layer: Layer, features: &[Feature], current: &Snapshot, rules: HierarchyRules) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, f) in features.iter().enumerate() {
+        let problem = |rule| Problem::new(Some(i), Some(&f.code), rule);
+        if let Some(&first) = seen.get(f.code.as_str()) {
+            out.push(problem(Rule::DuplicateCode { first: Some(first) }));
+        } else {
+            seen.insert(&f.code, i);
+            if rules.existing_codes_conflict && current.layer(layer).get(&f.code).is_some() {
+                out.push(problem(Rule::DuplicateCode { first: None }));
+            }
+        }
+        if layer.parent_layers().is_empty() {
+            continue;
+        }
+        let Some(parent_code) = f.parent_code.as_deref() else {
+            out.push(problem(Rule::MissingProperty { key: "parent_code".into() }));
+            continue;
+        };
+        let parent = layer.parent_layers().iter().find_map(|&pl| {
+            let data = current.layer(pl);
+            data.get(parent_code).map(|_| (pl, data))
+        });
+        let Some((_, data)) = parent else {
+            out.push(problem(Rule::UnknownParent { parent_code: parent_code.to_string() }));
+            continue;
+        };
+        let Some(area) = data.areas().and_then(|a| data.position(parent_code).map(|id| a.area(id))) else {
+            continue;
+        };
+        if let Some((metres, at)) = farthest_outside(
+            &f.geometry,
+            |c| area.locate(c) == Location::Outside,
+            |c| nearest_on_edges(c, area.edges()).map_or(f64::INFINITY, |(_, m)| m),
+        ) && metres > rules.tolerance_m
+        {
+            out.push(problem(Rule::OutsideParent {
+                parent_code: parent_code.to_string(),
+                metres,
+                tolerance_m: rules.tolerance_m,
+                at: pos(at),
+            }));
+        }
+    }
+    out
+}
+
+/// The probe point of `g` farthest outside the parent, if any is outside. Probes are the vertices
+/// and the midpoints of edges: enough for boundaries drawn along the same roads, and cheap.
+fn farthest_outside(
+    g: &Geometry<f64>,
+    outside: impl Fn(Coord) -> bool,
+    metres_to_parent: impl Fn(Coord) -> f64,
+) -> Option<(f64, Coord)> {
+    let mut probes: Vec<Coord> = g.coords_iter().collect();
+    let mid = |l: geo::Line<f64>| Coord { x: (l.start.x + l.end.x) / 2.0, y: (l.start.y + l.end.y) / 2.0 };
+    {
+        use geo::LinesIter;
+        match g {
+            Geometry::Polygon(p) => probes.extend(p.lines_iter().map(mid)),
+            Geometry::MultiPolygon(mp) => probes.extend(mp.lines_iter().map(mid)),
+            _ => {}
+        }
+    }
+    probes.into_iter().filter(|&c| outside(c)).map(|c| (metres_to_parent(c), c)).max_by(|a, b| a.0.total_cmp(&b.0))
+}

@@ -1,0 +1,12 @@
+//! The pure core: domain types, geometry, spatial index, lookup and validation.
+//! No I/O, no HTTP, no async — everything here is a function of its inputs.
+
+pub mod cells;
+pub mod distance;
+pub mod hierarchy;
+pub mod index;
+pub mod model;
+pub mod prepared;
+pub mod problem;
+pub mod snapshot;
+pub mod validate;

@@ -1,0 +1,151 @@
+//! Domain types: the layers of the governance hierarchy and the features in them.
+//!
+//! Coordinates are WGS 84 / CGCS2000 longitude–latitude in degrees (x = longitude, y = latitude);
+//! at map scale the two datums are the same, so wangge stores one and calls it WGS 84.
+
+use crate::i18n::Lang;
+use geo::Geometry;
+use serde_json::{Map, Value};
+use std::fmt;
+use std::str::FromStr;
+
+/// One level of the hierarchy district 区 → street 街道 → community 社区 → grid 网格 → building 楼栋,
+/// plus the service centres that serve it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Layer {
+    /// 区 (county-level district).
+    District,
+    /// 街道 (sub-district).
+    Street,
+    /// 社区 (residents' community).
+    Community,
+    /// 网格 (governance grid; kind 综合 or 专属).
+    Grid,
+    /// 楼栋 (building), a point or a polygon.
+    Building,
+    /// 服务中心 such as 党群服务中心, a point.
+    ServiceCentre,
+}
+
+/// What geometry a layer accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GeometryKind {
+    /// Polygon or MultiPolygon.
+    Area,
+    /// Point only.
+    Point,
+    /// Point, Polygon or MultiPolygon.
+    PointOrArea,
+}
+
+impl Layer {
+    /// Every layer, parents before children.
+    pub const ALL: [Layer; 6] =
+        [Layer::District, Layer::Street, Layer::Community, Layer::Grid, Layer::Building, Layer::ServiceCentre];
+
+    /// The identifier used in URLs, CLI flags and table names.
+    pub fn id(self) -> &'static str {
+        match self {
+            Layer::District => "district",
+            Layer::Street => "street",
+            Layer::Community => "community",
+            Layer::Grid => "grid",
+            Layer::Building => "building",
+            Layer::ServiceCentre => "service_centre",
+        }
+    }
+
+    /// The name people read, in `lang`.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Layer::District => lang.pick("区", "district"),
+            Layer::Street => lang.pick("街道", "street"),
+            Layer::Community => lang.pick("社区", "community"),
+            Layer::Grid => lang.pick("网格", "grid"),
+            Layer::Building => lang.pick("楼栋", "building"),
+            Layer::ServiceCentre => lang.pick("服务中心", "service centre"),
+        }
+    }
+
+    /// The layer a feature's `parent_code` points into. A service centre may belong to a
+    /// community or to a street, so its parent is looked up in either (see [`Layer::parent_layers`]).
+    pub fn parent_layers(self) -> &'static [Layer] {
+        match self {
+            Layer::District => &[],
+            Layer::Street => &[Layer::District],
+            Layer::Community => &[Layer::Street],
+            Layer::Grid => &[Layer::Community],
+            Layer::Building => &[Layer::Grid],
+            Layer::ServiceCentre => &[Layer::Community, Layer::Street],
+        }
+    }
+
+    /// The geometry this layer accepts.
+    pub fn geometry_kind(self) -> GeometryKind {
+        match self {
+            Layer::District | Layer::Street | Layer::Community | Layer::Grid => GeometryKind::Area,
+            Layer::Building => GeometryKind::PointOrArea,
+            Layer::ServiceCentre => GeometryKind::Point,
+        }
+    }
+
+    /// Whether the layer's features tile their parents (so point-in-polygon lookups apply).
+    pub fn is_area_layer(self) -> bool {
+        self.geometry_kind() == GeometryKind::Area
+    }
+}
+
+impl serde::Serialize for Layer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.id())
+    }
+}
+
+impl fmt::Display for Layer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// A layer name that is not one of [`Layer::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown layer '{0}' (district, street, community, grid, building, service_centre)")]
+pub struct UnknownLayer(pub String);
+
+impl FromStr for Layer {
+    type Err = UnknownLayer;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "district" | "区" => Ok(Layer::District),
+            "street" | "街道" => Ok(Layer::Street),
+            "community" | "社区" => Ok(Layer::Community),
+            "grid" | "网格" => Ok(Layer::Grid),
+            "building" | "楼栋" => Ok(Layer::Building),
+            "service_centre" | "service_center" | "服务中心" => Ok(Layer::ServiceCentre),
+            other => Err(UnknownLayer(other.to_string())),
+        }
+    }
+}
+
+/// One feature of a layer: identity, place in the hierarchy, free attributes and geometry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Feature {
+    /// Unique code within the layer (e.g. a 15-digit grid code).
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// Code of the feature one level up; `None` only for districts.
+    pub parent_code: Option<String>,
+    /// Every other property as it came in (`households`, `residents`, `kind`, `worker`, …).
+    pub attrs: Map<String, Value>,
+    /// WGS 84 longitude–latitude geometry.
+    pub geometry: Geometry<f64>,
+}
+
+impl Feature {
+    /// An integer attribute such as `households`, if present and a whole number.
+    pub fn int_attr(&self, key: &str) -> Option<i64> {
+        self.attrs.get(key).and_then(Value::as_i64)
+    }
+}

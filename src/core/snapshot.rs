@@ -1,0 +1,183 @@
+//! An immutable, in-memory view of every layer, built once per published state and shared by all
+//! readers. Editing never mutates a snapshot: a writer builds a new one and swaps it in.
+
+use super::index::{AreaIndex, Hit, Nearest};
+use super::model::{Feature, Layer};
+use geo::{Coord, Geometry, MultiPolygon, Rect};
+use std::collections::HashMap;
+
+/// The features of one layer, sorted by code, with their index.
+#[derive(Debug, Clone)]
+pub struct LayerData {
+    features: Vec<Feature>,
+    by_code: HashMap<String, u32>,
+    areas: Option<AreaIndex>,
+}
+
+impl LayerData {
+    fn new(layer: Layer, mut features: Vec<Feature>) -> LayerData {
+        features.sort_by(|a, b| a.code.cmp(&b.code));
+        let by_code = features.iter().enumerate().map(|(i, f)| (f.code.clone(), i as u32)).collect();
+        let areas = layer.is_area_layer().then(|| {
+            let polys: Vec<MultiPolygon<f64>> = features.iter().map(|f| as_multipolygon(&f.geometry)).collect();
+            AreaIndex::new(&polys)
+        });
+        LayerData { features, by_code, areas }
+    }
+
+    /// All features, sorted by code.
+    pub fn features(&self) -> &[Feature] {
+        &self.features
+    }
+
+    /// The feature with this code.
+    pub fn get(&self, code: &str) -> Option<&Feature> {
+        self.by_code.get(code).map(|&i| &self.features[i as usize])
+    }
+
+    /// Position of the feature with this code (its id in [`LayerData::areas`]).
+    pub fn position(&self, code: &str) -> Option<u32> {
+        self.by_code.get(code).copied()
+    }
+
+    /// The area index, for area layers.
+    pub fn areas(&self) -> Option<&AreaIndex> {
+        self.areas.as_ref()
+    }
+
+    /// Features whose geometry's bounding box intersects `bbox`, in code order.
+    pub fn in_bbox(&self, bbox: Rect<f64>) -> Vec<&Feature> {
+        match &self.areas {
+            Some(index) => index.ids_in_bbox(bbox).into_iter().map(|i| &self.features[i as usize]).collect(),
+            None => self
+                .features
+                .iter()
+                .filter(|f| geometry_bbox(&f.geometry).is_some_and(|b| intersects(b, bbox)))
+                .collect(),
+        }
+    }
+}
+
+/// Every layer of one published state.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    layers: HashMap<Layer, LayerData>,
+}
+
+/// What a point lookup found: the grid and its ancestors, or the nearest grid if none holds it.
+#[derive(Debug, Clone)]
+pub struct Lookup<'a> {
+    /// The grid holding the point, if any.
+    pub grid: Option<&'a Feature>,
+    /// Whether the point lies on the outer edge of the grid layer (see [`Hit::OnOuterBoundary`]).
+    pub on_boundary: bool,
+    /// The grid's community, or the community holding the point when no grid does.
+    pub community: Option<&'a Feature>,
+    /// The street, found the same way.
+    pub street: Option<&'a Feature>,
+    /// The district, found the same way.
+    pub district: Option<&'a Feature>,
+    /// When no grid holds the point: the nearest grid and its distance.
+    pub nearest_grid: Option<(&'a Feature, Nearest)>,
+}
+
+impl Snapshot {
+    /// Builds a snapshot from the features of each layer (layers not given are empty).
+    pub fn new(layers: impl IntoIterator<Item = (Layer, Vec<Feature>)>) -> Snapshot {
+        let mut map: HashMap<Layer, LayerData> = layers.into_iter().map(|(l, f)| (l, LayerData::new(l, f))).collect();
+        for layer in Layer::ALL {
+            map.entry(layer).or_insert_with(|| LayerData::new(layer, Vec::new()));
+        }
+        Snapshot { layers: map }
+    }
+
+    /// An empty snapshot.
+    pub fn empty() -> Snapshot {
+        Snapshot::new([])
+    }
+
+    /// One layer's data.
+    pub fn layer(&self, layer: Layer) -> &LayerData {
+        // Every layer is inserted by `new`, so the lookup cannot fail.
+        &self.layers[&layer]
+    }
+
+    /// The feature of `layer` whose area owns `p`.
+    pub fn owner(&self, layer: Layer, p: Coord) -> Option<&Feature> {
+        let data = self.layer(layer);
+        let index = data.areas.as_ref()?;
+        match index.locate(p) {
+            Hit::Inside(i) | Hit::OnOuterBoundary(i) => Some(&data.features[i as usize]),
+            Hit::Outside => None,
+        }
+    }
+
+    /// Grid id owning `p`, on the hot path of batch lookups.
+    #[inline]
+    pub fn grid_owner(&self, p: Coord) -> Option<u32> {
+        self.layer(Layer::Grid).areas.as_ref().and_then(|a| a.owner(p))
+    }
+
+    fn parent_of(&self, layer: Layer, child: &Feature) -> Option<&Feature> {
+        let code = child.parent_code.as_deref()?;
+        layer.parent_layers().iter().find_map(|&pl| self.layer(pl).get(code))
+    }
+
+    /// Finds the grid, community, street and district of `p` (lon/lat WGS 84).
+    ///
+    /// The grid is found geometrically; its ancestors follow from `parent_code`, because the
+    /// hierarchy is strict. When no grid holds the point, each higher level is looked up
+    /// geometrically instead and the nearest grid is reported.
+    pub fn lookup(&self, p: Coord) -> Lookup<'_> {
+        let grids = self.layer(Layer::Grid);
+        let hit = grids.areas.as_ref().map_or(Hit::Outside, |a| a.locate(p));
+        let (grid, on_boundary) = match hit {
+            Hit::Inside(i) => (Some(&grids.features[i as usize]), false),
+            Hit::OnOuterBoundary(i) => (Some(&grids.features[i as usize]), true),
+            Hit::Outside => (None, false),
+        };
+        let community = match grid {
+            Some(g) => self.parent_of(Layer::Grid, g),
+            None => self.owner(Layer::Community, p),
+        };
+        let street = match community {
+            Some(c) => self.parent_of(Layer::Community, c),
+            None => self.owner(Layer::Street, p),
+        };
+        let district = match street {
+            Some(s) => self.parent_of(Layer::Street, s),
+            None => self.owner(Layer::District, p),
+        };
+        let nearest_grid = if grid.is_none() {
+            grids.areas.as_ref().and_then(|a| a.nearest(p)).map(|n| (&grids.features[n.id as usize], n))
+        } else {
+            None
+        };
+        Lookup { grid, on_boundary, community, street, district, nearest_grid }
+    }
+
+    /// Feature counts per layer.
+    pub fn counts(&self) -> Vec<(Layer, usize)> {
+        Layer::ALL.iter().map(|&l| (l, self.layer(l).features.len())).collect()
+    }
+}
+
+/// The polygonal part of a geometry as a multipolygon (empty for points and lines).
+pub fn as_multipolygon(g: &Geometry<f64>) -> MultiPolygon<f64> {
+    match g {
+        Geometry::Polygon(p) => MultiPolygon(vec![p.clone()]),
+        Geometry::MultiPolygon(mp) => mp.clone(),
+        Geometry::Rect(r) => MultiPolygon(vec![r.to_polygon()]),
+        _ => MultiPolygon(vec![]),
+    }
+}
+
+/// Bounding box of any geometry.
+pub fn geometry_bbox(g: &Geometry<f64>) -> Option<Rect<f64>> {
+    use geo::BoundingRect;
+    g.bounding_rect()
+}
+
+fn intersects(a: Rect<f64>, b: Rect<f64>) -> bool {
+    a.min().x <= b.max().x && a.max().x >= b.min().x && a.min().y <= b.max().y && a.max().y >= b.min().y
+}

@@ -1,0 +1,5 @@
+//! Adapters for data crossing the edge: file formats in and out, and coordinate systems.
+
+pub mod crs;
+pub mod csv_in;
+pub mod geojson;

@@ -1,0 +1,76 @@
+//! The demo database: built from the committed GeoJSON files in `data/` on first start.
+
+use crate::core::model::Layer;
+use crate::core::problem::Problem;
+use crate::i18n::Lang;
+use crate::io::crs::Crs;
+use crate::service::import::{Format, ImportError, ImportOptions, import};
+use crate::store::{Store, StoreError, WriteMode};
+use std::path::{Path, PathBuf};
+
+/// Why the demo database could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoDbError {
+    /// A demo file is missing or unreadable.
+    #[error("cannot read demo file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A demo file broke the import rules (a bug in the committed data).
+    #[error("demo file {path} was rejected: {}", .problems.first().map(|p| p.message(Lang::En)).unwrap_or_default())]
+    Rejected {
+        /// The file.
+        path: PathBuf,
+        /// Every problem.
+        problems: Vec<Problem>,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Moving the finished file into place failed.
+    #[error("cannot create {path}: {source}")]
+    Persist {
+        /// The target file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The file in `data_dir` holding `layer`.
+pub fn layer_file(data_dir: &Path, layer: Layer) -> PathBuf {
+    data_dir.join(format!("{}.geojson", layer.id()))
+}
+
+/// Creates `db` from the demo files in `data_dir` unless it exists. Returns whether it was built.
+///
+/// The database is built under a temporary name and renamed into place, so an interrupted build
+/// never leaves a half-filled file that a later start would take for a finished one.
+pub fn ensure_demo_db(db: &Path, data_dir: &Path) -> Result<bool, DemoDbError> {
+    if db.exists() {
+        return Ok(false);
+    }
+    let partial = db.with_extension("building.tmp");
+    let _ = std::fs::remove_file(&partial);
+    {
+        let mut store = Store::open(&partial)?;
+        for layer in Layer::ALL {
+            let path = layer_file(data_dir, layer);
+            let text =
+                std::fs::read_to_string(&path).map_err(|source| DemoDbError::Read { path: path.clone(), source })?;
+            let options = ImportOptions { layer, crs: Crs::Wgs84, mode: WriteMode::Replace, tolerance_m: 5.0 };
+            match import(&mut store, &text, Format::GeoJson, &options) {
+                Ok(_) => {}
+                Err(ImportError::Rejected(problems)) => return Err(DemoDbError::Rejected { path, problems }),
+                Err(ImportError::Store(e)) => return Err(e.into()),
+            }
+        }
+    }
+    std::fs::rename(&partial, db).map_err(|source| DemoDbError::Persist { path: db.to_path_buf(), source })?;
+    Ok(true)
+}

@@ -1,0 +1,121 @@
+//! The import use-case: read a file, convert it to WGS 84, check everything, write all or nothing.
+
+use crate::core::hierarchy::{HierarchyRules, check_hierarchy};
+use crate::core::model::{Feature, Layer};
+use crate::core::problem::{Problem, Rule};
+use crate::core::snapshot::Snapshot;
+use crate::core::validate::check_geometry;
+use crate::io::crs::Crs;
+use crate::io::{csv_in, geojson};
+use crate::store::{Store, StoreError, WriteMode, WriteReport};
+
+/// The input's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// RFC 7946 GeoJSON.
+    GeoJson,
+    /// CSV with lon,lat or wkt columns.
+    Csv,
+}
+
+impl Format {
+    /// Guesses the format from a file name, falling back to the first non-blank character.
+    pub fn detect(name: &str, text: &str) -> Format {
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".csv") || lower.ends_with(".txt") {
+            Format::Csv
+        } else if lower.ends_with(".geojson") || lower.ends_with(".json") || text.trim_start().starts_with('{') {
+            Format::GeoJson
+        } else {
+            Format::Csv
+        }
+    }
+}
+
+/// Everything an import needs besides the data.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportOptions {
+    /// Target layer.
+    pub layer: Layer,
+    /// The input's coordinate system.
+    pub crs: Crs,
+    /// Append, replace or upsert.
+    pub mode: WriteMode,
+    /// Metres a child may reach outside its parent.
+    pub tolerance_m: f64,
+}
+
+/// Why an import wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The input broke rules; every problem is listed.
+    #[error("{} problem(s) in the input; nothing was imported", .0.len())]
+    Rejected(Vec<Problem>),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Reads, converts and checks `text`; returns the features ready to write, or every problem.
+pub fn prepare(
+    text: &str,
+    format: Format,
+    options: &ImportOptions,
+    current: &Snapshot,
+) -> Result<Vec<Feature>, Vec<Problem>> {
+    let parsed = match format {
+        Format::GeoJson => geojson::read_features(text),
+        Format::Csv => csv_in::read_features(text),
+    };
+    let mut problems = parsed.problems;
+    if let Err(e) = options.crs.check() {
+        problems.push(Problem::new(None, None, Rule::Crs { detail: e.to_string() }));
+        return Err(problems);
+    }
+    let mut features = Vec::with_capacity(parsed.features.len());
+    let mut positions = Vec::with_capacity(parsed.features.len());
+    for (i, mut f) in parsed.features {
+        match options.crs.geometry_to_wgs84(&f.geometry) {
+            Ok(g) => f.geometry = g,
+            Err(e) => {
+                problems.push(Problem::new(Some(i), Some(&f.code), Rule::Crs { detail: e.to_string() }));
+                continue;
+            }
+        }
+        let geometry_problems = check_geometry(options.layer, i, Some(&f.code), &f.geometry);
+        if geometry_problems.is_empty() {
+            features.push(f);
+            positions.push(i);
+        } else {
+            problems.extend(geometry_problems);
+        }
+    }
+    let rules =
+        HierarchyRules { tolerance_m: options.tolerance_m, existing_codes_conflict: options.mode == WriteMode::Append };
+    for mut p in check_hierarchy(options.layer, &features, current, rules) {
+        // The hierarchy check numbers the features it saw; map back to input positions.
+        p.index = p.index.map(|k| positions[k]);
+        if let Rule::DuplicateCode { first: Some(k) } = &mut p.rule {
+            *k = positions[*k];
+        }
+        problems.push(p);
+    }
+    if problems.is_empty() {
+        Ok(features)
+    } else {
+        problems.sort_by_key(|p| p.index.unwrap_or(0));
+        Err(problems)
+    }
+}
+
+/// Imports `text` into `store`: everything is written in one transaction, or nothing is.
+pub fn import(
+    store: &mut Store,
+    text: &str,
+    format: Format,
+    options: &ImportOptions,
+) -> Result<WriteReport, ImportError> {
+    let current = store.load_snapshot()?;
+    let features = prepare(text, format, options, &current).map_err(ImportError::Rejected)?;
+    Ok(store.write_layer(options.layer, &features, options.mode)?)
+}

@@ -1,0 +1,5 @@
+//! Use-cases shared by the HTTP API and the CLI.
+
+pub mod demo;
+pub mod import;
+pub mod lookup;

@@ -1,0 +1,7 @@
+//! Storage adapter: the SQLite/GeoPackage file behind every snapshot.
+
+pub mod gpkg;
+pub mod sqlite;
+pub mod wkb;
+
+pub use sqlite::{Store, StoreError, WriteMode, WriteReport};
