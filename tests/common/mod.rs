@@ -1,0 +1,93 @@
+//! Helpers shared by the integration tests: the fixture city, the real binary, and a server on
+//! loopback.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use wangge::api::{self, AppState};
+use wangge::core::model::Layer;
+use wangge::store::Store;
+
+/// The small hand-made city under `tests/fixtures/city`: one district, one street, two communities,
+/// four 0.0078125° grids (exact binary fractions, so shared edges are bit-identical).
+pub fn city_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/city")
+}
+
+/// Grid side in degrees in the fixture city.
+pub const STEP: f64 = 1.0 / 256.0;
+
+/// Runs the real `wangge` binary with `args`, in English unless the args say otherwise.
+pub fn wangge(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wangge"))
+        .args(args)
+        .env("WANGGE_LANG", "en")
+        .env_remove("WANGGE_DB")
+        .output()
+        .expect("the wangge binary runs")
+}
+
+/// Text of stdout and stderr together.
+pub fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// Imports every layer of the fixture city into a new database in `dir` through the CLI.
+pub fn city_db(dir: &Path) -> PathBuf {
+    let db = dir.join("city.gpkg");
+    for layer in Layer::ALL {
+        let file = city_dir().join(format!("{}.geojson", layer.id()));
+        let out = wangge(&["import", "--db", db.to_str().unwrap(), "--layer", layer.id(), file.to_str().unwrap()]);
+        assert!(out.status.success(), "importing {}: {}", layer.id(), text(&out));
+    }
+    db
+}
+
+/// A wangge server on a free loopback port, serving the snapshot in `db`; stops with the test process.
+pub struct Server {
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+}
+
+impl Server {
+    /// Starts the real router on a real socket in a background thread.
+    pub fn start(db: &Path) -> Server {
+        let snapshot = Store::open(db).unwrap().load_snapshot().unwrap();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let state = AppState::new(snapshot, root.join("web"), root.join("data"));
+        let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        std_listener.set_nonblocking(true).unwrap();
+        let base = format!("http://{}", std_listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(std_listener).unwrap();
+                api::serve(listener, state).await.unwrap();
+            });
+        });
+        Server { base }
+    }
+
+    fn agent() -> ureq::Agent {
+        ureq::Agent::config_builder().http_status_as_error(false).build().into()
+    }
+
+    /// GET `path`; returns status and JSON body.
+    pub fn get(&self, path: &str) -> (u16, Value) {
+        let mut resp = Self::agent().get(&format!("{}{path}", self.base)).call().expect("GET reaches the server");
+        let status = resp.status().as_u16();
+        let body = resp.body_mut().read_to_string().unwrap();
+        (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
+    }
+
+    /// POST `body` with `content_type` to `path`; returns status and body text.
+    pub fn post(&self, path: &str, content_type: &str, body: &str) -> (u16, String) {
+        let mut resp = Self::agent()
+            .post(&format!("{}{path}", self.base))
+            .header("Content-Type", content_type)
+            .send(body)
+            .expect("POST reaches the server");
+        (resp.status().as_u16(), resp.body_mut().with_config().limit(64 << 20).read_to_string().unwrap())
+    }
+}

@@ -1,0 +1,277 @@
+//! The import contract, exercised through the real binary: every rule violation reported at once
+//! with feature index, code and rule; all-or-nothing writes; lossless round trips; CRS conversion.
+
+mod common;
+
+use common::{city_db, city_dir, text, wangge};
+use serde_json::{Value, json};
+use std::path::Path;
+
+fn write(dir: &Path, name: &str, v: &Value) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, v.to_string()).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+fn grid(code: &str, parent: &str, ring: Value) -> Value {
+    json!({"type":"Feature","properties":{"code":code,"name":code,"parent_code":parent},"geometry":{"type":"Polygon","coordinates":[ring]}})
+}
+
+fn export(db: &Path, layer: &str, dir: &Path) -> Value {
+    let out = dir.join(format!("{layer}-export.geojson"));
+    let r = wangge(&["export", "--db", db.to_str().unwrap(), "--layer", layer, out.to_str().unwrap()]);
+    assert!(r.status.success(), "{}", text(&r));
+    serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap()
+}
+
+#[test]
+fn every_problem_is_reported_at_once_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = city_db(dir.path());
+    let before = export(&db, "grid", dir.path());
+    let c = "440304006009";
+    let bad = json!({"type":"FeatureCollection","features":[
+        // 0: fine
+        grid("440304006009101", c, json!([[114.001,22.501],[114.002,22.501],[114.002,22.502],[114.001,22.501]])),
+        // 1: unclosed ring
+        grid("440304006009102", c, json!([[114.001,22.501],[114.002,22.501],[114.002,22.502],[114.0015,22.5015]])),
+        // 2: bow tie
+        grid("440304006009103", c, json!([[114.001,22.501],[114.002,22.502],[114.002,22.501],[114.001,22.502],[114.001,22.501]])),
+        // 3: projected metres given as degrees
+        grid("440304006009104", c, json!([[530000.0,3385000.0],[530100.0,3385000.0],[530100.0,3385100.0],[530000.0,3385000.0]])),
+        // 4: duplicate of 0
+        grid("440304006009101", c, json!([[114.001,22.501],[114.002,22.501],[114.002,22.502],[114.001,22.501]])),
+        // 5: unknown parent
+        grid("440304006999105", "440304006999", json!([[114.001,22.501],[114.002,22.501],[114.002,22.502],[114.001,22.501]])),
+        // 6: far outside its community (east half belongs to the other community)
+        grid("440304006009106", c, json!([[114.012,22.501],[114.013,22.501],[114.013,22.502],[114.012,22.501]])),
+        // 7: a point in a grid layer
+        {"type":"Feature","properties":{"code":"440304006009107","parent_code":c},"geometry":{"type":"Point","coordinates":[114.001,22.501]}},
+        // 8: code already stored
+        grid("440304006009001", c, json!([[114.001,22.501],[114.002,22.501],[114.002,22.502],[114.001,22.501]])),
+    ]});
+    let input = write(dir.path(), "bad.geojson", &bad);
+    let out = wangge(&["import", "--db", db.to_str().unwrap(), "--layer", "grid", "--json", &input]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let problems: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<(u64, &str)> =
+        problems.iter().map(|p| (p["index"].as_u64().unwrap(), p["rule"].as_str().unwrap())).collect();
+    assert_eq!(
+        got,
+        vec![
+            (1, "unclosed_ring"),
+            (2, "self_intersection"),
+            (3, "out_of_range"),
+            (4, "duplicate_code"),
+            (5, "unknown_parent"),
+            (6, "outside_parent"),
+            (7, "wrong_geometry_type"),
+            (8, "duplicate_code"),
+        ]
+    );
+    // Each message names the feature and where the problem is.
+    let msg = |i: usize| problems[i]["message"].as_str().unwrap().to_string();
+    assert!(msg(1).contains("feature #2") && msg(1).contains("(114.0015000, 22.5015000)"), "{}", msg(1));
+    assert!(msg(2).contains("EPSG:4547"), "a projected-coordinate hint: {}", msg(2));
+    assert!(msg(3).contains("feature #0"), "{}", msg(3));
+    assert!(msg(5).contains("m outside its parent 440304006009"), "{}", msg(5));
+    // Nothing was written.
+    assert_eq!(export(&db, "grid", dir.path()), before);
+}
+
+#[test]
+fn messages_are_chinese_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = city_db(dir.path());
+    let bad = json!({"type":"FeatureCollection","features":[grid("X1", "nope", json!([[114.001,22.501],[114.002,22.501],[114.002,22.502],[114.001,22.501]]))]});
+    let input = write(dir.path(), "bad.geojson", &bad);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wangge"))
+        .args(["import", "--db", db.to_str().unwrap(), "--layer", "grid", &input])
+        .env_remove("WANGGE_LANG")
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert!(t.contains("上级编码 nope 不存在") && t.contains("未写入任何数据"), "{t}");
+}
+
+#[test]
+fn import_export_import_is_lossless() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = city_db(dir.path());
+    let db2 = dir.path().join("second.gpkg");
+    for layer in ["district", "street", "community", "grid", "building", "service_centre"] {
+        let first = export(&db, layer, dir.path());
+        let file = write(dir.path(), &format!("{layer}-again.geojson"), &first);
+        let r = wangge(&["import", "--db", db2.to_str().unwrap(), "--layer", layer, &file]);
+        assert!(r.status.success(), "{}", text(&r));
+        assert_eq!(export(&db2, layer, dir.path()), first, "layer {layer}");
+        // And the export carries every input property and coordinate unchanged.
+        let input: Value =
+            serde_json::from_str(&std::fs::read_to_string(city_dir().join(format!("{layer}.geojson"))).unwrap())
+                .unwrap();
+        for (a, b) in input["features"].as_array().unwrap().iter().zip(first["features"].as_array().unwrap()) {
+            assert_eq!(a["geometry"], b["geometry"]);
+            for (k, v) in a["properties"].as_object().unwrap() {
+                assert_eq!(&b["properties"][k], v, "{layer} {k}");
+            }
+        }
+    }
+}
+
+#[test]
+fn replace_mode_swaps_a_layer_and_upsert_updates() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = city_db(dir.path());
+    let mut grids = export(&db, "grid", dir.path());
+    grids["features"][0]["properties"]["households"] = json!(499);
+    let file = write(dir.path(), "g.geojson", &grids);
+    let append = wangge(&["import", "--db", db.to_str().unwrap(), "--layer", "grid", &file]);
+    assert_eq!(append.status.code(), Some(1), "append of existing codes is refused");
+    let upsert = wangge(&["import", "--db", db.to_str().unwrap(), "--layer", "grid", "--mode", "upsert", &file]);
+    assert!(text(&upsert).contains("0 inserted, 4 updated"), "{}", text(&upsert));
+    assert_eq!(export(&db, "grid", dir.path())["features"][0]["properties"]["households"], 499);
+}
+
+#[test]
+fn csv_in_gauss_kruger_is_converted_to_wgs84() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = city_db(dir.path());
+    // EPSG:4547 (CGCS2000 3° GK, CM 114°E) position of the fixture building at (114.00390625, 22.51171875),
+    // computed independently with GDAL: `gdaltransform -s_srs OGC:CRS84 -t_srs EPSG:4547 -output_xy`.
+    let csv = "code,name,parent_code,x,y,households\nB9,九栋,440304006009001,500401.90460977,2490465.01743824,88\n";
+    let file = dir.path().join("b.csv");
+    std::fs::write(&file, csv).unwrap();
+    let r = wangge(&[
+        "import",
+        "--db",
+        db.to_str().unwrap(),
+        "--layer",
+        "building",
+        "--crs",
+        "EPSG:4547",
+        file.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", text(&r));
+    let out = export(&db, "building", dir.path());
+    let b = out["features"].as_array().unwrap().iter().find(|f| f["properties"]["code"] == "B9").unwrap();
+    let c = b["geometry"]["coordinates"].as_array().unwrap();
+    assert!((c[0].as_f64().unwrap() - 114.00390625).abs() < 1e-7, "{c:?}");
+    assert!((c[1].as_f64().unwrap() - 22.51171875).abs() < 1e-7, "{c:?}");
+    assert_eq!(b["properties"]["households"], 88);
+}
+
+#[test]
+fn gcj02_input_is_converted_back_to_wgs84() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = city_db(dir.path());
+    let (gx, gy) = wangge::io::crs::china::wgs84_to_gcj02(114.001, 22.501);
+    let csv = format!("code,name,parent_code,lon,lat\nB7,七栋,440304006009002,{gx},{gy}\n");
+    let file = dir.path().join("b.csv");
+    std::fs::write(&file, csv).unwrap();
+    let r = wangge(&[
+        "import",
+        "--db",
+        db.to_str().unwrap(),
+        "--layer",
+        "building",
+        "--crs",
+        "gcj02",
+        file.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", text(&r));
+    let out = export(&db, "building", dir.path());
+    let b = out["features"].as_array().unwrap().iter().find(|f| f["properties"]["code"] == "B7").unwrap();
+    let c = b["geometry"]["coordinates"].as_array().unwrap();
+    assert!((c[0].as_f64().unwrap() - 114.001).abs() < 1e-8 && (c[1].as_f64().unwrap() - 22.501).abs() < 1e-8, "{c:?}");
+}
+
+#[test]
+fn unknown_crs_layer_and_missing_files_are_clear_cli_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.gpkg");
+    let db = db.to_str().unwrap();
+    let r = wangge(&["import", "--db", db, "--layer", "grid", "--crs", "mercator", "x.geojson"]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(text(&r).contains("unknown CRS 'mercator'"), "{}", text(&r));
+    let r = wangge(&["import", "--db", db, "--layer", "parcels", "x.geojson"]);
+    assert!(text(&r).contains("unknown layer 'parcels'"), "{}", text(&r));
+    let r = wangge(&["import", "--db", db, "--layer", "grid", "/nonexistent/x.geojson"]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(text(&r).contains("cannot read /nonexistent/x.geojson"), "{}", text(&r));
+    let r = wangge(&["export", "--db", "/nonexistent/db.gpkg", "--layer", "grid", "out.geojson"]);
+    assert!(text(&r).contains("database does not exist"), "{}", text(&r));
+    let r = wangge(&[
+        "import",
+        "--db",
+        db,
+        "--layer",
+        "grid",
+        "--crs",
+        "EPSG:999999",
+        city_dir().join("grid.geojson").to_str().unwrap(),
+    ]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(text(&r).contains("EPSG:999999"), "{}", text(&r));
+}
+
+#[test]
+fn a_file_that_is_not_a_geopackage_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("other.sqlite");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("CREATE TABLE t(x);").unwrap();
+    drop(conn);
+    let r = wangge(&[
+        "import",
+        "--db",
+        db.to_str().unwrap(),
+        "--layer",
+        "district",
+        city_dir().join("district.geojson").to_str().unwrap(),
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(text(&r).contains("is not a wangge GeoPackage"), "{}", text(&r));
+}
+
+#[test]
+fn validate_passes_on_a_clean_city_and_lookup_cli_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = city_db(dir.path());
+    let r = wangge(&["validate", "--db", db.to_str().unwrap()]);
+    assert!(r.status.success(), "{}", text(&r));
+    assert!(text(&r).contains("all checks passed"));
+    let r = wangge(&["lookup", "--db", db.to_str().unwrap(), "--lon", "114.001", "--lat", "22.514", "--json"]);
+    let v: Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(v["grid"]["code"], "440304006009001");
+    assert_eq!(v["district"]["code"], "440304");
+    let r = wangge(&["lookup", "--db", db.to_str().unwrap(), "--lon", "114.1", "--lat", "22.514"]);
+    assert_eq!(r.status.code(), Some(3), "not covered is exit 3");
+    assert!(text(&r).contains("not in any grid; nearest grid"), "{}", text(&r));
+}
+
+#[test]
+fn batch_lookup_csv_keeps_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = city_db(dir.path());
+    let input = dir.path().join("pts.csv");
+    std::fs::write(&input, "id,lon,lat\na,114.014,22.501\nb,114.001,22.514\nc,120,30\nd,114.014,22.514\n").unwrap();
+    let out = dir.path().join("out.csv");
+    let r = wangge(&[
+        "lookup",
+        "--db",
+        db.to_str().unwrap(),
+        "--csv",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", text(&r));
+    let rows: Vec<Vec<String>> = csv::Reader::from_path(&out)
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    let got: Vec<(&str, &str)> = rows.iter().map(|r| (r[0].as_str(), r[4].as_str())).collect();
+    assert_eq!(got, vec![("a", "440304006011002"), ("b", "440304006009001"), ("c", ""), ("d", "440304006011001")]);
+    assert!(text(&r).contains("4 points, 3 inside a grid"));
+}
