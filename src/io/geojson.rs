@@ -134,7 +134,8 @@ pub fn parse_geometry(g: Value) -> Result<Geometry<f64>, Rule> {
 
 /// A property as text: strings as they are, integers printed; removed from `props`.
 fn take_text(props: &mut Map<String, Value>, key: &str) -> Option<String> {
-    match props.remove(key)? {
+    // shift_remove keeps the remaining properties in their input order.
+    match props.shift_remove(key)? {
         Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,

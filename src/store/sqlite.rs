@@ -97,6 +97,12 @@ impl Store {
         tx.execute_batch(CORE_SCHEMA)?;
         tx.execute_batch("CREATE TABLE IF NOT EXISTS wangge_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);")?;
         tx.execute("INSERT OR IGNORE INTO wangge_meta VALUES ('schema_version', '1')", [])?;
+        // Registered as a GeoPackage attributes table so GIS clients list it for what it is.
+        tx.execute(
+            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+             VALUES ('wangge_meta', 'attributes', 'wangge_meta', 'wangge schema information')",
+            [],
+        )?;
         for layer in Layer::ALL {
             let table = layer.id();
             tx.execute_batch(&format!(
