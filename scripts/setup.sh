@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what wangge needs on a fresh Debian machine, and nothing that is already there.
+#   scripts/setup.sh run    build tools for the service (cmake builds the bundled PROJ)
+#   scripts/setup.sh test   also GDAL (interoperability tests), Chromium and CJK fonts (browser tests)
+set -euo pipefail
+what="${1:-run}"
+
+need=()
+command -v cmake >/dev/null || need+=(cmake)
+command -v cc >/dev/null || need+=(build-essential)
+if [ "$what" = "test" ]; then
+  command -v ogrinfo >/dev/null || need+=(gdal-bin)
+  command -v chromium >/dev/null || need+=(chromium)
+  fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
+  command -v node >/dev/null || need+=(nodejs npm)
+fi
+
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "setup: installing ${need[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+command -v cargo >/dev/null || { echo "setup: cargo (Rust) is required: https://rustup.rs" >&2; exit 1; }
