@@ -7,7 +7,7 @@ mod common;
 use common::{STEP, city_db, text, wangge};
 use serde_json::json;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use wangge::core::model::Layer;
 use wangge::store::Store;
 

@@ -96,12 +96,11 @@ pub fn find_self_intersection(ring: &LineString<f64>) -> Option<Coord> {
             }
             let adjacent = j == i + 1 || (i == 0 && j == n - 1);
             match line_intersection(*seg, *other.geom()) {
-                Some(LineIntersection::SinglePoint { intersection, is_proper }) => {
-                    // Neighbouring segments always share their common vertex; only other meetings count.
-                    if !adjacent || is_proper {
-                        hits.push((j, intersection));
-                    }
+                // Neighbouring segments always share their common vertex; only other meetings count.
+                Some(LineIntersection::SinglePoint { intersection, is_proper }) if !adjacent || is_proper => {
+                    hits.push((j, intersection));
                 }
+                Some(LineIntersection::SinglePoint { .. }) => {}
                 Some(LineIntersection::Collinear { intersection }) => hits.push((j, intersection.start)),
                 None => {}
             }

@@ -170,7 +170,7 @@ impl Reader<'_> {
             1 => Geometry::Point(Point(self.coord()?)),
             2 => Geometry::LineString(self.line()?),
             3 => Geometry::Polygon(self.polygon_body()?),
-            4 | 5 | 6 | 7 => {
+            4..=7 => {
                 let n = self.count()?;
                 let parts = (0..n).map(|_| self.geometry()).collect::<Result<Vec<_>, _>>()?;
                 collect_multi(kind, parts)?

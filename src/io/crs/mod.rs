@@ -153,15 +153,14 @@ fn convert(p: &Proj, code: u32, c: Coord) -> Result<Coord, CrsError> {
 fn with_proj<T>(code: u32, f: impl FnOnce(&Proj) -> Result<T, CrsError>) -> Result<T, CrsError> {
     PROJ_CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
-        if !cache.contains_key(&code) {
-            let proj = Proj::new_known_crs(&format!("EPSG:{code}"), "EPSG:4326", None)
-                .map_err(|e| CrsError::Unsupported { code, detail: e.to_string() })?;
-            cache.insert(code, proj);
-        }
-        match cache.get(&code) {
-            Some(p) => f(p),
-            None => Err(CrsError::Unsupported { code, detail: "not cached".into() }),
-        }
+        let proj = match cache.entry(code) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                Proj::new_known_crs(&format!("EPSG:{code}"), "EPSG:4326", None)
+                    .map_err(|e| CrsError::Unsupported { code, detail: e.to_string() })?,
+            ),
+        };
+        f(proj)
     })
 }
 
