@@ -108,6 +108,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// 从共享的真实数据重建 data/ 中的示范城市 / rebuild the demo city in data/ from the real sources.
+    BuildDemo {
+        /// 源数据目录（roads.geojson 等）/ folder with roads.geojson, shenzhen_districts.geojson, shenzhen_divisions.csv.
+        #[arg(long, default_value = "../shared/data/futian")]
+        from: PathBuf,
+        /// 输出目录 / output folder.
+        #[arg(long, default_value = "data")]
+        out: PathBuf,
+    },
     /// 检查数据库中所有图层的几何与层级 / check geometry and hierarchy of every stored layer.
     Validate {
         /// 数据库文件 / database file.
@@ -193,6 +202,12 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(if answer["covered"] == true { 0 } else { 3 })
         }
         Command::Validate { db, tolerance_m } => validate(&db, tolerance_m, lang),
+        Command::BuildDemo { from, out } => {
+            std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+            let report = crate::demo::build(&from, &out)?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(0)
+        }
     }
 }
 

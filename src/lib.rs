@@ -12,7 +12,7 @@
 pub mod api;
 pub mod cli;
 pub mod core;
-// pub mod demo; (wired in when the builder lands)
+pub mod demo;
 pub mod i18n;
 pub mod io;
 pub mod service;
