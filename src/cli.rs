@@ -256,8 +256,13 @@ fn lookup_csv(
     );
     let mut results = Vec::with_capacity(points.len());
     for (i, p) in points.iter().enumerate() {
-        let row = lookup_one(snapshot, p, lang)
-            .map_err(|e| anyhow::anyhow!("{} {}: {}", lang.pick("第几行", "row"), i + 2, e.0))?;
+        let row = lookup_one(snapshot, p, lang).map_err(|e| {
+            let row = i + 2;
+            anyhow::anyhow!(
+                "{}",
+                if lang == Lang::Zh { format!("第 {row} 行：{}", e.0) } else { format!("row {row}: {}", e.0) }
+            )
+        })?;
         results.push(row);
         if i % 1024 == 0 {
             bar.set_position(i as u64);

@@ -77,12 +77,13 @@ pub async fn post_lookup(
 }
 
 fn parse_crs(params: &Params) -> Result<Crs, ApiError> {
+    let bad = |detail: String| {
+        ApiError::bad_parameter(format!("{} {detail}", params.lang.pick("参数 crs 无效：", "parameter crs:")))
+    };
     let crs: Crs = match params.get("crs") {
-        Some(raw) => {
-            raw.parse().map_err(|e: crate::io::crs::UnknownCrs| ApiError::bad_parameter(format!("crs: {e}")))?
-        }
+        Some(raw) => raw.parse().map_err(|e: crate::io::crs::UnknownCrs| bad(e.to_string()))?,
         None => Crs::Wgs84,
     };
-    crs.check().map_err(|e| ApiError::bad_parameter(format!("crs: {e}")))?;
+    crs.check().map_err(|e| bad(e.to_string()))?;
     Ok(crs)
 }

@@ -99,7 +99,9 @@ pub fn summary(f: &Feature) -> Value {
 pub fn points_from_json(body: &[u8], crs: Crs, lang: Lang) -> Result<Vec<PointIn>, BadPoint> {
     let v: Value = serde_json::from_slice(body)
         .map_err(|e| BadPoint(format!("{}: {e}", lang.pick("JSON 格式错误", "malformed JSON"))))?;
-    let bad = |i: usize, what: &str| BadPoint(format!("{} {i}: {what}", lang.pick("第", "item")));
+    let bad = |i: usize, what: &str| {
+        BadPoint(if lang == Lang::Zh { format!("第 {i} 项：{what}") } else { format!("item {i}: {what}") })
+    };
     let items: Vec<Value> = match v {
         Value::Array(a) => a,
         Value::Object(ref o) if o.get("type").and_then(Value::as_str) == Some("FeatureCollection") => {
