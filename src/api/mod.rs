@@ -61,12 +61,44 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/layers/{layer}/features/{code}", get(layers::get_feature))
         .route("/healthz", get(healthz))
         .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), refuse_oversized))
         .with_state(state.clone());
     let web = ServeDir::new(&state.web_dir).append_index_html_on_directories(true);
     let data = ServeDir::new(&state.data_dir);
     api.nest_service("/data", data)
         .fallback_service(web.not_found_service(axum::routing::any(not_found)))
         .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// Answers 413 as soon as a request announces a body over the limit, before reading any of it;
+/// bodies without a length are cut off by `DefaultBodyLimit` while they are read.
+async fn refuse_oversized(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let announced = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > state.limits.max_body_bytes as u64) {
+        let lang = request
+            .headers()
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(crate::i18n::Lang::from_locale)
+            .unwrap_or_default();
+        let limit = state.limits.max_body_bytes;
+        return ApiError::too_large(if lang == crate::i18n::Lang::Zh {
+            format!("请求体过大（上限 {limit} 字节）")
+        } else {
+            format!("request body too large (limit {limit} bytes)")
+        })
+        .into_response();
+    }
+    next.run(request).await
 }
 
 async fn healthz(State(state): State<AppState>) -> axum::Json<Value> {
