@@ -226,6 +226,10 @@ fn features_page_by_bbox_limit_and_offset() {
     let (_, v) = server().get("/api/v1/layers");
     let grid = v["layers"].as_array().unwrap().iter().find(|l| l["id"] == "grid").unwrap();
     assert_eq!(grid["count"], 4);
+    assert_eq!(grid["bbox"], json!([X0, Y0, X0 + 4.0 * STEP, Y0 + 4.0 * STEP]));
+    let (_, v) = server().get("/api/v1/layers/grid/features?limit=1&lang=en&bbox=113,22,115,23");
+    let next = v["links"][0]["href"].as_str().unwrap();
+    assert!(next.contains("lang=en") && next.contains("bbox=113%2C22%2C115%2C23"), "{next}");
     let (s, v) = server().get("/healthz");
     assert_eq!((s, &v["status"]), (200, &json!("ok")));
 }

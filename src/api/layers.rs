@@ -23,10 +23,12 @@ pub async fn list_layers(State(state): State<AppState>, params: Params) -> Json<
         .counts()
         .into_iter()
         .map(|(layer, count)| {
+            let bbox = snapshot.layer(layer).extent().map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]);
             json!({
                 "id": layer.id(),
                 "title": layer.label(params.lang),
                 "count": count,
+                "bbox": bbox,
                 "features": format!("/api/v1/layers/{}/features", layer.id()),
             })
         })
@@ -87,8 +89,10 @@ pub async fn list_features(
     let mut links = vec![];
     if offset + page.len() < matched.len() {
         let mut next = format!("/api/v1/layers/{}/features?limit={limit}&offset={}", layer.id(), offset + limit);
-        if let Some(b) = params.get("bbox") {
-            next.push_str(&format!("&bbox={b}"));
+        for key in ["bbox", "lang"] {
+            if let Some(v) = params.get(key) {
+                next.push_str(&format!("&{key}={}", form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()));
+            }
         }
         links.push(json!({ "rel": "next", "type": "application/geo+json", "href": next }));
     }

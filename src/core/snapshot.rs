@@ -45,6 +45,16 @@ impl LayerData {
         self.areas.as_ref()
     }
 
+    /// Bounding box of every feature of the layer, if it has any.
+    pub fn extent(&self) -> Option<Rect<f64>> {
+        self.features.iter().filter_map(|f| geometry_bbox(&f.geometry)).reduce(|a, b| {
+            Rect::new(
+                geo::Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                geo::Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+            )
+        })
+    }
+
     /// Features whose geometry's bounding box intersects `bbox`, in code order.
     pub fn in_bbox(&self, bbox: Rect<f64>) -> Vec<&Feature> {
         match &self.areas {
