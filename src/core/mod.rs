@@ -11,5 +11,6 @@ pub mod model;
 pub mod network;
 pub mod prepared;
 pub mod problem;
+pub mod raster;
 pub mod snapshot;
 pub mod validate;

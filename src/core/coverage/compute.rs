@@ -2,16 +2,19 @@
 //! of the service areas clipped to every unit, and the gaps (unit − union).
 //!
 //! # Incremental updates
-//! Everything is kept per centre (its polygon and the homes it reaches) and per unit (covered part
-//! and gap), plus a count per home of the centres reaching it. Adding, moving or removing a centre
+//! Everything is kept per centre (its polygon, its cells on the shared lattice and the homes it
+//! reaches) and per unit (covered part and gap), plus a count per home and per lattice cell of the
+//! centres reaching it. The union is the set of cells with a non-zero count, traced into polygons
+//! one unit window at a time. Adding, moving or removing a centre
 //! recomputes that centre's service area and only the units its old and new areas meet; the rest of
 //! the city is untouched. [`Coverage::compute`] is the same steps from nothing, so an incremental
 //! result equals a full recompute (tested).
 
 use super::context::{Context, Site, Unit};
-use crate::core::isochrone::{circle, from_pieces};
+use crate::core::isochrone::{cell_size, circle_raster, raster_of_pieces};
 use crate::core::network::{Snapped, Walker};
-use geo::{Area, BooleanOps, BoundingRect, Coord, MultiPolygon, Polygon, Rect, unary_union};
+use crate::core::raster::Raster;
+use geo::{Area, BooleanOps, BoundingRect, Coord, MultiPolygon, Rect};
 
 /// How service areas are measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +69,8 @@ pub struct Served {
     pub bbox: Option<Rect<f64>>,
     /// `(home, metres)` for every home within reach.
     pub homes: Vec<(u32, f64)>,
+    /// The service area on the coverage's lattice.
+    pub raster: Option<Raster>,
 }
 
 /// The covered part and the gap of one unit.
@@ -87,48 +92,68 @@ impl Default for UnitCover {
     }
 }
 
-/// The service area of `site`: an isochrone and the homes within the walking budget (network), or
-/// a circle and the homes within its radius as the crow flies (circle).
-pub fn serve_site(ctx: &Context, walker: &mut Walker, site: Site, params: &Params) -> Served {
+/// The homes within reach of `site`, `(home, metres)` in home order, and where it joins the
+/// network: along the network within the walking budget (network), or within the radius as the
+/// crow flies (circle). The walker is left holding the search, for [`serve_site`].
+pub fn homes_within(
+    ctx: &Context,
+    walker: &mut Walker,
+    site: &Site,
+    params: &Params,
+) -> (Option<Snapped>, Vec<(u32, f64)>) {
     let budget = params.budget_m();
-    let frame = ctx.net.frame();
-    let centre = frame.project(site.at);
-    let (snapped, polygon, homes) = match params.mode {
+    let centre = ctx.net.frame().project(site.at);
+    // Walking distance is never shorter than the straight line; 1 % covers the frame's error.
+    let near = ctx.homes_near(centre, budget * 1.01);
+    let (snapped, mut homes): (Option<Snapped>, Vec<(u32, f64)>) = match params.mode {
         Mode::Circle => {
-            let homes = ctx
-                .homes_near(centre, budget * 1.01)
+            let homes = near
                 .filter_map(|h| {
                     let d = crate::core::distance::geodesic_metres(site.at, ctx.homes[h as usize].at);
                     (d <= budget).then_some((h, d))
                 })
                 .collect();
-            (None, circle(centre, budget), homes)
+            (None, homes)
         }
         Mode::Network => match ctx.edges.snap(&ctx.net, site.at) {
-            None => (None, MultiPolygon(vec![]), vec![]),
+            None => (None, vec![]),
             Some(s) => {
                 walker.run(&ctx.net, s, budget);
-                // Walking distance is never shorter than the straight line; 1 % covers the frame.
-                let homes = ctx
-                    .homes_near(centre, budget * 1.01)
+                let homes = near
                     .filter_map(|h| {
                         let snap = ctx.home_snaps[h as usize].as_ref()?;
                         let d = walker.distance_to(&ctx.net, snap);
                         d.is_finite().then_some((h, d))
                     })
                     .collect();
-                let mut pieces = walker.pieces(&ctx.net, budget);
-                if s.off_m <= budget {
-                    pieces.extend(walker.leg(&ctx.net, site.at));
-                }
-                (Some(s), from_pieces(&pieces, params.walk_off_m), homes)
+                (Some(s), homes)
             }
         },
     };
-    let mut homes: Vec<(u32, f64)> = homes;
     homes.sort_by_key(|&(h, _)| h);
+    (snapped, homes)
+}
+
+/// The service area of `site`: the homes within reach ([`homes_within`]) and its polygon — the
+/// isochrone of the reachable network, or the straight-line circle.
+pub fn serve_site(ctx: &Context, walker: &mut Walker, site: Site, params: &Params) -> Served {
+    let budget = params.budget_m();
+    let cell = cell_size(params.walk_off_m);
+    let (snapped, homes) = homes_within(ctx, walker, &site, params);
+    let raster = match (params.mode, snapped) {
+        (Mode::Circle, _) => circle_raster(ctx.net.frame().project(site.at), budget, cell),
+        (Mode::Network, None) => None,
+        (Mode::Network, Some(s)) => {
+            let mut pieces = walker.pieces(&ctx.net, budget);
+            if s.off_m <= budget {
+                pieces.extend(walker.leg(&ctx.net, site.at));
+            }
+            raster_of_pieces(&pieces, params.walk_off_m)
+        }
+    };
+    let polygon = raster.as_ref().map(Raster::polygons).unwrap_or(MultiPolygon(vec![]));
     let bbox = polygon.bounding_rect();
-    Served { site, snapped, polygon, bbox, homes }
+    Served { site, snapped, polygon, bbox, homes, raster }
 }
 
 /// The coverage of one facility kind.
@@ -142,6 +167,59 @@ pub struct Coverage {
     pub cover_count: Vec<u32>,
     /// Per unit: covered part and gap.
     pub units: Vec<UnitCover>,
+    /// Per lattice cell over the units' extent: how many service areas cover it.
+    counts: Counts,
+}
+
+/// Centre counts per lattice cell over a fixed window.
+#[derive(Debug, Clone)]
+struct Counts {
+    window: Raster,
+    count: Vec<u32>,
+}
+
+impl Counts {
+    fn over(ctx: &Context, cell: f64) -> Counts {
+        let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+        for u in &ctx.units {
+            x0 = x0.min(u.bbox.min().x);
+            y0 = y0.min(u.bbox.min().y);
+            x1 = x1.max(u.bbox.max().x);
+            y1 = y1.max(u.bbox.max().y);
+        }
+        let window =
+            Raster::window(cell, x0, y0, x1, y1).unwrap_or(Raster { cell, i0: 0, j0: 0, w: 0, h: 0, mask: vec![] });
+        let count = vec![0; window.w * window.h];
+        Counts { window, count }
+    }
+
+    fn add(&mut self, r: &Raster, delta: i32) {
+        let wd = &self.window;
+        for (i, j) in r.cells() {
+            let (x, y) = (i - wd.i0, j - wd.j0);
+            if x >= 0 && y >= 0 && (x as usize) < wd.w && (y as usize) < wd.h {
+                let c = &mut self.count[y as usize * wd.w + x as usize];
+                *c = c.saturating_add_signed(delta);
+            }
+        }
+    }
+
+    /// The covered cells inside `bbox` as polygons.
+    fn covered_in(&self, bbox: Rect<f64>) -> MultiPolygon<f64> {
+        let wd = &self.window;
+        let Some(mut r) = Raster::window(wd.cell, bbox.min().x, bbox.min().y, bbox.max().x, bbox.max().y) else {
+            return MultiPolygon(vec![]);
+        };
+        for y in 0..r.h {
+            for x in 0..r.w {
+                let (gx, gy) = (x as i64 + r.i0 - wd.i0, y as i64 + r.j0 - wd.j0);
+                if gx >= 0 && gy >= 0 && (gx as usize) < wd.w && (gy as usize) < wd.h {
+                    r.mask[y * r.w + x] = self.count[gy as usize * wd.w + gx as usize] > 0;
+                }
+            }
+        }
+        r.polygons()
+    }
 }
 
 impl Coverage {
@@ -154,6 +232,7 @@ impl Coverage {
             centres: Vec::with_capacity(total),
             cover_count: vec![0; ctx.homes.len()],
             units: vec![UnitCover::default(); ctx.units.len()],
+            counts: Counts::over(ctx, cell_size(params.walk_off_m)),
         };
         for (i, site) in sites.into_iter().enumerate() {
             let served = serve_site(ctx, &mut walker, site, &params);
@@ -161,22 +240,15 @@ impl Coverage {
             cov.centres.push(served);
             progress(i + 1, total);
         }
-        // From nothing, one union of every service area serves all units (cheaper than a union
-        // per unit); each unit is then cut by the union's parts that meet its bounding box.
-        let union = unary_union(cov.centres.iter().map(|c| &c.polygon));
-        for (u, unit) in ctx.units.iter().enumerate() {
-            let near: Vec<Polygon<f64>> = union
-                .0
-                .iter()
-                .filter(|p| p.bounding_rect().is_some_and(|b| boxes_meet(b, unit.bbox)))
-                .cloned()
-                .collect();
-            cov.units[u] = cut(unit, &MultiPolygon(near));
-        }
+        let all: Vec<u32> = (0..ctx.units.len() as u32).collect();
+        cov.refresh(ctx, &all);
         cov
     }
 
     fn count(&mut self, served: &Served, delta: i32) {
+        if let Some(r) = &served.raster {
+            self.counts.add(r, delta);
+        }
         for &(h, _) in &served.homes {
             let c = &mut self.cover_count[h as usize];
             *c = c.saturating_add_signed(delta);
@@ -219,17 +291,11 @@ impl Coverage {
         true
     }
 
-    /// Recomputes the covered part and gap of the given units from the centres that meet them.
+    /// Recomputes the covered part and gap of the given units from the cell counts.
     fn refresh(&mut self, ctx: &Context, units: &[u32]) {
         for &u in units {
             let unit = &ctx.units[u as usize];
-            let near: Vec<&MultiPolygon<f64>> = self
-                .centres
-                .iter()
-                .filter(|c| c.bbox.is_some_and(|b| boxes_meet(b, unit.bbox)))
-                .map(|c| &c.polygon)
-                .collect();
-            self.units[u as usize] = cut(unit, &unary_union(near));
+            self.units[u as usize] = cut(unit, &self.counts.covered_in(unit.bbox));
         }
     }
 
@@ -253,8 +319,4 @@ fn cut(unit: &Unit, union: &MultiPolygon<f64>) -> UnitCover {
     let gap = unit.polygon.difference(union);
     let (covered_m2, gap_m2) = (covered.unsigned_area(), gap.unsigned_area());
     UnitCover { covered, gap, covered_m2, gap_m2 }
-}
-
-fn boxes_meet(a: Rect<f64>, b: Rect<f64>) -> bool {
-    a.min().x <= b.max().x && a.max().x >= b.min().x && a.min().y <= b.max().y && a.max().y >= b.min().y
 }

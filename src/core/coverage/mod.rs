@@ -9,7 +9,7 @@ pub mod context;
 pub mod stats;
 pub mod suggest;
 
-pub use compute::{Coverage, Mode, Params, Served, UnitCover, serve_site};
+pub use compute::{Coverage, Mode, Params, Served, UnitCover, homes_within, serve_site};
 pub use context::{Context, Home, Site, Unit, UnitIn};
 pub use stats::{CircleExcess, Level, Stat, by_level, circle_excess, total};
 pub use suggest::{Pick, greedy, suggest};

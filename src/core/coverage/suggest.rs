@@ -7,7 +7,7 @@
 //! the marginal gains it reports never increase from one pick to the next. Picking stops early when
 //! no candidate adds anything.
 
-use super::compute::{Coverage, Params, serve_site};
+use super::compute::{Coverage, Params, homes_within};
 use super::context::{Context, Site};
 use crate::core::network::Walker;
 
@@ -30,8 +30,8 @@ pub fn uncovered_reach(ctx: &Context, cov: &Coverage, candidates: &[Site], param
     candidates
         .iter()
         .map(|site| {
-            let served = serve_site(ctx, &mut walker, site.clone(), params);
-            served.homes.into_iter().map(|(h, _)| h).filter(|&h| !cov.is_covered(h)).collect()
+            let (_, homes) = homes_within(ctx, &mut walker, site, params);
+            homes.into_iter().map(|(h, _)| h).filter(|&h| !cov.is_covered(h)).collect()
         })
         .collect()
 }
