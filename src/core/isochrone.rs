@@ -46,7 +46,7 @@ pub fn cell_size(walk_off_m: f64) -> f64 {
 
 /// The reachable pieces drawn on the lattice (see the module documentation).
 pub fn raster_of_pieces(pieces: &[[Coord; 2]], walk_off_m: f64) -> Option<Raster> {
-    if pieces.is_empty() || !(walk_off_m > 0.0) {
+    if pieces.is_empty() || walk_off_m.is_nan() || walk_off_m <= 0.0 {
         return None;
     }
     let r = walk_off_m;
@@ -67,7 +67,7 @@ pub fn raster_of_pieces(pieces: &[[Coord; 2]], walk_off_m: f64) -> Option<Raster
 /// The straight-line circle of `radius_m` around `centre` (frame metres) on the lattice of cell
 /// side `cell`: the cells whose centre is within the radius.
 pub fn circle_raster(centre: Coord, radius_m: f64, cell: f64) -> Option<Raster> {
-    if !(radius_m > 0.0) {
+    if radius_m.is_nan() || radius_m <= 0.0 {
         return None;
     }
     let mut raster =
