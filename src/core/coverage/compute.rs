@@ -225,7 +225,6 @@ impl Counts {
 impl Coverage {
     /// Computes the coverage of `sites` from nothing; `progress(done, total)` is called per centre.
     pub fn compute(ctx: &Context, sites: Vec<Site>, params: Params, progress: &dyn Fn(usize, usize)) -> Coverage {
-        let mut walker = Walker::new(&ctx.net);
         let total = sites.len();
         let mut cov = Coverage {
             params,
@@ -234,11 +233,39 @@ impl Coverage {
             units: vec![UnitCover::default(); ctx.units.len()],
             counts: Counts::over(ctx, cell_size(params.walk_off_m)),
         };
-        for (i, site) in sites.into_iter().enumerate() {
-            let served = serve_site(ctx, &mut walker, site, &params);
-            cov.count(&served, 1);
-            cov.centres.push(served);
-            progress(i + 1, total);
+        // Service areas are independent: one worker per core, each with its own search workspace,
+        // results kept in input order so the outcome does not depend on the thread count.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16);
+        let chunk = total.div_ceil(threads).max(1);
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let served: Vec<Served> = std::thread::scope(|scope| {
+            let workers: Vec<_> = sites
+                .chunks(chunk)
+                .map(|part| {
+                    let done = &done;
+                    scope.spawn(move || {
+                        let mut walker = Walker::new(&ctx.net);
+                        part.iter()
+                            .map(|site| {
+                                let s = serve_site(ctx, &mut walker, site.clone(), &params);
+                                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                s
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            let mut out = Vec::with_capacity(total);
+            for w in workers {
+                progress(done.load(std::sync::atomic::Ordering::Relaxed), total);
+                out.extend(w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            }
+            out
+        });
+        progress(total, total);
+        for s in served {
+            cov.count(&s, 1);
+            cov.centres.push(s);
         }
         let all: Vec<u32> = (0..ctx.units.len() as u32).collect();
         cov.refresh(ctx, &all);
@@ -293,9 +320,32 @@ impl Coverage {
 
     /// Recomputes the covered part and gap of the given units from the cell counts.
     fn refresh(&mut self, ctx: &Context, units: &[u32]) {
-        for &u in units {
-            let unit = &ctx.units[u as usize];
-            self.units[u as usize] = cut(unit, &self.counts.covered_in(unit.bbox));
+        // Units are independent too; split them over the cores when there are many.
+        let threads = if units.len() >= 16 {
+            std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16)
+        } else {
+            1
+        };
+        let chunk = units.len().div_ceil(threads).max(1);
+        let counts = &self.counts;
+        let cuts: Vec<(u32, UnitCover)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = units
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|&u| {
+                                let unit = &ctx.units[u as usize];
+                                (u, cut(unit, &counts.covered_in(unit.bbox)))
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+        });
+        for (u, c) in cuts {
+            self.units[u as usize] = c;
         }
     }
 

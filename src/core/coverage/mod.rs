@@ -8,6 +8,7 @@ pub mod compute;
 pub mod context;
 pub mod stats;
 pub mod suggest;
+pub mod synthetic;
 
 pub use compute::{Coverage, Mode, Params, Served, UnitCover, homes_within, serve_site};
 pub use context::{Context, Home, Site, Unit, UnitIn};
