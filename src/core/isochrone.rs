@@ -19,7 +19,7 @@
 //!
 //! Sharing one lattice makes neighbouring isochrones share edges exactly, so their union and the
 //! gaps are cheap and clean. Buffering with exact round caps (`geo`'s `Buffer`) was the first
-//! method; it gave the same areas to 0.2 % but took about 130 ms per demo isochrone, against about
+//! method; it gave the same areas to 0.3 % but took about 130 ms per demo isochrone, against about
 //! a millisecond for the raster.
 //!
 //! Polygons are in the network's frame (metres); [`to_lonlat`] converts them for output.
