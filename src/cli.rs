@@ -117,6 +117,41 @@ pub enum Command {
         #[arg(long, default_value = "data")]
         out: PathBuf,
     },
+    /// 导入步行路网（GeoJSON 或 OSM PBF）/ import the walking network (GeoJSON LineStrings or OSM PBF).
+    ImportRoads {
+        /// 数据库文件 / database file.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 可步行的 highway 取值，逗号分隔 / walkable highway values, comma-separated (default: footway,path,steps,… not motorway/trunk).
+        #[arg(long)]
+        walkable: Option<String>,
+        /// 输入文件 / input file (.geojson or .osm.pbf).
+        input: PathBuf,
+    },
+    /// 15 分钟服务圈与覆盖缺口 / 15-minute service areas and coverage gaps, per community.
+    Coverage {
+        /// 数据库文件 / database file.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 设施类型 / facility kind.
+        #[arg(long, default_value = crate::service::coverage::DEFAULT_KIND)]
+        kind: String,
+        /// 步行分钟数 / minutes of walking (1–60).
+        #[arg(long, default_value_t = 15.0)]
+        minutes: f64,
+        /// 步行速度 km/h / walking speed (1–10).
+        #[arg(long, default_value_t = 4.0)]
+        speed_kmh: f64,
+        /// network（路网等时圈）或 circle（直线圆）/ network isochrones or straight-line circles.
+        #[arg(long, default_value = "network", value_parser = ["network", "circle"])]
+        mode: String,
+        /// 等时圈缓冲距离（米）/ walk-off buffer of isochrone polygons, metres.
+        #[arg(long, default_value_t = crate::core::isochrone::DEFAULT_WALK_OFF_M)]
+        walk_off_m: f64,
+        /// 输出服务圈与缺口 GeoJSON / write service areas and gaps as GeoJSON.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// 检查数据库中所有图层的几何与层级 / check geometry and hierarchy of every stored layer.
     Validate {
         /// 数据库文件 / database file.
@@ -202,6 +237,26 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(if answer["covered"] == true { 0 } else { 3 })
         }
         Command::Validate { db, tolerance_m } => validate(&db, tolerance_m, lang),
+        Command::ImportRoads { db, walkable, input } => {
+            crate::cli_coverage::import_roads(&db, &input, walkable.as_deref(), lang)
+        }
+        Command::Coverage { db, kind, minutes, speed_kmh, mode, walk_off_m, out } => {
+            let mode = if mode == "circle" {
+                crate::core::coverage::Mode::Circle
+            } else {
+                crate::core::coverage::Mode::Network
+            };
+            let args = crate::cli_coverage::CoverageArgs {
+                db: &db,
+                kind: &kind,
+                minutes,
+                speed_kmh,
+                mode,
+                walk_off_m,
+                out: out.as_deref(),
+            };
+            crate::cli_coverage::coverage(args, lang)
+        }
         Command::BuildDemo { from, out } => {
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
             let report = crate::demo::build(&from, &out)?;
@@ -225,7 +280,8 @@ fn serve(db: &Path, addr: &str, demo: bool, data_dir: PathBuf, web_dir: PathBuf,
     let store = if demo { Store::open(db)? } else { open_existing(db, lang)? };
     let snapshot = store.load_snapshot()?;
     let counts: Vec<String> = snapshot.counts().iter().map(|(l, n)| format!("{}={n}", l.id())).collect();
-    let state = AppState::new(snapshot, web_dir, data_dir);
+    let (roads, node_crossings) = store.load_roads()?;
+    let state = AppState::new(snapshot, web_dir, data_dir).with_roads(&roads, node_crossings);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr)

@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod cli_coverage;
 pub mod core;
 pub mod demo;
 pub mod i18n;

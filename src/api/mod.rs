@@ -1,11 +1,15 @@
 //! The HTTP face: one router built from one cloneable state, shared by `main` and the tests.
 
+pub mod coverage;
+pub mod coverage_candidates;
 pub mod error;
 pub mod layers;
 pub mod lookup;
 pub mod params;
 
 use crate::core::snapshot::Snapshot;
+use crate::io::roads::RoadLine;
+use crate::service::coverage::CoverageService;
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -43,12 +47,22 @@ pub struct AppState {
     pub data_dir: PathBuf,
     /// Request limits.
     pub limits: Limits,
+    /// Coverage: the walking network and cached coverages (no network until [`AppState::with_roads`]).
+    pub coverage: Arc<CoverageService>,
 }
 
 impl AppState {
     /// A state serving `snapshot`.
     pub fn new(snapshot: Snapshot, web_dir: PathBuf, data_dir: PathBuf) -> AppState {
-        AppState { snapshot: Arc::new(ArcSwap::from_pointee(snapshot)), web_dir, data_dir, limits: Limits::default() }
+        let snapshot = Arc::new(snapshot);
+        let coverage = Arc::new(CoverageService::new(snapshot.clone(), &[], true));
+        AppState { snapshot: Arc::new(ArcSwap::new(snapshot)), web_dir, data_dir, limits: Limits::default(), coverage }
+    }
+
+    /// The same state with a walking network for coverage, built from stored road lines.
+    pub fn with_roads(mut self, lines: &[RoadLine], node_crossings: bool) -> AppState {
+        self.coverage = Arc::new(CoverageService::new(self.snapshot.load_full(), lines, node_crossings));
+        self
     }
 }
 
@@ -59,6 +73,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/layers", get(layers::list_layers))
         .route("/api/v1/layers/{layer}/features", get(layers::list_features))
         .route("/api/v1/layers/{layer}/features/{code}", get(layers::get_feature))
+        .route("/api/v1/coverage", get(coverage::get_coverage))
+        .route("/api/v1/coverage/stats", get(coverage::get_stats))
+        .route("/api/v1/coverage/suggest", axum::routing::post(coverage::post_suggest))
+        .route("/api/v1/layers/coverage_circle/features", get(coverage::circle_layer))
+        .route("/api/v1/layers/coverage_gap/features", get(coverage::gap_layer))
         .route("/healthz", get(healthz))
         .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(state.clone(), refuse_oversized))

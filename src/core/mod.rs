@@ -2,11 +2,15 @@
 //! No I/O, no HTTP, no async — everything here is a function of its inputs.
 
 pub mod cells;
+pub mod coverage;
 pub mod distance;
 pub mod hierarchy;
 pub mod index;
+pub mod isochrone;
 pub mod model;
+pub mod network;
 pub mod prepared;
 pub mod problem;
+pub mod raster;
 pub mod snapshot;
 pub mod validate;

@@ -3,3 +3,4 @@
 pub mod crs;
 pub mod csv_in;
 pub mod geojson;
+pub mod roads;

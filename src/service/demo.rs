@@ -70,6 +70,19 @@ pub fn ensure_demo_db(db: &Path, data_dir: &Path) -> Result<bool, DemoDbError> {
                 Err(ImportError::Store(e)) => return Err(e.into()),
             }
         }
+        // The walking network for coverage: the demo's OSM roads, when present.
+        let roads = data_dir.join("roads.geojson");
+        if roads.exists() {
+            let text =
+                std::fs::read_to_string(&roads).map_err(|source| DemoDbError::Read { path: roads.clone(), source })?;
+            let set = crate::io::roads::read_geojson(&text, &crate::io::roads::Walkable::default()).map_err(|e| {
+                DemoDbError::Read {
+                    path: roads.clone(),
+                    source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+                }
+            })?;
+            store.write_roads(&set.lines, set.node_crossings)?;
+        }
     }
     std::fs::rename(&partial, db).map_err(|source| DemoDbError::Persist { path: db.to_path_buf(), source })?;
     Ok(true)

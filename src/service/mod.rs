@@ -1,5 +1,7 @@
 //! Use-cases shared by the HTTP API and the CLI.
 
+pub mod coverage;
+pub mod coverage_json;
 pub mod demo;
 pub mod import;
 pub mod lookup;

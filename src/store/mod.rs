@@ -1,6 +1,7 @@
 //! Storage adapter: the SQLite/GeoPackage file behind every snapshot.
 
 pub mod gpkg;
+pub mod roads;
 pub mod sqlite;
 pub mod wkb;
 

@@ -71,8 +71,8 @@ pub struct WriteReport {
 
 /// An open store.
 pub struct Store {
-    conn: Connection,
-    path: PathBuf,
+    pub(super) conn: Connection,
+    pub(super) path: PathBuf,
 }
 
 impl Store {

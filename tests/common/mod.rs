@@ -55,7 +55,20 @@ impl Server {
     pub fn start(db: &Path) -> Server {
         let snapshot = Store::open(db).unwrap().load_snapshot().unwrap();
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let state = AppState::new(snapshot, root.join("web"), root.join("data"));
+        Server::start_state(AppState::new(snapshot, root.join("web"), root.join("data")))
+    }
+
+    /// Starts the real router with the snapshot and the walking network stored in `db`.
+    pub fn start_with_roads(db: &Path) -> Server {
+        let store = Store::open(db).unwrap();
+        let snapshot = store.load_snapshot().unwrap();
+        let (roads, noding) = store.load_roads().unwrap();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        Server::start_state(AppState::new(snapshot, root.join("web"), root.join("data")).with_roads(&roads, noding))
+    }
+
+    /// Starts the real router for `state`.
+    pub fn start_state(state: AppState) -> Server {
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         std_listener.set_nonblocking(true).unwrap();
         let base = format!("http://{}", std_listener.local_addr().unwrap());
