@@ -1,5 +1,6 @@
 //! Use-cases shared by the HTTP API and the CLI.
 
+pub mod address;
 pub mod demo;
 pub mod import;
 pub mod lookup;

@@ -1,5 +1,6 @@
 //! Storage adapter: the SQLite/GeoPackage file behind every snapshot.
 
+pub mod addresses;
 pub mod gpkg;
 pub mod sqlite;
 pub mod wkb;
