@@ -76,7 +76,7 @@ pub async fn post_lookup(
     Ok(Json(json!({ "count": results.len(), "covered": covered, "results": results })).into_response())
 }
 
-fn parse_crs(params: &Params) -> Result<Crs, ApiError> {
+pub(super) fn parse_crs(params: &Params) -> Result<Crs, ApiError> {
     let crs: Crs = match params.get("crs") {
         Some(raw) => {
             raw.parse().map_err(|e: crate::io::crs::UnknownCrs| ApiError::bad_parameter(format!("crs: {e}")))?

@@ -99,6 +99,9 @@ pub fn read_csv(bytes: &[u8]) -> Result<Vec<AddressIn>, AddressInputError> {
     Ok(out)
 }
 
+/// Kind, id, tags, position (nodes) and node references (ways) of one OSM element.
+type OsmElement<'a> = (&'static str, i64, Vec<(&'a str, &'a str)>, Option<(f64, f64)>, Option<Vec<i64>>);
+
 /// Reads every node and way carrying `addr:housenumber` and `addr:street` from an OSM PBF file.
 /// A way (a building outline) is placed at the mean of its nodes. Coordinates are WGS 84.
 pub fn read_osm_pbf(path: &Path) -> Result<Vec<AddressIn>, AddressInputError> {
@@ -109,13 +112,12 @@ pub fn read_osm_pbf(path: &Path) -> Result<Vec<AddressIn>, AddressInputError> {
     let reader = ElementReader::from_path(path).map_err(err)?;
     reader
         .for_each(|element| {
-            let (kind, id, tags, at, refs): (&str, i64, Vec<(&str, &str)>, Option<(f64, f64)>, Option<Vec<i64>>) =
-                match &element {
-                    Element::Node(n) => ("node", n.id(), n.tags().collect(), Some((n.lon(), n.lat())), None),
-                    Element::DenseNode(n) => ("node", n.id(), n.tags().collect(), Some((n.lon(), n.lat())), None),
-                    Element::Way(w) => ("way", w.id(), w.tags().collect(), None, Some(w.refs().collect())),
-                    Element::Relation(_) => return,
-                };
+            let (kind, id, tags, at, refs): OsmElement<'_> = match &element {
+                Element::Node(n) => ("node", n.id(), n.tags().collect(), Some((n.lon(), n.lat())), None),
+                Element::DenseNode(n) => ("node", n.id(), n.tags().collect(), Some((n.lon(), n.lat())), None),
+                Element::Way(w) => ("way", w.id(), w.tags().collect(), None, Some(w.refs().collect())),
+                Element::Relation(_) => return,
+            };
             if let Some(p) = at {
                 nodes.insert(id, p);
             }

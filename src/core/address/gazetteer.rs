@@ -221,6 +221,18 @@ impl Vocabulary for Gazetteer {
     fn aliases(&self) -> &Aliases {
         &self.aliases
     }
+    fn extends_to_name(&self, prefix: &str) -> bool {
+        use fst::automaton::Automaton;
+        use fst::{IntoStreamer, Streamer};
+        let mut stream = self.names.search(fst::automaton::Str::new(prefix).starts_with()).into_stream();
+        while let Some((_, id)) = stream.next() {
+            let k = &self.keys[id as usize];
+            if !k.road.is_empty() || !k.estate.is_empty() {
+                return true;
+            }
+        }
+        false
+    }
 }
 
 fn named(f: &Feature) -> Named {

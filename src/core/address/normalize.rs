@@ -42,7 +42,8 @@ fn half_width(c: char) -> char {
 
 fn is_cjk_punctuation(c: char) -> bool {
     // 〇 (U+3007) sits among the CJK punctuation but is the numeral zero.
-    c != '〇' && matches!(c, '\u{3001}'..='\u{303F}' | '\u{FF01}'..='\u{FF0F}' | '·' | '•' | '“' | '”' | '‘' | '’' | '…')
+    c != '〇'
+        && matches!(c, '\u{3001}'..='\u{303F}' | '\u{FF01}'..='\u{FF0F}' | '·' | '•' | '“' | '”' | '‘' | '’' | '…')
         || matches!(c, '（' | '）' | '，' | '：' | '；' | '！' | '？')
 }
 
@@ -175,13 +176,13 @@ impl Aliases {
 
 /// Expands abbreviated upper levels at the start of a normalised address (`深圳福田沙头…` →
 /// `深圳市福田区沙头…`). Expansion stops at the first piece that is neither a full name (`is_full`)
-/// nor a short form, and a short form is left alone where `is_protected` says a longer name starts
-/// there (so `香梅路` is not read as `香梅社区` + `路`).
+/// nor a short form, and a short form of byte length `n` is left alone where `is_protected(rest, n)`
+/// says a longer name starts there (so `香梅路` is not read as `香梅社区` + `路`).
 pub fn expand_aliases(
     s: &str,
     aliases: &Aliases,
     full_len_at: impl Fn(&str) -> Option<usize>,
-    is_protected: impl Fn(&str) -> bool,
+    is_protected: impl Fn(&str, usize) -> bool,
 ) -> String {
     let mut out = String::with_capacity(s.len() + 12);
     let mut rest = s;
@@ -189,7 +190,7 @@ pub fn expand_aliases(
         if let Some(n) = full_len_at(rest) {
             out.push_str(&rest[..n]);
             rest = &rest[n..];
-        } else if let Some((n, full)) = aliases.at_start(rest).filter(|_| !is_protected(rest)) {
+        } else if let Some((n, full)) = aliases.at_start(rest).filter(|&(n, _)| !is_protected(rest, n)) {
             out.push_str(full);
             rest = &rest[n..];
         } else {
@@ -240,7 +241,7 @@ mod tests {
         let aliases = Aliases::new(["深圳市", "福田区", "香梅社区", "沙头街道"]);
         let full = ["深圳市", "福田区", "沙头街道", "香梅社区"];
         let full_len = |s: &str| full.iter().find(|f| s.starts_with(*f)).map(|f| f.len());
-        let protected = |s: &str| s.starts_with("香梅路");
+        let protected = |s: &str, _: usize| s.starts_with("香梅路");
         assert_eq!(expand_aliases("深圳福田沙头福荣路", &aliases, full_len, protected), "深圳市福田区沙头街道福荣路");
         assert_eq!(expand_aliases("香梅路1号", &aliases, full_len, protected), "香梅路1号");
         assert_eq!(expand_aliases("福田区香梅1号", &aliases, full_len, protected), "福田区香梅社区1号");

@@ -33,6 +33,10 @@ pub trait Vocabulary {
     fn estate_at(&self, s: &str) -> Option<usize>;
     /// Short forms of administrative names.
     fn aliases(&self) -> &Aliases;
+    /// Whether some road or estate name starts with `prefix` (partial input such as `上沙椰树`).
+    fn extends_to_name(&self, _prefix: &str) -> bool {
+        false
+    }
 }
 
 /// Parsing by suffixes alone (used when importing, before any gazetteer exists).
@@ -95,7 +99,14 @@ pub fn parse(normalized: &str, vocab: &impl Vocabulary) -> ParsedAddress {
         normalized,
         vocab.aliases(),
         |r| vocab.admin_at(r).map(|(n, _)| n),
-        |r| vocab.road_at(r).is_some() || vocab.estate_at(r).is_some(),
+        |r, n| {
+            // Protected: a name starts here, or the text goes on to spell one (`上沙椰树` is not
+            // `上沙社区` + `椰树`).
+            let next = r[n..].chars().next().map_or(n, |c| n + c.len_utf8());
+            vocab.road_at(r).is_some()
+                || vocab.estate_at(r).is_some()
+                || (next > n && vocab.extends_to_name(&r[..next]))
+        },
     );
     let mut p = ParsedAddress::default();
     let mut rest = expanded.as_str();
