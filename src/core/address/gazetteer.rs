@@ -87,8 +87,13 @@ pub struct AdminPlace {
 pub struct NameKey {
     /// The name as written (first spelling seen).
     pub display: String,
+    /// The name normalised (the FST key).
+    pub norm: String,
     /// Addresses on the road of this name, by door number.
     pub road: Vec<u32>,
+    /// The door number of each of `road`, kept beside it so that finding a door is a binary
+    /// search in one small array rather than a walk over scattered entries.
+    pub road_doors: Vec<u32>,
     /// Addresses in the estate of this name.
     pub estate: Vec<u32>,
     /// Divisions of this name (index into [`Gazetteer::admin`]).
@@ -297,7 +302,11 @@ impl Builder {
 
     fn key(&mut self, display: &str) -> &mut NameKey {
         let norm = normalize(display);
-        self.keys.entry(norm).or_insert_with(|| NameKey { display: display.to_string(), ..NameKey::default() })
+        self.keys.entry(norm.clone()).or_insert_with(|| NameKey {
+            display: display.to_string(),
+            norm,
+            ..NameKey::default()
+        })
     }
 
     fn add_admin(&mut self, level: AdminLevel, name: &str, point: Option<Coord>, place: u32) {
@@ -389,6 +398,7 @@ impl Builder {
                 let (x, y) = (&entries[a as usize], &entries[b as usize]);
                 (x.door_num, &x.door).cmp(&(y.door_num, &y.door))
             });
+            key.road_doors = key.road.iter().map(|&i| entries[i as usize].door_num).collect();
             list.push(key);
         }
         let names = names.into_map();

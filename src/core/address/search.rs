@@ -6,8 +6,7 @@
 //!   asked for and the road has none of that number; an estate 0.8; a community 0.6, a street 0.5,
 //!   a district 0.4;
 //! - how the name was found: exactly 1.0; within one edit (a wrong, missing or extra character)
-//!   0.9, two swapped characters 0.8; as a prefix of a longer name (partial input) 0.75–0.95 by
-//!   the share typed;
+//!   0.9; as a prefix of a longer name (partial input) 0.75–0.95 by the share typed;
 //! - agreement with upper levels the query names: each known district, street or community that
 //!   contradicts the candidate's ×0.85 (so homonymous roads in different districts rank by it);
 //!   text that fits no level (e.g. a misspelt community) ×0.95.
@@ -107,8 +106,8 @@ impl Gazetteer {
         SearchResult { normalized, parsed, candidates: out }
     }
 
-    /// Names that `want` accepts, close to `text`: within one edit (a wrong, missing or extra
-    /// character, or two swapped), or starting with it.
+    /// Names that `want` accepts, close to `text`: one edit away (a wrong, missing or extra
+    /// character), or starting with it.
     fn fuzzy(&self, text: &str, want: impl Fn(&super::gazetteer::NameKey) -> bool) -> Vec<NameHit> {
         let len = text.chars().count();
         let mut hits: Vec<NameHit> = Vec::new();
@@ -119,9 +118,9 @@ impl Gazetteer {
             if hits.iter().any(|h| h.0 == id) || !want(self.key(id)) {
                 return;
             }
-            let d = edit_distance(text, &normalize(&self.key(id).display));
-            if (1..=2).contains(&d) {
-                hits.push((id, if d == 1 { 0.9 } else { 0.8 }));
+            let d = edit_distance(text, &self.key(id).norm);
+            if d == 1 {
+                hits.push((id, 0.9));
             }
         };
         // The query is a variant of a name (a character missing), or shares a variant with one
@@ -183,8 +182,9 @@ impl Gazetteer {
         }
         if let Some(door) = &p.door {
             let num = door_number(door);
-            let lo = postings.partition_point(|&i| self.entry(i).door_num < num);
-            let hi = postings.partition_point(|&i| self.entry(i).door_num <= num);
+            let doors = &self.key(key).road_doors;
+            let lo = doors.partition_point(|&d| d < num);
+            let hi = lo + doors[lo..].partition_point(|&d| d <= num);
             let exact: Vec<u32> =
                 postings[lo..hi].iter().copied().filter(|&i| self.entry(i).door.as_deref() == Some(door)).collect();
             let exact = if exact.is_empty() { postings[lo..hi].to_vec() } else { exact };
@@ -289,7 +289,53 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use super::super::AddressRecord;
     use super::*;
+
+    fn record(code: &str, road: Option<&str>, door: Option<&str>, estate: Option<&str>, x: f64) -> AddressRecord {
+        AddressRecord {
+            code: code.into(),
+            address: format!(
+                "{}{}{}",
+                road.unwrap_or(""),
+                door.map(|d| format!("{d}号")).unwrap_or_default(),
+                estate.unwrap_or("")
+            ),
+            road: road.map(Into::into),
+            door: door.map(Into::into),
+            estate: estate.map(Into::into),
+            point: Coord { x, y: 22.5 },
+            building: None,
+            grid: None,
+            source: "test".into(),
+            illustrative: true,
+        }
+    }
+
+    #[test]
+    fn doors_roads_estates_typos_and_partial_input() {
+        let g = Gazetteer::build(
+            vec![
+                record("1", Some("福荣路"), Some("12"), None, 114.0),
+                record("2", Some("福荣路"), Some("14"), None, 114.001),
+                record("3", Some("泰然九路"), Some("5"), None, 114.002),
+                record("4", None, None, Some("景田花园"), 114.003),
+            ],
+            &crate::core::snapshot::Snapshot::empty(),
+        );
+        let top = |q: &str| {
+            let r = g.search(q, 3);
+            r.candidates.first().map(|c| (c.address.clone(), c.level, c.score))
+        };
+        assert_eq!(top("福荣路十二号"), Some(("福荣路12号".into(), MatchLevel::Door, 1.0)));
+        assert_eq!(top("泰然9路5号"), Some(("泰然九路5号".into(), MatchLevel::Door, 1.0)));
+        assert_eq!(top("福容路14号"), Some(("福荣路14号".into(), MatchLevel::Door, 0.9)));
+        assert_eq!(top("景田花园3栋2单元").map(|t| t.1), Some(MatchLevel::Estate));
+        assert_eq!(top("福荣路13号").map(|t| (t.1, t.2)), Some((MatchLevel::Road, 0.6)));
+        assert_eq!(top("福荣").map(|t| t.1), Some(MatchLevel::Road));
+        assert_eq!(top("!!!"), None);
+        assert_eq!(top(""), None);
+    }
 
     #[test]
     fn edit_distance_counts_characters() {
