@@ -131,19 +131,33 @@ impl Gazetteer {
     pub fn build(records: Vec<AddressRecord>, snapshot: &Snapshot) -> Gazetteer {
         let mut b = Builder::default();
         b.add_divisions(snapshot);
-        let mut by_grid: HashMap<Option<String>, u32> = HashMap::new();
+        // Addresses of one grid share its hierarchy; addresses outside every grid share one per
+        // combination of the community, street and district found at their points.
+        let mut by_grid: HashMap<String, u32> = HashMap::new();
+        let mut outside: HashMap<[Option<String>; 3], u32> = HashMap::new();
         for r in records {
             let grid = r.grid.clone().or_else(|| snapshot.lookup(r.point).grid.map(|g| g.code.clone()));
-            let place = match by_grid.get(&grid) {
-                Some(&p) => p,
-                None => {
-                    let h = match grid.as_deref().and_then(|g| snapshot.layer(Layer::Grid).get(g)) {
-                        Some(g) => hierarchy_of_grid(snapshot, g),
-                        None => hierarchy_at(snapshot, r.point),
-                    };
-                    let p = b.place(h);
-                    by_grid.insert(grid, p);
-                    p
+            let grid_feature = grid.as_deref().and_then(|g| snapshot.layer(Layer::Grid).get(g));
+            let place = match (grid, grid_feature) {
+                (Some(code), Some(g)) => match by_grid.get(&code) {
+                    Some(&p) => p,
+                    None => {
+                        let p = b.place(hierarchy_of_grid(snapshot, g));
+                        by_grid.insert(code, p);
+                        p
+                    }
+                },
+                _ => {
+                    let h = hierarchy_at(snapshot, r.point);
+                    let key = [&h.community, &h.street, &h.district].map(|n| n.as_ref().map(|n| n.code.clone()));
+                    match outside.get(&key) {
+                        Some(&p) => p,
+                        None => {
+                            let p = b.place(h);
+                            outside.insert(key, p);
+                            p
+                        }
+                    }
                 }
             };
             b.add_record(r, place);
