@@ -3,6 +3,7 @@
 //!
 //! Coordinates are WGS 84 longitude/latitude; distances are metres.
 
+mod builder;
 pub mod divisions;
 pub mod gazetteer;
 pub mod normalize;
