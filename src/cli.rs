@@ -1,14 +1,17 @@
 //! The command-line face. Messages are in 简体中文 unless `--lang en` (or `WANGGE_LANG=en`).
 
 use crate::api::{self, AppState};
+use crate::core::address::Gazetteer;
 use crate::core::hierarchy::{HierarchyRules, check_hierarchy};
 use crate::core::model::Layer;
 use crate::core::problem::Problem;
 use crate::core::validate::check_geometry;
 use crate::i18n::Lang;
+use crate::io::addresses::{read_csv, read_osm_pbf};
 use crate::io::crs::Crs;
 use crate::io::geojson::collection_to_json;
-use crate::service::demo::ensure_demo_db;
+use crate::service::address::{batch_csv, batch_queries, batch_row, geocode_json, link, status};
+use crate::service::demo::{ensure_demo_addresses, ensure_demo_db};
 use crate::service::import::{Format, ImportError, ImportOptions, import};
 use crate::service::lookup::{PointIn, lookup_one, points_from_csv, results_to_csv};
 use crate::store::{Store, WriteMode};
@@ -152,6 +155,50 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// 由示范城市的真实道路名生成示意门牌地址 / generate the demo's illustrative addresses from its real road names.
+    BuildAddresses {
+        /// 示范数据目录 / demo data folder (roads.geojson and the layers).
+        #[arg(long, default_value = "data")]
+        data_dir: PathBuf,
+        /// 输出 CSV / output CSV.
+        #[arg(long, default_value = "data/address.csv")]
+        out: PathBuf,
+    },
+    /// 导入地址（CSV 或 OSM PBF），关联楼栋与网格 / import addresses (CSV or OSM PBF), linked to building and grid.
+    ImportAddresses {
+        /// 数据库文件 / database file.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 输入坐标系 / input CRS (CSV).
+        #[arg(long, default_value = "wgs84")]
+        crs: Crs,
+        /// 写入方式 / how to treat existing addresses.
+        #[arg(long, value_enum, default_value = "upsert")]
+        mode: WriteMode,
+        /// 输入文件 / input file (.csv or .osm.pbf).
+        input: PathBuf,
+    },
+    /// 地址查询（单条或 CSV 批量）/ geocode one address, or every row of a CSV.
+    Geocode {
+        /// 数据库文件 / database file.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 地址 / the address.
+        #[arg(long)]
+        q: Option<String>,
+        /// 候选数 / number of candidates.
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
+        /// 批量输入 CSV（address[,id]）/ batch input CSV.
+        #[arg(long, conflicts_with = "q")]
+        csv: Option<PathBuf>,
+        /// 批量输出 CSV，默认标准输出 / batch output CSV (default stdout).
+        #[arg(long, requires = "csv")]
+        out: Option<PathBuf>,
+        /// 以 JSON 输出 / print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// 检查数据库中所有图层的几何与层级 / check geometry and hierarchy of every stored layer.
     Validate {
         /// 数据库文件 / database file.
@@ -257,6 +304,51 @@ pub fn run(cli: Cli) -> Result<i32> {
             };
             crate::cli_coverage::coverage(args, lang)
         }
+        Command::BuildAddresses { data_dir, out } => {
+            let records = crate::demo::addresses::demo_addresses(&data_dir)?;
+            crate::demo::addresses::write_csv(&records, &out)?;
+            println!(
+                "{}",
+                if lang == Lang::Zh {
+                    format!("已生成 {} 条示意地址：{}", records.len(), out.display())
+                } else {
+                    format!("wrote {} illustrative addresses to {}", records.len(), out.display())
+                }
+            );
+            Ok(0)
+        }
+        Command::ImportAddresses { db, crs, mode, input } => import_addresses(&db, crs, mode, &input, lang),
+        Command::Geocode { db, q, limit, csv, out, json } => {
+            let store = open_existing(&db, lang)?;
+            let snapshot = store.load_snapshot()?;
+            if let Some(input) = csv {
+                return geocode_csv(snapshot.addresses(), &input, out.as_deref(), lang);
+            }
+            let Some(q) = q.filter(|q| !q.trim().is_empty()) else {
+                bail!("{}", lang.pick("请给出 --q 地址，或 --csv 文件", "give --q ADDRESS, or --csv FILE"));
+            };
+            if !(1..=100).contains(&limit) {
+                bail!("{}", lang.pick("--limit 须在 1 到 100 之间", "--limit must be between 1 and 100"));
+            }
+            let result = snapshot.addresses().search(&q, limit);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&geocode_json(&q, &result))?);
+            } else {
+                for c in &result.candidates {
+                    let grid = c.hierarchy.grid.as_ref().map_or("-", |g| g.code.as_str());
+                    let level = serde_json::to_value(c.level)?;
+                    println!(
+                        "{:.3}\t{}\t{}\t{grid}\t{:.7},{:.7}",
+                        c.score,
+                        level.as_str().unwrap_or(""),
+                        c.address,
+                        c.point.x,
+                        c.point.y
+                    );
+                }
+            }
+            Ok(if status(&result.candidates) == "not_found" { 3 } else { 0 })
+        }
         Command::BuildDemo { from, out } => {
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
             let report = crate::demo::build(&from, &out)?;
@@ -264,6 +356,87 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
     }
+}
+
+fn import_addresses(db: &Path, crs: Crs, mode: WriteMode, input: &Path, lang: Lang) -> Result<i32> {
+    let name = input.to_string_lossy().to_ascii_lowercase();
+    let (rows, source) = if name.ends_with(".pbf") {
+        (read_osm_pbf(input).map_err(|e| anyhow::anyhow!(e.0))?, "osm")
+    } else {
+        let bytes = std::fs::read(input)
+            .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), input.display()))?;
+        (read_csv(&bytes).map_err(|e| anyhow::anyhow!("{}: {}", input.display(), e.0))?, "csv")
+    };
+    let mut store = Store::open(db)?;
+    let snapshot = store.load_snapshot()?;
+    match link(rows, &snapshot, crs, source) {
+        Ok(records) => {
+            let r = store.write_addresses(&records, mode)?;
+            let in_grid = records.iter().filter(|r| r.grid.is_some()).count();
+            println!(
+                "{}",
+                if lang == Lang::Zh {
+                    format!(
+                        "已导入 {} 条地址（新增 {}，更新 {}），{} 条在网格内",
+                        records.len(),
+                        r.inserted,
+                        r.updated,
+                        in_grid
+                    )
+                } else {
+                    format!(
+                        "imported {} addresses ({} inserted, {} updated), {in_grid} inside a grid",
+                        records.len(),
+                        r.inserted,
+                        r.updated
+                    )
+                }
+            );
+            Ok(0)
+        }
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("  {p}");
+            }
+            eprintln!("{}", lang.pick("未写入任何数据。", "Nothing was written."));
+            Ok(1)
+        }
+    }
+}
+
+fn geocode_csv(g: &Gazetteer, input: &Path, out: Option<&Path>, lang: Lang) -> Result<i32> {
+    let bytes = std::fs::read(input)
+        .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), input.display()))?;
+    let queries = batch_queries(&bytes, lang).map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
+    let bar = indicatif::ProgressBar::new(queries.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut rows = Vec::with_capacity(queries.len());
+    for (i, (id, q)) in queries.iter().enumerate() {
+        rows.push(batch_row(g, id, q));
+        if i % 256 == 0 {
+            bar.set_position(i as u64);
+        }
+    }
+    bar.finish_and_clear();
+    let csv = batch_csv(&rows);
+    match out {
+        Some(path) => write_atomically(path, csv.as_bytes())?,
+        None => std::io::stdout().write_all(csv.as_bytes())?,
+    }
+    let count = |s: &str| rows.iter().filter(|r| r[2] == s).count();
+    let (m, a, n) = (count("matched"), count("ambiguous"), count("not_found"));
+    eprintln!(
+        "{}",
+        if lang == Lang::Zh {
+            format!("共 {} 条：匹配 {m}，有歧义 {a}，未找到 {n}", rows.len())
+        } else {
+            format!("{} rows: {m} matched, {a} ambiguous, {n} not found", rows.len())
+        }
+    );
+    Ok(0)
 }
 
 fn open_existing(db: &Path, lang: Lang) -> Result<Store> {
@@ -276,6 +449,11 @@ fn open_existing(db: &Path, lang: Lang) -> Result<Store> {
 fn serve(db: &Path, addr: &str, demo: bool, data_dir: PathBuf, web_dir: PathBuf, lang: Lang) -> Result<i32> {
     if demo && ensure_demo_db(db, &data_dir)? {
         eprintln!("{} {}", lang.pick("已用示范城市创建数据库", "created the demo database"), db.display());
+    } else if demo {
+        let n = ensure_demo_addresses(db, &data_dir)?;
+        if n > 0 {
+            eprintln!("{} {n}", lang.pick("已载入示意地址", "loaded illustrative addresses:"));
+        }
     }
     let store = if demo { Store::open(db)? } else { open_existing(db, lang)? };
     let snapshot = store.load_snapshot()?;

@@ -76,7 +76,7 @@ pub async fn post_lookup(
     Ok(Json(json!({ "count": results.len(), "covered": covered, "results": results })).into_response())
 }
 
-fn parse_crs(params: &Params) -> Result<Crs, ApiError> {
+pub(super) fn parse_crs(params: &Params) -> Result<Crs, ApiError> {
     let bad = |detail: String| {
         ApiError::bad_parameter(format!("{} {detail}", params.lang.pick("参数 crs 无效：", "parameter crs:")))
     };

@@ -3,6 +3,7 @@
 pub mod coverage;
 pub mod coverage_candidates;
 pub mod error;
+pub mod geocode;
 pub mod layers;
 pub mod lookup;
 pub mod params;
@@ -70,6 +71,9 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/v1/lookup", get(lookup::get_lookup).post(lookup::post_lookup))
+        .route("/api/v1/geocode", get(geocode::get_geocode))
+        .route("/api/v1/geocode/reverse", get(geocode::get_reverse))
+        .route("/api/v1/geocode/batch", axum::routing::post(geocode::post_batch))
         .route("/api/v1/layers", get(layers::list_layers))
         .route("/api/v1/layers/{layer}/features", get(layers::list_features))
         .route("/api/v1/layers/{layer}/features/{code}", get(layers::get_feature))

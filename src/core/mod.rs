@@ -1,6 +1,7 @@
 //! The pure core: domain types, geometry, spatial index, lookup and validation.
 //! No I/O, no HTTP, no async — everything here is a function of its inputs.
 
+pub mod address;
 pub mod cells;
 pub mod coverage;
 pub mod distance;

@@ -1,10 +1,12 @@
 //! An immutable, in-memory view of every layer, built once per published state and shared by all
 //! readers. Editing never mutates a snapshot: a writer builds a new one and swaps it in.
 
+use super::address::{AddressRecord, Gazetteer};
 use super::index::{AreaIndex, Hit, Nearest};
 use super::model::{Feature, Layer};
 use geo::{Coord, Geometry, MultiPolygon, Rect};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The features of one layer, sorted by code, with their index.
 #[derive(Debug, Clone)]
@@ -72,6 +74,7 @@ impl LayerData {
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     layers: HashMap<Layer, LayerData>,
+    addresses: Arc<Gazetteer>,
 }
 
 /// What a point lookup found: the grid and its ancestors, or the nearest grid if none holds it.
@@ -98,7 +101,19 @@ impl Snapshot {
         for layer in Layer::ALL {
             map.entry(layer).or_insert_with(|| LayerData::new(layer, Vec::new()));
         }
-        Snapshot { layers: map }
+        Snapshot { layers: map, addresses: Arc::new(Gazetteer::default()) }
+    }
+
+    /// This snapshot with its gazetteer built from `records` (placed in this snapshot's grids).
+    /// Divisions are searchable by name even when there are no records.
+    pub fn with_addresses(mut self, records: Vec<AddressRecord>) -> Snapshot {
+        self.addresses = Arc::new(Gazetteer::build(records, &self));
+        self
+    }
+
+    /// The gazetteer.
+    pub fn addresses(&self) -> &Gazetteer {
+        &self.addresses
     }
 
     /// An empty snapshot.

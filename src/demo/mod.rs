@@ -14,6 +14,7 @@
 //! (estimate, pieces) → [`partition`] + [`city`] (streets, communities, grids, codes) → [`layers`] →
 //! [`write`].
 
+pub mod addresses;
 pub mod blocks;
 pub mod build;
 pub mod city;

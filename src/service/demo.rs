@@ -31,6 +31,14 @@ pub enum DemoDbError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The demo address file was rejected (a bug in the committed data).
+    #[error("demo addresses {path}: {detail}")]
+    Addresses {
+        /// The file.
+        path: PathBuf,
+        /// What was wrong.
+        detail: String,
+    },
     /// Moving the finished file into place failed.
     #[error("cannot create {path}: {source}")]
     Persist {
@@ -83,7 +91,36 @@ pub fn ensure_demo_db(db: &Path, data_dir: &Path) -> Result<bool, DemoDbError> {
             })?;
             store.write_roads(&set.lines, set.node_crossings)?;
         }
+        load_demo_addresses(&mut store, data_dir)?;
     }
     std::fs::rename(&partial, db).map_err(|source| DemoDbError::Persist { path: db.to_path_buf(), source })?;
     Ok(true)
+}
+
+/// The demo's illustrative address file in `data_dir`.
+pub fn address_file(data_dir: &Path) -> PathBuf {
+    data_dir.join("address.csv")
+}
+
+/// Loads `data_dir/address.csv` into the store's address table, replacing what is there. Returns
+/// how many addresses were loaded (0 when the file is absent).
+pub fn load_demo_addresses(store: &mut Store, data_dir: &Path) -> Result<usize, DemoDbError> {
+    let path = address_file(data_dir);
+    let Ok(bytes) = std::fs::read(&path) else { return Ok(0) };
+    let bad = |detail: String| DemoDbError::Addresses { path: path.clone(), detail };
+    let inputs = crate::io::addresses::read_csv(&bytes).map_err(|e| bad(e.0))?;
+    let snapshot = store.load_snapshot()?;
+    let records =
+        crate::service::address::link(inputs, &snapshot, Crs::Wgs84, "demo").map_err(|p| bad(p.join("; ")))?;
+    store.write_addresses(&records, WriteMode::Replace)?;
+    Ok(records.len())
+}
+
+/// For a demo database made before addresses existed: loads the demo addresses if it has none.
+pub fn ensure_demo_addresses(db: &Path, data_dir: &Path) -> Result<usize, DemoDbError> {
+    let mut store = Store::open(db)?;
+    if store.address_count()? > 0 {
+        return Ok(0);
+    }
+    load_demo_addresses(&mut store, data_dir)
 }

@@ -1,5 +1,6 @@
 //! Use-cases shared by the HTTP API and the CLI.
 
+pub mod address;
 pub mod coverage;
 pub mod coverage_json;
 pub mod demo;

@@ -1,5 +1,6 @@
 //! Storage adapter: the SQLite/GeoPackage file behind every snapshot.
 
+pub mod addresses;
 pub mod gpkg;
 pub mod roads;
 pub mod sqlite;

@@ -4,6 +4,7 @@
 //! rollback journal). Each feature row keeps the whole attribute object as JSON (so export is
 //! lossless) and also copies `households`/`residents` into plain columns for GIS users to style by.
 
+use super::addresses::ADDRESS_SCHEMA;
 use super::gpkg::{self, APPLICATION_ID, CORE_SCHEMA, SRS_ID, USER_VERSION};
 use crate::core::model::{Feature, GeometryKind, Layer};
 use crate::core::snapshot::Snapshot;
@@ -126,6 +127,16 @@ impl Store {
                 params![table, geometry_type, SRS_ID],
             )?;
         }
+        tx.execute_batch(ADDRESS_SCHEMA)?;
+        tx.execute(
+            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
+             VALUES ('address', 'features', 'address', '地址 addresses (GB/T 37149-2018)', ?1)",
+            params![SRS_ID],
+        )?;
+        tx.execute(
+            "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES ('address', 'geom', 'POINT', ?1, 0, 0)",
+            params![SRS_ID],
+        )?;
         tx.commit()
     }
 
@@ -134,7 +145,7 @@ impl Store {
         &self.path
     }
 
-    fn wrap(&self, source: rusqlite::Error) -> StoreError {
+    pub(super) fn wrap(&self, source: rusqlite::Error) -> StoreError {
         if let rusqlite::Error::ToSqlConversionFailure(e) = &source
             && let Some(NotGeoPackage(found)) = e.downcast_ref::<NotGeoPackage>()
         {
@@ -171,13 +182,13 @@ impl Store {
         Ok(out)
     }
 
-    /// Every layer, as an immutable snapshot ready for lookups.
+    /// Every layer and the gazetteer, as an immutable snapshot ready for lookups.
     pub fn load_snapshot(&self) -> Result<Snapshot, StoreError> {
         let mut layers = Vec::new();
         for layer in Layer::ALL {
             layers.push((layer, self.load_layer(layer)?));
         }
-        Ok(Snapshot::new(layers))
+        Ok(Snapshot::new(layers).with_addresses(self.load_addresses()?))
     }
 
     /// Writes `features` into `layer` in one transaction; nothing is written if any row fails.
@@ -230,7 +241,7 @@ impl Store {
                 if existed { report.updated += 1 } else { report.inserted += 1 }
             }
         }
-        update_contents_extent(&tx, layer).map_err(wrap)?;
+        update_contents_extent(&tx, layer.id()).map_err(wrap)?;
         tx.commit().map_err(wrap)?;
         Ok(report)
     }
@@ -253,8 +264,8 @@ impl Store {
 }
 
 /// Keeps `gpkg_contents` bounds current so GIS clients zoom to the data.
-fn update_contents_extent(tx: &rusqlite::Transaction<'_>, layer: Layer) -> rusqlite::Result<()> {
-    let mut stmt = tx.prepare(&format!("SELECT geom FROM \"{}\"", layer.id()))?;
+pub(super) fn update_contents_extent(tx: &rusqlite::Transaction<'_>, table: &str) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare(&format!("SELECT geom FROM \"{table}\""))?;
     let mut bounds: Option<(f64, f64, f64, f64)> = None;
     let blobs = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
     for blob in blobs {
@@ -267,7 +278,7 @@ fn update_contents_extent(tx: &rusqlite::Transaction<'_>, layer: Layer) -> rusql
     tx.execute(
         "UPDATE gpkg_contents SET min_x = ?2, min_y = ?3, max_x = ?4, max_y = ?5,
            last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?1",
-        params![layer.id(), a, b, c, d],
+        params![table, a, b, c, d],
     )?;
     Ok(())
 }

@@ -1,0 +1,125 @@
+//! `GET /api/v1/geocode` (address → candidates), `GET /api/v1/geocode/reverse` (point → nearest
+//! addresses) and `POST /api/v1/geocode/batch` (CSV in → CSV out with a status per row).
+
+use super::AppState;
+use super::error::ApiError;
+use super::lookup::parse_crs;
+use super::params::Params;
+use crate::service::address::{batch_csv, batch_queries, batch_row, geocode_json, reverse_json};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use geo::Coord;
+use serde_json::Value;
+
+/// Longest query accepted, in characters: no real address is longer, and fuzzy matching costs
+/// grow with the length.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+/// Most candidates one query may ask for.
+pub const MAX_LIMIT: usize = 50;
+
+fn bounded(params: &Params, key: &str, default: usize, max: usize) -> Result<usize, ApiError> {
+    let n: i64 = params.optional(key, default as i64)?;
+    if n < 1 || n > max as i64 {
+        let lang = params.lang;
+        return Err(ApiError::bad_parameter(
+            lang.pick(
+                &format!("参数 {key} 须在 1 到 {max} 之间"),
+                &format!("parameter {key} must be between 1 and {max}"),
+            )
+            .to_string(),
+        ));
+    }
+    Ok(n as usize)
+}
+
+/// `GET /api/v1/geocode?q=..&limit=..`
+pub async fn get_geocode(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
+    let lang = params.lang;
+    let q: String = params.required("q")?;
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::bad_parameter(lang.pick(
+            &format!("参数 q 过长（超过 {MAX_QUERY_CHARS} 个字符）"),
+            &format!("parameter q is longer than {MAX_QUERY_CHARS} characters"),
+        )));
+    }
+    let limit = bounded(&params, "limit", 5, MAX_LIMIT)?;
+    let snapshot = state.snapshot.load();
+    let result = snapshot.addresses().search(&q, limit);
+    Ok(Json(geocode_json(&q, &result)))
+}
+
+/// `GET /api/v1/geocode/reverse?lon=..&lat=..&crs=..&limit=..`
+pub async fn get_reverse(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
+    let lang = params.lang;
+    let crs = parse_crs(&params)?;
+    let x: f64 = params.required("lon")?;
+    let y: f64 = params.required("lat")?;
+    let limit = bounded(&params, "limit", 1, MAX_LIMIT)?;
+    if !x.is_finite() || !y.is_finite() {
+        return Err(ApiError::bad_parameter(lang.pick("坐标必须是有限数", "coordinates must be finite numbers")));
+    }
+    let p = crs.to_wgs84(Coord { x, y }).map_err(|e| ApiError::bad_parameter(format!("crs {crs}: {e}")))?;
+    if !(-180.0..=180.0).contains(&p.x) || !(-90.0..=90.0).contains(&p.y) {
+        return Err(ApiError::bad_parameter(lang.pick(
+            &format!("坐标 ({x}, {y}) 超出经纬度范围；投影坐标请用 crs=EPSG:<代码>"),
+            &format!(
+                "({x}, {y}) is outside longitude ±180 / latitude ±90; for projected coordinates pass crs=EPSG:<code>"
+            ),
+        )));
+    }
+    let snapshot = state.snapshot.load();
+    Ok(Json(reverse_json(snapshot.addresses(), p, limit)))
+}
+
+/// `POST /api/v1/geocode/batch` with CSV (`address[,id]`); answers CSV in input order with
+/// `status` matched / ambiguous / not_found per row.
+pub async fn post_batch(
+    State(state): State<AppState>,
+    params: Params,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let lang = params.lang;
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::too_large(lang.pick("请求体过大", "request body too large"))
+        } else {
+            ApiError::bad_body(e.body_text())
+        }
+    })?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_body(
+            lang.pick("请求体为空：需要 CSV（address 列）", "empty body: CSV with an address column expected"),
+        ));
+    }
+    let queries = batch_queries(&body, lang).map_err(ApiError::bad_body)?;
+    if queries.len() > state.limits.max_batch_points {
+        return Err(ApiError::too_large(format!(
+            "{} {} > {}",
+            lang.pick("批量地址数超过上限", "batch has too many addresses:"),
+            queries.len(),
+            state.limits.max_batch_points
+        )));
+    }
+    if let Some((id, _)) = queries.iter().find(|(_, q)| q.chars().count() > MAX_QUERY_CHARS) {
+        return Err(ApiError::bad_body(format!(
+            "id {id}: {}",
+            lang.pick("地址过长", "address longer than 200 characters")
+        )));
+    }
+    let snapshot = state.snapshot.load_full();
+    // A batch is CPU work: keep it off the async workers so single queries stay fast.
+    let csv = tokio::task::spawn_blocking(move || {
+        let g = snapshot.addresses();
+        let rows: Vec<Vec<String>> = queries.iter().map(|(id, q)| batch_row(g, id, q)).collect();
+        batch_csv(&rows)
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response())
+}
