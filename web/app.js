@@ -75,7 +75,8 @@ const STRINGS = {
     "status.loading": "正在加载数据…",
     "status.loadFailed": "数据加载失败：{msg}",
     "status.notFound": "未找到：{q}",
-    "status.badQuery": "请输入“经度,纬度”，或 15 位网格编码、12 位社区编码。",
+    "status.badQuery": "请输入地址、“经度,纬度”，或 15 位网格编码、12 位社区编码。",
+    "status.address": "地址匹配：{a}（匹配度 {s}）",
     "status.roadsMissing": "底图道路数据暂不可用",
     "unit.m": "{n} 米",
     "unit.km": "{n} 公里",
@@ -137,7 +138,8 @@ const STRINGS = {
     "status.loading": "Loading data…",
     "status.loadFailed": "Could not load the data: {msg}",
     "status.notFound": "Not found: {q}",
-    "status.badQuery": "Enter \"lon,lat\", a 15-digit grid code or a 12-digit community code.",
+    "status.badQuery": "Enter an address, \"lon,lat\", a 15-digit grid code or a 12-digit community code.",
+    "status.address": "Address match: {a} (score {s})",
     "status.roadsMissing": "Base-map roads are not available",
     "unit.m": "{n} m",
     "unit.km": "{n} km",
@@ -1195,6 +1197,23 @@ async function search(query, crs = "wgs84") {
       }
       selectFeature(f);
       return state.answer;
+    }
+  }
+  // Anything else is an address: the gazetteer's best candidate, with its confidence shown.
+  if (!/^\d+$/.test(code)) {
+    try {
+      const r = await fetchJSON(`/api/v1/geocode?q=${encodeURIComponent(q)}&limit=1&lang=${state.lang}`);
+      const best = r.candidates?.[0];
+      if (best) {
+        const answer = await lookup(best.point.lon, best.point.lat, "wgs84", { center: true });
+        setStatus(t("status.address", { a: best.address, s: best.score.toFixed(2) }));
+        return answer;
+      }
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status < 500)) {
+        setStatus(e.message, true);
+        return null;
+      }
     }
   }
   setStatus(/^\d+$/.test(code) ? t("status.notFound", { q }) : t("status.badQuery"), true);

@@ -405,6 +405,26 @@ test("searching coordinates in GCJ-02 finds the same grid as the API", { timeout
   }
 });
 
+test("searching an address as people write it finds its grid through the gazetteer", { timeout: TIMEOUT }, async () => {
+  // A demo address written the way people do: no province or city, a Chinese numeral door number.
+  const expected = await api(`/api/v1/geocode?q=${encodeURIComponent("福田区福保街道一号路二号")}&limit=1`);
+  const best = expected.candidates[0];
+  assert.ok(best, "the gazetteer knows the address");
+  assert.ok(best.address.endsWith("一号路2号"), best.address);
+  const { page, context, problems } = await openPage("/");
+  try {
+    await page.getByRole("searchbox").fill("福田区福保街道一号路二号");
+    await page.getByRole("button", { name: "查询" }).click();
+    const card = await waitCard(page, () => document.getElementById("card").dataset.covered !== undefined && document.getElementById("card").getAttribute("aria-busy") === null);
+    assert.equal(card.code, best.grid.code, "the card shows the grid the geocoder linked the address to");
+    const status = await page.locator("#status").innerText();
+    assert.ok(status.includes("一号路2号"), status);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test("the English switch changes the card and the labels, and ?lang=en starts in English", { timeout: TIMEOUT }, async () => {
   const { lon, lat } = await pointInGrid();
   const { page, context, problems } = await openPage("/");
