@@ -51,6 +51,18 @@ pub fn check_geometry(layer: Layer, index: usize, code: Option<&str>, geometry: 
         out.extend(check_polygon(polygon, ring_base).into_iter().map(problem));
         ring_base += 1 + polygon.interiors().len();
     }
+    // Overlapping parts would cancel out under the even-odd lookup rule and become a hole.
+    if let Geometry::MultiPolygon(mp) = geometry
+        && out.is_empty()
+    {
+        use geo::validation::InvalidMultiPolygon;
+        for e in mp.validation_errors() {
+            if let InvalidMultiPolygon::ElementsOverlaps(a, b) | InvalidMultiPolygon::ElementsTouchOnALine(a, b) = &e {
+                let detail = format!("polygons {} and {} of the multipolygon: {e}", a.0, b.0);
+                out.push(problem(Rule::InvalidRings { detail }));
+            }
+        }
+    }
     out
 }
 
@@ -158,6 +170,16 @@ mod tests {
         }
         let nan = Geometry::Point(Point::new(f64::NAN, 22.0));
         assert_eq!(check_geometry(Layer::Building, 0, None, &nan)[0].rule.id(), "non_finite_coordinate");
+    }
+
+    #[test]
+    fn overlapping_multipolygon_parts_are_refused() {
+        let a = polygon![(x: 114.0, y: 22.0), (x: 114.1, y: 22.0), (x: 114.1, y: 22.1), (x: 114.0, y: 22.1), (x: 114.0, y: 22.0)];
+        let b = polygon![(x: 114.05, y: 22.05), (x: 114.15, y: 22.05), (x: 114.15, y: 22.15), (x: 114.05, y: 22.15), (x: 114.05, y: 22.05)];
+        let mp = Geometry::MultiPolygon(geo::MultiPolygon(vec![a, b]));
+        let problems = check_geometry(Layer::Grid, 0, Some("G"), &mp);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].rule.id(), "invalid_rings");
     }
 
     #[test]

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# HTTP load test of the lookup API on the demo city: builds the release binary, starts
+# `wangge serve --demo` on a free loopback port with a throw-away database, and drives it with wrk:
+#   1. GET  /api/v1/lookup?lon=..&lat=..  — one random point per request, 64 connections, 10 s;
+#   2. POST /api/v1/lookup                — 10,000 random points per request, 2 connections, 10 s.
+# Prints requests/s, points/s and latency percentiles, then stops the server.
+#
+# Usage: bash benches/http_lookup.sh   (env: DURATION=10s CONNECTIONS=64 BATCH=10000)
+# Traffic goes to 127.0.0.1 only, and every run is bounded by DURATION.
+set -euo pipefail
+# Failures inside $(run_wrk ...) must stop the script too.
+shopt -s inherit_errexit
+
+cd "$(dirname "$0")/.."
+duration=${DURATION:-10s}
+connections=${CONNECTIONS:-64}
+batch=${BATCH:-10000}
+target_dir=${CARGO_TARGET_DIR:-target}
+
+for layer in district street community grid building service_centre; do
+  if [ ! -f "data/$layer.geojson" ]; then
+    echo "note: data/$layer.geojson is missing, so the demo database cannot be built; skipping the HTTP bench"
+    exit 0
+  fi
+done
+if ! command -v wrk >/dev/null; then
+  echo "==> installing wrk"
+  if [ "$(id -u)" -eq 0 ]; then apt-get install -y wrk >/dev/null; else sudo apt-get install -y wrk >/dev/null; fi
+fi
+if ! command -v curl >/dev/null; then
+  echo "http_lookup.sh: curl is needed to wait for the server" >&2
+  exit 1
+fi
+
+echo "==> building wangge (release)"
+cargo build --release --bin wangge
+
+# A port nobody listens on: bash's /dev/tcp fails to connect to a free one.
+port=""
+for _ in $(seq 1 50); do
+  candidate=$((20000 + RANDOM % 40000))
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
+    port=$candidate
+    break
+  fi
+done
+if [ -z "$port" ]; then
+  echo "http_lookup.sh: found no free port" >&2
+  exit 1
+fi
+
+tmp=$(mktemp -d)
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill "$server_pid"
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+base="http://127.0.0.1:$port"
+echo "==> starting wangge serve --demo on $base (database in $tmp)"
+"$target_dir/release/wangge" --lang en serve --demo --db "$tmp/demo.gpkg" --addr "127.0.0.1:$port" \
+  >"$tmp/server.log" 2>&1 &
+server_pid=$!
+# The first start builds the demo database from data/, which takes a few seconds.
+for i in $(seq 1 300); do
+  if curl -fsS "$base/healthz" >/dev/null 2>&1; then
+    break
+  fi
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "http_lookup.sh: the server exited:" >&2
+    cat "$tmp/server.log" >&2
+    exit 1
+  fi
+  if [ "$i" -eq 300 ]; then
+    echo "http_lookup.sh: the server did not answer /healthz within 30 s" >&2
+    cat "$tmp/server.log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+sed 's/^/    server: /' "$tmp/server.log"
+# One real answer, so a broken endpoint fails here rather than as a fast stream of errors.
+curl -fsS "$base/api/v1/lookup?lon=114.02&lat=22.53" >/dev/null
+
+# Runs wrk, shows its report, and returns the RESULT line printed by the Lua script's done().
+run_wrk() {
+  local label=$1
+  shift
+  echo "==> $label" >&2
+  wrk "$@" | tee "$tmp/wrk.txt" | grep -v '^RESULT' >&2
+  local result
+  result=$(grep '^RESULT' "$tmp/wrk.txt")
+  # Any failed request makes the numbers meaningless: stop instead of reporting them.
+  if ! grep -q 'errors_connect=0 errors_read=0 errors_write=0 errors_status=0 errors_timeout=0' <<<"$result"; then
+    echo "http_lookup.sh: requests failed: $result" >&2
+    exit 1
+  fi
+  echo "$result"
+}
+
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
+
+single=$(run_wrk "GET /api/v1/lookup, 1 thread, $connections connections, $duration" \
+  -t1 -c"$connections" -d"$duration" --latency -s benches/wrk_lookup.lua "$base")
+batched=$(run_wrk "POST /api/v1/lookup, $batch points a request, 1 thread, 2 connections, $duration" \
+  -t1 -c2 -d"$duration" --latency --timeout 30s -s benches/wrk_lookup.lua "$base" -- batch "$batch")
+
+echo
+echo "Summary ($(nproc) cores; wrk and the server share them)"
+printf '  GET  single point : %10s req/s   p50 %8s ms   p99 %8s ms\n' \
+  "$(field requests_per_s "$single")" "$(field p50_ms "$single")" "$(field p99_ms "$single")"
+batch_rps=$(field requests_per_s "$batched")
+printf '  POST %5s points : %10s req/s   p50 %8s ms   p99 %8s ms   = %.0f points/s (%s requests)\n' \
+  "$batch" "$batch_rps" "$(field p50_ms "$batched")" "$(field p99_ms "$batched")" \
+  "$(awk -v r="$batch_rps" -v b="$batch" 'BEGIN { print r * b }')" "$(field requests "$batched")"
