@@ -1,10 +1,10 @@
 //! The command-line face. Messages are in 简体中文 unless `--lang en` (or `WANGGE_LANG=en`).
 
 use crate::api::{self, AppState};
-use crate::core::hierarchy::{HierarchyRules, check_hierarchy};
 use crate::core::model::Layer;
 use crate::core::problem::Problem;
-use crate::core::validate::check_geometry;
+use crate::core::rules::finding::tally;
+use crate::core::rules::{RulesConfig, run_rules};
 use crate::i18n::Lang;
 use crate::io::crs::Crs;
 use crate::io::geojson::collection_to_json;
@@ -122,9 +122,15 @@ pub enum Command {
         /// 数据库文件 / database file.
         #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
         db: PathBuf,
-        /// 超出上级范围的容差（米）/ tolerance in metres.
-        #[arg(long, default_value_t = 5.0)]
-        tolerance_m: f64,
+        /// 超出上级范围的容差（米）/ tolerance in metres (overrides the rules file).
+        #[arg(long)]
+        tolerance_m: Option<f64>,
+        /// 规则配置文件（.toml 或 .json）/ rules configuration, TOML or JSON.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// 以 JSON 输出全部问题 / print every finding as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -201,7 +207,21 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
             Ok(if answer["covered"] == true { 0 } else { 3 })
         }
-        Command::Validate { db, tolerance_m } => validate(&db, tolerance_m, lang),
+        Command::Validate { db, tolerance_m, rules, json } => {
+            let mut config = match &rules {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), path.display()))?;
+                    let toml = path.extension().is_some_and(|e| e == "toml");
+                    RulesConfig::parse(&text, toml).with_context(|| path.display().to_string())?
+                }
+                None => RulesConfig::default(),
+            };
+            if let Some(t) = tolerance_m {
+                config.tolerance_m = t;
+            }
+            validate(&db, &config, json, lang)
+        }
         Command::BuildDemo { from, out } => {
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
             let report = crate::demo::build(&from, &out)?;
@@ -310,34 +330,45 @@ fn print_answer(answer: &serde_json::Value, lang: Lang) {
     }
 }
 
-fn validate(db: &Path, tolerance_m: f64, lang: Lang) -> Result<i32> {
+fn validate(db: &Path, config: &RulesConfig, json: bool, lang: Lang) -> Result<i32> {
     let store = open_existing(db, lang)?;
     store.integrity_check()?;
     let snapshot = store.load_snapshot()?;
-    let mut total = 0;
+    let findings = run_rules(&snapshot, config);
+    let (errors, warnings) = tally(&findings);
+    if json {
+        let list: Vec<serde_json::Value> = findings.iter().map(|f| f.to_json(lang)).collect();
+        let out = serde_json::json!({ "errors": errors, "warnings": warnings, "findings": list });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(if errors > 0 { 1 } else { 0 });
+    }
     for layer in Layer::ALL {
-        let features = snapshot.layer(layer).features();
-        let mut problems: Vec<Problem> = Vec::new();
-        for (i, f) in features.iter().enumerate() {
-            problems.extend(check_geometry(layer, i, Some(&f.code), &f.geometry));
-        }
-        let rules = HierarchyRules { tolerance_m, existing_codes_conflict: false };
-        problems.extend(check_hierarchy(layer, features, &snapshot, rules));
-        total += problems.len();
-        let status = if problems.is_empty() { lang.pick("通过", "ok") } else { lang.pick("有问题", "problems") };
-        println!("{}\t{}\t{status}", layer.label(lang), features.len());
-        for p in &problems {
-            println!("  {}", p.message(lang));
+        let mine: Vec<_> = findings.iter().filter(|f| f.layer == layer).collect();
+        let status = if mine.is_empty() { lang.pick("通过", "ok") } else { lang.pick("有问题", "findings") };
+        println!("{}\t{}\t{status}", layer.label(lang), snapshot.layer(layer).features().len());
+        for f in mine {
+            println!("  {} [{}] {} {}", f.severity.label(lang), f.rule, f.code, f.message(lang));
         }
     }
-    if total > 0 {
+    if errors > 0 {
         println!(
             "{}",
-            if lang == Lang::Zh { format!("共发现 {total} 个问题") } else { format!("{total} problem(s) found") }
+            if lang == Lang::Zh {
+                format!("共发现 {errors} 个错误、{warnings} 个警告")
+            } else {
+                format!("{errors} error(s) and {warnings} warning(s) found")
+            }
         );
         return Ok(1);
     }
-    println!("{}", lang.pick("全部通过", "all checks passed"));
+    println!(
+        "{}",
+        if lang == Lang::Zh {
+            format!("没有错误，全部通过（{warnings} 个警告）")
+        } else {
+            format!("no errors: all checks passed ({warnings} warning(s))")
+        }
+    );
     Ok(0)
 }
 

@@ -8,5 +8,6 @@ pub mod index;
 pub mod model;
 pub mod prepared;
 pub mod problem;
+pub mod rules;
 pub mod snapshot;
 pub mod validate;
