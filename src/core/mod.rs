@@ -3,6 +3,7 @@
 
 pub mod cells;
 pub mod distance;
+pub mod edit;
 pub mod hierarchy;
 pub mod index;
 pub mod model;
