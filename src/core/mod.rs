@@ -2,6 +2,7 @@
 //! No I/O, no HTTP, no async — everything here is a function of its inputs.
 
 pub mod cells;
+pub mod diff;
 pub mod distance;
 pub mod edit;
 pub mod hierarchy;

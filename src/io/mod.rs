@@ -2,4 +2,5 @@
 
 pub mod crs;
 pub mod csv_in;
+pub mod edit_json;
 pub mod geojson;

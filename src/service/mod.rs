@@ -3,3 +3,4 @@
 pub mod demo;
 pub mod import;
 pub mod lookup;
+pub mod plan;

@@ -1,6 +1,8 @@
 //! Storage adapter: the SQLite/GeoPackage file behind every snapshot.
 
 pub mod gpkg;
+pub mod history;
+pub mod plans;
 pub mod sqlite;
 pub mod wkb;
 

@@ -71,8 +71,8 @@ pub struct WriteReport {
 
 /// An open store.
 pub struct Store {
-    conn: Connection,
-    path: PathBuf,
+    pub(super) conn: Connection,
+    pub(super) path: PathBuf,
 }
 
 impl Store {
@@ -103,6 +103,7 @@ impl Store {
              VALUES ('wangge_meta', 'attributes', 'wangge_meta', 'wangge schema information')",
             [],
         )?;
+        super::plans::init(&tx)?;
         for layer in Layer::ALL {
             let table = layer.id();
             tx.execute_batch(&format!(
@@ -134,7 +135,7 @@ impl Store {
         &self.path
     }
 
-    fn wrap(&self, source: rusqlite::Error) -> StoreError {
+    pub(super) fn wrap(&self, source: rusqlite::Error) -> StoreError {
         if let rusqlite::Error::ToSqlConversionFailure(e) = &source
             && let Some(NotGeoPackage(found)) = e.downcast_ref::<NotGeoPackage>()
         {
@@ -253,7 +254,7 @@ impl Store {
 }
 
 /// Keeps `gpkg_contents` bounds current so GIS clients zoom to the data.
-fn update_contents_extent(tx: &rusqlite::Transaction<'_>, layer: Layer) -> rusqlite::Result<()> {
+pub(super) fn update_contents_extent(tx: &rusqlite::Transaction<'_>, layer: Layer) -> rusqlite::Result<()> {
     let mut stmt = tx.prepare(&format!("SELECT geom FROM \"{}\"", layer.id()))?;
     let mut bounds: Option<(f64, f64, f64, f64)> = None;
     let blobs = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
