@@ -245,7 +245,7 @@ fn serve(db: &Path, addr: &str, demo: bool, data_dir: PathBuf, web_dir: PathBuf,
     let store = if demo { Store::open(db)? } else { open_existing(db, lang)? };
     let snapshot = store.load_snapshot()?;
     let counts: Vec<String> = snapshot.counts().iter().map(|(l, n)| format!("{}={n}", l.id())).collect();
-    let state = AppState::new(snapshot, web_dir, data_dir);
+    let state = AppState::new(snapshot, web_dir, data_dir).with_store(store);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr)

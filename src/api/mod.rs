@@ -1,9 +1,11 @@
 //! The HTTP face: one router built from one cloneable state, shared by `main` and the tests.
 
 pub mod error;
+pub mod history;
 pub mod layers;
 pub mod lookup;
 pub mod params;
+pub mod plans;
 
 use crate::core::snapshot::Snapshot;
 use arc_swap::ArcSwap;
@@ -43,12 +45,29 @@ pub struct AppState {
     pub data_dir: PathBuf,
     /// Request limits.
     pub limits: Limits,
+    /// The database behind the snapshot, for plans and history (`None`: read-only service).
+    pub store: Option<Arc<std::sync::Mutex<crate::store::Store>>>,
+    /// The planning rules plans are validated and published against.
+    pub rules: Arc<crate::core::rules::RulesConfig>,
 }
 
 impl AppState {
     /// A state serving `snapshot`.
     pub fn new(snapshot: Snapshot, web_dir: PathBuf, data_dir: PathBuf) -> AppState {
-        AppState { snapshot: Arc::new(ArcSwap::from_pointee(snapshot)), web_dir, data_dir, limits: Limits::default() }
+        AppState {
+            snapshot: Arc::new(ArcSwap::from_pointee(snapshot)),
+            web_dir,
+            data_dir,
+            limits: Limits::default(),
+            store: None,
+            rules: Arc::default(),
+        }
+    }
+
+    /// The same state with `store` for plans, revisions and history.
+    pub fn with_store(mut self, store: crate::store::Store) -> AppState {
+        self.store = Some(Arc::new(std::sync::Mutex::new(store)));
+        self
     }
 }
 
@@ -59,6 +78,14 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/layers", get(layers::list_layers))
         .route("/api/v1/layers/{layer}/features", get(layers::list_features))
         .route("/api/v1/layers/{layer}/features/{code}", get(layers::get_feature))
+        .route("/api/v1/plans", get(plans::list).post(plans::create))
+        .route("/api/v1/plans/{id}", get(plans::get))
+        .route("/api/v1/plans/{id}/edits", axum::routing::post(plans::add_edit))
+        .route("/api/v1/plans/{id}/validate", axum::routing::post(plans::validate))
+        .route("/api/v1/plans/{id}/diff", get(plans::diff))
+        .route("/api/v1/plans/{id}/publish", axum::routing::post(plans::publish))
+        .route("/api/v1/revisions", get(history::list))
+        .route("/api/v1/revisions/{id}/restore", axum::routing::post(history::restore))
         .route("/healthz", get(healthz))
         .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(state.clone(), refuse_oversized))

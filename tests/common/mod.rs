@@ -55,7 +55,7 @@ impl Server {
     pub fn start(db: &Path) -> Server {
         let snapshot = Store::open(db).unwrap().load_snapshot().unwrap();
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let state = AppState::new(snapshot, root.join("web"), root.join("data"));
+        let state = AppState::new(snapshot, root.join("web"), root.join("data")).with_store(Store::open(db).unwrap());
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         std_listener.set_nonblocking(true).unwrap();
         let base = format!("http://{}", std_listener.local_addr().unwrap());
