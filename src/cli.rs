@@ -117,6 +117,12 @@ pub enum Command {
         #[arg(long, default_value = "data")]
         out: PathBuf,
     },
+    /// API 令牌 / API tokens.
+    Token {
+        /// 令牌操作 / token action.
+        #[command(subcommand)]
+        action: TokenAction,
+    },
     /// 检查数据库中所有图层的几何与层级 / check geometry and hierarchy of every stored layer.
     Validate {
         /// 数据库文件 / database file.
@@ -131,6 +137,23 @@ pub enum Command {
         /// 以 JSON 输出全部问题 / print every finding as JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+/// What to do with tokens.
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// 创建令牌（只显示一次，库中只存哈希）/ create a token (shown once; only its hash is stored).
+    Create {
+        /// 数据库文件 / database file.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 角色 / role.
+        #[arg(long, value_enum)]
+        role: crate::store::access::Role,
+        /// 持有人名称 / holder's name (written to the audit log).
+        #[arg(long)]
+        name: String,
     },
 }
 
@@ -221,6 +244,11 @@ pub fn run(cli: Cli) -> Result<i32> {
                 config.tolerance_m = t;
             }
             validate(&db, &config, json, lang)
+        }
+        Command::Token { action: TokenAction::Create { db, role, name } } => {
+            let mut store = open_existing(&db, lang)?;
+            println!("{}", store.create_token(&name, role)?);
+            Ok(0)
         }
         Command::BuildDemo { from, out } => {
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;

@@ -6,12 +6,27 @@ mod common;
 use common::{Server, city_db};
 use serde_json::{Value, json};
 
+static TOKEN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 fn send(method: &str, url: &str, body: Option<&Value>, if_match: Option<&str>) -> (u16, Option<String>, Value) {
+    send_as(TOKEN.get().map(String::as_str), method, url, body, if_match)
+}
+
+fn send_as(
+    token: Option<&str>,
+    method: &str,
+    url: &str,
+    body: Option<&Value>,
+    if_match: Option<&str>,
+) -> (u16, Option<String>, Value) {
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let mut resp = match method {
         "GET" => agent.get(url).header("Accept-Language", "en").call(),
         _ => {
             let mut req = agent.post(url).header("Content-Type", "application/json").header("Accept-Language", "en");
+            if let Some(t) = token {
+                req = req.header("Authorization", &format!("Bearer {t}"));
+            }
             if let Some(m) = if_match {
                 req = req.header("If-Match", m);
             }
@@ -27,8 +42,21 @@ fn send(method: &str, url: &str, body: Option<&Value>, if_match: Option<&str>) -
 #[test]
 fn plan_workflow_over_http() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&city_db(dir.path()));
+    let db = city_db(dir.path());
+    let token = |role: &str| {
+        let out = common::wangge(&["token", "create", "--db", db.to_str().unwrap(), "--role", role, "--name", role]);
+        assert!(out.status.success(), "{}", common::text(&out));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let viewer = token("viewer");
+    TOKEN.set(token("planner")).unwrap();
+    let server = Server::start(&db);
     let b = &server.base;
+    // Writes need a planner: none → 401, a viewer → 403.
+    let new = json!({"name": "x"});
+    assert_eq!(send_as(None, "POST", &format!("{b}/api/v1/plans"), Some(&new), None).0, 401);
+    assert_eq!(send_as(Some("wg_forged"), "POST", &format!("{b}/api/v1/plans"), Some(&new), None).0, 401);
+    assert_eq!(send_as(Some(&viewer), "POST", &format!("{b}/api/v1/plans"), Some(&new), None).0, 403);
     let (s, etag, plan) = send("POST", &format!("{b}/api/v1/plans"), Some(&json!({"name": "拆分"})), None);
     assert_eq!((s, etag.as_deref()), (201, Some("\"v1\"")), "{plan}");
     let id = plan["id"].as_i64().unwrap();
@@ -77,4 +105,10 @@ fn plan_workflow_over_http() {
     let (s, _, _) = send("POST", &format!("{b}/api/v1/plans/{back}/publish"), Some(&json!({"message": "undo"})), None);
     assert_eq!(s, 200);
     assert_eq!(send("GET", &east, None, None).2["grid"]["code"], "440304006009001");
+    // Every write, refused or not, is in the audit log; the tokens are stored only as hashes.
+    let store = wangge::store::Store::open(&db).unwrap();
+    assert!(store.audit_count().unwrap() >= 10);
+    assert_eq!(store.token_role(&viewer).unwrap().map(|(_, r)| r), Some(wangge::store::access::Role::Viewer));
+    let raw = std::fs::read(&db).unwrap();
+    assert!(!raw.windows(viewer.len()).any(|w| w == viewer.as_bytes()), "a token is stored in clear");
 }

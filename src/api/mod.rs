@@ -1,5 +1,6 @@
 //! The HTTP face: one router built from one cloneable state, shared by `main` and the tests.
 
+pub mod access;
 pub mod error;
 pub mod history;
 pub mod layers;
@@ -87,6 +88,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/revisions", get(history::list))
         .route("/api/v1/revisions/{id}/restore", axum::routing::post(history::restore))
         .route("/healthz", get(healthz))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), access::guard))
         .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(state.clone(), refuse_oversized))
         .with_state(state.clone());

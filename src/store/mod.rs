@@ -1,5 +1,6 @@
 //! Storage adapter: the SQLite/GeoPackage file behind every snapshot.
 
+pub mod access;
 pub mod gpkg;
 pub mod history;
 pub mod plans;

@@ -104,6 +104,7 @@ impl Store {
             [],
         )?;
         super::plans::init(&tx)?;
+        super::access::init(&tx)?;
         for layer in Layer::ALL {
             let table = layer.id();
             tx.execute_batch(&format!(
