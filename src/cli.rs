@@ -2,10 +2,10 @@
 
 use crate::api::{self, AppState};
 use crate::core::address::Gazetteer;
-use crate::core::hierarchy::{HierarchyRules, check_hierarchy};
 use crate::core::model::Layer;
 use crate::core::problem::Problem;
-use crate::core::validate::check_geometry;
+use crate::core::rules::finding::tally;
+use crate::core::rules::{RulesConfig, run_rules};
 use crate::i18n::Lang;
 use crate::io::addresses::{read_csv, read_osm_pbf};
 use crate::io::crs::Crs;
@@ -199,14 +199,43 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// API 令牌 / API tokens.
+    Token {
+        /// 令牌操作 / token action.
+        #[command(subcommand)]
+        action: TokenAction,
+    },
     /// 检查数据库中所有图层的几何与层级 / check geometry and hierarchy of every stored layer.
     Validate {
         /// 数据库文件 / database file.
         #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
         db: PathBuf,
-        /// 超出上级范围的容差（米）/ tolerance in metres.
-        #[arg(long, default_value_t = 5.0)]
-        tolerance_m: f64,
+        /// 超出上级范围的容差（米）/ tolerance in metres (overrides the rules file).
+        #[arg(long)]
+        tolerance_m: Option<f64>,
+        /// 规则配置文件（.toml 或 .json）/ rules configuration, TOML or JSON.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// 以 JSON 输出全部问题 / print every finding as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// What to do with tokens.
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// 创建令牌（只显示一次，库中只存哈希）/ create a token (shown once; only its hash is stored).
+    Create {
+        /// 数据库文件 / database file.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 角色 / role.
+        #[arg(long, value_enum)]
+        role: crate::store::access::Role,
+        /// 持有人名称 / holder's name (written to the audit log).
+        #[arg(long)]
+        name: String,
     },
 }
 
@@ -283,7 +312,6 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
             Ok(if answer["covered"] == true { 0 } else { 3 })
         }
-        Command::Validate { db, tolerance_m } => validate(&db, tolerance_m, lang),
         Command::ImportRoads { db, walkable, input } => {
             crate::cli_coverage::import_roads(&db, &input, walkable.as_deref(), lang)
         }
@@ -348,6 +376,26 @@ pub fn run(cli: Cli) -> Result<i32> {
                 }
             }
             Ok(if status(&result.candidates) == "not_found" { 3 } else { 0 })
+        }
+        Command::Validate { db, tolerance_m, rules, json } => {
+            let mut config = match &rules {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), path.display()))?;
+                    let toml = path.extension().is_some_and(|e| e == "toml");
+                    RulesConfig::parse(&text, toml).with_context(|| path.display().to_string())?
+                }
+                None => RulesConfig::default(),
+            };
+            if let Some(t) = tolerance_m {
+                config.tolerance_m = t;
+            }
+            validate(&db, &config, json, lang)
+        }
+        Command::Token { action: TokenAction::Create { db, role, name } } => {
+            let mut store = open_existing(&db, lang)?;
+            println!("{}", store.create_token(&name, role)?);
+            Ok(0)
         }
         Command::BuildDemo { from, out } => {
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
@@ -459,7 +507,7 @@ fn serve(db: &Path, addr: &str, demo: bool, data_dir: PathBuf, web_dir: PathBuf,
     let snapshot = store.load_snapshot()?;
     let counts: Vec<String> = snapshot.counts().iter().map(|(l, n)| format!("{}={n}", l.id())).collect();
     let (roads, node_crossings) = store.load_roads()?;
-    let state = AppState::new(snapshot, web_dir, data_dir).with_roads(&roads, node_crossings);
+    let state = AppState::new(snapshot, web_dir, data_dir).with_roads(&roads, node_crossings).with_store(store);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr)
@@ -544,34 +592,45 @@ fn print_answer(answer: &serde_json::Value, lang: Lang) {
     }
 }
 
-fn validate(db: &Path, tolerance_m: f64, lang: Lang) -> Result<i32> {
+fn validate(db: &Path, config: &RulesConfig, json: bool, lang: Lang) -> Result<i32> {
     let store = open_existing(db, lang)?;
     store.integrity_check()?;
     let snapshot = store.load_snapshot()?;
-    let mut total = 0;
+    let findings = run_rules(&snapshot, config);
+    let (errors, warnings) = tally(&findings);
+    if json {
+        let list: Vec<serde_json::Value> = findings.iter().map(|f| f.to_json(lang)).collect();
+        let out = serde_json::json!({ "errors": errors, "warnings": warnings, "findings": list });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(if errors > 0 { 1 } else { 0 });
+    }
     for layer in Layer::ALL {
-        let features = snapshot.layer(layer).features();
-        let mut problems: Vec<Problem> = Vec::new();
-        for (i, f) in features.iter().enumerate() {
-            problems.extend(check_geometry(layer, i, Some(&f.code), &f.geometry));
-        }
-        let rules = HierarchyRules { tolerance_m, existing_codes_conflict: false };
-        problems.extend(check_hierarchy(layer, features, &snapshot, rules));
-        total += problems.len();
-        let status = if problems.is_empty() { lang.pick("通过", "ok") } else { lang.pick("有问题", "problems") };
-        println!("{}\t{}\t{status}", layer.label(lang), features.len());
-        for p in &problems {
-            println!("  {}", p.message(lang));
+        let mine: Vec<_> = findings.iter().filter(|f| f.layer == layer).collect();
+        let status = if mine.is_empty() { lang.pick("通过", "ok") } else { lang.pick("有问题", "findings") };
+        println!("{}\t{}\t{status}", layer.label(lang), snapshot.layer(layer).features().len());
+        for f in mine {
+            println!("  {} [{}] {} {}", f.severity.label(lang), f.rule, f.code, f.message(lang));
         }
     }
-    if total > 0 {
+    if errors > 0 {
         println!(
             "{}",
-            if lang == Lang::Zh { format!("共发现 {total} 个问题") } else { format!("{total} problem(s) found") }
+            if lang == Lang::Zh {
+                format!("共发现 {errors} 个错误、{warnings} 个警告")
+            } else {
+                format!("{errors} error(s) and {warnings} warning(s) found")
+            }
         );
         return Ok(1);
     }
-    println!("{}", lang.pick("全部通过", "all checks passed"));
+    println!(
+        "{}",
+        if lang == Lang::Zh {
+            format!("没有错误，全部通过（{warnings} 个警告）")
+        } else {
+            format!("no errors: all checks passed ({warnings} warning(s))")
+        }
+    );
     Ok(0)
 }
 

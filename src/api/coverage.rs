@@ -94,7 +94,7 @@ async fn compute(service: Arc<CoverageService>, req: Request, lang: Lang) -> Res
 pub async fn get_coverage(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
     let lang = params.lang;
     let req = request_from(&params)?;
-    let service = state.coverage.clone();
+    let service = state.coverage_service();
     let cov = compute(service.clone(), req.clone(), lang).await?;
     let ctx = service.context().map_err(|e| map_error(e, lang))?.clone();
     let excess = if req.params.mode == Mode::Network {
@@ -132,7 +132,7 @@ pub async fn get_stats(State(state): State<AppState>, params: Params) -> Result<
         )
     })?;
     let req = request_from(&params)?;
-    let service = state.coverage.clone();
+    let service = state.coverage_service();
     let cov = compute(service.clone(), req.clone(), lang).await?;
     let ctx = service.context().map_err(|e| map_error(e, lang))?.clone();
     let rows: Vec<Value> = coverage::by_level(&ctx, &cov, level).iter().map(|s| stat_json(&ctx, s, true)).collect();
@@ -157,7 +157,7 @@ pub async fn gap_layer(State(state): State<AppState>, params: Params) -> Result<
 async fn layer(state: AppState, params: Params, circles: bool) -> Result<Json<Value>, ApiError> {
     let lang = params.lang;
     let req = request_from(&params)?;
-    let service = state.coverage.clone();
+    let service = state.coverage_service();
     let cov = compute(service.clone(), req.clone(), lang).await?;
     let ctx = service.context().map_err(|e| map_error(e, lang))?.clone();
     let features = if circles { circle_features(&ctx, &req.kind, &cov) } else { gap_features(&ctx, &cov) };
@@ -215,7 +215,7 @@ pub async fn post_suggest(
             )
         })? as usize,
     };
-    let service = state.coverage.clone();
+    let service = state.coverage_service();
     let cov = compute(service.clone(), req.clone(), lang).await?;
     let ctx = service.context().map_err(|e| map_error(e, lang))?.clone();
     let candidates = super::coverage_candidates::parse(&v["candidates"], &ctx, lang)?;

@@ -25,8 +25,15 @@ pub async fn get_lookup(State(state): State<AppState>, params: Params) -> Result
     let crs = parse_crs(&params)?;
     let x: f64 = params.required("lon")?;
     let y: f64 = params.required("lat")?;
+    let point = PointIn { id: None, x, y, crs };
+    if let Some(at) = params.get("at") {
+        let past = super::history::snapshot_at(&state, at, params.lang).await?;
+        let mut answer = lookup_one(&past, &point, params.lang)?;
+        answer["at"] = Value::String(at.to_string());
+        return Ok(Json(answer));
+    }
     let snapshot = state.snapshot.load();
-    let answer = lookup_one(&snapshot, &PointIn { id: None, x, y, crs }, params.lang)?;
+    let answer = lookup_one(&snapshot, &point, params.lang)?;
     Ok(Json(answer))
 }
 

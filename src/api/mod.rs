@@ -1,12 +1,15 @@
 //! The HTTP face: one router built from one cloneable state, shared by `main` and the tests.
 
+pub mod access;
 pub mod coverage;
 pub mod coverage_candidates;
 pub mod error;
 pub mod geocode;
+pub mod history;
 pub mod layers;
 pub mod lookup;
 pub mod params;
+pub mod plans;
 
 use crate::core::snapshot::Snapshot;
 use crate::io::roads::RoadLine;
@@ -49,20 +52,59 @@ pub struct AppState {
     /// Request limits.
     pub limits: Limits,
     /// Coverage: the walking network and cached coverages (no network until [`AppState::with_roads`]).
-    pub coverage: Arc<CoverageService>,
+    /// Rebuilt from the published snapshot when a plan changes it; see [`AppState::coverage_service`].
+    pub coverage: Arc<ArcSwap<CoverageService>>,
+    /// The stored walking network the coverage service is built from.
+    pub roads: Arc<(Vec<RoadLine>, bool)>,
+    /// The database behind the snapshot, for plans and history (`None`: read-only service).
+    pub store: Option<Arc<std::sync::Mutex<crate::store::Store>>>,
+    /// The planning rules plans are validated and published against.
+    pub rules: Arc<crate::core::rules::RulesConfig>,
 }
 
 impl AppState {
     /// A state serving `snapshot`.
     pub fn new(snapshot: Snapshot, web_dir: PathBuf, data_dir: PathBuf) -> AppState {
         let snapshot = Arc::new(snapshot);
-        let coverage = Arc::new(CoverageService::new(snapshot.clone(), &[], true));
-        AppState { snapshot: Arc::new(ArcSwap::new(snapshot)), web_dir, data_dir, limits: Limits::default(), coverage }
+        let coverage = Arc::new(ArcSwap::from_pointee(CoverageService::new(snapshot.clone(), &[], true)));
+        AppState {
+            snapshot: Arc::new(ArcSwap::new(snapshot)),
+            web_dir,
+            data_dir,
+            limits: Limits::default(),
+            coverage,
+            roads: Arc::new((Vec::new(), true)),
+            store: None,
+            rules: Arc::default(),
+        }
     }
 
     /// The same state with a walking network for coverage, built from stored road lines.
     pub fn with_roads(mut self, lines: &[RoadLine], node_crossings: bool) -> AppState {
-        self.coverage = Arc::new(CoverageService::new(self.snapshot.load_full(), lines, node_crossings));
+        self.coverage =
+            Arc::new(ArcSwap::from_pointee(CoverageService::new(self.snapshot.load_full(), lines, node_crossings)));
+        self.roads = Arc::new((lines.to_vec(), node_crossings));
+        self
+    }
+
+    /// The coverage service for the published snapshot. A publish swaps in a new snapshot; the
+    /// first coverage request after it rebuilds the service from that snapshot, so coverage never
+    /// answers from boundaries or households that are no longer published.
+    pub fn coverage_service(&self) -> Arc<CoverageService> {
+        let current = self.snapshot.load_full();
+        let service = self.coverage.load_full();
+        if Arc::ptr_eq(&service.snapshot, &current) {
+            return service;
+        }
+        let (lines, node_crossings) = &*self.roads;
+        let fresh = Arc::new(CoverageService::new(current, lines, *node_crossings));
+        self.coverage.store(fresh.clone());
+        fresh
+    }
+
+    /// The same state with `store` for plans, revisions and history.
+    pub fn with_store(mut self, store: crate::store::Store) -> AppState {
+        self.store = Some(Arc::new(std::sync::Mutex::new(store)));
         self
     }
 }
@@ -82,7 +124,16 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/coverage/suggest", axum::routing::post(coverage::post_suggest))
         .route("/api/v1/layers/coverage_circle/features", get(coverage::circle_layer))
         .route("/api/v1/layers/coverage_gap/features", get(coverage::gap_layer))
+        .route("/api/v1/plans", get(plans::list).post(plans::create))
+        .route("/api/v1/plans/{id}", get(plans::get))
+        .route("/api/v1/plans/{id}/edits", axum::routing::post(plans::add_edit))
+        .route("/api/v1/plans/{id}/validate", axum::routing::post(plans::validate))
+        .route("/api/v1/plans/{id}/diff", get(plans::diff))
+        .route("/api/v1/plans/{id}/publish", axum::routing::post(plans::publish))
+        .route("/api/v1/revisions", get(history::list))
+        .route("/api/v1/revisions/{id}/restore", axum::routing::post(history::restore))
         .route("/healthz", get(healthz))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), access::guard))
         .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(state.clone(), refuse_oversized))
         .with_state(state.clone());

@@ -4,7 +4,9 @@
 pub mod address;
 pub mod cells;
 pub mod coverage;
+pub mod diff;
 pub mod distance;
+pub mod edit;
 pub mod hierarchy;
 pub mod index;
 pub mod isochrone;
@@ -13,5 +15,6 @@ pub mod network;
 pub mod prepared;
 pub mod problem;
 pub mod raster;
+pub mod rules;
 pub mod snapshot;
 pub mod validate;

@@ -3,5 +3,6 @@
 pub mod addresses;
 pub mod crs;
 pub mod csv_in;
+pub mod edit_json;
 pub mod geojson;
 pub mod roads;

@@ -6,3 +6,4 @@ pub mod coverage_json;
 pub mod demo;
 pub mod import;
 pub mod lookup;
+pub mod plan;

@@ -104,6 +104,8 @@ impl Store {
              VALUES ('wangge_meta', 'attributes', 'wangge_meta', 'wangge schema information')",
             [],
         )?;
+        super::plans::init(&tx)?;
+        super::access::init(&tx)?;
         for layer in Layer::ALL {
             let table = layer.id();
             tx.execute_batch(&format!(

@@ -55,7 +55,9 @@ impl Server {
     pub fn start(db: &Path) -> Server {
         let snapshot = Store::open(db).unwrap().load_snapshot().unwrap();
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        Server::start_state(AppState::new(snapshot, root.join("web"), root.join("data")))
+        Server::start_state(
+            AppState::new(snapshot, root.join("web"), root.join("data")).with_store(Store::open(db).unwrap()),
+        )
     }
 
     /// Starts the real router with the snapshot and the walking network stored in `db`.
@@ -64,7 +66,11 @@ impl Server {
         let snapshot = store.load_snapshot().unwrap();
         let (roads, noding) = store.load_roads().unwrap();
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        Server::start_state(AppState::new(snapshot, root.join("web"), root.join("data")).with_roads(&roads, noding))
+        Server::start_state(
+            AppState::new(snapshot, root.join("web"), root.join("data"))
+                .with_roads(&roads, noding)
+                .with_store(Store::open(db).unwrap()),
+        )
     }
 
     /// Starts the real router for `state`.

@@ -1,0 +1,91 @@
+//! One grid edit → validated (every rule) → new snapshot built → swapped in, on a synthetic layer
+//! of 1,024 grids; and whole-layer validation of a larger synthetic layer.
+//!
+//! Run: `cargo bench --bench plan`. Data is deterministic: square communities of 8 × 8 grids of
+//! 1/512° (≈ 200 m) laid out from 114°E, 22.5°N, all tiled exactly.
+
+use arc_swap::ArcSwap;
+use criterion::{Criterion, criterion_group, criterion_main};
+use geo::{Geometry, Rect, coord};
+use serde_json::{Map, json};
+use std::hint::black_box;
+use std::sync::Arc;
+use wangge::core::edit::{Draft, Edit};
+use wangge::core::model::{Feature, Layer};
+use wangge::core::rules::{RulesConfig, run_rules};
+use wangge::core::snapshot::Snapshot;
+
+const STEP: f64 = 1.0 / 512.0;
+const SIDE: usize = 8;
+
+fn rect(x: f64, y: f64, w: f64, h: f64) -> Geometry<f64> {
+    let (x0, y0) = (114.0 + x * STEP, 22.5 + y * STEP);
+    Geometry::Polygon(Rect::new(coord! { x: x0, y: y0 }, coord! { x: x0 + w * STEP, y: y0 + h * STEP }).to_polygon())
+}
+
+fn feature(code: String, parent: Option<String>, geometry: Geometry<f64>, households: i64) -> Feature {
+    let mut attrs = Map::new();
+    attrs.insert("kind".into(), json!("综合"));
+    attrs.insert("households".into(), json!(households));
+    attrs.insert("worker".into(), json!(format!("网格员 {code}")));
+    Feature { name: code.clone(), code, parent_code: parent, attrs, geometry }
+}
+
+/// A city of `n` × `n` communities of 8 × 8 grids each.
+fn city(n: usize) -> Snapshot {
+    let whole = rect(0.0, 0.0, (n * SIDE) as f64, (n * SIDE) as f64);
+    let (mut communities, mut grids) = (Vec::new(), Vec::new());
+    for cy in 0..n {
+        for cx in 0..n {
+            let c = format!("440304006{:03}", cy * n + cx + 1);
+            let (x0, y0) = ((cx * SIDE) as f64, (cy * SIDE) as f64);
+            communities.push(feature(c.clone(), Some("440304006".into()), rect(x0, y0, 8.0, 8.0), 2_500));
+            for gy in 0..SIDE {
+                for gx in 0..SIDE {
+                    let code = format!("{c}{:03}", gy * SIDE + gx + 1);
+                    grids.push(feature(code, Some(c.clone()), rect(x0 + gx as f64, y0 + gy as f64, 1.0, 1.0), 400));
+                }
+            }
+        }
+    }
+    Snapshot::new([
+        (Layer::District, vec![feature("440304".into(), None, whole.clone(), 0)]),
+        (Layer::Street, vec![feature("440304006".into(), Some("440304".into()), whole, 0)]),
+        (Layer::Community, communities),
+        (Layer::Grid, grids),
+    ])
+}
+
+fn bench(c: &mut Criterion) {
+    let base = city(4); // 16 communities × 64 = 1,024 grids
+    assert!(run_rules(&base, &RulesConfig::default()).is_empty());
+    let live = ArcSwap::from_pointee(base.clone());
+    let config = RulesConfig::default();
+    let mut flip = false;
+    c.bench_function("edit_validate_publish_swap_1024_grids", |b| {
+        b.iter(|| {
+            flip = !flip;
+            let w = if flip { 1.3 } else { 1.0 };
+            let mut draft = Draft::from_snapshot(&live.load());
+            let edit = Edit::MoveBoundary {
+                layer: Layer::Grid,
+                grow: "440304006001001".into(),
+                shrink: "440304006001002".into(),
+                geometry: rect(0.0, 0.0, w, 1.0),
+            };
+            draft.apply(&edit).unwrap();
+            let next = draft.to_snapshot();
+            let findings = run_rules(&next, &config);
+            assert!(!wangge::core::rules::has_errors(&findings));
+            live.store(Arc::new(next));
+        })
+    });
+    let big = city(40); // 1,600 communities × 64 = 102,400 grids
+    let mut group = c.benchmark_group("whole_layer");
+    group.sample_size(10);
+    group.bench_function("validate_102400_grids", |b| b.iter(|| black_box(run_rules(&big, &config).len())));
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,97 @@
+//! `/api/v1/revisions…` and the dates the history is read at (`lookup?…&at=YYYY-MM-DD`).
+
+use super::AppState;
+use super::error::ApiError;
+use super::params::Params;
+use super::plans::{plan_error, with_store};
+use crate::core::snapshot::Snapshot;
+use crate::i18n::Lang;
+use crate::service::plan as svc;
+use crate::store::history::AsOf;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// Checks a `YYYY-MM-DD` date (the form stored in `valid_from`/`valid_to`, so text order is date order).
+pub fn parse_date(s: &str, lang: Lang) -> Result<String, ApiError> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|t| t.parse::<u32>().ok());
+    let ok = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && s.bytes().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && num(5..7).is_some_and(|m| (1..=12).contains(&m))
+        && num(8..10).is_some_and(|d| (1..=31).contains(&d));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(ApiError::bad_parameter(if lang == Lang::Zh {
+            format!("日期 \"{s}\" 应为 YYYY-MM-DD 格式")
+        } else {
+            format!("date \"{s}\" must be YYYY-MM-DD")
+        }))
+    }
+}
+
+/// Today's date in UTC+8 (Beijing time, the date plans take effect in).
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let days = ((secs + 8 * 3600) / 86_400) as i64;
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The hierarchy as it was valid on `date`.
+pub async fn snapshot_at(state: &AppState, date: &str, lang: Lang) -> Result<Snapshot, ApiError> {
+    let date = parse_date(date, lang)?;
+    with_store(state, lang, move |s| s.snapshot_as_of(&AsOf::Date(date)).map_err(ApiError::internal)).await
+}
+
+/// `GET /api/v1/revisions`: every published revision, oldest first.
+pub async fn list(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
+    let (current, revisions) = with_store(&state, params.lang, |s| {
+        Ok((s.current_revision().map_err(ApiError::internal)?, s.revisions_since(0).map_err(ApiError::internal)?))
+    })
+    .await?;
+    let mut r = Json(json!({ "current": current, "revisions": revisions })).into_response();
+    if let Ok(v) = header::HeaderValue::from_str(&format!("\"r{current}\"")) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    Ok(r)
+}
+
+/// `POST /api/v1/revisions/{id}/restore`: a new draft plan that brings revision `id` back.
+pub async fn restore(State(state): State<AppState>, params: Params, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    let lang = params.lang;
+    let plan = with_store(&state, lang, move |s| svc::restore(s, id, "api").map_err(|e| plan_error(e, lang))).await?;
+    let mut r = (StatusCode::CREATED, Json(json!(plan))).into_response();
+    if let Ok(v) = header::HeaderValue::from_str(&format!("\"v{}\"", plan.version)) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_checked_and_today_is_well_formed() {
+        assert!(parse_date("2026-01-01", Lang::En).is_ok());
+        for bad in ["2026-13-01", "2026-1-01", "yesterday", "2026-01-01T00:00"] {
+            assert!(parse_date(bad, Lang::En).is_err(), "{bad}");
+        }
+        assert!(parse_date(&today(), Lang::En).is_ok());
+    }
+}

@@ -1,0 +1,234 @@
+//! Edits of a plan, as values, and applying them to a working copy of the published layers.
+//!
+//! Edits are pure: [`Draft::apply`] changes the working copy or refuses with an [`EditError`] that
+//! names the problem; nothing here touches the store. Shape operations (split, merge, moving a
+//! shared boundary) are in [`shape`]; they derive both neighbours from one union so that no
+//! sliver and no gap appears between them.
+
+pub mod shape;
+#[cfg(test)]
+mod tests;
+
+use super::model::{Feature, Layer};
+use super::snapshot::Snapshot;
+use geo::{Geometry, LineString};
+use std::collections::{BTreeMap, HashMap};
+
+/// One edit of a plan. Geometry is WGS 84 longitude–latitude.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Edit {
+    /// Adds a feature whose code is new in its layer.
+    Create {
+        /// Target layer.
+        layer: Layer,
+        /// The feature.
+        feature: Feature,
+    },
+    /// Replaces a feature with the same code.
+    Replace {
+        /// Target layer.
+        layer: Layer,
+        /// The new version.
+        feature: Feature,
+    },
+    /// Removes a feature.
+    Delete {
+        /// Target layer.
+        layer: Layer,
+        /// Its code.
+        code: String,
+    },
+    /// Cuts an area feature in two along a drawn line; the first piece keeps the code.
+    Split {
+        /// Target layer.
+        layer: Layer,
+        /// The feature cut.
+        code: String,
+        /// The cut, crossing the feature from outside to outside.
+        line: LineString<f64>,
+        /// Code of the second piece.
+        new_code: String,
+    },
+    /// Merges adjacent features into the first; the others disappear and their
+    /// households/residents are added to it.
+    Merge {
+        /// Target layer.
+        layer: Layer,
+        /// Codes, the survivor first.
+        codes: Vec<String>,
+    },
+    /// Gives `grow` the shape `geometry` (clipped to the two neighbours' union) and `shrink` the
+    /// rest of that union, so the boundary between them moves and nothing else changes.
+    MoveBoundary {
+        /// Target layer.
+        layer: Layer,
+        /// The neighbour redrawn.
+        grow: String,
+        /// The neighbour that takes what is left.
+        shrink: String,
+        /// The redrawn shape of `grow`.
+        geometry: Geometry<f64>,
+    },
+    /// Moves buildings to another grid, carrying their households and residents along.
+    ReassignBuildings {
+        /// Building codes.
+        buildings: Vec<String>,
+        /// The grid they now belong to.
+        grid: String,
+    },
+}
+
+/// Why an edit cannot be applied.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EditError {
+    /// The code names no feature of the layer.
+    #[error("{layer}: no feature with code {code}")]
+    NotFound {
+        /// Layer.
+        layer: Layer,
+        /// Code.
+        code: String,
+    },
+    /// The code is already taken.
+    #[error("{layer}: code {code} already exists")]
+    Exists {
+        /// Layer.
+        layer: Layer,
+        /// Code.
+        code: String,
+    },
+    /// The edit does not make sense for its input (named in the text).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A working copy of every layer, edited in place.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    layers: HashMap<Layer, BTreeMap<String, Feature>>,
+}
+
+impl Draft {
+    /// A copy of `snapshot`.
+    pub fn from_snapshot(snapshot: &Snapshot) -> Draft {
+        let layers = Layer::ALL
+            .iter()
+            .map(|&l| (l, snapshot.layer(l).features().iter().map(|f| (f.code.clone(), f.clone())).collect()))
+            .collect();
+        Draft { layers }
+    }
+
+    /// The features of `layer`, in code order.
+    pub fn features(&self, layer: Layer) -> impl Iterator<Item = &Feature> {
+        self.layers.get(&layer).into_iter().flat_map(|m| m.values())
+    }
+
+    /// The edited state as a snapshot.
+    pub fn to_snapshot(&self) -> Snapshot {
+        Snapshot::new(self.layers.iter().map(|(&l, m)| (l, m.values().cloned().collect())))
+    }
+
+    fn layer(&mut self, layer: Layer) -> &mut BTreeMap<String, Feature> {
+        self.layers.entry(layer).or_default()
+    }
+
+    fn take(&mut self, layer: Layer, code: &str) -> Result<Feature, EditError> {
+        self.layer(layer).remove(code).ok_or_else(|| EditError::NotFound { layer, code: code.to_string() })
+    }
+
+    fn get(&mut self, layer: Layer, code: &str) -> Result<&mut Feature, EditError> {
+        self.layer(layer).get_mut(code).ok_or_else(|| EditError::NotFound { layer, code: code.to_string() })
+    }
+
+    fn insert_new(&mut self, layer: Layer, feature: Feature) -> Result<(), EditError> {
+        if self.layer(layer).contains_key(&feature.code) {
+            return Err(EditError::Exists { layer, code: feature.code });
+        }
+        self.layer(layer).insert(feature.code.clone(), feature);
+        Ok(())
+    }
+
+    /// Applies one edit; on error the draft is unchanged.
+    pub fn apply(&mut self, edit: &Edit) -> Result<(), EditError> {
+        let mut next = self.clone();
+        next.apply_in_place(edit)?;
+        *self = next;
+        Ok(())
+    }
+
+    fn apply_in_place(&mut self, edit: &Edit) -> Result<(), EditError> {
+        match edit {
+            Edit::Create { layer, feature } => self.insert_new(*layer, feature.clone()),
+            Edit::Replace { layer, feature } => {
+                *self.get(*layer, &feature.code)? = feature.clone();
+                Ok(())
+            }
+            Edit::Delete { layer, code } => self.take(*layer, code).map(|_| ()),
+            Edit::Split { layer, code, line, new_code } => {
+                let original = self.get(*layer, code)?.clone();
+                let (a, b) = shape::split(&original.geometry, line).map_err(EditError::Invalid)?;
+                let mut second = original.clone();
+                second.code = new_code.clone();
+                second.name = format!("{}（拆分）", original.name);
+                second.geometry = b;
+                self.get(*layer, code)?.geometry = a;
+                self.insert_new(*layer, second)
+            }
+            Edit::Merge { layer, codes } => {
+                let [first, rest @ ..] = codes.as_slice() else {
+                    return Err(EditError::Invalid("merge needs at least two codes".into()));
+                };
+                if rest.is_empty() {
+                    return Err(EditError::Invalid("merge needs at least two codes".into()));
+                }
+                let mut survivor = self.take(*layer, first)?;
+                let mut parts = vec![survivor.geometry.clone()];
+                for code in rest {
+                    let f = self.take(*layer, code)?;
+                    for key in ["households", "residents"] {
+                        if let Some(n) = f.int_attr(key) {
+                            let sum = survivor.int_attr(key).unwrap_or(0) + n;
+                            survivor.attrs.insert(key.into(), sum.into());
+                        }
+                    }
+                    parts.push(f.geometry);
+                }
+                survivor.geometry = shape::merge(&parts).map_err(EditError::Invalid)?;
+                self.layer(*layer).insert(survivor.code.clone(), survivor);
+                Ok(())
+            }
+            Edit::MoveBoundary { layer, grow, shrink, geometry } => {
+                let a = self.get(*layer, grow)?.geometry.clone();
+                let b = self.get(*layer, shrink)?.geometry.clone();
+                let (a2, b2) = shape::move_boundary(&a, &b, geometry).map_err(EditError::Invalid)?;
+                self.get(*layer, grow)?.geometry = a2;
+                self.get(*layer, shrink)?.geometry = b2;
+                Ok(())
+            }
+            Edit::ReassignBuildings { buildings, grid } => {
+                self.get(Layer::Grid, grid)?;
+                for code in buildings {
+                    let b = self.get(Layer::Building, code)?.clone();
+                    let old = b.parent_code.clone().unwrap_or_default();
+                    if old == *grid {
+                        continue;
+                    }
+                    for key in ["households", "residents"] {
+                        let n = b.int_attr(key).unwrap_or(0);
+                        if let Ok(g) = self.get(Layer::Grid, &old)
+                            && let Some(v) = g.int_attr(key)
+                        {
+                            g.attrs.insert(key.into(), (v - n).into());
+                        }
+                        let g = self.get(Layer::Grid, grid)?;
+                        if let Some(v) = g.int_attr(key) {
+                            g.attrs.insert(key.into(), (v + n).into());
+                        }
+                    }
+                    self.get(Layer::Building, code)?.parent_code = Some(grid.clone());
+                }
+                Ok(())
+            }
+        }
+    }
+}

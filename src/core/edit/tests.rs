@@ -1,0 +1,77 @@
+//! Edits keep the layer tiled: after split, merge and a moved boundary the coverage rule finds no
+//! overlap and no gap, and households follow reassigned buildings.
+
+use super::{Draft, Edit, EditError};
+use crate::core::model::Layer;
+use crate::core::rules::tests::{STEP, city, feature, rect};
+use crate::core::rules::{RulesConfig, coverage};
+use geo::{Area, LineString, coord};
+
+fn clean(d: &Draft) -> bool {
+    let found = coverage::check(&d.to_snapshot(), &RulesConfig::default());
+    found.is_empty() || panic!("{found:?}")
+}
+
+#[test]
+fn split_by_a_line_makes_two_grids_that_still_tile_the_community() {
+    let mut d = Draft::from_snapshot(&city());
+    let x = 114.0 + STEP * 0.4;
+    let line = LineString::new(vec![coord! { x: x, y: 22.49 }, coord! { x: x + STEP * 0.1, y: 22.52 }]);
+    let edit =
+        Edit::Split { layer: Layer::Grid, code: "440304006009001".into(), line, new_code: "440304006009004".into() };
+    d.apply(&edit).unwrap();
+    assert_eq!(d.features(Layer::Grid).count(), 4);
+    assert!(clean(&d));
+    // A line that misses the grid is refused and leaves the draft as it was.
+    let miss = LineString::new(vec![coord! { x: 115.0, y: 22.0 }, coord! { x: 115.0, y: 23.0 }]);
+    let edit = Edit::Split { layer: Layer::Grid, code: "440304006009002".into(), line: miss, new_code: "X".into() };
+    assert!(matches!(d.apply(&edit), Err(EditError::Invalid(_))));
+    assert_eq!(d.features(Layer::Grid).count(), 4);
+}
+
+#[test]
+fn merge_of_neighbours_sums_households_and_refuses_strangers() {
+    let mut d = Draft::from_snapshot(&city());
+    let codes = vec!["440304006009001".to_string(), "440304006009002".to_string()];
+    d.apply(&Edit::Merge { layer: Layer::Grid, codes }).unwrap();
+    let merged = d.features(Layer::Grid).next().unwrap();
+    assert_eq!(merged.int_attr("households"), Some(800));
+    assert!((merged.geometry.unsigned_area() - 2.0 * STEP * STEP).abs() < 1e-12);
+    assert!(clean(&d));
+    let mut d = Draft::from_snapshot(&city());
+    let far = vec!["440304006009001".to_string(), "440304006009003".to_string()];
+    assert!(matches!(d.apply(&Edit::Merge { layer: Layer::Grid, codes: far }), Err(EditError::Invalid(_))));
+}
+
+#[test]
+fn moving_a_shared_boundary_changes_both_neighbours_and_nothing_else() {
+    let mut d = Draft::from_snapshot(&city());
+    // Grid 001 grows 0.3 cells east into 002; the drawn shape may overshoot into 003 and outside.
+    let edit = Edit::MoveBoundary {
+        layer: Layer::Grid,
+        grow: "440304006009001".into(),
+        shrink: "440304006009002".into(),
+        geometry: rect(-0.5, -0.5, 1.8, 2.0),
+    };
+    d.apply(&edit).unwrap();
+    let areas: Vec<f64> = d.features(Layer::Grid).map(|g| g.geometry.unsigned_area() / (STEP * STEP)).collect();
+    assert!(
+        (areas[0] - 1.3).abs() < 1e-9 && (areas[1] - 0.7).abs() < 1e-9 && (areas[2] - 1.0).abs() < 1e-12,
+        "{areas:?}"
+    );
+    assert!(clean(&d));
+}
+
+#[test]
+fn reassigned_buildings_carry_their_households() {
+    let mut snapshot_city = Draft::from_snapshot(&city());
+    let mut b = feature("44030400600900001", "440304006009001", rect(0.2, 0.2, 0.1, 0.1));
+    b.attrs.insert("households".into(), 30.into());
+    snapshot_city.apply(&Edit::Create { layer: Layer::Building, feature: b }).unwrap();
+    let edit = Edit::ReassignBuildings { buildings: vec!["44030400600900001".into()], grid: "440304006009002".into() };
+    snapshot_city.apply(&edit).unwrap();
+    let hh: Vec<Option<i64>> = snapshot_city.features(Layer::Grid).map(|g| g.int_attr("households")).collect();
+    assert_eq!(hh, vec![Some(370), Some(430), Some(400)]);
+    let b = snapshot_city.features(Layer::Building).next().unwrap();
+    assert_eq!(b.parent_code.as_deref(), Some("440304006009002"));
+}

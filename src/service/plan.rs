@@ -1,0 +1,136 @@
+//! The planning use-cases shared by the faces: add a checked edit to a draft, build a plan's
+//! state, validate it, compare it with what is published, publish it (store transaction, then
+//! snapshot swap), and restore a past revision as a new plan.
+
+use crate::core::diff::{Diff, diff};
+use crate::core::edit::Draft;
+use crate::core::rules::{Finding, RulesConfig, has_errors, run_rules};
+use crate::core::snapshot::Snapshot;
+use crate::io::edit_json::{parse_edit, restoring_edit};
+use crate::store::Store;
+use crate::store::history::AsOf;
+use crate::store::plans::{PlanError, PlanRow, RevisionRow, changes};
+use arc_swap::ArcSwap;
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Why a planning request was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanServiceError {
+    /// The edit cannot be read or cannot be applied (4xx).
+    #[error("edit {index}: {detail}")]
+    BadEdit {
+        /// Position of the edit in the plan.
+        index: usize,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The plan breaks rules of severity error; nothing was published.
+    #[error("the plan breaks {} rule(s) of severity error", crate::core::rules::finding::tally(.0).0)]
+    Rejected(Vec<Finding>),
+    /// Not found, stale, or a store failure.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+}
+
+impl From<crate::store::StoreError> for PlanServiceError {
+    fn from(e: crate::store::StoreError) -> Self {
+        PlanServiceError::Plan(PlanError::Store(e))
+    }
+}
+
+/// The published state and the state with the plan's edits applied to it.
+pub fn plan_states(store: &Store, id: i64) -> Result<(Snapshot, Snapshot), PlanServiceError> {
+    store.plan(id)?.ok_or(PlanError::NotFound(id))?;
+    let before = store.load_snapshot()?;
+    let mut draft = Draft::from_snapshot(&before);
+    for (index, v) in store.plan_edits(id)?.iter().enumerate() {
+        let edit = parse_edit(v).map_err(|detail| PlanServiceError::BadEdit { index, detail })?;
+        draft.apply(&edit).map_err(|e| PlanServiceError::BadEdit { index, detail: e.to_string() })?;
+    }
+    Ok((before, draft.to_snapshot()))
+}
+
+/// Checks `edit` against the plan's current state and stores it; returns the plan's new version.
+pub fn add_edit(
+    store: &mut Store,
+    id: i64,
+    author: &str,
+    edit: &Value,
+    if_match: Option<i64>,
+) -> Result<PlanRow, PlanServiceError> {
+    // A stale writer hears about the conflict first, whatever its edit would have done.
+    let plan = store.plan(id)?.ok_or(PlanError::NotFound(id))?;
+    if let Some(expected) = if_match.filter(|e| *e != plan.version) {
+        return Err(PlanError::StaleVersion { id, expected, current: plan.version }.into());
+    }
+    let index = store.plan_edits(id)?.len();
+    let parsed = parse_edit(edit).map_err(|detail| PlanServiceError::BadEdit { index, detail })?;
+    let (_, after) = plan_states(store, id)?;
+    let mut draft = Draft::from_snapshot(&after);
+    draft.apply(&parsed).map_err(|e| PlanServiceError::BadEdit { index, detail: e.to_string() })?;
+    Ok(store.add_edit(id, author, edit, if_match)?)
+}
+
+/// Every rule finding for the plan's state.
+pub fn validate_plan(store: &Store, id: i64, config: &RulesConfig) -> Result<Vec<Finding>, PlanServiceError> {
+    let (_, after) = plan_states(store, id)?;
+    Ok(run_rules(&after, config))
+}
+
+/// What publishing the plan would change.
+pub fn diff_plan(store: &Store, id: i64) -> Result<Diff, PlanServiceError> {
+    let (before, after) = plan_states(store, id)?;
+    Ok(diff(&before, &after))
+}
+
+/// Validates and publishes the plan, then swaps the live snapshot. Errors block publishing.
+pub fn publish(
+    store: &mut Store,
+    live: &ArcSwap<Snapshot>,
+    id: i64,
+    author: &str,
+    message: &str,
+    effective_date: &str,
+    config: &RulesConfig,
+) -> Result<RevisionRow, PlanServiceError> {
+    let plan = store.plan(id)?.ok_or(PlanError::NotFound(id))?;
+    if plan.status != "draft" {
+        return Err(PlanError::NotDraft(id).into());
+    }
+    // Refuse a stale base before replaying: its edits may no longer apply to what is published.
+    let current = store.current_revision()?;
+    if plan.base_revision != current {
+        let since = store.revisions_since(plan.base_revision)?;
+        return Err(PlanError::StaleBase { base: plan.base_revision, current, since }.into());
+    }
+    let (before, after) = plan_states(store, id)?;
+    let findings = run_rules(&after, config);
+    if has_errors(&findings) {
+        return Err(PlanServiceError::Rejected(findings));
+    }
+    let revision = store.publish(id, author, message, effective_date, &before, &after)?;
+    // Only after the transaction committed: readers switch to the new state in one pointer swap.
+    live.store(Arc::new(after));
+    Ok(revision)
+}
+
+/// A new draft plan whose edits bring the published state back to revision `revision`.
+pub fn restore(store: &mut Store, revision: i64, author: &str) -> Result<PlanRow, PlanServiceError> {
+    let current = store.current_revision()?;
+    if revision < 0 || revision > current {
+        return Err(PlanError::NotFound(revision).into());
+    }
+    let then = store.snapshot_as_of(&AsOf::Revision(revision))?;
+    let now = store.load_snapshot()?;
+    let plan = store.create_plan(&format!("restore revision {revision}"), author)?;
+    let edits: Vec<Value> = changes(&now, &then)
+        .into_iter()
+        .map(|((layer, code), (old, new))| restoring_edit(layer, &code, old.is_some(), new))
+        .collect();
+    let mut row = plan;
+    for e in &edits {
+        row = store.add_edit(row.id, author, e, None)?;
+    }
+    Ok(row)
+}
