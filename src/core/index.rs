@@ -57,8 +57,8 @@ impl AreaIndex {
         let tree = RTree::bulk_load(entries);
         let edges: usize = prepared.iter().map(PreparedArea::edge_count).sum();
         let cells = extent(&prepared).map(|ext| {
-            // Sixteen cells per edge makes most cells interior; capped to bound memory (≤ 16 MB).
-            CellGrid::build(&prepared, ext, (edges * 16).clamp(1024, 4_000_000))
+            // Sixty-four cells per edge leaves few points in mixed cells; capped to bound memory (≤ 16 MB).
+            CellGrid::build(&prepared, ext, (edges * 64).clamp(1024, 4_000_000))
         });
         AreaIndex { areas: prepared, tree, cells }
     }
