@@ -40,6 +40,15 @@ impl ApiError {
         ApiError { status: StatusCode::PAYLOAD_TOO_LARGE, error: "too_large", detail: detail.into(), problems: None }
     }
 
+    /// The error for a body that could not be read: 413 when it was over the limit, else 400.
+    pub fn from_body_rejection(e: &axum::extract::rejection::BytesRejection, lang: crate::i18n::Lang) -> ApiError {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::too_large(lang.pick("请求体过大", "request body too large"))
+        } else {
+            ApiError::bad_body(e.body_text())
+        }
+    }
+
     /// 500: the cause is logged here and never sent to the client.
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {
         tracing::error!("internal error: {cause}");

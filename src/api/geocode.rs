@@ -10,7 +10,6 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use geo::Coord;
@@ -85,13 +84,7 @@ pub async fn post_batch(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let lang = params.lang;
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::too_large(lang.pick("请求体过大", "request body too large"))
-        } else {
-            ApiError::bad_body(e.body_text())
-        }
-    })?;
+    let body = body.map_err(|e| ApiError::from_body_rejection(&e, lang))?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_body(
             lang.pick("请求体为空：需要 CSV（address 列）", "empty body: CSV with an address column expected"),

@@ -9,8 +9,8 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::http::HeaderMap;
 use axum::http::header::{ACCEPT, CONTENT_TYPE};
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -46,13 +46,7 @@ pub async fn post_lookup(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let lang = params.lang;
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::too_large(lang.pick("请求体过大", "request body too large"))
-        } else {
-            ApiError::bad_body(e.body_text())
-        }
-    })?;
+    let body = body.map_err(|e| ApiError::from_body_rejection(&e, lang))?;
     let default_crs = parse_crs(&params)?;
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let is_csv = content_type.starts_with("text/csv") || content_type.starts_with("text/plain");

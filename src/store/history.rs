@@ -156,24 +156,7 @@ fn write_change(
     match new {
         Some(f) => {
             insert_history(tx, layer, f, Some(date), rev)?;
-            tx.execute(
-                &format!(
-                    "INSERT INTO \"{table}\" (geom, code, name, parent_code, households, residents, attributes)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                     ON CONFLICT(code) DO UPDATE SET geom = excluded.geom, name = excluded.name,
-                       parent_code = excluded.parent_code, households = excluded.households,
-                       residents = excluded.residents, attributes = excluded.attributes"
-                ),
-                params![
-                    gpkg::encode(&f.geometry),
-                    f.code,
-                    f.name,
-                    f.parent_code,
-                    f.int_attr("households"),
-                    f.int_attr("residents"),
-                    Value::Object(f.attrs.clone()).to_string()
-                ],
-            )?;
+            tx.execute(&super::sqlite::upsert_sql(table), super::sqlite::upsert_params(f))?;
         }
         None => {
             tx.execute(&format!("DELETE FROM \"{table}\" WHERE code = ?1"), [code])?;

@@ -210,15 +210,7 @@ impl Store {
         }
         {
             let mut exists = tx.prepare(&format!("SELECT 1 FROM \"{table}\" WHERE code = ?1")).map_err(wrap)?;
-            let mut insert = tx
-                .prepare(&format!(
-                    "INSERT INTO \"{table}\" (geom, code, name, parent_code, households, residents, attributes)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                     ON CONFLICT(code) DO UPDATE SET geom = excluded.geom, name = excluded.name,
-                       parent_code = excluded.parent_code, households = excluded.households,
-                       residents = excluded.residents, attributes = excluded.attributes"
-                ))
-                .map_err(wrap)?;
+            let mut insert = tx.prepare(&upsert_sql(table)).map_err(wrap)?;
             for f in features {
                 let existed = exists.query_row([&f.code], |_| Ok(())).optional().map_err(wrap)?.is_some();
                 if existed && mode == WriteMode::Append {
@@ -228,18 +220,7 @@ impl Store {
                         Some(format!("code {} already exists in {table}", f.code)),
                     )));
                 }
-                let attrs = Value::Object(f.attrs.clone()).to_string();
-                insert
-                    .execute(params![
-                        gpkg::encode(&f.geometry),
-                        f.code,
-                        f.name,
-                        f.parent_code,
-                        f.int_attr("households"),
-                        f.int_attr("residents"),
-                        attrs
-                    ])
-                    .map_err(wrap)?;
+                insert.execute(upsert_params(f)).map_err(wrap)?;
                 if existed { report.updated += 1 } else { report.inserted += 1 }
             }
         }
@@ -263,6 +244,31 @@ impl Store {
             })
         }
     }
+}
+
+/// The statement that writes one feature row into `table`, inserting or overwriting by code.
+pub(super) fn upsert_sql(table: &str) -> String {
+    format!(
+        "INSERT INTO \"{table}\" (geom, code, name, parent_code, households, residents, attributes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT(code) DO UPDATE SET geom = excluded.geom, name = excluded.name,
+           parent_code = excluded.parent_code, households = excluded.households,
+           residents = excluded.residents, attributes = excluded.attributes"
+    )
+}
+
+/// The values [`upsert_sql`] binds for `f`: the whole attribute object as JSON (lossless), and
+/// households/residents copied into plain columns for GIS clients to style by.
+pub(super) fn upsert_params(f: &Feature) -> impl rusqlite::Params + '_ {
+    (
+        gpkg::encode(&f.geometry),
+        f.code.as_str(),
+        f.name.as_str(),
+        f.parent_code.as_deref(),
+        f.int_attr("households"),
+        f.int_attr("residents"),
+        Value::Object(f.attrs.clone()).to_string(),
+    )
 }
 
 /// Keeps `gpkg_contents` bounds current so GIS clients zoom to the data.
