@@ -132,57 +132,39 @@ fn replace_mode_swaps_a_layer_and_upsert_updates() {
     assert_eq!(export(&db, "grid", dir.path())["features"][0]["properties"]["households"], 499);
 }
 
-#[test]
-fn csv_in_gauss_kruger_is_converted_to_wgs84() {
+/// Imports one building from `csv` (input in `crs`) into the fixture city; returns the exported
+/// feature with `code` and its stored coordinates.
+fn import_building(crs: &str, csv: &str, code: &str) -> (Value, [f64; 2]) {
     let dir = tempfile::tempdir().unwrap();
     let db = city_db(dir.path());
+    let file = dir.path().join("b.csv");
+    std::fs::write(&file, csv).unwrap();
+    let r =
+        wangge(&["import", "--db", db.to_str().unwrap(), "--layer", "building", "--crs", crs, file.to_str().unwrap()]);
+    assert!(r.status.success(), "{}", text(&r));
+    let out = export(&db, "building", dir.path());
+    let b = out["features"].as_array().unwrap().iter().find(|f| f["properties"]["code"] == code).unwrap().clone();
+    let c = &b["geometry"]["coordinates"];
+    let at = [c[0].as_f64().unwrap(), c[1].as_f64().unwrap()];
+    (b, at)
+}
+
+#[test]
+fn csv_in_gauss_kruger_is_converted_to_wgs84() {
     // EPSG:4547 (CGCS2000 3° GK, CM 114°E) position of the fixture building at (114.00390625, 22.51171875),
     // computed independently with GDAL: `gdaltransform -s_srs OGC:CRS84 -t_srs EPSG:4547 -output_xy`.
     let csv = "code,name,parent_code,x,y,households\nB9,九栋,440304006009001,500401.90460977,2490465.01743824,88\n";
-    let file = dir.path().join("b.csv");
-    std::fs::write(&file, csv).unwrap();
-    let r = wangge(&[
-        "import",
-        "--db",
-        db.to_str().unwrap(),
-        "--layer",
-        "building",
-        "--crs",
-        "EPSG:4547",
-        file.to_str().unwrap(),
-    ]);
-    assert!(r.status.success(), "{}", text(&r));
-    let out = export(&db, "building", dir.path());
-    let b = out["features"].as_array().unwrap().iter().find(|f| f["properties"]["code"] == "B9").unwrap();
-    let c = b["geometry"]["coordinates"].as_array().unwrap();
-    assert!((c[0].as_f64().unwrap() - 114.00390625).abs() < 1e-7, "{c:?}");
-    assert!((c[1].as_f64().unwrap() - 22.51171875).abs() < 1e-7, "{c:?}");
+    let (b, [x, y]) = import_building("EPSG:4547", csv, "B9");
+    assert!((x - 114.00390625).abs() < 1e-7 && (y - 22.51171875).abs() < 1e-7, "{x}, {y}");
     assert_eq!(b["properties"]["households"], 88);
 }
 
 #[test]
 fn gcj02_input_is_converted_back_to_wgs84() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = city_db(dir.path());
     let (gx, gy) = wangge::io::crs::china::wgs84_to_gcj02(114.001, 22.501);
     let csv = format!("code,name,parent_code,lon,lat\nB7,七栋,440304006009002,{gx},{gy}\n");
-    let file = dir.path().join("b.csv");
-    std::fs::write(&file, csv).unwrap();
-    let r = wangge(&[
-        "import",
-        "--db",
-        db.to_str().unwrap(),
-        "--layer",
-        "building",
-        "--crs",
-        "gcj02",
-        file.to_str().unwrap(),
-    ]);
-    assert!(r.status.success(), "{}", text(&r));
-    let out = export(&db, "building", dir.path());
-    let b = out["features"].as_array().unwrap().iter().find(|f| f["properties"]["code"] == "B7").unwrap();
-    let c = b["geometry"]["coordinates"].as_array().unwrap();
-    assert!((c[0].as_f64().unwrap() - 114.001).abs() < 1e-8 && (c[1].as_f64().unwrap() - 22.501).abs() < 1e-8, "{c:?}");
+    let (_, [x, y]) = import_building("gcj02", &csv, "B7");
+    assert!((x - 114.001).abs() < 1e-8 && (y - 22.501).abs() < 1e-8, "{x}, {y}");
 }
 
 #[test]
