@@ -99,20 +99,31 @@ fn named(n: &Option<Named>) -> Value {
     n.as_ref().map_or(Value::Null, |n| json!({ "code": n.code, "name": n.name }))
 }
 
-/// One candidate as JSON.
-pub fn candidate_json(c: &Candidate<'_>) -> Value {
-    let h: &Hierarchy = c.hierarchy;
-    json!({
-        "address": c.address,
-        "score": c.score,
-        "level": c.level,
-        "point": { "lon": c.point.x, "lat": c.point.y },
-        "building": c.building,
+/// An address's place as JSON: point, building and hierarchy, shared by forward and reverse answers.
+fn place_json(point: Coord, building: Option<&str>, h: &Hierarchy) -> serde_json::Map<String, Value> {
+    let v = json!({
+        "point": { "lon": point.x, "lat": point.y },
+        "building": building,
         "grid": named(&h.grid),
         "community": named(&h.community),
         "street": named(&h.street),
         "district": named(&h.district),
-    })
+    });
+    match v {
+        Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// One candidate as JSON.
+pub fn candidate_json(c: &Candidate<'_>) -> Value {
+    let h: &Hierarchy = c.hierarchy;
+    let mut out = serde_json::Map::new();
+    out.insert("address".into(), json!(c.address));
+    out.insert("score".into(), json!(c.score));
+    out.insert("level".into(), json!(c.level));
+    out.extend(place_json(c.point, c.building, h));
+    Value::Object(out)
 }
 
 /// The answer to `GET /api/v1/geocode`.
@@ -134,17 +145,12 @@ pub fn reverse_json(g: &Gazetteer, p: Coord, limit: usize) -> Value {
         .map(|(id, metres)| {
             let e = g.entry(id);
             let h = g.hierarchy(e.place);
-            json!({
-                "address": e.address,
-                "distance_m": (metres * 100.0).round() / 100.0,
-                "point": { "lon": e.point.x, "lat": e.point.y },
-                "building": e.building,
-                "grid": named(&h.grid),
-                "community": named(&h.community),
-                "street": named(&h.street),
-                "district": named(&h.district),
-                "illustrative": e.illustrative,
-            })
+            let mut out = serde_json::Map::new();
+            out.insert("address".into(), json!(e.address));
+            out.insert("distance_m".into(), json!((metres * 100.0).round() / 100.0));
+            out.extend(place_json(e.point, e.building.as_deref(), h));
+            out.insert("illustrative".into(), json!(e.illustrative));
+            Value::Object(out)
         })
         .collect();
     json!({ "point": { "lon": p.x, "lat": p.y }, "candidates": candidates })
