@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what wangge needs on a fresh Debian machine, and nothing that is already there.
-#   scripts/setup.sh run    build tools for the service (cmake builds the bundled PROJ)
+#   scripts/setup.sh run    build tools for the service (cmake builds the bundled PROJ), node + npm (map page)
 #   scripts/setup.sh test   also GDAL (interoperability tests), Chromium and CJK fonts (browser tests)
 set -euo pipefail
 what="${1:-run}"
@@ -8,11 +8,11 @@ what="${1:-run}"
 need=()
 command -v cmake >/dev/null || need+=(cmake)
 command -v cc >/dev/null || need+=(build-essential)
+command -v npm >/dev/null || need+=(nodejs npm) # the map page's packages (web/package-lock.json)
 if [ "$what" = "test" ]; then
   command -v ogrinfo >/dev/null || need+=(gdal-bin)
   command -v chromium >/dev/null || need+=(chromium)
   fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
-  command -v node >/dev/null || need+=(nodejs npm)
 fi
 
 if [ "${#need[@]}" -gt 0 ]; then

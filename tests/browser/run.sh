@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Real-browser tests of the map page: starts `wangge serve --demo` on a free loopback port, runs
-# `node --test tests/browser/` against it in Debian's Chromium (playwright-core), stops the server.
+# Real-browser tests of the map page: starts `wangge serve --demo` on a free loopback port, creates a
+# planner token with `wangge token create` for the editing test, runs `node --test tests/browser/`
+# against it in Debian's Chromium (playwright-core), stops the server.
 #
 #   tests/browser/run.sh                 # from anywhere; uses data/ and web/ of the repository
 #   WANGGE_DATA=/some/dir tests/browser/run.sh   # another demo data folder (the server reads WANGGE_DATA)
@@ -30,6 +31,10 @@ fi
 
 if [ ! -d tests/browser/node_modules/playwright-core ]; then
   (cd tests/browser && npm ci --no-audit --no-fund)
+fi
+# The page's own packages (MapLibre GL JS, Terra Draw), served from web/node_modules.
+if [ ! -f web/node_modules/maplibre-gl/dist/maplibre-gl.mjs ] || [ ! -d web/node_modules/terra-draw-maplibre-gl-adapter ]; then
+  (cd web && npm ci --no-audit --no-fund)
 fi
 
 if [ ! -x target/release/wangge ]; then
@@ -65,8 +70,14 @@ if ! curl -fsS "$URL/healthz" >/dev/null 2>&1; then
   exit 1
 fi
 
+# A planner's token for the editing test (SQLite WAL lets the CLI write while the server runs).
+PLANNER_TOKEN="$(target/release/wangge token create --db "$WORK/demo.gpkg" --role planner --name browser-test | tail -n 1)"
+
 status=0
-WANGGE_URL="$URL" node --test tests/browser/ || status=$?
+# One test file at a time (the planning test publishes a new boundary the others would see mid-run).
+for file in tests/browser/*.test.mjs; do
+  WANGGE_URL="$URL" WANGGE_PLANNER_TOKEN="$PLANNER_TOKEN" node --test "$file" || status=$?
+done
 if [ "$status" != 0 ]; then
   echo "--- server log ---" >&2
   tail -n 50 "$WORK/server.log" >&2

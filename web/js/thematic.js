@@ -1,0 +1,3 @@
+export function init() {}
+export function onToggle() {}
+export function onMapClick() { return false; }
