@@ -74,7 +74,6 @@ async function start() {
   }
   const h = readHash();
   await createMap(h.hasView ? { center: [h.lon, h.lat], zoom: h.z ?? 14 } : {});
-  if (!h.hasView) fitBox(data.extent, { maxZoom: 16 });
   renderLegend((id, on) => coverage.onToggle(id, on));
   wireControls();
   initViews();
@@ -90,6 +89,8 @@ async function start() {
   setStatus("");
   state.loaded = true;
   if (h.view && h.view !== "lookup") await showView(h.view);
+  // Fitted after the view opened, so its panel is allowed for.
+  if (!h.hasView) fitBox(data.extent, { maxZoom: 16 });
   if (h.grid && !selectFeature("grid", h.grid, { fit: !h.hasView })) setStatus(t("status.notFound", { q: h.grid }), true);
   if (h.community && !selectFeature("community", h.community, { fit: !h.hasView })) setStatus(t("status.notFound", { q: h.community }), true);
   await idle();
