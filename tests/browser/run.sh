@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Real-browser tests of the map page: starts `wangge serve --demo` on a free loopback port, creates a
-# planner token with `wangge token create` for the editing test, runs `node --test tests/browser/`
+# planner's and a viewer's token with `wangge token create` for the editing tests, runs `node --test tests/browser/`
 # against it in Debian's Chromium (playwright-core), stops the server.
 #
 #   tests/browser/run.sh                 # from anywhere; uses data/ and web/ of the repository
@@ -72,11 +72,12 @@ fi
 
 # A planner's token for the editing test (SQLite WAL lets the CLI write while the server runs).
 PLANNER_TOKEN="$(target/release/wangge token create --db "$WORK/demo.gpkg" --role planner --name browser-test | tail -n 1)"
+VIEWER_TOKEN="$(target/release/wangge token create --db "$WORK/demo.gpkg" --role viewer --name browser-viewer | tail -n 1)"
 
 status=0
 # One test file at a time (the planning test publishes a new boundary the others would see mid-run).
 for file in tests/browser/*.test.mjs; do
-  WANGGE_URL="$URL" WANGGE_PLANNER_TOKEN="$PLANNER_TOKEN" node --test "$file" || status=$?
+  WANGGE_URL="$URL" WANGGE_PLANNER_TOKEN="$PLANNER_TOKEN" WANGGE_VIEWER_TOKEN="$VIEWER_TOKEN" node --test "$file" || status=$?
 done
 if [ "$status" != 0 ]; then
   echo "--- server log ---" >&2

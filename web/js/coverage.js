@@ -8,7 +8,7 @@ import { currentLang, numberText, onLangChange, t } from "./i18n.js";
 import { data, map, setVisible, visible } from "./map.js";
 import { featureTarget, setGeoJSON } from "./sources.js";
 import { selectFeature } from "./lookup.js";
-import { changed, el, setStatus, state } from "./state.js";
+import { changed, el, fill, setStatus, state } from "./state.js";
 import { keepInUrl, readHash } from "./url-state.js";
 import { registerView, showView } from "./views.js";
 
@@ -172,7 +172,7 @@ function render() {
         t("cov.pick", { rank: p.rank, name: p.name || p.code, gain: numberText(p.gain_households), b: p.gain_buildings })))),
       el("p", { class: "muted" }, t("cov.after", { after: numberText(last.suggest.covered_after), households: numberText(last.suggest.households) })))
     : null;
-  panel.replaceChildren(
+  fill(panel, 
     el("h2", { id: "coverage-title" }, t("cov.title")),
     el("div", { class: "row" }, el("label", { for: "cov-kind" }, t("cov.kind")), kindSelect),
     el("div", { class: "row" }, el("span", {}, t("cov.minutes")),

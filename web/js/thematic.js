@@ -4,7 +4,7 @@
 import { from } from "./sources.js";
 import { data, map } from "./map.js";
 import { hasString, numberText, onLangChange, t } from "./i18n.js";
-import { changed, el, state } from "./state.js";
+import { changed, el, fill, state } from "./state.js";
 import { keepInUrl, readHash } from "./url-state.js";
 import { registerView } from "./views.js";
 
@@ -85,7 +85,7 @@ function render() {
     el("label", { for: id }, label),
     el("select", { id, onchange: (e) => onPick(e.target.value) },
       options.map(([v, l]) => el("option", { value: String(v), selected: String(v) === String(current) }, l))));
-  panel.replaceChildren(
+  fill(panel, 
     el("h2", { id: "thematic-title" }, t("them.title")),
     select("them-layer", t("them.layer"), LAYERS.map((l) => [l, t(`layer.${l}`)]), settings.layer, (v) => {
       settings.layer = v;
