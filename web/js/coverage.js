@@ -12,7 +12,7 @@ import { changed, el, fill, setStatus, state } from "./state.js";
 import { keepInUrl, readHash } from "./url-state.js";
 import { registerView, showView } from "./views.js";
 
-const panel = document.getElementById("panel-coverage");
+const panel = document.querySelector("#panel-coverage .panel-body");
 const COV_LAYERS = ["cov-choropleth", "cov-circle-fill", "cov-gap-fill", "cov-gap-line", "cov-circle-line", "cov-straight-line", "cov-suggest", "cov-suggest-label"];
 /** Coverage-rate classes of the choropleth (covered households %). */
 export const RATE_CLASSES = [

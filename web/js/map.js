@@ -3,7 +3,8 @@
 
 import * as maplibregl from "maplibre-gl";
 import { fetchJSON, fetchLayer } from "./api.js";
-import { addLayerSource, from } from "./sources.js";
+import { addLayerSource, from, setGeoJSON } from "./sources.js";
+import { labelFeatures } from "./labels.js";
 import { t } from "./i18n.js";
 
 export const AREA_LAYERS = ["district", "street", "community", "grid"];
@@ -84,8 +85,14 @@ function style() {
   };
 }
 
+/** (Re)computes the label points of the labelled area layers. */
+export function refreshLabels() {
+  for (const layer of ["street", "community", "grid"]) setGeoJSON(map, `labels-${layer}`, labelFeatures(data.features[layer]));
+}
+
 function addLayers() {
   const m = map;
+  refreshLabels();
   m.addLayer({ id: "district-land", type: "fill", ...from("district"), paint: { "fill-color": "#f8f8f6" } });
   m.addSource("roads", { type: "geojson", data: "/data/roads.geojson" });
   const hw = ["get", "highway"];
@@ -159,17 +166,17 @@ function addLayers() {
   });
   const halo = { "text-halo-color": "rgba(255,255,255,0.92)", "text-halo-width": 1.6 };
   m.addLayer({
-    id: "street-label", type: "symbol", ...from("street"), maxzoom: 13.5,
+    id: "street-label", type: "symbol", source: "labels-street", maxzoom: 13.5,
     layout: { "text-field": ["get", "name"], "text-font": FONT, "text-size": 14 },
     paint: { "text-color": "#1f2933", ...halo },
   });
   m.addLayer({
-    id: "community-label", type: "symbol", ...from("community"), minzoom: 13, maxzoom: 15.2,
+    id: "community-label", type: "symbol", source: "labels-community", minzoom: 13, maxzoom: 15.2,
     layout: { "text-field": ["get", "name"], "text-font": FONT, "text-size": 13 },
     paint: { "text-color": "#323f4b", ...halo },
   });
   m.addLayer({
-    id: "grid-label", type: "symbol", ...from("grid"), minzoom: 15,
+    id: "grid-label", type: "symbol", source: "labels-grid", minzoom: 15,
     layout: {
       "text-field": ["step", ["zoom"], ["get", "name"], 16.5, ["concat", ["get", "name"], "\n", ["get", "code"]]],
       "text-font": FONT,

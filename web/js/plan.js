@@ -10,12 +10,12 @@ import { TerraDraw, TerraDrawLineStringMode, TerraDrawPolygonMode, TerraDrawSele
 import { TerraDrawMapLibreGLAdapter } from "terra-draw-maplibre-gl-adapter";
 import { ApiError, fetchJSON, fetchLayer } from "./api.js";
 import { numberText, onLangChange, t } from "./i18n.js";
-import { data, extentOf, fitBox, highlight, map, setLayerFeatures } from "./map.js";
+import { data, extentOf, fitBox, highlight, map, refreshLabels, setLayerFeatures } from "./map.js";
 import { refreshLayerSource, setGeoJSON } from "./sources.js";
 import { el, fill, setStatus, state } from "./state.js";
 import { registerView } from "./views.js";
 
-const panel = document.getElementById("panel-plan");
+const panel = document.querySelector("#panel-plan .panel-body");
 const STORE = "wangge.plan";
 
 /** Everything the view knows; exposed for tests as `window.wangge.plan.session`. */
@@ -376,6 +376,7 @@ export async function publish() {
       setLayerFeatures(layer, fs);
       refreshLayerSource(map, layer, fs);
     }
+    refreshLabels();
     session.work.clear();
     session.stale.clear();
     session.findings = null;

@@ -8,7 +8,7 @@ import { changed, el, fill, state } from "./state.js";
 import { keepInUrl, readHash } from "./url-state.js";
 import { registerView } from "./views.js";
 
-const panel = document.getElementById("panel-thematic");
+const panel = document.querySelector("#panel-thematic .panel-body");
 const LAYERS = ["grid", "community", "street"];
 // A sequential yellow–orange–red ramp (ColorBrewer YlOrRd), cut to the number of classes.
 const RAMP = ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"];
