@@ -71,9 +71,10 @@ export async function openPage(url = "/", contextOptions = {}) {
   page.on("request", (r) => {
     if (!r.url().startsWith(BASE) && !r.url().startsWith("data:") && !r.url().startsWith("blob:")) problems.push(`external request: ${r.url()}`);
   });
+  const t0 = Date.now();
   await page.goto(BASE + url);
   await waitReady(page);
-  return { page, context, problems };
+  return { page, context, problems, loadMs: Date.now() - t0 };
 }
 
 export async function waitReady(page) {

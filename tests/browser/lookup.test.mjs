@@ -33,9 +33,16 @@ function wgs84ToGcj02(lon, lat) {
   return [lon + dLon, lat + dLat];
 }
 
-test("the page loads without console errors and MapLibre draws every grid", { timeout: TIMEOUT }, async () => {
-  const { page, context, problems } = await openPage("/");
+test("the page loads without console errors and MapLibre draws every grid", { timeout: TIMEOUT }, async (t) => {
+  const { page, context, problems, loadMs } = await openPage("/");
   try {
+    // What a first visit costs (printed, not asserted): time to the map's first idle, requests, bytes.
+    const cost = await page.evaluate(() => {
+      const nav = performance.getEntriesByType("navigation")[0];
+      const res = performance.getEntriesByType("resource");
+      return { requests: res.length + 1, bytes: res.reduce((s, r) => s + r.transferSize, 0) + nav.transferSize };
+    });
+    t.diagnostic(`first load: ${loadMs} ms to the map's idle, ${cost.requests} requests, ${(cost.bytes / 1024).toFixed(0)} KiB`);
     const layers = await api("/api/v1/layers");
     const gridCount = layers.layers.find((l) => l.id === "grid").count;
     assert.ok(gridCount > 0, "the demo has grids");

@@ -1,7 +1,8 @@
 // Planner editing in a real browser: a viewer cannot reach the tools; a planner signs in with an
 // API token, drags a shared corner of a grid into its neighbour (snapping off), sees the overlap
 // appear on the map and in the list, fixes it, saves, compares, publishes — and a lookup then
-// answers with the new boundary. Needs WANGGE_PLANNER_TOKEN (tests/browser/run.sh makes one).
+// answers with the new boundary; with snapping on the same kind of drag keeps the corner shared.
+// Needs WANGGE_PLANNER_TOKEN (tests/browser/run.sh makes one).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -68,6 +69,23 @@ async function pickCorner() {
   throw new Error("no suitable shared corner in the demo");
 }
 
+/**
+ * Buildings the new corner put into the other grid are moved there with the page's fix buttons
+ * (reassign_buildings), until the rule check has no error. Returns how many were moved.
+ */
+async function moveStrandedBuildings(page) {
+  let moved = 0;
+  for (let i = 0; i < 10; i++) {
+    const version = await page.evaluate(() => window.wangge.plan.session.plan.version);
+    const button = page.locator("[data-fix-building]").first();
+    if ((await button.count()) === 0) break;
+    await button.click();
+    await page.waitForFunction((v) => window.wangge.plan.session.plan.version > v && !window.wangge.plan.session.busy, version);
+    moved++;
+  }
+  return moved;
+}
+
 test("a viewer cannot reach the editing tools, with no token or with a viewer's token", { timeout: TIMEOUT }, async () => {
   const { page, context, problems } = await openPage("/#view=plan");
   try {
@@ -132,17 +150,23 @@ test("a planner reshapes a grid, sees the overlap, fixes it, saves, publishes, a
     assert.ok(await page.locator("#plan-publish").isDisabled(), "publishing is blocked while there are errors");
 
     // Fix: the neighbour gives up the overlap (move_boundary), and the check is clean.
+    const version = await page.evaluate(() => window.wangge.plan.session.plan.version);
     await page.locator(`[data-fix="${n}"]`).click();
+    await page.waitForFunction((v) => window.wangge.plan.session.plan.version > v && !window.wangge.plan.session.busy, version);
+    const moved = await moveStrandedBuildings(page);
     await page.waitForSelector('#plan-counts[data-errors="0"]', { timeout: 30_000 });
     await page.locator("#plan-finish").click();
     assert.match(await page.locator("#plan-message").innerText(), /已保存到草案/);
     const saved = await api(`/api/v1/plans/${planId}`);
-    assert.deepEqual(saved.edits.map((e) => e.op), ["replace", "move_boundary"], "the draft holds the edits");
+    assert.deepEqual(saved.edits.map((e) => e.op), ["replace", "move_boundary", ...Array(moved).fill("reassign_buildings")], "the draft holds the edits");
 
     await page.locator("#plan-compare").click();
     await page.waitForSelector("#plan-diff li");
-    const changed = await page.locator("#plan-diff li").evaluateAll((li) => li.map((x) => x.dataset.code).sort());
-    assert.deepEqual(changed, [g, n].sort());
+    const changed = await page.locator("#plan-diff li").evaluateAll((li) => li.map((x) => x.dataset.code));
+    assert.ok(changed.includes(g) && changed.includes(n), `both grids are listed as changed: ${changed}`);
+    const diff = await api(`/api/v1/plans/${planId}/diff`);
+    assert.deepEqual(diff.changed.filter((c) => c.layer === "grid").map((c) => c.code).sort(), [g, n].sort());
+    assert.equal(changed.length, diff.changed.length, "the page lists every change the API reports");
     await screenshot(page, "plan-diff.png");
 
     const revisionsBefore = (await api("/api/v1/revisions")).revisions?.length ?? 0;
@@ -160,6 +184,52 @@ test("a planner reshapes a grid, sees the overlap, fixes it, saves, publishes, a
     assert.equal(card.code, g);
     await idle(page);
     assert.deepEqual([...new Set((await rendered(page, ["grid-selected"])).map((f) => f.properties.code))], [g]);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("with snapping on, dragging a shared corner moves it in both grids: no overlap, no gap", { timeout: 180_000, skip: !PLANNER && "WANGGE_PLANNER_TOKEN is not set" }, async () => {
+  const { g, n, v, q } = await pickCorner();
+  const { page, context, problems } = await openPage("/#view=plan");
+  try {
+    await page.locator("#plan-token").fill(PLANNER);
+    await page.locator("#plan-signin-go").click();
+    await page.waitForSelector("#plan-tools");
+    const planId = await page.evaluate(() => window.wangge.plan.session.plan.id);
+    await page.evaluate(([x, y]) => window.wangge.setView(x, y, 18), v);
+    const inG = [v[0] + (v[0] - q[0]) * 0.8, v[1] + (v[1] - q[1]) * 0.8];
+    const pick = await page.evaluate(([x, y]) => window.wangge.toScreen(x, y), inG);
+    await page.mouse.click(pick.x, pick.y);
+    await page.waitForFunction((code) => window.wangge.plan.session.selected === code, g);
+    await page.locator("#plan-reshape").click();
+    await idle(page);
+    assert.ok(await page.locator("#plan-snap").isChecked(), "snapping is on by default");
+    const from = await page.evaluate(([x, y]) => window.wangge.toScreen(x, y), v);
+    const to = await page.evaluate(([x, y]) => window.wangge.toScreen(x, y), q);
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    await page.mouse.move(to.x, to.y, { steps: 8 });
+    await page.mouse.up();
+    await page.waitForSelector("#plan-counts", { timeout: 30_000 });
+    const moved = await moveStrandedBuildings(page);
+    await page.waitForSelector('#plan-counts[data-errors="0"]', { timeout: 30_000 }).catch(() => {});
+    assert.equal(await page.locator("#plan-counts").getAttribute("data-errors"), "0", await page.locator("#plan-findings").innerText());
+
+    // The draft replaced both grids, and the moved corner is one and the same vertex in both.
+    const plan = await api(`/api/v1/plans/${planId}`);
+    assert.deepEqual(plan.edits.filter((e) => e.op === "replace").map((e) => e.feature.properties.code).sort(), [g, n].sort());
+    assert.equal(plan.edits.length, 2 + moved, "two replaced grids, and any stranded buildings moved");
+    const ring = (code) => plan.edits.find((e) => e.feature.properties.code === code).feature.geometry.coordinates[0];
+    const has = (r, c) => r.some((d) => d[0] === c[0] && d[1] === c[1]);
+    assert.ok(!has(ring(g), v) && !has(ring(n), v), "the old corner is gone from both");
+    const corner = ring(g).reduce((a, c) => (Math.hypot(c[0] - q[0], c[1] - q[1]) < Math.hypot(a[0] - q[0], a[1] - q[1]) ? c : a));
+    assert.ok(Math.hypot(corner[0] - q[0], corner[1] - q[1]) < 2e-5, `the corner moved to where it was dropped (${corner})`);
+    assert.ok(has(ring(n), corner), "the neighbour holds the very same moved corner");
+    const diff = await api(`/api/v1/plans/${planId}/diff`);
+    assert.deepEqual(diff.changed.filter((c) => c.layer === "grid").map((c) => c.code).sort(), [g, n].sort());
+    await screenshot(page, "plan-snapped.png");
     assert.deepEqual(problems, []);
   } finally {
     await context.close();

@@ -182,7 +182,9 @@ function ensureDraw() {
   };
   let drawn = 0;
   draw = new TerraDraw({
-    adapter: new TerraDrawMapLibreGLAdapter({ map }),
+    // Published boundaries carry computed vertices (up to 17 significant digits); Terra Draw refuses
+    // coordinates finer than its precision, so it gets all of them.
+    adapter: new TerraDrawMapLibreGLAdapter({ map, coordinatePrecision: 17 }),
     // Grid codes are the ids of edited grids; drawn lines and polygons get their own.
     idStrategy: { isValidId: (id) => typeof id === "string" && id.length > 0, getId: () => `drawn-${++drawn}` },
     modes: [
@@ -349,6 +351,11 @@ async function giveWay(grow, shrink) {
   await apply([{ op: "move_boundary", layer: "grid", grow, shrink, geometry: g.geometry }]);
 }
 
+/** Moves a building (and its households) into a grid: `reassign_buildings`. */
+async function reassign(building, grid) {
+  await apply([{ op: "reassign_buildings", buildings: [building], grid }]);
+}
+
 /** Compares the draft with the published boundaries; moved buildings are marked on the map. */
 export async function compare() {
   session.diff = await fetchJSON(`/api/v1/plans/${session.plan.id}/diff`);
@@ -437,7 +444,13 @@ function findingsList() {
         return el("button", { type: "button", class: "btn", "data-fix": shrink, onclick: () => giveWay(grow, shrink) }, t("plan.fixOverlap", { other: shrink }));
       })()
       : null;
-    return el("li", { "data-rule": f.rule, "data-severity": f.severity, "data-code": f.code ?? "" }, f.message, fix ? el("div", { class: "card-actions" }, fix) : null);
+    // A building the new boundary put into another grid: move it (and its households) there.
+    const move = f.rule === "outside_parent" && f.layer === "building" && f.code && session.selected
+      ? el("button", { type: "button", class: "btn", "data-fix-building": f.code, onclick: () => reassign(f.code, session.selected) },
+        t("plan.fixBuilding", { b: f.code, g: session.selected }))
+      : null;
+    return el("li", { "data-rule": f.rule, "data-severity": f.severity, "data-code": f.code ?? "" }, f.message,
+      fix || move ? el("div", { class: "card-actions" }, fix, move) : null);
   };
   return el("div", { id: "plan-findings" },
     el("h3", {}, t("plan.problems")),
@@ -451,12 +464,14 @@ function diffList() {
   if (!d) return null;
   return el("div", { id: "plan-diff" },
     el("ul", { class: "problems" }, (d.changed ?? []).map((c) => el("li", { "data-code": c.code, "data-change": c.change },
-      t("plan.diffLine", {
-        code: c.code,
-        change: t(`change.${c.change}`),
-        before: numberText(Math.round(c.area_before_m2 ?? 0)),
-        after: numberText(Math.round(c.area_after_m2 ?? 0)),
-      })))),
+      c.area_before_m2 || c.area_after_m2
+        ? t("plan.diffLine", {
+          code: c.code,
+          change: t(`change.${c.change}`),
+          before: numberText(Math.round(c.area_before_m2 ?? 0)),
+          after: numberText(Math.round(c.area_after_m2 ?? 0)),
+        })
+        : `${c.code}：${t(`change.${c.change}`)}`))),
     el("p", { class: "muted" }, t("plan.moved", { b: (d.buildings_moved ?? []).length, h: numberText(d.households_moved ?? 0) })));
 }
 
