@@ -80,8 +80,13 @@ fn ogrinfo(tile_bytes: &[u8], t: TileId, dir: &std::path::Path) -> String {
     text
 }
 
+/// A field as ogrinfo prints it: name, type, value.
+type Field = (String, String, String);
+/// A feature as ogrinfo prints it: fields and vertices.
+type GdalFeature = (Vec<Field>, Vec<(f64, f64)>);
+
 /// Per feature in ogrinfo's text: its fields (`name (Type) = value`) and its vertices.
-fn gdal_features(text: &str) -> Vec<(Vec<(String, String, String)>, Vec<(f64, f64)>)> {
+fn gdal_features(text: &str) -> Vec<GdalFeature> {
     text.split("OGRFeature(")
         .skip(1)
         .map(|block| {
@@ -113,7 +118,7 @@ fn gdal_features(text: &str) -> Vec<(Vec<(String, String, String)>, Vec<(f64, f6
         .collect()
 }
 
-fn field<'a>(f: &'a [(String, String, String)], name: &str) -> Option<&'a (String, String, String)> {
+fn field<'a>(f: &'a [Field], name: &str) -> Option<&'a Field> {
     f.iter().find(|(n, _, _)| n == name)
 }
 
