@@ -10,10 +10,12 @@ pub mod layers;
 pub mod lookup;
 pub mod params;
 pub mod plans;
+pub mod tiles;
 
 use crate::core::snapshot::Snapshot;
 use crate::io::roads::RoadLine;
 use crate::service::coverage::CoverageService;
+use crate::service::tiles::TileService;
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -60,6 +62,8 @@ pub struct AppState {
     pub store: Option<Arc<std::sync::Mutex<crate::store::Store>>>,
     /// The planning rules plans are validated and published against.
     pub rules: Arc<crate::core::rules::RulesConfig>,
+    /// Vector tiles and their cache (follows the published snapshot; see [`crate::service::tiles`]).
+    pub tiles: Arc<crate::service::tiles::TileService>,
 }
 
 impl AppState {
@@ -76,6 +80,7 @@ impl AppState {
             roads: Arc::new((Vec::new(), true)),
             store: None,
             rules: Arc::default(),
+            tiles: Arc::new(TileService::new(&[], crate::service::tiles::DEFAULT_CACHE_BYTES)),
         }
     }
 
@@ -84,6 +89,7 @@ impl AppState {
         self.coverage =
             Arc::new(ArcSwap::from_pointee(CoverageService::new(self.snapshot.load_full(), lines, node_crossings)));
         self.roads = Arc::new((lines.to_vec(), node_crossings));
+        self.tiles = Arc::new(TileService::new(lines, crate::service::tiles::DEFAULT_CACHE_BYTES));
         self
     }
 
@@ -133,6 +139,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/revisions", get(history::list))
         .route("/api/v1/revisions/{id}/restore", axum::routing::post(history::restore))
         .route("/healthz", get(healthz))
+        .route("/tiles/{layer}", get(tiles::get_tilejson))
+        .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::get_tile))
         .layer(axum::middleware::from_fn_with_state(state.clone(), access::guard))
         .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(state.clone(), refuse_oversized))

@@ -17,4 +17,5 @@ pub mod problem;
 pub mod raster;
 pub mod rules;
 pub mod snapshot;
+pub mod tiles;
 pub mod validate;

@@ -5,4 +5,5 @@ pub mod crs;
 pub mod csv_in;
 pub mod edit_json;
 pub mod geojson;
+pub mod mvt;
 pub mod roads;

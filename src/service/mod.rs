@@ -7,3 +7,4 @@ pub mod demo;
 pub mod import;
 pub mod lookup;
 pub mod plan;
+pub mod tiles;

@@ -1,0 +1,161 @@
+//! `GET /tiles/{layer}/{z}/{x}/{y}.mvt` (Mapbox Vector Tiles) and `GET /tiles/{layer}.json`
+//! (TileJSON 3.0.0).
+
+use super::AppState;
+use super::error::ApiError;
+use super::params::Params;
+use crate::core::model::Feature;
+use crate::core::tiles::TileId;
+use crate::i18n::Lang;
+use crate::service::tiles::TileSource;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+/// The MVT media type.
+pub const MVT_TYPE: &str = "application/vnd.mapbox-vector-tile";
+/// Highest zoom advertised in TileJSON; clients overzoom past it (tiles are served to [`crate::core::tiles::MAX_ZOOM`]).
+pub const TILEJSON_MAX_ZOOM: u8 = 18;
+/// Browsers may keep tiles but must ask again (with the ETag) before using them: a publish can
+/// change any tile at any moment.
+const CACHE_CONTROL: &str = "public, no-cache";
+
+fn unknown_layer(raw: &str, lang: Lang) -> ApiError {
+    let known = TileSource::all().iter().map(|s| s.id()).collect::<Vec<_>>().join(", ");
+    ApiError::not_found(if lang == Lang::Zh {
+        format!("瓦片图层 {raw} 不存在（可用：{known}）")
+    } else {
+        format!("no tile layer '{raw}' (known: {known})")
+    })
+}
+
+/// `GET /tiles/{layer}/{z}/{x}/{y}.mvt`: one tile, gzip-compressed for clients that accept it,
+/// `204 No Content` when the tile has no features, `304` when `If-None-Match` holds its ETag.
+pub async fn get_tile(
+    State(state): State<AppState>,
+    Path((layer, z, x, file)): Path<(String, String, String, String)>,
+    params: Params,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let lang = params.lang;
+    let source = TileSource::parse(&layer).ok_or_else(|| unknown_layer(&layer, lang))?;
+    let y = file.strip_suffix(".mvt").ok_or_else(|| {
+        ApiError::not_found(if lang == Lang::Zh {
+            format!("瓦片 {file} 不存在：只提供 .mvt 格式（/tiles/{layer}/{z}/{x}/{{y}}.mvt）")
+        } else {
+            format!("no tile {file}: tiles are served as .mvt (/tiles/{layer}/{z}/{x}/{{y}}.mvt)")
+        })
+    })?;
+    let tile = TileId::parse(&z, &x, y).map_err(|e| ApiError::bad_parameter(e.message(lang)))?;
+    let snapshot = state.snapshot.load_full();
+    let Some(t) = state.tiles.tile(&snapshot, source, tile) else {
+        return Ok((StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, CACHE_CONTROL)]).into_response());
+    };
+    let etag = HeaderValue::from_str(&t.etag).map_err(ApiError::internal)?;
+    let common = [(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL)), (header::ETAG, etag)];
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim() == t.etag || e.trim() == "*"));
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, common).into_response());
+    }
+    let gzip = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.split(';').next().is_some_and(|n| n.trim() == "gzip")));
+    let vary = (header::VARY, HeaderValue::from_static("accept-encoding"));
+    let kind = (header::CONTENT_TYPE, HeaderValue::from_static(MVT_TYPE));
+    Ok(if gzip {
+        let enc = (header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        (common, [kind, vary, enc], t.gzip.clone()).into_response()
+    } else {
+        (common, [kind, vary], t.raw.clone()).into_response()
+    })
+}
+
+/// `GET /tiles/{layer}.json`: TileJSON 3.0.0 with the tile URL on the host the request came to,
+/// the layer's bounds and its fields.
+pub async fn get_tilejson(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    params: Params,
+    headers: HeaderMap,
+) -> Result<axum::Json<Value>, ApiError> {
+    let lang = params.lang;
+    let layer = file.strip_suffix(".json").ok_or_else(|| {
+        ApiError::not_found(if lang == Lang::Zh {
+            format!("{file} 不存在：TileJSON 地址为 /tiles/{{图层}}.json")
+        } else {
+            format!("no {file}: TileJSON is at /tiles/{{layer}}.json")
+        })
+    })?;
+    let source = TileSource::parse(layer).ok_or_else(|| unknown_layer(layer, lang))?;
+    let snapshot = state.snapshot.load_full();
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1:8080");
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .filter(|p| *p == "https" || *p == "http")
+        .unwrap_or("http");
+    let id = source.id();
+    let (bounds, center) = match state.tiles.extent(&snapshot, source) {
+        Some(r) => (
+            json!([r.min().x, r.min().y, r.max().x, r.max().y]),
+            json!([(r.min().x + r.max().x) / 2.0, (r.min().y + r.max().y) / 2.0, 12]),
+        ),
+        None => (json!([-180.0, -85.051_128_779_806_59, 180.0, 85.051_128_779_806_59]), json!([0.0, 0.0, 0])),
+    };
+    let description = match source {
+        TileSource::Layer(l) => l.label(lang).to_string(),
+        TileSource::Road => lang.pick("步行路网", "walking network").to_string(),
+    };
+    let fields = fields(state.tiles.features(&snapshot, source));
+    Ok(axum::Json(json!({
+        "tilejson": "3.0.0",
+        "name": id,
+        "description": description,
+        "version": "1.0.0",
+        "scheme": "xyz",
+        "tiles": [format!("{scheme}://{host}/tiles/{id}/{{z}}/{{x}}/{{y}}.mvt")],
+        "minzoom": 0,
+        "maxzoom": TILEJSON_MAX_ZOOM,
+        "bounds": bounds,
+        "center": center,
+        "attribution": "© OpenStreetMap contributors (ODbL)",
+        "vector_layers": [{
+            "id": id,
+            "description": description,
+            "minzoom": 0,
+            "maxzoom": TILEJSON_MAX_ZOOM,
+            "fields": fields,
+        }],
+    })))
+}
+
+/// Each property of the layer's tiles with its type as TileJSON's `fields` name them
+/// (`String`, `Number`, `Boolean`), in first-seen order.
+fn fields(features: &[Feature]) -> Map<String, Value> {
+    let mut out = Map::new();
+    out.insert("code".into(), "String".into());
+    out.insert("name".into(), "String".into());
+    if features.iter().any(|f| f.parent_code.is_some()) {
+        out.insert("parent_code".into(), "String".into());
+    }
+    for f in features {
+        for (k, v) in &f.attrs {
+            if out.contains_key(k) {
+                continue;
+            }
+            let kind = match v {
+                Value::Null => continue,
+                Value::Bool(_) => "Boolean",
+                Value::Number(_) => "Number",
+                _ => "String",
+            };
+            out.insert(k.clone(), kind.into());
+        }
+    }
+    out
+}
