@@ -69,13 +69,17 @@ pub fn read_json(p: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
 
-/// A FeatureCollection's features keyed by `properties.code`.
+/// A FeatureCollection's features keyed by `properties.code` (as text).
 pub fn by_code(fc: &Value) -> BTreeMap<String, Value> {
     fc["features"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["properties"]["code"].as_str().unwrap().to_string(), f.clone()))
+        // A reader that guesses column types (GDAL's CSV driver) may turn a numeric code into a number.
+        .map(|f| {
+            let code = &f["properties"]["code"];
+            (code.as_str().map_or_else(|| code.to_string(), str::to_string), f.clone())
+        })
         .collect()
 }
 
