@@ -61,22 +61,31 @@ pub enum Command {
         /// 图层 / layer: district, street, community, grid, building, service_centre.
         #[arg(long)]
         layer: Layer,
-        /// 输入坐标系 / input CRS: wgs84, cgcs2000, gcj02, bd09, EPSG:n.
-        #[arg(long, default_value = "wgs84")]
-        crs: Crs,
+        /// 输入坐标系（默认取 .prj / GeoPackage 声明，否则 wgs84）/ input CRS: wgs84, cgcs2000, gcj02, bd09, EPSG:n (default: what the file declares, else wgs84).
+        #[arg(long)]
+        crs: Option<Crs>,
         /// 写入方式 / how to treat existing features.
         #[arg(long, value_enum, default_value = "append")]
         mode: WriteMode,
+        /// 文件格式（默认按扩展名）/ file format: geojson, csv, shp, gpkg (default: from the extension).
+        #[arg(long)]
+        format: Option<crate::io::formats::FileFormat>,
+        /// Shapefile 属性编码 / text encoding of a Shapefile's .dbf: GBK or UTF-8 (default: .cpg, else detected).
+        #[arg(long)]
+        encoding: Option<String>,
+        /// GeoPackage 要素表 / GeoPackage feature table (default: the only one, or the one named like the layer).
+        #[arg(long)]
+        table: Option<String>,
         /// 超出上级范围的容差（米）/ metres a feature may reach outside its parent.
         #[arg(long, default_value_t = 5.0)]
         tolerance_m: f64,
         /// 以 JSON 输出问题 / print problems as JSON.
         #[arg(long)]
         json: bool,
-        /// 输入文件 / input file (.geojson, .json or .csv).
+        /// 输入文件 / input file (.geojson, .json, .csv, .shp or .gpkg).
         input: PathBuf,
     },
-    /// 导出一个图层为 GeoJSON / export a layer as GeoJSON.
+    /// 导出一个图层（GeoJSON、CSV、Shapefile、GeoPackage）/ export a layer (GeoJSON, CSV, Shapefile, GeoPackage).
     Export {
         /// 数据库文件 / database file.
         #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
@@ -84,6 +93,15 @@ pub enum Command {
         /// 图层 / layer.
         #[arg(long)]
         layer: Layer,
+        /// 输出坐标系 / output CRS: wgs84, cgcs2000 or EPSG:n (default wgs84).
+        #[arg(long)]
+        crs: Option<Crs>,
+        /// 文件格式（默认按扩展名）/ file format: geojson, csv, shp, gpkg (default: from the extension).
+        #[arg(long)]
+        format: Option<crate::io::formats::FileFormat>,
+        /// Shapefile 属性编码 / text encoding of the .dbf: UTF-8 (default) or GBK.
+        #[arg(long)]
+        encoding: Option<String>,
         /// 输出文件 / output file.
         output: PathBuf,
     },
@@ -244,7 +262,17 @@ pub fn run(cli: Cli) -> Result<i32> {
     let lang = cli.lang;
     match cli.command {
         Command::Serve { db, addr, demo, data_dir, web_dir } => serve(&db, &addr, demo, data_dir, web_dir, lang),
-        Command::Import { db, layer, crs, mode, tolerance_m, json, input } => {
+        Command::Import { db, layer, crs, mode, tolerance_m, json, input, format, encoding, table } => {
+            let format = format.or_else(|| crate::io::formats::FileFormat::from_path(&input));
+            if let Some(f @ (crate::io::formats::FileFormat::Shapefile | crate::io::formats::FileFormat::GeoPackage)) =
+                format
+            {
+                let read =
+                    crate::service::files::ReadOptions { crs, encoding, table, layer_hint: Some(layer.id().into()) };
+                let options = ImportOptions { layer, crs: Crs::Wgs84, mode, tolerance_m };
+                return crate::cli_files::import(&db, &input, f, &read, &options, json, lang);
+            }
+            let crs = crs.unwrap_or(Crs::Wgs84);
             let text = std::fs::read_to_string(&input)
                 .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), input.display()))?;
             let mut store = Store::open(&db)?;
@@ -279,7 +307,16 @@ pub fn run(cli: Cli) -> Result<i32> {
                 Err(ImportError::Store(e)) => Err(e.into()),
             }
         }
-        Command::Export { db, layer, output } => {
+        Command::Export { db, layer, crs, format, encoding, output } => {
+            let format = format.or_else(|| crate::io::formats::FileFormat::from_path(&output));
+            if crs.is_some() || !matches!(format, None | Some(crate::io::formats::FileFormat::GeoJson)) {
+                let options = crate::service::files::ExportOptions {
+                    format: format.unwrap_or(crate::io::formats::FileFormat::GeoJson),
+                    crs: crs.unwrap_or(Crs::Wgs84),
+                    encoding,
+                };
+                return crate::cli_files::export(&db, layer, &output, &options, lang);
+            }
             let store = open_existing(&db, lang)?;
             let features = store.load_layer(layer)?;
             let text = serde_json::to_string(&collection_to_json(&features))?;
@@ -487,7 +524,7 @@ fn geocode_csv(g: &Gazetteer, input: &Path, out: Option<&Path>, lang: Lang) -> R
     Ok(0)
 }
 
-fn open_existing(db: &Path, lang: Lang) -> Result<Store> {
+pub(crate) fn open_existing(db: &Path, lang: Lang) -> Result<Store> {
     if !db.exists() {
         bail!("{} {}", lang.pick("数据库不存在：", "database does not exist:"), db.display());
     }
@@ -634,7 +671,7 @@ fn validate(db: &Path, config: &RulesConfig, json: bool, lang: Lang) -> Result<i
     Ok(0)
 }
 
-fn report_problems(problems: &[Problem], json: bool, lang: Lang, source: &str) {
+pub(crate) fn report_problems(problems: &[Problem], json: bool, lang: Lang, source: &str) {
     if json {
         let v: Vec<serde_json::Value> = problems
             .iter()

@@ -4,6 +4,7 @@ pub mod access;
 pub mod coverage;
 pub mod coverage_candidates;
 pub mod error;
+pub mod export;
 pub mod geocode;
 pub mod history;
 pub mod layers;
@@ -125,6 +126,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/layers", get(layers::list_layers))
         .route("/api/v1/layers/{layer}/features", get(layers::list_features))
         .route("/api/v1/layers/{layer}/features/{code}", get(layers::get_feature))
+        .route("/api/v1/layers/{layer}/export", get(export::export_layer))
         .route("/api/v1/coverage", get(coverage::get_coverage))
         .route("/api/v1/coverage/stats", get(coverage::get_stats))
         .route("/api/v1/coverage/suggest", axum::routing::post(coverage::post_suggest))

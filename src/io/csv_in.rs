@@ -97,9 +97,11 @@ fn typed(v: &str) -> Value {
             return Value::from(n);
         }
     }
+    // "0.25" is a number; "01.5", like "007", is an identifier.
+    let identifier = v.len() > 1 && v.starts_with('0') && v.as_bytes()[1].is_ascii_digit();
     if let Ok(x) = v.parse::<f64>()
         && x.is_finite()
-        && !v.starts_with('0')
+        && !identifier
     {
         return Value::from(x);
     }

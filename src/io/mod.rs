@@ -3,7 +3,13 @@
 pub mod addresses;
 pub mod crs;
 pub mod csv_in;
+pub mod csv_out;
+pub mod dbf;
 pub mod edit_json;
+pub mod formats;
 pub mod geojson;
+pub mod gpkg_file;
 pub mod mvt;
 pub mod roads;
+pub mod shapefile;
+pub mod zip_out;

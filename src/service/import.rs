@@ -67,6 +67,15 @@ pub fn prepare(
         Format::GeoJson => geojson::read_features(text),
         Format::Csv => csv_in::read_features(text),
     };
+    prepare_parsed(parsed, options, current)
+}
+
+/// Converts, checks and orders features already read from any format (see [`prepare`]).
+pub fn prepare_parsed(
+    parsed: geojson::Parsed,
+    options: &ImportOptions,
+    current: &Snapshot,
+) -> Result<Vec<Feature>, Vec<Problem>> {
     let mut problems = parsed.problems;
     if let Err(e) = options.crs.check() {
         problems.push(Problem::new(None, None, Rule::Crs { detail: e.to_string() }));
@@ -117,5 +126,16 @@ pub fn import(
 ) -> Result<WriteReport, ImportError> {
     let current = store.load_snapshot()?;
     let features = prepare(text, format, options, &current).map_err(ImportError::Rejected)?;
+    Ok(store.write_layer(options.layer, &features, options.mode)?)
+}
+
+/// Imports features already read from a file (Shapefile, GeoPackage): all or nothing, as [`import`].
+pub fn import_parsed(
+    store: &mut Store,
+    parsed: geojson::Parsed,
+    options: &ImportOptions,
+) -> Result<WriteReport, ImportError> {
+    let current = store.load_snapshot()?;
+    let features = prepare_parsed(parsed, options, &current).map_err(ImportError::Rejected)?;
     Ok(store.write_layer(options.layer, &features, options.mode)?)
 }

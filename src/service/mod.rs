@@ -4,6 +4,7 @@ pub mod address;
 pub mod coverage;
 pub mod coverage_json;
 pub mod demo;
+pub mod files;
 pub mod import;
 pub mod lookup;
 pub mod plan;

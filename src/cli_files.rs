@@ -1,0 +1,103 @@
+//! The command-line face of file import and export (Shapefile, GeoPackage, CSV, GeoJSON in any
+//! CRS): prints what was used (encoding, CRS, renamed columns) and every problem, in zh or en.
+
+use crate::cli::{open_existing, report_problems};
+use crate::core::model::Layer;
+use crate::i18n::Lang;
+use crate::io::formats::{FileError, FileFormat};
+use crate::service::files::{ExportOptions, ReadOptions, export_file, read_file};
+use crate::service::import::{ImportError, ImportOptions, import_parsed};
+use crate::store::Store;
+use anyhow::Result;
+use std::path::Path;
+
+fn fail(e: &FileError, lang: Lang) -> Result<i32> {
+    eprintln!("{}", e.message(lang));
+    eprintln!("{}", lang.pick("未写入任何数据。", "Nothing was written."));
+    Ok(1)
+}
+
+/// `wangge import` of a Shapefile or GeoPackage: exit 0 imported, 1 rejected (nothing written).
+pub fn import(
+    db: &Path,
+    input: &Path,
+    format: FileFormat,
+    read: &ReadOptions,
+    options: &ImportOptions,
+    json: bool,
+    lang: Lang,
+) -> Result<i32> {
+    let (parsed, notes) = match read_file(input, format, read) {
+        Ok(r) => r,
+        Err(e) => return fail(&e, lang),
+    };
+    for n in &notes {
+        eprintln!("{}", n.text(lang));
+    }
+    let mut store = Store::open(db)?;
+    match import_parsed(&mut store, parsed, options) {
+        Ok(r) => {
+            let layer = options.layer;
+            println!(
+                "{}",
+                if lang == Lang::Zh {
+                    format!(
+                        "已导入 {} 图层：新增 {}，更新 {}，删除 {}",
+                        layer.label(lang),
+                        r.inserted,
+                        r.updated,
+                        r.deleted
+                    )
+                } else {
+                    format!(
+                        "imported into layer {layer}: {} inserted, {} updated, {} deleted",
+                        r.inserted, r.updated, r.deleted
+                    )
+                }
+            );
+            Ok(0)
+        }
+        Err(ImportError::Rejected(problems)) => {
+            report_problems(&problems, json, lang, &input.display().to_string());
+            eprintln!("{}", lang.pick("未写入任何数据。", "Nothing was written."));
+            Ok(1)
+        }
+        Err(ImportError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// `wangge export` to any format and CRS: exit 0 written, 1 refused (nothing written).
+pub fn export(db: &Path, layer: Layer, output: &Path, options: &ExportOptions, lang: Lang) -> Result<i32> {
+    let store = open_existing(db, lang)?;
+    let features = store.load_layer(layer)?;
+    match export_file(output, layer, &features, options) {
+        Ok(done) => {
+            for n in &done.notes {
+                eprintln!("{}", n.text(lang));
+            }
+            let files: Vec<String> = done.files.iter().map(|p| p.display().to_string()).collect();
+            println!(
+                "{}",
+                if lang == Lang::Zh {
+                    format!(
+                        "已导出 {} 个要素（{}，{}）：{}",
+                        done.count,
+                        options.format.id(),
+                        options.crs,
+                        files.join(", ")
+                    )
+                } else {
+                    format!(
+                        "exported {} features ({}, {}): {}",
+                        done.count,
+                        options.format.id(),
+                        options.crs,
+                        files.join(", ")
+                    )
+                }
+            );
+            Ok(0)
+        }
+        Err(e) => fail(&e, lang),
+    }
+}
