@@ -8,6 +8,7 @@ pub mod geocode;
 pub mod history;
 pub mod layers;
 pub mod lookup;
+pub mod ogc;
 pub mod params;
 pub mod plans;
 
@@ -133,6 +134,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/revisions", get(history::list))
         .route("/api/v1/revisions/{id}/restore", axum::routing::post(history::restore))
         .route("/healthz", get(healthz))
+        .merge(ogc::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), access::guard))
         .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(state.clone(), refuse_oversized))
