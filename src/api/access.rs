@@ -14,9 +14,12 @@ use axum::response::{IntoResponse, Response};
 
 /// Whether the request changes plans or revisions (validation only reads).
 fn is_write(method: &Method, path: &str) -> bool {
-    method == Method::POST
+    let plans = method == Method::POST
         && (path.starts_with("/api/v1/plans") || path.starts_with("/api/v1/revisions"))
-        && !path.ends_with("/validate")
+        && !path.ends_with("/validate");
+    // OGC API – Features Part 4 writes go into draft plans too.
+    let ogc = path.starts_with("/ogc/") && [Method::POST, Method::PUT, Method::PATCH, Method::DELETE].contains(method);
+    plans || ogc
 }
 
 /// Checks the token of every write, then audits it.

@@ -9,6 +9,7 @@ pub mod geocode;
 pub mod history;
 pub mod layers;
 pub mod lookup;
+pub mod ogc;
 pub mod params;
 pub mod plans;
 pub mod tiles;
@@ -143,6 +144,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/tiles/{layer}", get(tiles::get_tilejson))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::get_tile))
+        .merge(ogc::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), access::guard))
         .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(state.clone(), refuse_oversized))

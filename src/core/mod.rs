@@ -7,6 +7,7 @@ pub mod coverage;
 pub mod diff;
 pub mod distance;
 pub mod edit;
+pub mod filter;
 pub mod hierarchy;
 pub mod index;
 pub mod isochrone;

@@ -7,6 +7,7 @@ pub mod history;
 pub mod plans;
 pub mod roads;
 pub mod sqlite;
+pub mod validity;
 pub mod wkb;
 
 pub use sqlite::{Store, StoreError, WriteMode, WriteReport};

@@ -7,6 +7,7 @@
 //!   the `proj` crate with axis order normalised to easting/northing or lon/lat.
 
 pub mod china;
+pub mod output;
 pub mod prj;
 
 use geo::{Coord, Geometry, MapCoords};

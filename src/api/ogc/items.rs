@@ -1,0 +1,197 @@
+//! `GET /ogc/collections/{id}/items` and `…/items/{featureId}`: pages of GeoJSON features in
+//! code order and single features (with an ETag for Part 4), in CRS84 or any offered `crs`.
+
+use super::super::AppState;
+use super::super::error::ApiError;
+use super::collections::property_filters;
+use super::crs::OgcCrs;
+use super::request::{Format, OgcRequest, encode_query};
+use super::select::{Selection, Source, bbox_param, datetime_param, filter_param, plan_layer, plan_param};
+use super::{GEOJSON, collection, html, html_response, json_response, now_rfc3339};
+use crate::core::model::{Feature, Layer};
+use crate::i18n::Lang;
+use crate::io::geojson::{feature_to_json, geometry_to_json};
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+/// Items per page when `limit` is not given.
+pub const DEFAULT_LIMIT: usize = 10;
+/// Larger `limit`s are served as this many (OGC: a limit over the maximum is not an error).
+pub const MAX_LIMIT: usize = 10_000;
+
+/// Query parameters of the items resource besides `name=value` property filters.
+pub const ITEMS_PARAMS: &[&str] =
+    &["limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "filter", "filter-lang", "filter-crs", "plan"];
+
+/// A feature's ETag: a digest of its GeoJSON, so any change of attributes or geometry changes it.
+pub fn feature_etag(f: &Feature) -> String {
+    let digest = Sha256::digest(feature_to_json(f).to_string().as_bytes());
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// `crs`: the output system (CRS84 when absent).
+pub fn crs_param(req: &OgcRequest) -> Result<OgcCrs, ApiError> {
+    match req.params.get("crs") {
+        Some(c) => OgcCrs::parse(c, "crs", req.lang()),
+        None => Ok(OgcCrs::Crs84),
+    }
+}
+
+/// A feature as GeoJSON in `crs`.
+pub fn feature_json(f: &Feature, crs: OgcCrs) -> Result<Value, ApiError> {
+    let mut v = feature_to_json(f);
+    if crs != OgcCrs::Crs84 {
+        v["geometry"] = geometry_to_json(&crs.from_wgs84(&f.geometry)?);
+    }
+    Ok(v)
+}
+
+fn with_crs(mut r: Response, crs: OgcCrs) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&format!("<{}>", crs.uri())) {
+        r.headers_mut().insert("content-crs", v);
+    }
+    r
+}
+
+fn limit_param(req: &OgcRequest) -> Result<usize, ApiError> {
+    let lang = req.lang();
+    let Some(raw) = req.params.get("limit") else { return Ok(DEFAULT_LIMIT) };
+    match raw.trim().parse::<u64>() {
+        Ok(n) if n >= 1 => Ok((n.min(MAX_LIMIT as u64)) as usize),
+        _ => Err(ApiError::bad_parameter(if lang == Lang::Zh {
+            format!("参数 limit 的值 \"{raw}\" 无效：应为不小于 1 的整数")
+        } else {
+            format!("parameter limit: \"{raw}\" is not valid (an integer ≥ 1)")
+        })),
+    }
+}
+
+/// Reads the source the request asks for: a draft plan, the history at `datetime`, or what is published.
+async fn source(state: &AppState, req: &OgcRequest, layer: Layer) -> Result<Source, ApiError> {
+    let lang = req.lang();
+    let plan = plan_param(req)?;
+    let when = datetime_param(req)?;
+    match (plan, when) {
+        (Some(_), Some(_)) => Err(ApiError::bad_parameter(
+            lang.pick("参数 plan 与 datetime 不能同时使用", "parameters plan and datetime cannot be combined"),
+        )),
+        (Some(id), None) => Ok(Source::Owned(plan_layer(state, id, layer, lang).await?)),
+        (None, Some((from, to))) => {
+            let features = super::super::plans::with_store(state, lang, move |s| {
+                s.layer_valid_between(layer, from.as_deref(), to.as_deref()).map_err(ApiError::internal)
+            })
+            .await;
+            match features {
+                Ok(f) => Ok(Source::Owned(f)),
+                // A read-only service has no history: everything published is all there is.
+                Err(e) if e.status == StatusCode::NOT_FOUND => Ok(Source::Live(state.snapshot.load_full())),
+                Err(e) => Err(e),
+            }
+        }
+        (None, None) => Ok(Source::Live(state.snapshot.load_full())),
+    }
+}
+
+/// `GET /ogc/collections/{id}/items`
+pub async fn list(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    req: OgcRequest,
+) -> Result<Response, ApiError> {
+    let lang = req.lang();
+    let layer = collection(&id, lang)?;
+    let snapshot = state.snapshot.load_full();
+    let props = property_filters(&snapshot, layer);
+    req.refuse_unknown(ITEMS_PARAMS, &props)?;
+    let limit = limit_param(&req)?;
+    let offset: usize = req.params.optional("offset", 0)?;
+    let crs = crs_param(&req)?;
+    let selection = Selection {
+        bbox: bbox_param(&req)?,
+        filter: filter_param(&req, &snapshot, layer)?,
+        equals: props.iter().filter_map(|k| req.params.get(k).map(|v| (k.clone(), v.to_string()))).collect(),
+    };
+    let source = source(&state, &req, layer).await?;
+    let matched = selection.apply(&source, layer);
+    let page: Vec<Value> =
+        matched.iter().skip(offset).take(limit).map(|f| feature_json(f, crs)).collect::<Result<_, _>>()?;
+
+    let here = format!("{}/collections/{}/items", req.base, layer.id());
+    let kept = req.query_without(&["limit", "offset", "f"]);
+    let link = |rel: &str, ty: &str, f: &str, off: Option<usize>| {
+        let mut q = kept.clone();
+        q.push(("f".into(), f.into()));
+        q.push(("limit".into(), limit.to_string()));
+        q.push(("offset".into(), off.unwrap_or(offset).to_string()));
+        json!({ "rel": rel, "type": ty, "title": rel, "href": format!("{here}?{}", encode_query(&q)) })
+    };
+    let mut links = vec![link("self", GEOJSON, "json", None), link("alternate", "text/html", "html", None)];
+    if offset + page.len() < matched.len() {
+        links.push(link("next", GEOJSON, "json", Some(offset + limit)));
+    }
+    if offset > 0 {
+        links.push(link("prev", GEOJSON, "json", Some(offset.saturating_sub(limit))));
+    }
+    links.push(json!({ "rel": "collection", "type": "application/json", "title": "collection",
+        "href": format!("{}/collections/{}", req.base, layer.id()) }));
+    let body = json!({
+        "type": "FeatureCollection",
+        "timeStamp": now_rfc3339(),
+        "numberMatched": matched.len(),
+        "numberReturned": page.len(),
+        "links": links,
+        "features": page,
+    });
+    Ok(with_crs(
+        match req.format {
+            Format::Json => json_response(StatusCode::OK, &body, GEOJSON),
+            Format::Html => html_response(html::items(&body, layer.id(), lang)),
+        },
+        crs,
+    ))
+}
+
+/// `GET /ogc/collections/{id}/items/{featureId}` with its ETag.
+pub async fn one(
+    State(state): State<AppState>,
+    Path((id, code)): Path<(String, String)>,
+    req: OgcRequest,
+) -> Result<Response, ApiError> {
+    let lang = req.lang();
+    let layer = collection(&id, lang)?;
+    req.refuse_unknown(&["crs", "plan"], &[])?;
+    let crs = crs_param(&req)?;
+    let plan = plan_param(&req)?;
+    let source = match plan {
+        Some(p) => Source::Owned(plan_layer(&state, p, layer, lang).await?),
+        None => Source::Live(state.snapshot.load_full()),
+    };
+    let f = source.get(layer, &code).ok_or_else(|| {
+        ApiError::not_found(if lang == Lang::Zh {
+            format!("集合 {layer} 中没有要素 {code}")
+        } else {
+            format!("no feature {code} in collection {layer}")
+        })
+    })?;
+    let mut body = feature_json(f, crs)?;
+    let here = format!("{}/collections/{}/items/{}", req.base, layer.id(), code);
+    let plan_q = plan.map(|p| format!("&plan={p}")).unwrap_or_default();
+    body["links"] = json!([
+        { "rel": "self", "type": GEOJSON, "title": "this feature", "href": format!("{here}?f=json{plan_q}") },
+        { "rel": "alternate", "type": "text/html", "title": "this feature as HTML", "href": format!("{here}?f=html{plan_q}") },
+        { "rel": "collection", "type": "application/json", "title": "collection",
+          "href": format!("{}/collections/{}", req.base, layer.id()) },
+    ]);
+    let mut r = match req.format {
+        Format::Json => json_response(StatusCode::OK, &body, GEOJSON),
+        Format::Html => html_response(html::item(&body, layer.id())),
+    };
+    if let Ok(v) = HeaderValue::from_str(&feature_etag(f)) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    Ok(with_crs(r, crs))
+}

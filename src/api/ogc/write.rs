@@ -1,0 +1,371 @@
+//! Part 4: `POST …/items`, `PUT`/`PATCH`/`DELETE …/items/{featureId}`, written as edits into a
+//! draft plan — never straight into what is published. `?plan=ID` names the draft; without it a
+//! new draft is created. The plan's id comes back in the `Wangge-Plan` header (and in `Location`
+//! for a created feature); publishing stays `POST /api/v1/plans/{id}/publish`, with its
+//! validation and revision. A write is refused, and nothing stored, when its `If-Match` is not
+//! the feature's current ETag (412), its geometry is invalid (400), or it introduces a rule
+//! error the plan did not already have (422 with the findings).
+
+use super::super::AppState;
+use super::super::error::ApiError;
+use super::super::plans::{plan_error, with_store};
+use super::crs::OgcCrs;
+use super::items::{feature_etag, feature_json};
+use super::request::OgcRequest;
+use super::select::plan_param;
+use super::{GEOJSON, collection, json_response};
+use crate::core::edit::Draft;
+use crate::core::model::{Feature, Layer};
+use crate::core::rules::finding::Severity;
+use crate::core::rules::{Finding, RulesConfig, run_rules};
+use crate::core::snapshot::Snapshot;
+use crate::core::validate::check_geometry;
+use crate::i18n::Lang;
+use crate::io::edit_json::parse_edit;
+use crate::io::geojson::{feature_to_json, read_features};
+use crate::service::plan as svc;
+use crate::store::Store;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Name of the response header carrying the draft plan a write went into.
+pub const PLAN_HEADER: &str = "wangge-plan";
+
+/// What a request asks to do with one feature.
+enum Op {
+    Create(Value),
+    Replace(Value),
+    Patch(Value),
+    Delete,
+}
+
+struct Outcome {
+    plan: i64,
+    version: i64,
+    feature: Option<Feature>,
+}
+
+fn precondition_failed(lang: Lang, code: &str, current: Option<&Feature>) -> ApiError {
+    ApiError {
+        status: StatusCode::PRECONDITION_FAILED,
+        error: "stale",
+        detail: if lang == Lang::Zh {
+            format!("要素 {code} 已被修改：If-Match 不是它当前的 ETag")
+        } else {
+            format!("feature {code} changed: If-Match is not its current ETag")
+        },
+        problems: Some(json!({
+            "current_etag": current.map(feature_etag),
+            "current": current.map(feature_to_json),
+        })),
+    }
+}
+
+fn bad_body(lang: Lang, zh: String, en: String) -> ApiError {
+    ApiError::bad_body(if lang == Lang::Zh { zh } else { en })
+}
+
+/// The GeoJSON Feature of a body, with its geometry converted from `Content-Crs` to WGS 84.
+fn read_feature(body: &Value, code: &str, layer: Layer, crs: OgcCrs, lang: Lang) -> Result<Feature, ApiError> {
+    let mut v = body.clone();
+    if v.get("type").and_then(Value::as_str) != Some("Feature") {
+        return Err(bad_body(lang, "请求体应为 GeoJSON Feature".into(), "the body must be a GeoJSON Feature".into()));
+    }
+    let props = v.get_mut("properties").and_then(Value::as_object_mut);
+    let Some(props) = props else {
+        return Err(bad_body(
+            lang,
+            "Feature 缺少 properties 对象".into(),
+            "the Feature has no properties object".into(),
+        ));
+    };
+    match props.get("code").and_then(Value::as_str) {
+        Some(c) if c != code => {
+            return Err(bad_body(
+                lang,
+                format!("properties.code \"{c}\" 与要素编号 {code} 不一致"),
+                format!("properties.code \"{c}\" differs from the feature id {code}"),
+            ));
+        }
+        _ => {
+            props.insert("code".into(), Value::String(code.into()));
+        }
+    }
+    let parsed = read_features(&v.to_string());
+    if let Some(p) = parsed.problems.first() {
+        return Err(ApiError::bad_body(p.message(lang)));
+    }
+    let Some((_, mut f)) = parsed.features.into_iter().next() else {
+        return Err(bad_body(lang, "请求体中没有要素".into(), "the body holds no feature".into()));
+    };
+    f.geometry = crs.geometry_to_wgs84(&f.geometry)?;
+    if let Some(p) = check_geometry(layer, 0, Some(code), &f.geometry).first() {
+        return Err(ApiError::bad_body(p.message(lang)));
+    }
+    Ok(f)
+}
+
+/// PATCH as a JSON merge patch: properties merged (null removes one), geometry replaced if given.
+fn patched(current: &Feature, patch: &Value, lang: Lang) -> Result<Value, ApiError> {
+    let Some(obj) = patch.as_object() else {
+        return Err(bad_body(lang, "PATCH 请求体应为 JSON 对象".into(), "a PATCH body must be a JSON object".into()));
+    };
+    let mut full = feature_to_json(current);
+    if let Some(g) = obj.get("geometry") {
+        full["geometry"] = g.clone();
+    }
+    match obj.get("properties") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(p)) => {
+            let props = full["properties"].as_object_mut().expect("feature_to_json writes properties");
+            for (k, v) in p {
+                if v.is_null() {
+                    props.remove(k);
+                } else {
+                    props.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        Some(_) => {
+            return Err(bad_body(lang, "properties 应为对象".into(), "properties must be an object".into()));
+        }
+    }
+    Ok(full)
+}
+
+fn error_keys(findings: &[Finding]) -> Vec<(&'static str, String, Option<String>)> {
+    findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| (f.rule, f.code.clone(), f.other.clone()))
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn apply(
+    store: &mut Store,
+    live: Arc<Snapshot>,
+    rules: &RulesConfig,
+    plan: Option<i64>,
+    layer: Layer,
+    code: &str,
+    op: Op,
+    if_match: Option<String>,
+    crs: OgcCrs,
+    lang: Lang,
+) -> Result<Outcome, ApiError> {
+    let before: Snapshot = match plan {
+        Some(id) => {
+            let p = store.plan(id).map_err(ApiError::internal)?;
+            let p = p.ok_or_else(|| plan_error(crate::store::plans::PlanError::NotFound(id).into(), lang))?;
+            if p.status != "draft" {
+                return Err(plan_error(crate::store::plans::PlanError::NotDraft(id).into(), lang));
+            }
+            svc::plan_states(store, id).map_err(|e| plan_error(e, lang))?.1
+        }
+        None => (*live).clone(),
+    };
+    let current = before.layer(layer).get(code);
+    if let Some(tag) = if_match.as_deref().filter(|t| t.trim() != "*")
+        && current.is_none_or(|c| feature_etag(c) != tag.trim().trim_start_matches("W/"))
+    {
+        return Err(precondition_failed(lang, code, current));
+    }
+    let missing = || {
+        ApiError::not_found(if lang == Lang::Zh {
+            format!("集合 {layer} 中没有要素 {code}")
+        } else {
+            format!("no feature {code} in collection {layer}")
+        })
+    };
+    let edit = match op {
+        Op::Create(body) => {
+            if current.is_some() {
+                return Err(ApiError {
+                    status: StatusCode::CONFLICT,
+                    error: "exists",
+                    detail: if lang == Lang::Zh {
+                        format!("集合 {layer} 中已有要素 {code}；修改请用 PUT 或 PATCH")
+                    } else {
+                        format!("feature {code} already exists in {layer}; use PUT or PATCH to change it")
+                    },
+                    problems: None,
+                });
+            }
+            let f = read_feature(&body, code, layer, crs, lang)?;
+            json!({ "op": "create", "layer": layer.id(), "feature": feature_to_json(&f) })
+        }
+        Op::Replace(body) => {
+            current.ok_or_else(missing)?;
+            let f = read_feature(&body, code, layer, crs, lang)?;
+            json!({ "op": "replace", "layer": layer.id(), "feature": feature_to_json(&f) })
+        }
+        Op::Patch(body) => {
+            let full = patched(current.ok_or_else(missing)?, &body, lang)?;
+            let f = read_feature(&full, code, layer, crs, lang)?;
+            json!({ "op": "replace", "layer": layer.id(), "feature": feature_to_json(&f) })
+        }
+        Op::Delete => {
+            current.ok_or_else(missing)?;
+            json!({ "op": "delete", "layer": layer.id(), "code": code })
+        }
+    };
+    let parsed = parse_edit(&edit).map_err(ApiError::bad_body)?;
+    let mut draft = Draft::from_snapshot(&before);
+    draft.apply(&parsed).map_err(|e| ApiError {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        error: "bad_edit",
+        detail: e.to_string(),
+        problems: None,
+    })?;
+    let after = draft.to_snapshot();
+    let known = error_keys(&run_rules(&before, rules));
+    let introduced: Vec<Finding> = run_rules(&after, rules)
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error && !known.contains(&(f.rule, f.code.clone(), f.other.clone())))
+        .collect();
+    if !introduced.is_empty() {
+        return Err(ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            error: "rules_failed",
+            detail: lang
+                .pick("此修改违反了错误级规则，未保存", "this change breaks error rules; nothing was stored")
+                .into(),
+            problems: Some(Value::Array(introduced.iter().map(|f| f.to_json(lang)).collect())),
+        });
+    }
+    let id = match plan {
+        Some(id) => id,
+        None => store.create_plan("OGC API – Features", "ogc-api").map_err(ApiError::internal)?.id,
+    };
+    let row = svc::add_edit(store, id, "ogc-api", &edit, None).map_err(|e| plan_error(e, lang))?;
+    Ok(Outcome { plan: id, version: row.version, feature: after.layer(layer).get(code).cloned() })
+}
+
+async fn run(
+    state: AppState,
+    req: OgcRequest,
+    headers: HeaderMap,
+    collection_id: String,
+    code: Option<String>,
+    op: impl FnOnce(&str) -> Result<(String, Op), ApiError>,
+) -> Result<Response, ApiError> {
+    let lang = req.lang();
+    let layer = collection(&collection_id, lang)?;
+    req.refuse_unknown(&["plan"], &[])?;
+    let plan = plan_param(&req)?;
+    let crs = match headers.get("content-crs").and_then(|v| v.to_str().ok()) {
+        Some(c) => OgcCrs::parse(c.trim().trim_start_matches('<').trim_end_matches('>'), "Content-Crs", lang)?,
+        None => OgcCrs::Crs84,
+    };
+    let if_match = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let (code, op) = op(code.as_deref().unwrap_or(""))?;
+    let is_create = matches!(op, Op::Create(_));
+    let is_delete = matches!(op, Op::Delete);
+    let (live, rules) = (state.snapshot.load_full(), state.rules.clone());
+    let code2 = code.clone();
+    let out =
+        with_store(&state, lang, move |s| apply(s, live, &rules, plan, layer, &code2, op, if_match, crs, lang)).await?;
+    let here = format!("{}/collections/{}/items/{}?plan={}", req.base, layer.id(), code, out.plan);
+    let mut r = match (&out.feature, is_delete) {
+        (Some(f), false) => {
+            let body = feature_json(f, OgcCrs::Crs84)?;
+            json_response(if is_create { StatusCode::CREATED } else { StatusCode::OK }, &body, GEOJSON)
+        }
+        _ => StatusCode::NO_CONTENT.into_response(),
+    };
+    let h = r.headers_mut();
+    if let Some(f) = &out.feature
+        && let Ok(v) = HeaderValue::from_str(&feature_etag(f))
+    {
+        h.insert(header::ETAG, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&out.plan.to_string()) {
+        h.insert(PLAN_HEADER, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("\"v{}\"", out.version)) {
+        h.insert("wangge-plan-etag", v);
+    }
+    if is_create && let Ok(v) = HeaderValue::from_str(&here) {
+        h.insert(header::LOCATION, v);
+    }
+    Ok(r)
+}
+
+fn json_body(body: &Bytes, lang: Lang) -> Result<Value, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_body(format!("{}: {e}", lang.pick("JSON 无法解析", "invalid JSON"))))
+}
+
+/// `POST /ogc/collections/{id}/items`: a new feature; its id is `properties.code` (or `id`).
+pub async fn create(
+    State(state): State<AppState>,
+    Path(collection_id): Path<String>,
+    req: OgcRequest,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let lang = req.lang();
+    run(state, req, headers, collection_id, None, move |_| {
+        let v = json_body(&body, lang)?;
+        let code = v
+            .pointer("/properties/code")
+            .and_then(Value::as_str)
+            .or_else(|| v.get("id").and_then(Value::as_str))
+            .map(str::to_string)
+            .filter(|c| !c.trim().is_empty())
+            .ok_or_else(|| {
+                bad_body(
+                    lang,
+                    "新要素需要编码：properties.code 或 id".into(),
+                    "a new feature needs a code: properties.code or id".into(),
+                )
+            })?;
+        Ok((code, Op::Create(v)))
+    })
+    .await
+}
+
+/// `PUT /ogc/collections/{id}/items/{featureId}`: replaces the feature.
+pub async fn replace(
+    State(state): State<AppState>,
+    Path((collection_id, code)): Path<(String, String)>,
+    req: OgcRequest,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let lang = req.lang();
+    run(state, req, headers, collection_id, Some(code), move |c| {
+        Ok((c.to_string(), Op::Replace(json_body(&body, lang)?)))
+    })
+    .await
+}
+
+/// `PATCH /ogc/collections/{id}/items/{featureId}`: a JSON merge patch of properties and geometry.
+pub async fn update(
+    State(state): State<AppState>,
+    Path((collection_id, code)): Path<(String, String)>,
+    req: OgcRequest,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let lang = req.lang();
+    run(state, req, headers, collection_id, Some(code), move |c| {
+        Ok((c.to_string(), Op::Patch(json_body(&body, lang)?)))
+    })
+    .await
+}
+
+/// `DELETE /ogc/collections/{id}/items/{featureId}`
+pub async fn remove(
+    State(state): State<AppState>,
+    Path((collection_id, code)): Path<(String, String)>,
+    req: OgcRequest,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    run(state, req, headers, collection_id, Some(code), |c| Ok((c.to_string(), Op::Delete))).await
+}

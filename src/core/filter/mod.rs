@@ -1,0 +1,181 @@
+//! CQL2 text filters (OGC API – Features Part 3): a parser into an expression tree and an
+//! evaluator over features. Pure: geometry literals are taken as already in WGS 84 lon/lat (the
+//! face converts `filter-crs` before handing them over).
+
+pub mod eval;
+pub mod parse;
+
+pub use eval::matches;
+pub use parse::parse;
+
+use crate::i18n::Lang;
+use geo::Geometry;
+
+/// A scalar value in a filter: text, number or boolean.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    /// A quoted string, or a `DATE('…')` / `TIMESTAMP('…')` instant kept as its text.
+    Text(String),
+    /// A number.
+    Number(f64),
+    /// `TRUE` or `FALSE`.
+    Bool(bool),
+}
+
+/// One side of a comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    /// A queryable property by name.
+    Property(String),
+    /// A literal value.
+    Literal(Literal),
+}
+
+/// `=`, `<>`, `<`, `<=`, `>`, `>=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    /// `=`
+    Eq,
+    /// `<>`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+/// A parsed filter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// Every part holds.
+    And(Vec<Expr>),
+    /// At least one part holds.
+    Or(Vec<Expr>),
+    /// The part does not hold.
+    Not(Box<Expr>),
+    /// `TRUE` / `FALSE` on its own.
+    Const(bool),
+    /// A binary comparison.
+    Compare(Operand, CmpOp, Operand),
+    /// `a LIKE 'p%t_n'` (`%` any run, `_` one character, `\` escapes).
+    Like(Operand, String),
+    /// `a BETWEEN low AND high` (inclusive).
+    Between(Operand, Operand, Operand),
+    /// `a IN (v, …)`.
+    In(Operand, Vec<Operand>),
+    /// `a IS NULL`.
+    IsNull(Operand),
+    /// `S_INTERSECTS(geometry, literal)` with the literal in WGS 84 lon/lat.
+    Intersects(String, Geometry<f64>),
+}
+
+impl Expr {
+    /// Every property name the filter reads (for checking them against the queryables).
+    pub fn properties(&self) -> Vec<&str> {
+        fn operand<'a>(o: &'a Operand, out: &mut Vec<&'a str>) {
+            if let Operand::Property(p) = o {
+                out.push(p);
+            }
+        }
+        fn walk<'a>(e: &'a Expr, out: &mut Vec<&'a str>) {
+            match e {
+                Expr::And(v) | Expr::Or(v) => v.iter().for_each(|x| walk(x, out)),
+                Expr::Not(x) => walk(x, out),
+                Expr::Const(_) => {}
+                Expr::Compare(a, _, b) => {
+                    operand(a, out);
+                    operand(b, out);
+                }
+                Expr::Like(a, _) | Expr::IsNull(a) => operand(a, out),
+                Expr::Between(a, b, c) => [a, b, c].into_iter().for_each(|o| operand(o, out)),
+                Expr::In(a, list) => std::iter::once(a).chain(list).for_each(|o| operand(o, out)),
+                Expr::Intersects(p, _) => out.push(p),
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
+    }
+
+    /// Every geometry literal, mutable, so the face can convert them from `filter-crs`.
+    pub fn geometries_mut(&mut self) -> Vec<&mut Geometry<f64>> {
+        fn walk<'a>(e: &'a mut Expr, out: &mut Vec<&'a mut Geometry<f64>>) {
+            match e {
+                Expr::And(v) | Expr::Or(v) => v.iter_mut().for_each(|x| walk(x, out)),
+                Expr::Not(x) => walk(x, out),
+                Expr::Intersects(_, g) => out.push(g),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
+    }
+}
+
+/// Why a filter could not be read: what was wrong and the 1-based character position.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("CQL2 filter, character {position}: {kind}")]
+pub struct FilterError {
+    /// 1-based character position in the filter text.
+    pub position: usize,
+    /// What was found there.
+    pub kind: FilterErrorKind,
+}
+
+/// The kinds of filter syntax errors.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FilterErrorKind {
+    /// The text ended too early.
+    #[error("unexpected end of filter, expected {expected}")]
+    UnexpectedEnd {
+        /// What would have been accepted.
+        expected: String,
+    },
+    /// Something else than what the grammar allows.
+    #[error("unexpected '{found}', expected {expected}")]
+    Unexpected {
+        /// The token found.
+        found: String,
+        /// What would have been accepted.
+        expected: String,
+    },
+    /// A string literal without its closing quote.
+    #[error("unterminated string literal")]
+    UnterminatedString,
+    /// A character that starts no token.
+    #[error("unexpected character '{0}'")]
+    BadCharacter(char),
+    /// A number that does not parse.
+    #[error("'{0}' is not a number")]
+    BadNumber(String),
+    /// A geometry literal that is not well formed.
+    #[error("geometry literal: {0}")]
+    BadGeometry(String),
+}
+
+impl FilterError {
+    /// The message in `lang` (Chinese names the position the same way).
+    pub fn message(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.to_string(),
+            Lang::Zh => {
+                let what = match &self.kind {
+                    FilterErrorKind::UnexpectedEnd { expected } => format!("过滤条件提前结束，此处应为 {expected}"),
+                    FilterErrorKind::Unexpected { found, expected } => {
+                        format!("此处不应出现 '{found}'，应为 {expected}")
+                    }
+                    FilterErrorKind::UnterminatedString => "字符串缺少结束引号".to_string(),
+                    FilterErrorKind::BadCharacter(c) => format!("无法识别的字符 '{c}'"),
+                    FilterErrorKind::BadNumber(n) => format!("'{n}' 不是数字"),
+                    FilterErrorKind::BadGeometry(d) => format!("几何字面量有误：{d}"),
+                };
+                format!("CQL2 过滤条件第 {} 个字符：{what}", self.position)
+            }
+        }
+    }
+}
