@@ -442,3 +442,34 @@ fn a_tile_after_publish_shows_the_new_boundary_and_far_tiles_stay_cached() {
     assert_eq!(s1.misses, s0.misses + 1, "only the near tile was rendered again: {s1:?}");
     assert_eq!(s1.invalidated, 1, "{s1:?}");
 }
+
+#[test]
+fn the_walking_network_is_a_line_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = city_db(dir.path());
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let road = wangge::io::roads::RoadLine {
+        highway: "footway".into(),
+        name: Some("竹林路".into()),
+        coords: vec![geo::Coord { x: 114.0, y: 22.51 }, geo::Coord { x: 114.0156, y: 22.51 }],
+    };
+    let snapshot = wangge::store::Store::open(&db).unwrap().load_snapshot().unwrap();
+    let state = wangge::api::AppState::new(snapshot, root.join("web"), root.join("data")).with_roads(&[road], true);
+    let server = Server::start_state(state);
+    let t = tile_at(114.0039, 22.51, 16);
+    let r = get(&format!("{}/tiles/road/{}/{}/{}.mvt", server.base, t.z, t.x, t.y), &[]);
+    assert_eq!(r.status, 200);
+    let layers = mvt::decode(&r.body).unwrap();
+    assert_eq!(layers[0].name, "road");
+    let f = &layers[0].features[0];
+    assert_eq!(f.kind, 2, "a line");
+    assert!(f.props.contains(&("highway".into(), wangge::core::tiles::build::PropValue::String("footway".into()))));
+    assert!(f.props.contains(&("name".into(), wangge::core::tiles::build::PropValue::String("竹林路".into()))));
+    // The line starts in this tile and is cut where it leaves the buffer to the east.
+    let start = t.to_tile(geo::Coord { x: 114.0, y: 22.51 });
+    assert!(start.x > 0.0, "the line's west end is inside the tile");
+    let (x0, row) = (start.x.round() as i32, start.y.round() as i32);
+    assert_eq!(f.parts, vec![vec![[x0, row], [4160, row]]]);
+    let tj = get(&format!("{}/tiles/road.json", server.base), &[]).json();
+    assert_eq!(tj["bounds"], json!([114.0, 22.51, 114.0156, 22.51]));
+}

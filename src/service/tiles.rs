@@ -96,6 +96,9 @@ struct Entry {
 
 struct Cache {
     snapshot: Option<Arc<Snapshot>>,
+    /// The snapshot followed before `snapshot`: a request that loaded it just before a publish
+    /// is answered without the cache instead of turning the cache back to it.
+    previous: Option<Arc<Snapshot>>,
     entries: HashMap<Key, Entry>,
     order: BTreeMap<u64, Key>,
     tick: u64,
@@ -146,6 +149,7 @@ impl TileService {
             max_bytes,
             cache: Mutex::new(Cache {
                 snapshot: None,
+                previous: None,
                 entries: HashMap::new(),
                 order: BTreeMap::new(),
                 tick: 0,
@@ -177,6 +181,10 @@ impl TileService {
         let key = (source, tile);
         {
             let mut c = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            if c.previous.as_ref().is_some_and(|p| Arc::ptr_eq(p, snapshot)) {
+                drop(c);
+                return self.render(snapshot, source, tile).map(Arc::new);
+            }
             self.follow(&mut c, snapshot);
             c.tick += 1;
             let tick = c.tick;
@@ -276,7 +284,7 @@ impl TileService {
             c.order.remove(&tick);
             c.stats.invalidated += 1;
         }
-        c.snapshot = Some(snapshot.clone());
+        c.previous = c.snapshot.replace(snapshot.clone());
     }
 }
 
