@@ -428,3 +428,56 @@ fn shp_polygon(polys: &[Polygon<f64>]) -> shapefile::Polygon {
     // with_rings orders each ring the Shapefile way (outer clockwise, holes anticlockwise).
     shapefile::Polygon::with_rings(rings)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn square(x0: f64, y0: f64, side: f64, clockwise: bool) -> LineString<f64> {
+        let mut pts = vec![(x0, y0), (x0 + side, y0), (x0 + side, y0 + side), (x0, y0 + side), (x0, y0)];
+        if clockwise {
+            pts.reverse();
+        }
+        LineString(pts.into_iter().map(Coord::from).collect())
+    }
+
+    #[test]
+    fn holes_go_to_the_outer_ring_holding_them() {
+        // Two outer rings (clockwise) and a hole (anticlockwise) listed after both, inside the second.
+        let g = assemble(vec![
+            (true, square(0.0, 0.0, 1.0, true)),
+            (true, square(10.0, 0.0, 4.0, true)),
+            (false, square(11.0, 1.0, 1.0, false)),
+        ])
+        .unwrap();
+        let Geometry::MultiPolygon(m) = g else { panic!("{g:?}") };
+        assert_eq!((m.0[0].interiors().len(), m.0[1].interiors().len()), (0, 1));
+        // Oriented the GeoJSON way: outer anticlockwise (positive area), holes clockwise.
+        assert!(m.0.iter().all(|p| p.exterior().0.len() == 5 && geo::Area::signed_area(p) > 0.0));
+        assert!(assemble(vec![(false, square(0.0, 0.0, 1.0, false))]).is_err());
+        let far_hole = vec![(true, square(0.0, 0.0, 1.0, true)), (false, square(5.0, 5.0, 1.0, false))];
+        assert!(assemble(far_hole).unwrap_err().contains("hole (ring 1) lies in no outer ring"));
+    }
+
+    #[test]
+    fn written_polygons_with_holes_read_back_equal() {
+        let dir = std::env::temp_dir().join(format!("wangge-shp-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let poly = Polygon::new(square(114.0, 22.5, 0.01, false), vec![square(114.002, 22.502, 0.002, true)]);
+        let f = Feature {
+            code: "G1".into(),
+            name: "一号网格".into(),
+            parent_code: None,
+            attrs: serde_json::json!({"households": 3, "ratio": 0.5, "ok": false}).as_object().unwrap().clone(),
+            geometry: Geometry::Polygon(poly),
+        };
+        let path = dir.join("g.shp");
+        write(&path, std::slice::from_ref(&f), Crs::Wgs84, encoding_rs::GBK).unwrap();
+        let back = read(&path, None).unwrap();
+        assert!(back.parsed.problems.is_empty(), "{:?}", back.parsed.problems);
+        let mut got = back.parsed.features[0].1.clone();
+        got.parent_code = None;
+        assert_eq!(got, f);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
