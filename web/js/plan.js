@@ -6,8 +6,6 @@
 // Shared boundaries stay shared: when a vertex is dragged with snapping on, every neighbouring grid
 // holding that exact vertex moves it too, and a dragged vertex snaps onto neighbours' vertices.
 
-import { TerraDraw, TerraDrawLineStringMode, TerraDrawPolygonMode, TerraDrawSelectMode } from "terra-draw";
-import { TerraDrawMapLibreGLAdapter } from "terra-draw-maplibre-gl-adapter";
 import { ApiError, fetchJSON, fetchLayer } from "./api.js";
 import { numberText, onLangChange, t } from "./i18n.js";
 import { data, extentOf, fitBox, highlight, map, refreshLabels, setLayerFeatures } from "./map.js";
@@ -172,7 +170,11 @@ function snapToNeighbours(event, context) {
   return best ? [...best] : undefined;
 }
 
-function ensureDraw() {
+/** Terra Draw, loaded the first time a planner edits (workers and viewers never download it). */
+async function ensureDraw() {
+  if (draw) return draw;
+  const [{ TerraDraw, TerraDrawLineStringMode, TerraDrawPolygonMode, TerraDrawSelectMode }, { TerraDrawMapLibreGLAdapter }] =
+    await Promise.all([import("terra-draw"), import("terra-draw-maplibre-gl-adapter")]);
   if (draw) return draw;
   const polygonFlags = {
     feature: {
@@ -293,11 +295,11 @@ async function finishDraw(poly) {
 // ---- tools ------------------------------------------------------------------------------------------
 
 /** Starts reshaping the selected grid: its vertices become draggable. */
-export function reshape() {
+export async function reshape() {
   const code = session.selected;
   const f = current(code);
   if (!f || f.geometry.type !== "Polygon" || session.stale.has(code)) return false;
-  ensureDraw();
+  await ensureDraw();
   draw.clear();
   draw.setMode("select");
   session.tool = "reshape";
@@ -312,8 +314,8 @@ export function reshape() {
   return true;
 }
 
-function startLine(kind) {
-  ensureDraw();
+async function startLine(kind) {
+  await ensureDraw();
   draw.clear();
   session.tool = kind;
   draw.setMode(kind === "split" ? "linestring" : "polygon");
@@ -428,6 +430,11 @@ function signOut() {
   render();
 }
 
+function showError(e) {
+  session.error = e.message;
+  render();
+}
+
 // ---- panel ------------------------------------------------------------------------------------------
 
 function findingsList() {
@@ -500,10 +507,10 @@ function render() {
     el("div", { id: "plan-tools" },
       el("p", { id: "plan-selected" }, sel ? t("plan.selected", { name: sel.properties.name ?? "", code: sel.properties.code }) : t("plan.pickGrid")),
       el("div", { class: "row" },
-        toolButton("plan-reshape", "plan.reshape", () => reshape()),
-        toolButton("plan-split", "plan.split", () => startLine("split")),
+        toolButton("plan-reshape", "plan.reshape", () => reshape().catch(showError)),
+        toolButton("plan-split", "plan.split", () => startLine("split").catch(showError)),
         toolButton("plan-merge", "plan.merge", () => { session.tool = "merge"; render(); }),
-        toolButton("plan-draw", "plan.draw", () => startLine("draw"), !session.busy)),
+        toolButton("plan-draw", "plan.draw", () => startLine("draw").catch(showError), !session.busy)),
       el("label", {}, el("input", { type: "checkbox", id: "plan-snap", checked: session.snap, onchange: (e) => { session.snap = e.target.checked; } }), t("plan.snap")),
       session.tool ? el("p", { class: "note info", id: "plan-hint" },
         t({ reshape: "plan.pickGrid", split: "plan.splitDraw", merge: "plan.mergePick", draw: "plan.drawPoly" }[session.tool])) : null,
