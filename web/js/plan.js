@@ -88,7 +88,7 @@ export async function validate() {
   return r;
 }
 
-/** Posts edits, then validates; shows what happened. */
+/** Posts edits, then validates; shows what happened. Resolves to whether the edits were taken. */
 async function apply(edits) {
   session.busy = true;
   session.error = "";
@@ -98,9 +98,11 @@ async function apply(edits) {
     await post(edits);
     await validate();
     session.message = t("plan.saved", { id: session.plan.id, v: session.plan.version });
+    return true;
   } catch (e) {
     session.error = e.message;
     session.message = "";
+    return false;
   } finally {
     session.busy = false;
     drawWork();
@@ -270,10 +272,14 @@ async function finishSplit(line) {
   const code = session.selected;
   const parent = current(code).properties.parent_code;
   const newCode = nextCode(parent);
-  session.stale.add(code);
-  session.work.delete(code);
   stopTool();
-  await apply([{ op: "split", layer: "grid", code, new_code: newCode, line: line.geometry }]);
+  // The server cuts the shapes, so both pieces stay locked here until the draft is published.
+  if (await apply([{ op: "split", layer: "grid", code, new_code: newCode, line: line.geometry }])) {
+    session.stale.add(code);
+    session.stale.add(newCode);
+    session.work.delete(code);
+    render();
+  }
 }
 
 async function finishDraw(poly) {
@@ -330,12 +336,16 @@ export function onMapClick(e) {
   const code = hit?.properties?.code;
   if (session.tool === "merge") {
     if (code && code !== session.selected) {
-      session.stale.add(session.selected);
-      session.work.delete(session.selected);
-      session.work.delete(code);
       const codes = [session.selected, code];
       session.tool = null;
-      apply([{ op: "merge", layer: "grid", codes }]);
+      apply([{ op: "merge", layer: "grid", codes }]).then((ok) => {
+        if (!ok) return;
+        for (const c of codes) {
+          session.stale.add(c);
+          session.work.delete(c);
+        }
+        render();
+      });
     }
     return true;
   }
@@ -348,9 +358,11 @@ export function onMapClick(e) {
 /** Fixes an overlap between the edited grid and a neighbour: the neighbour gives up the overlap. */
 async function giveWay(grow, shrink) {
   const g = current(grow);
-  session.stale.add(shrink);
-  session.work.delete(shrink);
-  await apply([{ op: "move_boundary", layer: "grid", grow, shrink, geometry: g.geometry }]);
+  if (await apply([{ op: "move_boundary", layer: "grid", grow, shrink, geometry: g.geometry }])) {
+    session.stale.add(shrink);
+    session.work.delete(shrink);
+    render();
+  }
 }
 
 /** Moves a building (and its households) into a grid: `reassign_buildings`. */
