@@ -128,6 +128,7 @@ test("a planner reshapes a grid, sees the overlap, fixes it, saves, publishes, a
     await page.waitForFunction((code) => window.wangge.plan.session.selected === code, g);
     assert.match(await page.locator("#plan-selected").innerText(), new RegExp(g));
     await page.locator("#plan-reshape").click();
+    await page.waitForFunction(() => window.wangge.plan.session.tool === "reshape"); // Terra Draw loads on first use
     await idle(page);
 
     // Snapping off: only G moves, so it now overlaps N.
@@ -204,6 +205,7 @@ test("with snapping on, dragging a shared corner moves it in both grids: no over
     await page.mouse.click(pick.x, pick.y);
     await page.waitForFunction((code) => window.wangge.plan.session.selected === code, g);
     await page.locator("#plan-reshape").click();
+    await page.waitForFunction(() => window.wangge.plan.session.tool === "reshape"); // Terra Draw loads on first use
     await idle(page);
     assert.ok(await page.locator("#plan-snap").isChecked(), "snapping is on by default");
     const from = await page.evaluate(([x, y]) => window.wangge.toScreen(x, y), v);

@@ -6,8 +6,6 @@
 // Shared boundaries stay shared: when a vertex is dragged with snapping on, every neighbouring grid
 // holding that exact vertex moves it too, and a dragged vertex snaps onto neighbours' vertices.
 
-import { TerraDraw, TerraDrawLineStringMode, TerraDrawPolygonMode, TerraDrawSelectMode } from "terra-draw";
-import { TerraDrawMapLibreGLAdapter } from "terra-draw-maplibre-gl-adapter";
 import { ApiError, fetchJSON, fetchLayer } from "./api.js";
 import { numberText, onLangChange, t } from "./i18n.js";
 import { data, extentOf, fitBox, highlight, map, refreshLabels, setLayerFeatures } from "./map.js";
@@ -90,7 +88,7 @@ export async function validate() {
   return r;
 }
 
-/** Posts edits, then validates; shows what happened. */
+/** Posts edits, then validates; shows what happened. Resolves to whether the edits were taken. */
 async function apply(edits) {
   session.busy = true;
   session.error = "";
@@ -100,9 +98,11 @@ async function apply(edits) {
     await post(edits);
     await validate();
     session.message = t("plan.saved", { id: session.plan.id, v: session.plan.version });
+    return true;
   } catch (e) {
     session.error = e.message;
     session.message = "";
+    return false;
   } finally {
     session.busy = false;
     drawWork();
@@ -172,7 +172,11 @@ function snapToNeighbours(event, context) {
   return best ? [...best] : undefined;
 }
 
-function ensureDraw() {
+/** Terra Draw, loaded the first time a planner edits (workers and viewers never download it). */
+async function ensureDraw() {
+  if (draw) return draw;
+  const [{ TerraDraw, TerraDrawLineStringMode, TerraDrawPolygonMode, TerraDrawSelectMode }, { TerraDrawMapLibreGLAdapter }] =
+    await Promise.all([import("terra-draw"), import("terra-draw-maplibre-gl-adapter")]);
   if (draw) return draw;
   const polygonFlags = {
     feature: {
@@ -268,10 +272,14 @@ async function finishSplit(line) {
   const code = session.selected;
   const parent = current(code).properties.parent_code;
   const newCode = nextCode(parent);
-  session.stale.add(code);
-  session.work.delete(code);
   stopTool();
-  await apply([{ op: "split", layer: "grid", code, new_code: newCode, line: line.geometry }]);
+  // The server cuts the shapes, so both pieces stay locked here until the draft is published.
+  if (await apply([{ op: "split", layer: "grid", code, new_code: newCode, line: line.geometry }])) {
+    session.stale.add(code);
+    session.stale.add(newCode);
+    session.work.delete(code);
+    render();
+  }
 }
 
 async function finishDraw(poly) {
@@ -293,11 +301,11 @@ async function finishDraw(poly) {
 // ---- tools ------------------------------------------------------------------------------------------
 
 /** Starts reshaping the selected grid: its vertices become draggable. */
-export function reshape() {
+export async function reshape() {
   const code = session.selected;
   const f = current(code);
   if (!f || f.geometry.type !== "Polygon" || session.stale.has(code)) return false;
-  ensureDraw();
+  await ensureDraw();
   draw.clear();
   draw.setMode("select");
   session.tool = "reshape";
@@ -312,8 +320,8 @@ export function reshape() {
   return true;
 }
 
-function startLine(kind) {
-  ensureDraw();
+async function startLine(kind) {
+  await ensureDraw();
   draw.clear();
   session.tool = kind;
   draw.setMode(kind === "split" ? "linestring" : "polygon");
@@ -328,12 +336,16 @@ export function onMapClick(e) {
   const code = hit?.properties?.code;
   if (session.tool === "merge") {
     if (code && code !== session.selected) {
-      session.stale.add(session.selected);
-      session.work.delete(session.selected);
-      session.work.delete(code);
       const codes = [session.selected, code];
       session.tool = null;
-      apply([{ op: "merge", layer: "grid", codes }]);
+      apply([{ op: "merge", layer: "grid", codes }]).then((ok) => {
+        if (!ok) return;
+        for (const c of codes) {
+          session.stale.add(c);
+          session.work.delete(c);
+        }
+        render();
+      });
     }
     return true;
   }
@@ -346,9 +358,11 @@ export function onMapClick(e) {
 /** Fixes an overlap between the edited grid and a neighbour: the neighbour gives up the overlap. */
 async function giveWay(grow, shrink) {
   const g = current(grow);
-  session.stale.add(shrink);
-  session.work.delete(shrink);
-  await apply([{ op: "move_boundary", layer: "grid", grow, shrink, geometry: g.geometry }]);
+  if (await apply([{ op: "move_boundary", layer: "grid", grow, shrink, geometry: g.geometry }])) {
+    session.stale.add(shrink);
+    session.work.delete(shrink);
+    render();
+  }
 }
 
 /** Moves a building (and its households) into a grid: `reassign_buildings`. */
@@ -428,6 +442,11 @@ function signOut() {
   render();
 }
 
+function showError(e) {
+  session.error = e.message;
+  render();
+}
+
 // ---- panel ------------------------------------------------------------------------------------------
 
 function findingsList() {
@@ -500,10 +519,10 @@ function render() {
     el("div", { id: "plan-tools" },
       el("p", { id: "plan-selected" }, sel ? t("plan.selected", { name: sel.properties.name ?? "", code: sel.properties.code }) : t("plan.pickGrid")),
       el("div", { class: "row" },
-        toolButton("plan-reshape", "plan.reshape", () => reshape()),
-        toolButton("plan-split", "plan.split", () => startLine("split")),
+        toolButton("plan-reshape", "plan.reshape", () => reshape().catch(showError)),
+        toolButton("plan-split", "plan.split", () => startLine("split").catch(showError)),
         toolButton("plan-merge", "plan.merge", () => { session.tool = "merge"; render(); }),
-        toolButton("plan-draw", "plan.draw", () => startLine("draw"), !session.busy)),
+        toolButton("plan-draw", "plan.draw", () => startLine("draw").catch(showError), !session.busy)),
       el("label", {}, el("input", { type: "checkbox", id: "plan-snap", checked: session.snap, onchange: (e) => { session.snap = e.target.checked; } }), t("plan.snap")),
       session.tool ? el("p", { class: "note info", id: "plan-hint" },
         t({ reshape: "plan.pickGrid", split: "plan.splitDraw", merge: "plan.mergePick", draw: "plan.drawPoly" }[session.tool])) : null,
