@@ -1,6 +1,7 @@
 //! Use-cases shared by the HTTP API and the CLI.
 
 pub mod address;
+pub mod compare;
 pub mod coverage;
 pub mod coverage_json;
 pub mod demo;

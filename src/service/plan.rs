@@ -9,7 +9,7 @@ use crate::core::snapshot::Snapshot;
 use crate::io::edit_json::{parse_edit, restoring_edit};
 use crate::store::Store;
 use crate::store::history::AsOf;
-use crate::store::plans::{PlanError, PlanRow, RevisionRow, changes};
+use crate::store::plans::{Author, PlanError, PlanRow, RevisionRow, changes};
 use arc_swap::ArcSwap;
 use serde_json::Value;
 use std::sync::Arc;
@@ -55,7 +55,7 @@ pub fn plan_states(store: &Store, id: i64) -> Result<(Snapshot, Snapshot), PlanS
 pub fn add_edit(
     store: &mut Store,
     id: i64,
-    author: &str,
+    author: impl Into<Author>,
     edit: &Value,
     if_match: Option<i64>,
 ) -> Result<PlanRow, PlanServiceError> {
@@ -70,6 +70,39 @@ pub fn add_edit(
     let mut draft = Draft::from_snapshot(&after);
     draft.apply(&parsed).map_err(|e| PlanServiceError::BadEdit { index, detail: e.to_string() })?;
     Ok(store.add_edit(id, author, edit, if_match)?)
+}
+
+/// Checks every edit of `edits`, in order, against the plan's state, then stores them all; if one
+/// does not apply, nothing is stored and the error names it (its index counts from the plan's
+/// existing edits).
+pub fn add_edits(
+    store: &mut Store,
+    id: i64,
+    author: impl Into<Author>,
+    edits: &[Value],
+    if_match: Option<i64>,
+) -> Result<PlanRow, PlanServiceError> {
+    let author = author.into();
+    let plan = store.plan(id)?.ok_or(PlanError::NotFound(id))?;
+    if let Some(expected) = if_match.filter(|e| *e != plan.version) {
+        return Err(PlanError::StaleVersion { id, expected, current: plan.version }.into());
+    }
+    if plan.status != "draft" {
+        return Err(PlanError::NotDraft(id).into());
+    }
+    let first = store.plan_edits(id)?.len();
+    let (_, after) = plan_states(store, id)?;
+    let mut draft = Draft::from_snapshot(&after);
+    for (k, v) in edits.iter().enumerate() {
+        let index = first + k;
+        let parsed = parse_edit(v).map_err(|detail| PlanServiceError::BadEdit { index, detail })?;
+        draft.apply(&parsed).map_err(|e| PlanServiceError::BadEdit { index, detail: e.to_string() })?;
+    }
+    let mut row = plan;
+    for v in edits {
+        row = store.add_edit(id, &author, v, Some(row.version))?;
+    }
+    Ok(row)
 }
 
 /// Every rule finding for the plan's state.
@@ -89,7 +122,7 @@ pub fn publish(
     store: &mut Store,
     live: &ArcSwap<Snapshot>,
     id: i64,
-    author: &str,
+    author: impl Into<Author>,
     message: &str,
     effective_date: &str,
     config: &RulesConfig,
@@ -116,21 +149,22 @@ pub fn publish(
 }
 
 /// A new draft plan whose edits bring the published state back to revision `revision`.
-pub fn restore(store: &mut Store, revision: i64, author: &str) -> Result<PlanRow, PlanServiceError> {
+pub fn restore(store: &mut Store, revision: i64, author: impl Into<Author>) -> Result<PlanRow, PlanServiceError> {
+    let author = author.into();
     let current = store.current_revision()?;
     if revision < 0 || revision > current {
         return Err(PlanError::NotFound(revision).into());
     }
     let then = store.snapshot_as_of(&AsOf::Revision(revision))?;
     let now = store.load_snapshot()?;
-    let plan = store.create_plan(&format!("restore revision {revision}"), author)?;
+    let plan = store.create_plan(&format!("restore revision {revision}"), &author)?;
     let edits: Vec<Value> = changes(&now, &then)
         .into_iter()
         .map(|((layer, code), (old, new))| restoring_edit(layer, &code, old.is_some(), new))
         .collect();
     let mut row = plan;
     for e in &edits {
-        row = store.add_edit(row.id, author, e, None)?;
+        row = store.add_edit(row.id, &author, e, None)?;
     }
     Ok(row)
 }
