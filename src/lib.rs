@@ -12,6 +12,7 @@
 pub mod api;
 pub mod cli;
 pub mod cli_coverage;
+pub mod cli_plan;
 pub mod core;
 pub mod demo;
 pub mod i18n;

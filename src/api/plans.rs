@@ -65,11 +65,11 @@ fn body_json(body: &Bytes, lang: Lang) -> Result<Value, ApiError> {
 pub(super) fn plan_error(e: PlanServiceError, lang: Lang) -> ApiError {
     let zh = lang == Lang::Zh;
     match e {
-        PlanServiceError::BadEdit { index, detail } => ApiError {
+        PlanServiceError::BadEdit { index, detail, detail_zh } => ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             error: "bad_edit",
             detail: if zh {
-                format!("第 {index} 项编辑无法应用：{detail}")
+                format!("第 {index} 项编辑无法应用：{detail_zh}")
             } else {
                 format!("edit {index} cannot be applied: {detail}")
             },

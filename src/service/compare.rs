@@ -57,8 +57,8 @@ pub fn state_of(store: &Store, r: StateRef) -> Result<Snapshot, PlanServiceError
             let plan = store.plan(id)?.ok_or(PlanError::NotFound(id))?;
             let mut draft = Draft::from_snapshot(&at_revision(plan.base_revision)?);
             for (index, v) in store.plan_edits(id)?.iter().enumerate() {
-                let edit = parse_edit(v).map_err(|detail| PlanServiceError::BadEdit { index, detail })?;
-                draft.apply(&edit).map_err(|e| PlanServiceError::BadEdit { index, detail: e.to_string() })?;
+                let edit = parse_edit(v).map_err(|detail| super::plan::bad_json(index, detail))?;
+                draft.apply(&edit).map_err(|e| super::plan::bad_edit(index, &e))?;
             }
             Ok(draft.to_snapshot())
         }

@@ -6,6 +6,7 @@ use crate::core::diff::{Diff, diff};
 use crate::core::edit::Draft;
 use crate::core::rules::{Finding, RulesConfig, has_errors, run_rules};
 use crate::core::snapshot::Snapshot;
+use crate::i18n::Lang;
 use crate::io::edit_json::{parse_edit, restoring_edit};
 use crate::store::Store;
 use crate::store::history::AsOf;
@@ -22,8 +23,10 @@ pub enum PlanServiceError {
     BadEdit {
         /// Position of the edit in the plan.
         index: usize,
-        /// What is wrong.
+        /// What is wrong (English).
         detail: String,
+        /// What is wrong (简体中文).
+        detail_zh: String,
     },
     /// The plan breaks rules of severity error; nothing was published.
     #[error("the plan breaks {} rule(s) of severity error", crate::core::rules::finding::tally(.0).0)]
@@ -39,14 +42,24 @@ impl From<crate::store::StoreError> for PlanServiceError {
     }
 }
 
+/// An edit whose JSON cannot be read (the reader's detail is English; the Chinese text says so).
+pub fn bad_json(index: usize, detail: String) -> PlanServiceError {
+    PlanServiceError::BadEdit { index, detail_zh: format!("编辑 JSON 无法读取：{detail}"), detail }
+}
+
+/// An edit that does not apply, in both languages.
+pub fn bad_edit(index: usize, e: &crate::core::edit::EditError) -> PlanServiceError {
+    PlanServiceError::BadEdit { index, detail: e.message(Lang::En), detail_zh: e.message(Lang::Zh) }
+}
+
 /// The published state and the state with the plan's edits applied to it.
 pub fn plan_states(store: &Store, id: i64) -> Result<(Snapshot, Snapshot), PlanServiceError> {
     store.plan(id)?.ok_or(PlanError::NotFound(id))?;
     let before = store.load_snapshot()?;
     let mut draft = Draft::from_snapshot(&before);
     for (index, v) in store.plan_edits(id)?.iter().enumerate() {
-        let edit = parse_edit(v).map_err(|detail| PlanServiceError::BadEdit { index, detail })?;
-        draft.apply(&edit).map_err(|e| PlanServiceError::BadEdit { index, detail: e.to_string() })?;
+        let edit = parse_edit(v).map_err(|detail| bad_json(index, detail))?;
+        draft.apply(&edit).map_err(|e| bad_edit(index, &e))?;
     }
     Ok((before, draft.to_snapshot()))
 }
@@ -65,10 +78,10 @@ pub fn add_edit(
         return Err(PlanError::StaleVersion { id, expected, current: plan.version }.into());
     }
     let index = store.plan_edits(id)?.len();
-    let parsed = parse_edit(edit).map_err(|detail| PlanServiceError::BadEdit { index, detail })?;
+    let parsed = parse_edit(edit).map_err(|detail| bad_json(index, detail))?;
     let (_, after) = plan_states(store, id)?;
     let mut draft = Draft::from_snapshot(&after);
-    draft.apply(&parsed).map_err(|e| PlanServiceError::BadEdit { index, detail: e.to_string() })?;
+    draft.apply(&parsed).map_err(|e| bad_edit(index, &e))?;
     Ok(store.add_edit(id, author, edit, if_match)?)
 }
 
@@ -95,8 +108,8 @@ pub fn add_edits(
     let mut draft = Draft::from_snapshot(&after);
     for (k, v) in edits.iter().enumerate() {
         let index = first + k;
-        let parsed = parse_edit(v).map_err(|detail| PlanServiceError::BadEdit { index, detail })?;
-        draft.apply(&parsed).map_err(|e| PlanServiceError::BadEdit { index, detail: e.to_string() })?;
+        let parsed = parse_edit(v).map_err(|detail| bad_json(index, detail))?;
+        draft.apply(&parsed).map_err(|e| bad_edit(index, &e))?;
     }
     let mut row = plan;
     for v in edits {
