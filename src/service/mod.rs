@@ -8,3 +8,4 @@ pub mod demo;
 pub mod import;
 pub mod lookup;
 pub mod plan;
+pub mod privacy;
