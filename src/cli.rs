@@ -217,6 +217,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// 规划方案：列出、新建、查看、编辑、检查、比较、发布、恢复 / planning: list, create, show, edit,
+    /// validate, diff, publish, restore.
+    Plan {
+        /// 方案操作 / plan action.
+        #[command(subcommand)]
+        action: crate::cli_plan::PlanAction,
+    },
     /// API 令牌 / API tokens.
     Token {
         /// 令牌操作 / token action.
@@ -254,6 +261,10 @@ pub enum TokenAction {
         /// 持有人名称 / holder's name (written to the audit log).
         #[arg(long)]
         name: String,
+        /// 负责区域：网格、社区或街道代码，逗号分隔（worker 只能看到区域内的户级数据）/ area: grid,
+        /// community or street codes, comma-separated (a worker sees household-level rows only there).
+        #[arg(long, value_delimiter = ',')]
+        area: Vec<String>,
     },
 }
 
@@ -429,9 +440,21 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
             validate(&db, &config, json, lang)
         }
-        Command::Token { action: TokenAction::Create { db, role, name } } => {
+        Command::Plan { action } => crate::cli_plan::run(action, lang),
+        Command::Token { action: TokenAction::Create { db, role, name, area } } => {
             let mut store = open_existing(&db, lang)?;
-            println!("{}", store.create_token(&name, role)?);
+            let area: Vec<String> = area.iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect();
+            if let Some(bad) = area.iter().find(|a| !a.bytes().all(|b| b.is_ascii_digit())) {
+                bail!(
+                    "{}",
+                    if lang == Lang::Zh {
+                        format!("--area 中的 \"{bad}\" 不是区划代码（应为数字）")
+                    } else {
+                        format!("--area: \"{bad}\" is not a division code (digits expected)")
+                    }
+                );
+            }
+            println!("{}", store.create_scoped_token(&name, role, &area)?);
             Ok(0)
         }
         Command::BuildDemo { from, out } => {

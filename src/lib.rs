@@ -13,6 +13,7 @@ pub mod api;
 pub mod cli;
 pub mod cli_coverage;
 pub mod cli_files;
+pub mod cli_plan;
 pub mod core;
 pub mod demo;
 pub mod i18n;

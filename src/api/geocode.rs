@@ -2,10 +2,12 @@
 //! addresses) and `POST /api/v1/geocode/batch` (CSV in → CSV out with a status per row).
 
 use super::AppState;
+use super::access::Caller;
 use super::error::ApiError;
 use super::lookup::parse_crs;
 use super::params::Params;
-use crate::service::address::{batch_csv, batch_queries, batch_row, geocode_json, reverse_json};
+use crate::service::address::{BATCH_HEADER, batch_csv, batch_queries, batch_row, geocode_json, reverse_json};
+use crate::service::privacy::{filter_candidates, filter_rows};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -37,8 +39,31 @@ fn bounded(params: &Params, key: &str, default: usize, max: usize) -> Result<usi
     Ok(n as usize)
 }
 
+/// Writes the audit row of an answer that returned `rows` room-level addresses (none: no row).
+async fn audit_rows(
+    state: &AppState,
+    caller: &Caller,
+    path: &str,
+    detail: String,
+    rows: usize,
+    lang: crate::i18n::Lang,
+) -> Result<(), ApiError> {
+    if rows == 0 {
+        return Ok(());
+    }
+    let (who, role, area, path) = (caller.name(), caller.role().id(), caller.area(), path.to_string());
+    super::plans::with_store(state, lang, move |s| {
+        s.audit_read(&who, role, "GET", &path, 200, &detail, Some(rows as i64), &area).map_err(ApiError::internal)
+    })
+    .await
+}
+
 /// `GET /api/v1/geocode?q=..&limit=..`
-pub async fn get_geocode(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
+pub async fn get_geocode(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
     let lang = params.lang;
     let q: String = params.required("q")?;
     if q.chars().count() > MAX_QUERY_CHARS {
@@ -50,11 +75,18 @@ pub async fn get_geocode(State(state): State<AppState>, params: Params) -> Resul
     let limit = bounded(&params, "limit", 5, MAX_LIMIT)?;
     let snapshot = state.snapshot.load();
     let result = snapshot.addresses().search(&q, limit);
-    Ok(Json(geocode_json(&q, &result)))
+    let mut answer = geocode_json(&q, &result);
+    let shown = filter_candidates(&mut answer, caller.0.as_ref());
+    audit_rows(&state, &caller, "/api/v1/geocode", format!("geocode q={q}"), shown, lang).await?;
+    Ok(Json(answer))
 }
 
 /// `GET /api/v1/geocode/reverse?lon=..&lat=..&crs=..&limit=..`
-pub async fn get_reverse(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
+pub async fn get_reverse(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
     let lang = params.lang;
     let crs = parse_crs(&params)?;
     let x: f64 = params.required("lon")?;
@@ -72,14 +104,18 @@ pub async fn get_reverse(State(state): State<AppState>, params: Params) -> Resul
             ),
         )));
     }
-    let snapshot = state.snapshot.load();
-    Ok(Json(reverse_json(snapshot.addresses(), p, limit)))
+    let mut answer = reverse_json(state.snapshot.load().addresses(), p, limit);
+    let shown = filter_candidates(&mut answer, caller.0.as_ref());
+    let detail = format!("geocode/reverse lon={} lat={}", p.x, p.y);
+    audit_rows(&state, &caller, "/api/v1/geocode/reverse", detail, shown, lang).await?;
+    Ok(Json(answer))
 }
 
 /// `POST /api/v1/geocode/batch` with CSV (`address[,id]`); answers CSV in input order with
 /// `status` matched / ambiguous / not_found per row.
 pub async fn post_batch(
     State(state): State<AppState>,
+    caller: Caller,
     params: Params,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -107,12 +143,17 @@ pub async fn post_batch(
     }
     let snapshot = state.snapshot.load_full();
     // A batch is CPU work: keep it off the async workers so single queries stay fast.
-    let csv = tokio::task::spawn_blocking(move || {
+    let holder = caller.0.clone();
+    let n = queries.len();
+    let (csv, shown) = tokio::task::spawn_blocking(move || {
         let g = snapshot.addresses();
-        let rows: Vec<Vec<String>> = queries.iter().map(|(id, q)| batch_row(g, id, q)).collect();
-        batch_csv(&rows)
+        let mut rows: Vec<Vec<String>> = queries.iter().map(|(id, q)| batch_row(g, id, q)).collect();
+        let col = |name: &str| BATCH_HEADER.iter().position(|h| *h == name).unwrap_or(usize::MAX);
+        let shown = filter_rows(&mut rows, col("address"), col("grid_code"), holder.as_ref());
+        (batch_csv(&rows), shown)
     })
     .await
     .map_err(ApiError::internal)?;
+    audit_rows(&state, &caller, "/api/v1/geocode/batch", format!("geocode/batch {n} rows"), shown, lang).await?;
     Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response())
 }

@@ -1,6 +1,7 @@
 //! `/api/v1/revisions…` and the dates the history is read at (`lookup?…&at=YYYY-MM-DD`).
 
 use super::AppState;
+use super::access::Caller;
 use super::error::ApiError;
 use super::params::Params;
 use super::plans::{plan_error, with_store};
@@ -72,9 +73,15 @@ pub async fn list(State(state): State<AppState>, params: Params) -> Result<Respo
 }
 
 /// `POST /api/v1/revisions/{id}/restore`: a new draft plan that brings revision `id` back.
-pub async fn restore(State(state): State<AppState>, params: Params, Path(id): Path<i64>) -> Result<Response, ApiError> {
+pub async fn restore(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
     let lang = params.lang;
-    let plan = with_store(&state, lang, move |s| svc::restore(s, id, "api").map_err(|e| plan_error(e, lang))).await?;
+    let author = caller.author();
+    let plan = with_store(&state, lang, move |s| svc::restore(s, id, author).map_err(|e| plan_error(e, lang))).await?;
     let mut r = (StatusCode::CREATED, Json(json!(plan))).into_response();
     if let Ok(v) = header::HeaderValue::from_str(&format!("\"v{}\"", plan.version)) {
         r.headers_mut().insert(header::ETAG, v);

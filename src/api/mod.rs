@@ -3,6 +3,7 @@
 pub mod access;
 pub mod coverage;
 pub mod coverage_candidates;
+pub mod diff;
 pub mod error;
 pub mod export;
 pub mod geocode;
@@ -139,6 +140,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/plans/{id}/validate", axum::routing::post(plans::validate))
         .route("/api/v1/plans/{id}/diff", get(plans::diff))
         .route("/api/v1/plans/{id}/publish", axum::routing::post(plans::publish))
+        .route("/api/v1/diff", get(diff::get_diff))
+        .route("/api/v1/audit", get(access::audit_log))
         .route("/api/v1/revisions", get(history::list))
         .route("/api/v1/revisions/{id}/restore", axum::routing::post(history::restore))
         .route("/healthz", get(healthz))

@@ -5,6 +5,7 @@
 //! with the revisions published since; a plan that breaks error rules gets 422 with every finding.
 
 use super::AppState;
+use super::access::Caller;
 use super::error::ApiError;
 use super::params::Params;
 use crate::i18n::Lang;
@@ -64,11 +65,11 @@ fn body_json(body: &Bytes, lang: Lang) -> Result<Value, ApiError> {
 pub(super) fn plan_error(e: PlanServiceError, lang: Lang) -> ApiError {
     let zh = lang == Lang::Zh;
     match e {
-        PlanServiceError::BadEdit { index, detail } => ApiError {
+        PlanServiceError::BadEdit { index, detail, detail_zh } => ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             error: "bad_edit",
             detail: if zh {
-                format!("第 {index} 项编辑无法应用：{detail}")
+                format!("第 {index} 项编辑无法应用：{detail_zh}")
             } else {
                 format!("edit {index} cannot be applied: {detail}")
             },
@@ -124,14 +125,20 @@ fn with_etag(status: StatusCode, version: i64, body: Value) -> Response {
 }
 
 /// `POST /api/v1/plans` `{"name": "…"}`
-pub async fn create(State(state): State<AppState>, params: Params, body: Bytes) -> Result<Response, ApiError> {
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let lang = params.lang;
+    let author = caller.author();
     let v = body_json(&body, lang)?;
     let name = v.get("name").and_then(Value::as_str).unwrap_or("").trim().to_string();
     if name.is_empty() {
         return Err(ApiError::bad_body(lang.pick("缺少方案名称 \"name\"", "\"name\" is missing")));
     }
-    let plan = with_store(&state, lang, move |s| s.create_plan(&name, "api").map_err(ApiError::internal)).await?;
+    let plan = with_store(&state, lang, move |s| s.create_plan(&name, author).map_err(ApiError::internal)).await?;
     Ok(with_etag(StatusCode::CREATED, plan.version, json!(plan)))
 }
 
@@ -158,6 +165,7 @@ pub async fn get(State(state): State<AppState>, params: Params, Path(id): Path<i
 /// `POST /api/v1/plans/{id}/edits` with one edit; honours `If-Match`.
 pub async fn add_edit(
     State(state): State<AppState>,
+    caller: Caller,
     params: Params,
     Path(id): Path<i64>,
     headers: HeaderMap,
@@ -166,8 +174,9 @@ pub async fn add_edit(
     let lang = params.lang;
     let expected = if_match(&headers, lang)?;
     let edit = body_json(&body, lang)?;
+    let author = caller.author();
     let plan = with_store(&state, lang, move |s| {
-        svc::add_edit(s, id, "api", &edit, expected).map_err(|e| plan_error(e, lang))
+        svc::add_edit(s, id, author, &edit, expected).map_err(|e| plan_error(e, lang))
     })
     .await?;
     Ok(with_etag(StatusCode::OK, plan.version, json!(plan)))
@@ -198,6 +207,7 @@ pub async fn diff(State(state): State<AppState>, params: Params, Path(id): Path<
 /// `POST /api/v1/plans/{id}/publish` `{"message": "…", "effective_date": "YYYY-MM-DD"}`
 pub async fn publish(
     State(state): State<AppState>,
+    caller: Caller,
     params: Params,
     Path(id): Path<i64>,
     body: Bytes,
@@ -209,9 +219,9 @@ pub async fn publish(
         Some(d) => super::history::parse_date(d, lang)?,
         None => super::history::today(),
     };
-    let (rules, live) = (state.rules.clone(), state.snapshot.clone());
+    let (rules, live, author) = (state.rules.clone(), state.snapshot.clone(), caller.author());
     let rev = with_store(&state, lang, move |s| {
-        svc::publish(s, &live, id, "api", &message, &date, &rules).map_err(|e| plan_error(e, lang))
+        svc::publish(s, &live, id, author, &message, &date, &rules).map_err(|e| plan_error(e, lang))
     })
     .await?;
     Ok(Json(json!(rev)))

@@ -1,11 +1,15 @@
 //! The difference between two states of the hierarchy: features added, removed, reshaped (with
-//! the change of area in m²), and which buildings — with their households — move between grids.
+//! the change of area in m²), attributes changed, and which buildings — with their households —
+//! move between grids, per building and per pair of grids.
 
 use super::model::{Feature, Layer};
 use super::rules::frame::Frame;
 use super::snapshot::{Snapshot, as_multipolygon};
-use geo::{Area, BoundingRect};
+use geo::orient::{Direction, Orient};
+use geo::{Area, BooleanOps, BoundingRect, MultiPolygon};
 use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// One feature that differs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -20,6 +24,33 @@ pub struct Changed {
     pub area_before_m2: Option<f64>,
     /// Area after, m².
     pub area_after_m2: Option<f64>,
+    /// Area after minus area before, m² (when both are known).
+    pub area_change_m2: Option<f64>,
+    /// Properties that differ (`name`, `parent_code` and every attribute), before and after.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, AttributeChange>,
+}
+
+/// One property's value before and after (`null` when absent).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttributeChange {
+    /// Value before.
+    pub before: Value,
+    /// Value after.
+    pub after: Value,
+}
+
+/// Buildings that move from one grid to another, with their households, summed per pair of grids.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GridMove {
+    /// Grid before (None for new buildings).
+    pub from: Option<String>,
+    /// Grid after (None for removed buildings).
+    pub to: Option<String>,
+    /// Building codes, in code order.
+    pub buildings: Vec<String>,
+    /// Their households.
+    pub households: i64,
 }
 
 /// A building whose grid changes.
@@ -44,6 +75,41 @@ pub struct Diff {
     pub buildings_moved: Vec<Moved>,
     /// Households that change grid, in all.
     pub households_moved: i64,
+    /// The same moves summed per pair of grids (from → to).
+    pub grid_moves: Vec<GridMove>,
+}
+
+fn properties(f: &Feature) -> BTreeMap<String, Value> {
+    let mut out: BTreeMap<String, Value> = f.attrs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    out.insert("name".into(), Value::String(f.name.clone()));
+    out.insert("parent_code".into(), f.parent_code.clone().map_or(Value::Null, Value::String));
+    out
+}
+
+/// The properties that differ between two versions of a feature.
+pub fn attribute_changes(before: Option<&Feature>, after: Option<&Feature>) -> BTreeMap<String, AttributeChange> {
+    let (Some(b), Some(a)) = (before, after) else { return BTreeMap::new() };
+    let (pb, pa) = (properties(b), properties(a));
+    let keys: std::collections::BTreeSet<&String> = pb.keys().chain(pa.keys()).collect();
+    keys.into_iter()
+        .filter_map(|k| {
+            let (vb, va) = (pb.get(k).cloned().unwrap_or(Value::Null), pa.get(k).cloned().unwrap_or(Value::Null));
+            (vb != va).then(|| (k.clone(), AttributeChange { before: vb, after: va }))
+        })
+        .collect()
+}
+
+/// The pieces of area a reshaped, added or removed area feature gained (`gained`) or lost
+/// (`lost`), in degrees like the features themselves. Empty pieces are left out.
+pub fn changed_pieces(before: Option<&Feature>, after: Option<&Feature>) -> Vec<(&'static str, MultiPolygon<f64>)> {
+    let mp = |f: Option<&Feature>| {
+        f.map_or_else(|| MultiPolygon::new(vec![]), |f| as_multipolygon(&f.geometry).orient(Direction::Default))
+    };
+    let (b, a) = (mp(before), mp(after));
+    [("gained", a.difference(&b)), ("lost", b.difference(&a))]
+        .into_iter()
+        .filter(|(_, p)| p.unsigned_area() > 0.0)
+        .collect()
 }
 
 /// Area in m², measured in a frame centred on the feature.
@@ -51,6 +117,11 @@ pub fn area_m2(f: &Feature) -> Option<f64> {
     let mp = as_multipolygon(&f.geometry);
     let bbox = mp.bounding_rect()?;
     Some(Frame::around(bbox).project(&mp).unsigned_area())
+}
+
+/// Area of a multipolygon in m² (0 for an empty one).
+pub fn multipolygon_area_m2(mp: &MultiPolygon<f64>) -> f64 {
+    mp.bounding_rect().map_or(0.0, |bbox| Frame::around(bbox).project(mp).unsigned_area())
 }
 
 /// What changes from `before` to `after`.
@@ -67,12 +138,15 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Diff {
                 Some(n) if n != f => "attributes",
                 Some(_) => continue,
             };
+            let (before_m2, after_m2) = (area(Some(f)), area(now));
             out.changed.push(Changed {
                 layer,
                 code: f.code.clone(),
                 change,
-                area_before_m2: area(Some(f)),
-                area_after_m2: area(now),
+                area_before_m2: before_m2,
+                area_after_m2: after_m2,
+                area_change_m2: before_m2.zip(after_m2).map(|(b, a)| a - b),
+                attributes: attribute_changes(Some(f), now),
             });
         }
         for f in a.features().iter().filter(|f| b.get(&f.code).is_none()) {
@@ -82,6 +156,8 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Diff {
                 change: "added",
                 area_before_m2: None,
                 area_after_m2: area(Some(f)),
+                area_change_m2: None,
+                attributes: BTreeMap::new(),
             });
         }
     }
@@ -97,6 +173,18 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Diff {
             out.buildings_moved.push(Moved { building: code.to_string(), from: grid(from), to: grid(to), households });
         }
     }
+    let mut pairs: BTreeMap<(Option<String>, Option<String>), GridMove> = BTreeMap::new();
+    for m in &out.buildings_moved {
+        let entry = pairs.entry((m.from.clone(), m.to.clone())).or_insert_with(|| GridMove {
+            from: m.from.clone(),
+            to: m.to.clone(),
+            buildings: Vec::new(),
+            households: 0,
+        });
+        entry.buildings.push(m.building.clone());
+        entry.households += m.households;
+    }
+    out.grid_moves = pairs.into_values().collect();
     out
 }
 
@@ -133,5 +221,16 @@ mod tests {
         assert!((ratio - 2.0).abs() < 1e-6, "{ratio}");
         assert_eq!(out.households_moved, 30);
         assert_eq!(out.buildings_moved[0].to.as_deref(), Some("440304006009002"));
+        let pair = &out.grid_moves[0];
+        assert_eq!((pair.from.as_deref(), pair.to.as_deref()), (Some("440304006009001"), Some("440304006009002")));
+        assert_eq!((pair.buildings.len(), pair.households), (1, 30));
+        assert!((grown.area_change_m2.unwrap() - grown.area_before_m2.unwrap()).abs() < 1e-3);
+        let moved = out.changed.iter().find(|c| c.code == "44030400600900001").unwrap();
+        assert_eq!(moved.change, "attributes");
+        assert_eq!(moved.attributes["parent_code"].after, "440304006009002");
+        let before_f = before.layer(Layer::Grid).get("440304006009002");
+        let after_snapshot = d.to_snapshot();
+        let pieces = changed_pieces(before_f, after_snapshot.layer(Layer::Grid).get("440304006009002"));
+        assert_eq!(pieces.iter().map(|p| p.0).collect::<Vec<_>>(), vec!["gained"]);
     }
 }

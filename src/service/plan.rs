@@ -6,10 +6,11 @@ use crate::core::diff::{Diff, diff};
 use crate::core::edit::Draft;
 use crate::core::rules::{Finding, RulesConfig, has_errors, run_rules};
 use crate::core::snapshot::Snapshot;
+use crate::i18n::Lang;
 use crate::io::edit_json::{parse_edit, restoring_edit};
 use crate::store::Store;
 use crate::store::history::AsOf;
-use crate::store::plans::{PlanError, PlanRow, RevisionRow, changes};
+use crate::store::plans::{Author, PlanError, PlanRow, RevisionRow, changes};
 use arc_swap::ArcSwap;
 use serde_json::Value;
 use std::sync::Arc;
@@ -22,8 +23,10 @@ pub enum PlanServiceError {
     BadEdit {
         /// Position of the edit in the plan.
         index: usize,
-        /// What is wrong.
+        /// What is wrong (English).
         detail: String,
+        /// What is wrong (简体中文).
+        detail_zh: String,
     },
     /// The plan breaks rules of severity error; nothing was published.
     #[error("the plan breaks {} rule(s) of severity error", crate::core::rules::finding::tally(.0).0)]
@@ -39,14 +42,24 @@ impl From<crate::store::StoreError> for PlanServiceError {
     }
 }
 
+/// An edit whose JSON cannot be read (the reader's detail is English; the Chinese text says so).
+pub fn bad_json(index: usize, detail: String) -> PlanServiceError {
+    PlanServiceError::BadEdit { index, detail_zh: format!("编辑 JSON 无法读取：{detail}"), detail }
+}
+
+/// An edit that does not apply, in both languages.
+pub fn bad_edit(index: usize, e: &crate::core::edit::EditError) -> PlanServiceError {
+    PlanServiceError::BadEdit { index, detail: e.message(Lang::En), detail_zh: e.message(Lang::Zh) }
+}
+
 /// The published state and the state with the plan's edits applied to it.
 pub fn plan_states(store: &Store, id: i64) -> Result<(Snapshot, Snapshot), PlanServiceError> {
     store.plan(id)?.ok_or(PlanError::NotFound(id))?;
     let before = store.load_snapshot()?;
     let mut draft = Draft::from_snapshot(&before);
     for (index, v) in store.plan_edits(id)?.iter().enumerate() {
-        let edit = parse_edit(v).map_err(|detail| PlanServiceError::BadEdit { index, detail })?;
-        draft.apply(&edit).map_err(|e| PlanServiceError::BadEdit { index, detail: e.to_string() })?;
+        let edit = parse_edit(v).map_err(|detail| bad_json(index, detail))?;
+        draft.apply(&edit).map_err(|e| bad_edit(index, &e))?;
     }
     Ok((before, draft.to_snapshot()))
 }
@@ -55,7 +68,7 @@ pub fn plan_states(store: &Store, id: i64) -> Result<(Snapshot, Snapshot), PlanS
 pub fn add_edit(
     store: &mut Store,
     id: i64,
-    author: &str,
+    author: impl Into<Author>,
     edit: &Value,
     if_match: Option<i64>,
 ) -> Result<PlanRow, PlanServiceError> {
@@ -65,11 +78,44 @@ pub fn add_edit(
         return Err(PlanError::StaleVersion { id, expected, current: plan.version }.into());
     }
     let index = store.plan_edits(id)?.len();
-    let parsed = parse_edit(edit).map_err(|detail| PlanServiceError::BadEdit { index, detail })?;
+    let parsed = parse_edit(edit).map_err(|detail| bad_json(index, detail))?;
     let (_, after) = plan_states(store, id)?;
     let mut draft = Draft::from_snapshot(&after);
-    draft.apply(&parsed).map_err(|e| PlanServiceError::BadEdit { index, detail: e.to_string() })?;
+    draft.apply(&parsed).map_err(|e| bad_edit(index, &e))?;
     Ok(store.add_edit(id, author, edit, if_match)?)
+}
+
+/// Checks every edit of `edits`, in order, against the plan's state, then stores them all; if one
+/// does not apply, nothing is stored and the error names it (its index counts from the plan's
+/// existing edits).
+pub fn add_edits(
+    store: &mut Store,
+    id: i64,
+    author: impl Into<Author>,
+    edits: &[Value],
+    if_match: Option<i64>,
+) -> Result<PlanRow, PlanServiceError> {
+    let author = author.into();
+    let plan = store.plan(id)?.ok_or(PlanError::NotFound(id))?;
+    if let Some(expected) = if_match.filter(|e| *e != plan.version) {
+        return Err(PlanError::StaleVersion { id, expected, current: plan.version }.into());
+    }
+    if plan.status != "draft" {
+        return Err(PlanError::NotDraft(id).into());
+    }
+    let first = store.plan_edits(id)?.len();
+    let (_, after) = plan_states(store, id)?;
+    let mut draft = Draft::from_snapshot(&after);
+    for (k, v) in edits.iter().enumerate() {
+        let index = first + k;
+        let parsed = parse_edit(v).map_err(|detail| bad_json(index, detail))?;
+        draft.apply(&parsed).map_err(|e| bad_edit(index, &e))?;
+    }
+    let mut row = plan;
+    for v in edits {
+        row = store.add_edit(id, &author, v, Some(row.version))?;
+    }
+    Ok(row)
 }
 
 /// Every rule finding for the plan's state.
@@ -89,7 +135,7 @@ pub fn publish(
     store: &mut Store,
     live: &ArcSwap<Snapshot>,
     id: i64,
-    author: &str,
+    author: impl Into<Author>,
     message: &str,
     effective_date: &str,
     config: &RulesConfig,
@@ -116,21 +162,22 @@ pub fn publish(
 }
 
 /// A new draft plan whose edits bring the published state back to revision `revision`.
-pub fn restore(store: &mut Store, revision: i64, author: &str) -> Result<PlanRow, PlanServiceError> {
+pub fn restore(store: &mut Store, revision: i64, author: impl Into<Author>) -> Result<PlanRow, PlanServiceError> {
+    let author = author.into();
     let current = store.current_revision()?;
     if revision < 0 || revision > current {
         return Err(PlanError::NotFound(revision).into());
     }
     let then = store.snapshot_as_of(&AsOf::Revision(revision))?;
     let now = store.load_snapshot()?;
-    let plan = store.create_plan(&format!("restore revision {revision}"), author)?;
+    let plan = store.create_plan(&format!("restore revision {revision}"), &author)?;
     let edits: Vec<Value> = changes(&now, &then)
         .into_iter()
         .map(|((layer, code), (old, new))| restoring_edit(layer, &code, old.is_some(), new))
         .collect();
     let mut row = plan;
     for e in &edits {
-        row = store.add_edit(row.id, author, e, None)?;
+        row = store.add_edit(row.id, &author, e, None)?;
     }
     Ok(row)
 }

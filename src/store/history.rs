@@ -6,7 +6,7 @@
 //! beginning until the plan's effective date.
 
 use super::gpkg;
-use super::plans::{PlanError, RevisionRow, changes};
+use super::plans::{Author, PlanError, RevisionRow, changes};
 use super::sqlite::{Store, StoreError, update_contents_extent};
 use crate::core::model::{Feature, Layer};
 use crate::core::snapshot::Snapshot;
@@ -29,12 +29,13 @@ impl Store {
     pub fn publish(
         &mut self,
         plan_id: i64,
-        author: &str,
+        author: impl Into<Author>,
         message: &str,
         effective_date: &str,
         before: &Snapshot,
         after: &Snapshot,
     ) -> Result<RevisionRow, PlanError> {
+        let author = author.into();
         let path = self.path.clone();
         let wrap = |source| PlanError::Store(StoreError::Sqlite { path: path.clone(), source });
         let current = self.current_revision()?;
@@ -55,9 +56,9 @@ impl Store {
             return Err(PlanError::StaleBase { base, current, since });
         }
         tx.execute(
-            "INSERT INTO wangge_revision (author, created_at, message, plan_id, effective_date)
-             VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?2, ?3, ?4)",
-            params![author, message, plan_id, effective_date],
+            "INSERT INTO wangge_revision (author, author_role, created_at, message, plan_id, effective_date)
+             VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?3, ?4, ?5)",
+            params![author.name, author.role, message, plan_id, effective_date],
         )
         .map_err(wrap)?;
         let rev = tx.last_insert_rowid();

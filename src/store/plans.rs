@@ -43,7 +43,52 @@ pub(super) fn init(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             params![t, d],
         )?;
     }
+    // Databases made before authors carried a role get the column added in place.
+    for table in ["wangge_revision", "wangge_plan", "wangge_plan_edit"] {
+        add_column(tx, table, "author_role", "TEXT NOT NULL DEFAULT ''")?;
+    }
     Ok(())
+}
+
+/// Adds `column` to `table` unless it is there already (SQLite has no `ADD COLUMN IF NOT EXISTS`).
+pub(super) fn add_column(tx: &Transaction<'_>, table: &str, column: &str, decl: &str) -> rusqlite::Result<()> {
+    let present: i64 =
+        tx.query_row(&format!("SELECT count(*) FROM pragma_table_info('{table}') WHERE name = ?1"), [column], |r| {
+            r.get(0)
+        })?;
+    if present == 0 {
+        tx.execute_batch(&format!("ALTER TABLE \"{table}\" ADD COLUMN {column} {decl}"))?;
+    }
+    Ok(())
+}
+
+/// Who made a change: the token holder's name and role over HTTP, the OS user (or `--author`)
+/// with the role `cli` on the command line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Author {
+    /// Name (the token's holder, or the OS user).
+    pub name: String,
+    /// Role (`viewer`, `worker`, `planner`, `admin`, or `cli`); empty when unknown.
+    pub role: String,
+}
+
+impl Author {
+    /// An author with a name and a role.
+    pub fn new(name: impl Into<String>, role: impl Into<String>) -> Author {
+        Author { name: name.into(), role: role.into() }
+    }
+}
+
+impl From<&str> for Author {
+    fn from(name: &str) -> Author {
+        Author::new(name, "")
+    }
+}
+
+impl From<&Author> for Author {
+    fn from(a: &Author) -> Author {
+        a.clone()
+    }
 }
 
 /// A plan as stored.
@@ -55,6 +100,8 @@ pub struct PlanRow {
     pub name: String,
     /// Who created it.
     pub author: String,
+    /// Their role.
+    pub author_role: String,
     /// The revision its edits apply to.
     pub base_revision: i64,
     /// `draft` or `published`.
@@ -72,6 +119,8 @@ pub struct RevisionRow {
     pub id: i64,
     /// Who published it.
     pub author: String,
+    /// Their role.
+    pub author_role: String,
     /// When (UTC).
     pub created_at: String,
     /// Why.
@@ -131,27 +180,27 @@ impl Store {
     }
 
     /// Creates a draft plan on the current revision.
-    pub fn create_plan(&mut self, name: &str, author: &str) -> Result<PlanRow, StoreError> {
+    pub fn create_plan(&mut self, name: &str, author: impl Into<Author>) -> Result<PlanRow, StoreError> {
+        let author = author.into();
         let base = self.current_revision()?;
         let sql = format!(
-            "INSERT INTO wangge_plan (name, author, base_revision, created_at, updated_at) VALUES (?1, ?2, ?3, {0}, {0})",
+            "INSERT INTO wangge_plan (name, author, author_role, base_revision, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, {0}, {0})",
             now()
         );
-        self.sql(self.conn.execute(&sql, params![name, author, base]))?;
+        self.sql(self.conn.execute(&sql, params![name, author.name, author.role, base]))?;
         let id = self.conn.last_insert_rowid();
         self.plan(id)?.ok_or_else(|| self.wrap(rusqlite::Error::QueryReturnedNoRows))
     }
 
     /// One plan.
     pub fn plan(&self, id: i64) -> Result<Option<PlanRow>, StoreError> {
-        let sql = "SELECT id, name, author, base_revision, status, version, created_at FROM wangge_plan WHERE id = ?1";
+        let sql = "SELECT id, name, author, author_role, base_revision, status, version, created_at FROM wangge_plan WHERE id = ?1";
         self.sql(self.conn.query_row(sql, [id], plan_row).optional())
     }
 
     /// Every plan, newest first.
     pub fn plans(&self) -> Result<Vec<PlanRow>, StoreError> {
-        let sql =
-            "SELECT id, name, author, base_revision, status, version, created_at FROM wangge_plan ORDER BY id DESC";
+        let sql = "SELECT id, name, author, author_role, base_revision, status, version, created_at FROM wangge_plan ORDER BY id DESC";
         let mut stmt = self.sql(self.conn.prepare(sql))?;
         self.sql(stmt.query_map([], plan_row).and_then(|rows| rows.collect()))
     }
@@ -169,10 +218,11 @@ impl Store {
     pub fn add_edit(
         &mut self,
         id: i64,
-        author: &str,
+        author: impl Into<Author>,
         edit: &Value,
         if_match: Option<i64>,
     ) -> Result<PlanRow, PlanError> {
+        let author = author.into();
         let path = self.path.clone();
         let wrap = |source| PlanError::Store(StoreError::Sqlite { path: path.clone(), source });
         let tx = self.conn.transaction().map_err(wrap)?;
@@ -187,9 +237,11 @@ impl Store {
         if let Some(expected) = if_match.filter(|e| *e != version) {
             return Err(PlanError::StaleVersion { id, expected, current: version });
         }
-        let sql =
-            format!("INSERT INTO wangge_plan_edit (plan_id, author, created_at, edit) VALUES (?1, ?2, {}, ?3)", now());
-        tx.execute(&sql, params![id, author, edit.to_string()]).map_err(wrap)?;
+        let sql = format!(
+            "INSERT INTO wangge_plan_edit (plan_id, author, author_role, created_at, edit) VALUES (?1, ?2, ?3, {}, ?4)",
+            now()
+        );
+        tx.execute(&sql, params![id, author.name, author.role, edit.to_string()]).map_err(wrap)?;
         let sql = format!("UPDATE wangge_plan SET version = version + 1, updated_at = {} WHERE id = ?1", now());
         tx.execute(&sql, [id]).map_err(wrap)?;
         tx.commit().map_err(wrap)?;
@@ -198,7 +250,7 @@ impl Store {
 
     /// Revisions after `after`, oldest first.
     pub fn revisions_since(&self, after: i64) -> Result<Vec<RevisionRow>, StoreError> {
-        let sql = "SELECT id, author, created_at, message, plan_id, effective_date FROM wangge_revision WHERE id > ?1 ORDER BY id";
+        let sql = "SELECT id, author, author_role, created_at, message, plan_id, effective_date FROM wangge_revision WHERE id > ?1 ORDER BY id";
         let mut stmt = self.sql(self.conn.prepare(sql))?;
         self.sql(stmt.query_map([after], revision_row).and_then(|rows| rows.collect()))
     }
@@ -209,10 +261,11 @@ fn plan_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PlanRow> {
         id: r.get(0)?,
         name: r.get(1)?,
         author: r.get(2)?,
-        base_revision: r.get(3)?,
-        status: r.get(4)?,
-        version: r.get(5)?,
-        created_at: r.get(6)?,
+        author_role: r.get(3)?,
+        base_revision: r.get(4)?,
+        status: r.get(5)?,
+        version: r.get(6)?,
+        created_at: r.get(7)?,
     })
 }
 
@@ -220,10 +273,11 @@ fn revision_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RevisionRow> {
     Ok(RevisionRow {
         id: r.get(0)?,
         author: r.get(1)?,
-        created_at: r.get(2)?,
-        message: r.get(3)?,
-        plan_id: r.get(4)?,
-        effective_date: r.get(5)?,
+        author_role: r.get(2)?,
+        created_at: r.get(3)?,
+        message: r.get(4)?,
+        plan_id: r.get(5)?,
+        effective_date: r.get(6)?,
     })
 }
 

@@ -9,6 +9,7 @@ pub mod gazetteer;
 pub mod normalize;
 pub mod parse;
 pub mod record;
+pub mod redact;
 pub mod reverse;
 pub mod search;
 

@@ -5,13 +5,16 @@
 //! shared boundary) are in [`shape`]; they derive both neighbours from one union so that no
 //! sliver and no gap appears between them.
 
+pub mod problem;
 pub mod shape;
 #[cfg(test)]
 mod tests;
 
 use super::model::{Feature, Layer};
 use super::snapshot::Snapshot;
+use crate::i18n::Lang;
 use geo::{Geometry, LineString};
+pub use problem::EditProblem;
 use std::collections::{BTreeMap, HashMap};
 
 /// One edit of a plan. Geometry is WGS 84 longitude–latitude.
@@ -97,9 +100,23 @@ pub enum EditError {
         /// Code.
         code: String,
     },
-    /// The edit does not make sense for its input (named in the text).
+    /// The edit does not make sense for its input.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(EditProblem),
+}
+
+impl EditError {
+    /// The text in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (EditError::NotFound { layer, code }, Lang::Zh) => {
+                format!("{}：没有代码为 {code} 的要素", layer.label(lang))
+            }
+            (EditError::Exists { layer, code }, Lang::Zh) => format!("{}：代码 {code} 已存在", layer.label(lang)),
+            (EditError::Invalid(p), _) => p.message(lang),
+            (e, Lang::En) => e.to_string(),
+        }
+    }
 }
 
 /// A working copy of every layer, edited in place.
@@ -176,10 +193,10 @@ impl Draft {
             }
             Edit::Merge { layer, codes } => {
                 let [first, rest @ ..] = codes.as_slice() else {
-                    return Err(EditError::Invalid("merge needs at least two codes".into()));
+                    return Err(EditError::Invalid(EditProblem::MergeNeedsTwo));
                 };
                 if rest.is_empty() {
-                    return Err(EditError::Invalid("merge needs at least two codes".into()));
+                    return Err(EditError::Invalid(EditProblem::MergeNeedsTwo));
                 }
                 let mut survivor = self.take(*layer, first)?;
                 let mut parts = vec![survivor.geometry.clone()];

@@ -5,21 +5,22 @@
 //! so the two sides of a new or moved boundary carry the same vertices and the edit adds no sliver
 //! and no gap (the coverage rule re-checks this with its m² tolerance).
 
+use super::problem::EditProblem;
 use crate::core::snapshot::as_multipolygon;
 use geo::orient::{Direction, Orient};
 use geo::{Area, BooleanOps, BoundingRect, Coord, Geometry, LineString, MultiPolygon, Polygon, unary_union};
 
 /// Cuts `g` along `line` into the part left of the line and the part right of it.
-pub fn split(g: &Geometry<f64>, line: &LineString<f64>) -> Result<(Geometry<f64>, Geometry<f64>), String> {
+pub fn split(g: &Geometry<f64>, line: &LineString<f64>) -> Result<(Geometry<f64>, Geometry<f64>), EditProblem> {
     let mp = as_multipolygon(g);
-    let bbox = mp.bounding_rect().ok_or("the feature has no area")?;
+    let bbox = mp.bounding_rect().ok_or(EditProblem::NoArea)?;
     let (Some(&start), Some(&end)) = (line.0.first(), line.0.last()) else {
-        return Err("the split line has no points".into());
+        return Err(EditProblem::EmptyLine);
     };
     let (dx, dy) = (end.x - start.x, end.y - start.y);
     let len = dx.hypot(dy);
     if line.0.len() < 2 || len == 0.0 || !len.is_finite() {
-        return Err("the split line needs two distinct finite end points".into());
+        return Err(EditProblem::DegenerateLine);
     }
     // The left half-plane of the line: the line extended far beyond the feature at both ends,
     // closed by two points far to its left.
@@ -37,17 +38,17 @@ pub fn split(g: &Geometry<f64>, line: &LineString<f64>) -> Result<(Geometry<f64>
     let a = mp.intersection(&left);
     let b = mp.difference(&left);
     if a.unsigned_area() <= 0.0 || b.unsigned_area() <= 0.0 {
-        return Err("the split line does not cut the feature in two (it must cross it from outside to outside)".into());
+        return Err(EditProblem::LineDoesNotCut);
     }
     Ok((as_geometry(a), as_geometry(b)))
 }
 
 /// The union of `parts`, which must form one connected area.
-pub fn merge(parts: &[Geometry<f64>]) -> Result<Geometry<f64>, String> {
+pub fn merge(parts: &[Geometry<f64>]) -> Result<Geometry<f64>, EditProblem> {
     let mps: Vec<MultiPolygon<f64>> = parts.iter().map(|g| as_multipolygon(g).orient(Direction::Default)).collect();
     let union = unary_union(mps.iter());
     if union.0.len() != 1 {
-        return Err(format!("the features are not adjacent: their union has {} separate parts", union.0.len()));
+        return Err(EditProblem::NotAdjacent(union.0.len()));
     }
     Ok(as_geometry(union))
 }
@@ -57,13 +58,13 @@ pub fn move_boundary(
     a: &Geometry<f64>,
     b: &Geometry<f64>,
     new_a: &Geometry<f64>,
-) -> Result<(Geometry<f64>, Geometry<f64>), String> {
+) -> Result<(Geometry<f64>, Geometry<f64>), EditProblem> {
     let (a, b) = (as_multipolygon(a).orient(Direction::Default), as_multipolygon(b).orient(Direction::Default));
     let union = a.union(&b);
     let a2 = as_multipolygon(new_a).orient(Direction::Default).intersection(&union);
     let b2 = union.difference(&a2);
     if a2.unsigned_area() <= 0.0 || b2.unsigned_area() <= 0.0 {
-        return Err("the new boundary leaves one of the two neighbours empty".into());
+        return Err(EditProblem::NeighbourEmptied);
     }
     Ok((as_geometry(a2), as_geometry(b2)))
 }
