@@ -289,34 +289,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             let mut store = Store::open(&db)?;
             let options = ImportOptions { layer, crs, mode, tolerance_m };
             let format = Format::detect(&input.to_string_lossy(), &text);
-            match import(&mut store, &text, format, &options) {
-                Ok(r) => {
-                    println!(
-                        "{}",
-                        if lang == Lang::Zh {
-                            format!(
-                                "已导入 {} 图层：新增 {}，更新 {}，删除 {}",
-                                layer.label(lang),
-                                r.inserted,
-                                r.updated,
-                                r.deleted
-                            )
-                        } else {
-                            format!(
-                                "imported into layer {layer}: {} inserted, {} updated, {} deleted",
-                                r.inserted, r.updated, r.deleted
-                            )
-                        }
-                    );
-                    Ok(0)
-                }
-                Err(ImportError::Rejected(problems)) => {
-                    report_problems(&problems, json, lang, &input.display().to_string());
-                    eprintln!("{}", lang.pick("未写入任何数据。", "Nothing was written."));
-                    Ok(1)
-                }
-                Err(ImportError::Store(e)) => Err(e.into()),
-            }
+            finish_import(import(&mut store, &text, format, &options), layer, &input, json, lang)
         }
         Command::Export { db, layer, crs, format, encoding, output } => {
             let format = format.or_else(|| crate::io::formats::FileFormat::from_path(&output));
@@ -463,6 +436,44 @@ pub fn run(cli: Cli) -> Result<i32> {
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(0)
         }
+    }
+}
+
+/// Prints what an import did (exit 0) or every problem (exit 1, nothing written).
+pub(crate) fn finish_import(
+    result: Result<crate::store::WriteReport, ImportError>,
+    layer: Layer,
+    input: &Path,
+    json: bool,
+    lang: Lang,
+) -> Result<i32> {
+    match result {
+        Ok(r) => {
+            println!(
+                "{}",
+                if lang == Lang::Zh {
+                    format!(
+                        "已导入 {} 图层：新增 {}，更新 {}，删除 {}",
+                        layer.label(lang),
+                        r.inserted,
+                        r.updated,
+                        r.deleted
+                    )
+                } else {
+                    format!(
+                        "imported into layer {layer}: {} inserted, {} updated, {} deleted",
+                        r.inserted, r.updated, r.deleted
+                    )
+                }
+            );
+            Ok(0)
+        }
+        Err(ImportError::Rejected(problems)) => {
+            report_problems(&problems, json, lang, &input.display().to_string());
+            eprintln!("{}", lang.pick("未写入任何数据。", "Nothing was written."));
+            Ok(1)
+        }
+        Err(ImportError::Store(e)) => Err(e.into()),
     }
 }
 

@@ -1,12 +1,12 @@
 //! The command-line face of file import and export (Shapefile, GeoPackage, CSV, GeoJSON in any
 //! CRS): prints what was used (encoding, CRS, renamed columns) and every problem, in zh or en.
 
-use crate::cli::{open_existing, report_problems};
+use crate::cli::{finish_import, open_existing};
 use crate::core::model::Layer;
 use crate::i18n::Lang;
 use crate::io::formats::{FileError, FileFormat};
 use crate::service::files::{ExportOptions, ReadOptions, export_file, read_file};
-use crate::service::import::{ImportError, ImportOptions, import_parsed};
+use crate::service::import::{ImportOptions, import_parsed};
 use crate::store::Store;
 use anyhow::Result;
 use std::path::Path;
@@ -35,35 +35,7 @@ pub fn import(
         eprintln!("{}", n.text(lang));
     }
     let mut store = Store::open(db)?;
-    match import_parsed(&mut store, parsed, options) {
-        Ok(r) => {
-            let layer = options.layer;
-            println!(
-                "{}",
-                if lang == Lang::Zh {
-                    format!(
-                        "已导入 {} 图层：新增 {}，更新 {}，删除 {}",
-                        layer.label(lang),
-                        r.inserted,
-                        r.updated,
-                        r.deleted
-                    )
-                } else {
-                    format!(
-                        "imported into layer {layer}: {} inserted, {} updated, {} deleted",
-                        r.inserted, r.updated, r.deleted
-                    )
-                }
-            );
-            Ok(0)
-        }
-        Err(ImportError::Rejected(problems)) => {
-            report_problems(&problems, json, lang, &input.display().to_string());
-            eprintln!("{}", lang.pick("未写入任何数据。", "Nothing was written."));
-            Ok(1)
-        }
-        Err(ImportError::Store(e)) => Err(e.into()),
-    }
+    finish_import(import_parsed(&mut store, parsed, options), options.layer, input, json, lang)
 }
 
 /// `wangge export` to any format and CRS: exit 0 written, 1 refused (nothing written).

@@ -1,17 +1,11 @@
 //! GeoPackages from GDAL in (any table, any envelope variant, reprojected from their srs_id),
 //! standalone GeoPackages and CSVs out that GDAL reads back feature by feature.
 
+mod common;
 mod files_common;
 
 use files_common::*;
 use std::path::Path;
-
-fn import(db: &Path, layer: &str, file: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec!["import", "--db", db.to_str().unwrap(), "--layer", layer];
-    args.extend_from_slice(extra);
-    args.push(file.to_str().unwrap());
-    wangge(&args)
-}
 
 fn export(db: &Path, layer: &str, file: &Path, extra: &[&str]) -> String {
     let mut args = vec!["export", "--db", db.to_str().unwrap(), "--layer", layer];

@@ -2,6 +2,7 @@
 //! attributes, made by GDAL from the demo city, imported with the right names and positions; and
 //! wangge's own Shapefile exports read back by GDAL feature by feature.
 
+mod common;
 mod files_common;
 
 use files_common::*;
@@ -24,13 +25,6 @@ fn gdal_gbk_grid(dir: &Path) -> std::path::PathBuf {
         ],
     );
     shp
-}
-
-fn import(db: &Path, layer: &str, file: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec!["import", "--db", db.to_str().unwrap(), "--layer", layer];
-    args.extend_from_slice(extra);
-    args.push(file.to_str().unwrap());
-    wangge(&args)
 }
 
 fn source_grids() -> std::collections::BTreeMap<String, serde_json::Value> {

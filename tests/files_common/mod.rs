@@ -31,19 +31,14 @@ pub fn demo(layer: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join(format!("{layer}.geojson"))
 }
 
-/// Runs the real binary (English unless `args` say otherwise).
-pub fn wangge(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wangge"))
-        .args(args)
-        .env("WANGGE_LANG", "en")
-        .env_remove("WANGGE_DB")
-        .output()
-        .expect("the wangge binary runs")
-}
+pub use crate::common::{text, wangge};
 
-/// stdout and stderr together.
-pub fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+/// `wangge import --db DB --layer LAYER [extra…] FILE`.
+pub fn import(db: &Path, layer: &str, file: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["import", "--db", db.to_str().unwrap(), "--layer", layer];
+    args.extend_from_slice(extra);
+    args.push(file.to_str().unwrap());
+    wangge(&args)
 }
 
 /// A database holding the demo's district, street and community layers (the parents of grids).
