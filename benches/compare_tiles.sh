@@ -7,9 +7,9 @@
 #   3. lists every tile of the grid layer's extent at zoom ZMIN..ZMAX, warms both servers with
 #      one pass over the list, then drives each with wrk over the same list (gzip accepted);
 #   4. prints tiles/s for both and the ratio.
-# martin is looked up as $MARTIN, then in PATH, then in /work/tools/martin/bin; install it with
-#   cargo install martin --version 1.14.0 --locked --no-default-features --features mbtiles --root DIR
-# Without martin, wangge's own numbers are printed.
+# martin is looked up as $MARTIN, then in PATH, then in target/peers/martin/bin; when it is nowhere,
+# it is installed there from crates.io (1.14.0 is the newest that builds with rustc 1.95; about
+# 20 minutes on 2 cores). NO_INSTALL=1 skips the install and prints wangge's own numbers.
 #
 # Usage: bash benches/compare_tiles.sh   (env: DURATION=10s CONNECTIONS=32 ZMIN=12 ZMAX=16 MARTIN=path)
 # Traffic goes to 127.0.0.1 only; every wrk run is bounded by DURATION.
@@ -30,8 +30,14 @@ for tool in wrk curl ogr2ogr python3; do
   fi
 done
 martin=${MARTIN:-$(command -v martin || true)}
-if [ -z "$martin" ] && [ -x /work/tools/martin/bin/martin ]; then
-  martin=/work/tools/martin/bin/martin
+peer_root=target/peers/martin
+if [ -z "$martin" ] && [ ! -x "$peer_root/bin/martin" ] && [ "${NO_INSTALL:-0}" != 1 ]; then
+  echo "==> installing martin 1.14.0 into $peer_root (once)"
+  cargo install martin --version 1.14.0 --locked --no-default-features --features mbtiles --root "$peer_root" ||
+    echo "compare_tiles.sh: martin did not install; printing wangge alone" >&2
+fi
+if [ -z "$martin" ] && [ -x "$peer_root/bin/martin" ]; then
+  martin=$peer_root/bin/martin
 fi
 
 echo "==> building wangge (release)"
