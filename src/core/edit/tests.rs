@@ -40,7 +40,13 @@ fn merge_of_neighbours_sums_households_and_refuses_strangers() {
     assert!(clean(&d));
     let mut d = Draft::from_snapshot(&city());
     let far = vec!["440304006009001".to_string(), "440304006009003".to_string()];
-    assert!(matches!(d.apply(&Edit::Merge { layer: Layer::Grid, codes: far }), Err(EditError::Invalid(_))));
+    let err = d.apply(&Edit::Merge { layer: Layer::Grid, codes: far }).unwrap_err();
+    assert!(matches!(err, EditError::Invalid(_)));
+    // The same problem in both languages.
+    assert!(err.message(crate::i18n::Lang::Zh).contains("不相邻"), "{}", err.message(crate::i18n::Lang::Zh));
+    assert!(err.message(crate::i18n::Lang::En).contains("not adjacent"));
+    let missing = d.apply(&Edit::Delete { layer: Layer::Grid, code: "1".into() }).unwrap_err();
+    assert_eq!(missing.message(crate::i18n::Lang::Zh), "网格：没有代码为 1 的要素");
 }
 
 #[test]
