@@ -165,6 +165,54 @@ impl Draft {
         Ok(())
     }
 
+    /// After `code` was cut and its second piece became `new_code`: children lying in the second
+    /// piece change parent, and households/residents are divided rather than copied. When the
+    /// children carry the figures (buildings of a grid, grids of a community) the second piece gets
+    /// the sum of its children and the first keeps the rest, so the layer's total is unchanged;
+    /// without such children the figures are divided by area.
+    fn divide_after_split(&mut self, layer: Layer, code: &str, new_code: &str) -> Result<(), EditError> {
+        use geo::{Area, InteriorPoint, Intersects};
+        let second = self.get(layer, new_code)?.geometry.clone();
+        let first_area = self.get(layer, code)?.geometry.unsigned_area();
+        let second_area = second.unsigned_area();
+        let child_layers: Vec<Layer> =
+            Layer::ALL.iter().copied().filter(|l| l.parent_layers().contains(&layer)).collect();
+        let mut moved: HashMap<&'static str, i64> = HashMap::new();
+        let mut children_carry = HashMap::<&'static str, bool>::new();
+        for child in child_layers {
+            for f in self.layer(child).values_mut() {
+                if f.parent_code.as_deref() != Some(code) {
+                    continue;
+                }
+                for key in ["households", "residents"] {
+                    if f.int_attr(key).is_some() {
+                        children_carry.insert(key, true);
+                    }
+                }
+                let inside = f.geometry.interior_point().is_some_and(|p| second.intersects(&p));
+                if inside {
+                    f.parent_code = Some(new_code.to_string());
+                    for key in ["households", "residents"] {
+                        *moved.entry(key).or_default() += f.int_attr(key).unwrap_or(0);
+                    }
+                }
+            }
+        }
+        for key in ["households", "residents"] {
+            let Some(total) = self.get(layer, code)?.int_attr(key) else { continue };
+            let to_second = if children_carry.get(key).copied().unwrap_or(false) {
+                moved.get(key).copied().unwrap_or(0).min(total)
+            } else if first_area + second_area > 0.0 {
+                (total as f64 * second_area / (first_area + second_area)).round() as i64
+            } else {
+                0
+            };
+            self.get(layer, new_code)?.attrs.insert(key.into(), to_second.into());
+            self.get(layer, code)?.attrs.insert(key.into(), (total - to_second).into());
+        }
+        Ok(())
+    }
+
     /// Applies one edit; on error the draft is unchanged.
     pub fn apply(&mut self, edit: &Edit) -> Result<(), EditError> {
         let mut next = self.clone();
@@ -189,7 +237,8 @@ impl Draft {
                 second.name = format!("{}（拆分）", original.name);
                 second.geometry = b;
                 self.get(*layer, code)?.geometry = a;
-                self.insert_new(*layer, second)
+                self.insert_new(*layer, second)?;
+                self.divide_after_split(*layer, code, new_code)
             }
             Edit::Merge { layer, codes } => {
                 let [first, rest @ ..] = codes.as_slice() else {

@@ -81,3 +81,34 @@ fn reassigned_buildings_carry_their_households() {
     let b = snapshot_city.features(Layer::Building).next().unwrap();
     assert_eq!(b.parent_code.as_deref(), Some("440304006009002"));
 }
+
+#[test]
+fn a_split_divides_households_instead_of_copying_them() {
+    let x = 114.0 + STEP * 0.4;
+    let line = LineString::new(vec![coord! { x: x, y: 22.49 }, coord! { x: x + STEP * 0.1, y: 22.52 }]);
+    let split = Edit::Split { layer: Layer::Grid, code: "440304006009001".into(), line, new_code: "440304006009004".into() };
+    let households = |d: &Draft, code: &str| {
+        d.features(Layer::Grid).find(|g| g.code == code).and_then(|g| g.int_attr("households")).unwrap()
+    };
+
+    // No buildings: the figures follow the areas, and nothing is counted twice.
+    let mut d = Draft::from_snapshot(&city());
+    d.apply(&split).unwrap();
+    let (a, b) = (households(&d, "440304006009001"), households(&d, "440304006009004"));
+    assert_eq!(a + b, 400);
+    assert!(a > 100 && b > 100, "{a} + {b}");
+
+    // With buildings: each follows the piece it stands in and the second piece gets their households.
+    let mut d = Draft::from_snapshot(&city());
+    for (code, left) in [("44030400600900001", 0.1), ("44030400600900002", 0.8)] {
+        let mut f = feature(code, "440304006009001", rect(left, 0.4, 0.05, 0.05));
+        f.attrs.insert("households".into(), 30.into());
+        d.apply(&Edit::Create { layer: Layer::Building, feature: f }).unwrap();
+    }
+    d.apply(&split).unwrap();
+    let parents: Vec<String> = d.features(Layer::Building).map(|f| f.parent_code.clone().unwrap()).collect();
+    assert_ne!(parents[0], parents[1], "the cut runs between the two buildings");
+    assert_eq!(households(&d, "440304006009004"), 30);
+    assert_eq!(households(&d, "440304006009001"), 370);
+    assert!(clean(&d));
+}
