@@ -13,6 +13,7 @@ if [ "$what" = "test" ]; then
   command -v ogrinfo >/dev/null || need+=(gdal-bin)
   command -v chromium >/dev/null || need+=(chromium)
   fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
+  python3 -c "import venv, ensurepip" 2>/dev/null || need+=(python3-venv)
 fi
 
 if [ "${#need[@]}" -gt 0 ]; then
@@ -23,3 +24,13 @@ if [ "${#need[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 command -v cargo >/dev/null || { echo "setup: cargo (Rust) is required: https://rustup.rs" >&2; exit 1; }
+
+if [ "$what" = "test" ]; then
+  # OGC API clients for tests/ogc_clients.rs, pinned, in a git-ignored virtual environment.
+  venv="$(dirname "$0")/../.venv-interop"
+  if ! "$venv/bin/python" -c "import owslib, schemathesis" 2>/dev/null; then
+    echo "setup: installing OWSLib and schemathesis into .venv-interop"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q owslib==0.35.0 schemathesis==4.32.0
+  fi
+fi

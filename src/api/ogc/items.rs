@@ -76,10 +76,14 @@ async fn source(state: &AppState, req: &OgcRequest, layer: Layer) -> Result<Sour
     let plan = plan_param(req)?;
     let when = datetime_param(req)?;
     match (plan, when) {
-        (Some(_), Some(_)) => Err(ApiError::bad_parameter(
-            lang.pick("参数 plan 与 datetime 不能同时使用", "parameters plan and datetime cannot be combined"),
-        )),
-        (Some(id), None) => Ok(Source::Owned(plan_layer(state, id, layer, lang).await?)),
+        (Some(id), when) => {
+            let features = plan_layer(state, id, layer, lang).await?;
+            // A draft takes effect when it is published, today at the earliest: an interval that
+            // ends before today holds none of it.
+            let today = super::super::history::today();
+            let ended = when.is_some_and(|(_, to)| to.is_some_and(|t| t < today));
+            Ok(Source::Owned(if ended { Vec::new() } else { features }))
+        }
         (None, Some((from, to))) => {
             let features = super::super::plans::with_store(state, lang, move |s| {
                 s.layer_valid_between(layer, from.as_deref(), to.as_deref()).map_err(ApiError::internal)
@@ -110,6 +114,12 @@ pub async fn list(
     let limit = limit_param(&req)?;
     let offset: usize = req.params.optional("offset", 0)?;
     let crs = crs_param(&req)?;
+    // Checked even when bbox or filter is absent: a wrong CRS name is a mistake either way.
+    for key in ["bbox-crs", "filter-crs"] {
+        if let Some(c) = req.params.get(key) {
+            super::crs::OgcCrs::parse(c, key, lang)?;
+        }
+    }
     let selection = Selection {
         bbox: bbox_param(&req)?,
         filter: filter_param(&req, &snapshot, layer)?,

@@ -43,7 +43,7 @@ fn components() -> Value {
         "parameters": {
             "f": { "name": "f", "in": "query", "required": false, "description": "encoding (default: JSON, or HTML for browsers)",
                    "schema": { "type": "string", "enum": ["json", "html"] } },
-            "lang": { "name": "lang", "in": "query", "required": false, "description": "message language (default zh)",
+            "lang": { "name": "lang", "in": "query", "required": false, "description": "message language (default zh, or Accept-Language)",
                       "schema": { "type": "string", "enum": ["zh", "en"] } },
             "limit": { "name": "limit", "in": "query", "required": false, "style": "form", "explode": false,
                        "description": format!("items per page (default 10; values over {MAX_LIMIT} are served as {MAX_LIMIT})"),
@@ -62,7 +62,7 @@ fn components() -> Value {
                           "schema": { "type": "string", "pattern": format!("^({DAY}|{day_or_open}/{day_or_open})$") } },
             "filter": { "name": "filter", "in": "query", "required": false,
                         "description": "CQL2 text: comparisons, AND/OR/NOT, IN, LIKE, BETWEEN, IS NULL, S_INTERSECTS with BBOX/POINT/LINESTRING/POLYGON",
-                        "schema": { "type": "string" } },
+                        "schema": { "type": "string", "minLength": 1 } },
             "filter-lang": { "name": "filter-lang", "in": "query", "required": false,
                              "schema": { "type": "string", "enum": ["cql2-text"] } },
             "filter-crs": { "name": "filter-crs", "in": "query", "required": false, "description": "CRS of geometry literals in filter",
@@ -171,8 +171,9 @@ fn collection_paths(snapshot: &Snapshot, layer: Layer, paths: &mut Map<String, V
     let body = json!({ "required": true, "content": {
         "application/geo+json": { "schema": { "$ref": "#/components/schemas/feature" } },
         "application/json": { "schema": { "$ref": "#/components/schemas/feature" } } } });
+    let bracketed: Vec<String> = offered().into_iter().map(|u| format!("<{u}>")).collect();
     let content_crs = json!({ "name": "Content-Crs", "in": "header", "required": false,
-        "description": "CRS of the body's geometry, as <URI>", "schema": { "type": "string" } });
+        "description": "CRS of the body's geometry, as <URI> (default CRS84)", "schema": { "type": "string", "enum": bracketed } });
     let if_match = json!({ "name": "If-Match", "in": "header", "required": false,
         "description": "the ETag from GET …/items/{featureId}", "schema": { "type": "string" } });
     let security = json!([{ "bearer": [] }]);
@@ -211,12 +212,12 @@ pub fn document_json(snapshot: &Snapshot, server: &str) -> Value {
     let common = [param("f"), param("lang")];
     let bad = error("a parameter is not valid (named in detail)");
     let mut paths = Map::new();
-    paths.insert("/".into(), json!({ "get": { "summary": "landing page", "operationId": "landing", "parameters": common,
+    paths.insert("/".into(), json!({ "get": { "summary": "landing page", "operationId": "landing", "parameters": common.clone(),
         "responses": { "200": ok("links to the API definition, conformance and collections", "application/json", "landingPage"), "400": bad } } }));
     paths.insert("/conformance".into(), json!({ "get": { "summary": "conformance classes", "operationId": "conformance",
         "parameters": common, "responses": { "200": ok("the classes implemented", "application/json", "confClasses"), "400": bad } } }));
     paths.insert("/api".into(), json!({ "get": { "summary": "this document", "operationId": "api", "parameters": [param("lang")],
-        "responses": { "200": { "description": "OpenAPI 3.0", "content": { OPENAPI: { "schema": { "type": "object" } } } } } } }));
+        "responses": { "200": { "description": "OpenAPI 3.0", "content": { OPENAPI: { "schema": { "type": "object" } } } }, "400": bad.clone() } } }));
     paths.insert(
         "/collections".into(),
         json!({ "get": { "summary": "every layer", "operationId": "collections", "parameters": common,

@@ -73,6 +73,52 @@ pub fn encode_query(pairs: &[(String, String)]) -> String {
     s.finish()
 }
 
+/// The parameters of the API definition (property filters aside): each at most once, never
+/// empty, and `lang` one of the two languages — a client that sends otherwise hears so.
+const FIXED: &[&str] = &[
+    "f",
+    "lang",
+    "limit",
+    "offset",
+    "bbox",
+    "bbox-crs",
+    "crs",
+    "datetime",
+    "filter",
+    "filter-lang",
+    "filter-crs",
+    "plan",
+];
+
+fn check_fixed(params: &Params, keys: &[String]) -> Result<(), ApiError> {
+    let zh = params.lang == Lang::Zh;
+    for (i, k) in keys.iter().enumerate() {
+        if !FIXED.contains(&k.as_str()) {
+            continue;
+        }
+        if keys[..i].contains(k) {
+            return Err(ApiError::bad_parameter(if zh {
+                format!("参数 {k} 重复")
+            } else {
+                format!("parameter {k} is given more than once")
+            }));
+        }
+        if params.get(k).is_none() {
+            return Err(ApiError::bad_parameter(if zh {
+                format!("参数 {k} 为空")
+            } else {
+                format!("parameter {k} is empty")
+            }));
+        }
+    }
+    if let Some(l) = params.get("lang")
+        && l.parse::<Lang>().is_err()
+    {
+        return Err(ApiError::bad_parameter(format!("parameter lang: \"{l}\" is not valid (zh or en)")));
+    }
+    Ok(())
+}
+
 fn format_of(params: &Params, accept: Option<&str>) -> Result<Format, ApiError> {
     match params.get("f") {
         Some("json" | "geojson" | "application/json" | "application/geo+json") => return Ok(Format::Json),
@@ -103,8 +149,9 @@ impl<S: Send + Sync> FromRequestParts<S> for OgcRequest {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let header = |h| parts.headers.get(h).and_then(|v: &axum::http::HeaderValue| v.to_str().ok());
         let params = Params::parse(parts.uri.query(), header(ACCEPT_LANGUAGE));
-        let keys =
+        let keys: Vec<String> =
             form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes()).map(|(k, _)| k.into_owned()).collect();
+        check_fixed(&params, &keys)?;
         let format = format_of(&params, header(ACCEPT))?;
         let base = match header(HOST) {
             Some(host) => format!("http://{host}/ogc"),

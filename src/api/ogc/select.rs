@@ -72,8 +72,11 @@ fn date_part(raw: &str, lang: Lang) -> Result<Option<String>, ApiError> {
     })
 }
 
+/// A day interval (`YYYY-MM-DD`, inclusive); `None` ends are open.
+pub type Days = (Option<String>, Option<String>);
+
 /// `datetime`: an instant or an interval as (from, to) days, `None` ends open.
-pub fn datetime_param(req: &OgcRequest) -> Result<Option<(Option<String>, Option<String>)>, ApiError> {
+pub fn datetime_param(req: &OgcRequest) -> Result<Option<Days>, ApiError> {
     let Some(raw) = req.params.get("datetime") else { return Ok(None) };
     let lang = req.lang();
     Ok(Some(match raw.split_once('/') {

@@ -264,6 +264,28 @@ async fn run(
     };
     let if_match = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_string);
     let (code, op) = op(code.as_deref().unwrap_or(""))?;
+    // The body's shape is checked before any precondition: a malformed request is a 400 whatever
+    // the feature's state.
+    match &op {
+        Op::Create(v) | Op::Replace(v) => {
+            let props = v.get("properties").is_some_and(Value::is_object);
+            if v.get("type").and_then(Value::as_str) != Some("Feature") || !props {
+                return Err(bad_body(
+                    lang,
+                    "请求体应为带 properties 对象的 GeoJSON Feature".into(),
+                    "the body must be a GeoJSON Feature with a properties object".into(),
+                ));
+            }
+        }
+        Op::Patch(v) if !v.is_object() => {
+            return Err(bad_body(
+                lang,
+                "PATCH 请求体应为 JSON 对象".into(),
+                "a PATCH body must be a JSON object".into(),
+            ));
+        }
+        _ => {}
+    }
     let is_create = matches!(op, Op::Create(_));
     let is_delete = matches!(op, Op::Delete);
     let (live, rules) = (state.snapshot.load_full(), state.rules.clone());
