@@ -86,7 +86,8 @@ fn reassigned_buildings_carry_their_households() {
 fn a_split_divides_households_instead_of_copying_them() {
     let x = 114.0 + STEP * 0.4;
     let line = LineString::new(vec![coord! { x: x, y: 22.49 }, coord! { x: x + STEP * 0.1, y: 22.52 }]);
-    let split = Edit::Split { layer: Layer::Grid, code: "440304006009001".into(), line, new_code: "440304006009004".into() };
+    let split =
+        Edit::Split { layer: Layer::Grid, code: "440304006009001".into(), line, new_code: "440304006009004".into() };
     let households = |d: &Draft, code: &str| {
         d.features(Layer::Grid).find(|g| g.code == code).and_then(|g| g.int_attr("households")).unwrap()
     };
