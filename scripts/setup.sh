@@ -12,7 +12,7 @@ command -v npm >/dev/null || need+=(nodejs npm) # the map page's packages (web/p
 if [ "$what" = "test" ]; then
   command -v ogrinfo >/dev/null || need+=(gdal-bin)
   command -v chromium >/dev/null || need+=(chromium)
-  fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
+  fc-list 2>/dev/null | grep -i "noto sans cjk" >/dev/null || need+=(fonts-noto-cjk)
   python3 -c "import venv, ensurepip" 2>/dev/null || need+=(python3-venv)
 fi
 
