@@ -81,7 +81,11 @@ fn plan_workflow_over_http() {
     let (s, _, v) = send("POST", &format!("{b}/api/v1/plans/{id}/validate"), None, None);
     assert_eq!((s, v["errors"].as_i64()), (200, Some(0)), "{v}");
     let (_, _, d) = send("GET", &format!("{b}/api/v1/plans/{id}/diff"), None, None);
-    assert_eq!(d["changed"].as_array().unwrap().len(), 2, "{d}");
+    // The grid reshaped, the new grid, and the building standing in the new piece (which takes
+    // its households along rather than a copy of the old grid's figures).
+    assert_eq!(d["changed"].as_array().unwrap().len(), 3, "{d}");
+    assert_eq!(d["grid_moves"][0]["to"], "440304006009003", "{d}");
+    assert_eq!(d["households_moved"], 120, "{d}");
 
     let east = format!("{b}/api/v1/lookup?lon=114.006&lat=22.512");
     assert_eq!(send("GET", &east, None, None).2["grid"]["code"], "440304006009001");

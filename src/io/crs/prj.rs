@@ -169,16 +169,11 @@ pub fn epsg_code(crs: Crs) -> u32 {
 }
 
 thread_local! {
-    // One PROJ object per definition and direction, as in the parent module.
-    static WKT_CACHE: RefCell<HashMap<(String, bool), Proj>> = RefCell::new(HashMap::new());
+    // One PROJ object per source definition (to WGS 84), as in the parent module.
+    static WKT_CACHE: RefCell<HashMap<String, Proj>> = RefCell::new(HashMap::new());
 }
 
-fn with_proj<T>(
-    from: &str,
-    to: &str,
-    key: (String, bool),
-    f: impl FnOnce(&Proj) -> Result<T, String>,
-) -> Result<T, String> {
+fn with_proj<T>(from: &str, to: &str, key: String, f: impl FnOnce(&Proj) -> Result<T, String>) -> Result<T, String> {
     WKT_CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
         let p = match cache.entry(key) {
@@ -204,13 +199,14 @@ impl SourceCrs {
     pub fn geometry_to_wgs84(&self, g: &Geometry<f64>) -> Result<Geometry<f64>, String> {
         match self {
             SourceCrs::Known(c) => c.geometry_to_wgs84(g).map_err(|e| e.to_string()),
-            SourceCrs::Wkt(w) => with_proj(w, "EPSG:4326", (w.clone(), true), |p| g.try_map_coords(|c| convert(p, c))),
+            SourceCrs::Wkt(w) => with_proj(w, "EPSG:4326", w.clone(), |p| g.try_map_coords(|c| convert(p, c))),
         }
     }
 }
 
 /// Converts a WGS 84 lon/lat geometry to `crs` (for exports); WGS 84 and CGCS2000 are returned
-/// unchanged, as on import. GCJ-02 and BD-09 are not export targets.
+/// unchanged, as on import. GCJ-02 and BD-09 are not export targets. The transform itself is the
+/// one OGC API output uses ([`super::output::from_wgs84`]), so a file and a page agree to the bit.
 pub fn geometry_from_wgs84(crs: Crs, g: &Geometry<f64>) -> Result<Geometry<f64>, CrsError> {
     if crs.is_wgs84() {
         return Ok(g.clone());
@@ -219,9 +215,7 @@ pub fn geometry_from_wgs84(crs: Crs, g: &Geometry<f64>) -> Result<Geometry<f64>,
     if matches!(crs, Crs::Gcj02 | Crs::Bd09) {
         return Err(CrsError::Unsupported { code, detail: "GCJ-02/BD-09 are not export targets".into() });
     }
-    let target = format!("EPSG:{code}");
-    with_proj("EPSG:4326", &target, (target.clone(), false), |p| g.try_map_coords(|c| convert(p, c)))
-        .map_err(|detail| CrsError::Unsupported { code, detail })
+    g.try_map_coords(|c| super::output::from_wgs84(code, c))
 }
 
 #[cfg(test)]
