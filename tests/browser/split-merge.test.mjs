@@ -74,12 +74,18 @@ async function signIn(page) {
   return page.evaluate(() => window.wangge.plan.session.plan.id);
 }
 
-/** Clicks a WGS 84 point on the map as a person would: the pointer arrives first, then presses. */
-async function clickAt(page, lonLat) {
+/**
+ * Clicks a WGS 84 point on the map as a person would: the pointer arrives first, then presses; or,
+ * with `tap`, touches it (no pointer hovers before a finger lands).
+ */
+async function clickAt(page, lonLat, tap = false) {
   const p = await page.evaluate(([x, y]) => window.wangge.toScreen(x, y), lonLat);
-  await page.mouse.move(p.x - 6, p.y - 6);
-  await page.mouse.move(p.x, p.y, { steps: 4 });
-  await page.mouse.click(p.x, p.y);
+  if (tap) await page.touchscreen.tap(p.x, p.y);
+  else {
+    await page.mouse.move(p.x - 6, p.y - 6);
+    await page.mouse.move(p.x, p.y, { steps: 4 });
+    await page.mouse.click(p.x, p.y);
+  }
   await page.waitForTimeout(150);
 }
 
@@ -109,7 +115,12 @@ async function shownCheck(page, version) {
   return { errors: Number(await counts.getAttribute("data-errors")), warnings: Number(await counts.getAttribute("data-warnings")) };
 }
 
-test("a planner splits a grid by drawing a line across it; the draft holds the split and, published, the tiles show both pieces", { timeout: 240_000, skip: !PLANNER && "WANGGE_PLANNER_TOKEN is not set" }, async () => {
+/**
+ * Splits the largest grid a straight line cuts in two by clicking (or tapping) the line's points in
+ * the plan view; checks the draft and the shown check; with `publish`, a draft without errors is
+ * published and the refetched tiles must show both pieces, one with errors must have publishing blocked.
+ */
+async function splitThroughPage({ tap, publish, contextOptions = {} }) {
   const grid = (await simpleGrids()).find((g) => cutLine(g.geometry.coordinates[0]));
   assert.ok(grid, "the demo has a grid a straight line cuts in two");
   const code = grid.properties.code;
@@ -117,7 +128,7 @@ test("a planner splits a grid by drawing a line across it; the draft holds the s
   const [x0, y0, x1, y1] = bbox(ring);
   const cut = cutLine(ring);
   const mid = [(cut.west + cut.east) / 2, cut.lat];
-  const { page, context, problems } = await openPage("/#view=plan");
+  const { page, context, problems } = await openPage("/#view=plan", contextOptions);
   try {
     const planId = await signIn(page);
     await page.evaluate((b) => window.wangge.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 200, animate: false }), [x0, y0, x1, y1]);
@@ -133,9 +144,9 @@ test("a planner splits a grid by drawing a line across it; the draft holds the s
     const a = [cut.west - dx, cut.lat];
     const b = [cut.east + dx, cut.lat];
     const version = await page.evaluate(() => window.wangge.plan.session.plan.version);
-    await clickAt(page, a);
-    await clickAt(page, b);
-    await clickAt(page, b); // clicking the last point again finishes the line
+    await clickAt(page, a, tap);
+    await clickAt(page, b, tap);
+    await clickAt(page, b, tap); // clicking the last point again finishes the line
     const check = await shownCheck(page, version);
 
     const draft = await api(`/api/v1/plans/${planId}`);
@@ -150,9 +161,9 @@ test("a planner splits a grid by drawing a line across it; the draft holds the s
     assert.ok(near(line[line.length - 1], b), `the line ends at the last click: ${line[line.length - 1]} vs ${b}`);
     // The panel shows the rule check the API gives for this draft.
     assert.deepEqual(check, await validated(planId), "the panel's counts are the API's");
-    await screenshot(page, "plan-split.png");
+    await screenshot(page, tap ? "plan-split-touch.png" : "plan-split.png");
 
-    if (check.errors === 0) {
+    if (publish && check.errors === 0) {
       const tileRequests = [];
       page.on("request", (r) => { if (r.url().includes("/tiles/grid/")) tileRequests.push(r.url()); });
       await page.locator("#plan-publish").click();
@@ -161,11 +172,21 @@ test("a planner splits a grid by drawing a line across it; the draft holds the s
       assert.ok(tileRequests.length > 0, "the publish made the page fetch grid tiles again");
       const drawn = new Set((await rendered(page, ["grid-fill"])).map((f) => f.properties.code));
       assert.ok(drawn.has(code) && drawn.has(split.new_code), `the tiles show both pieces: ${[...drawn]}`);
+    } else if (publish) {
+      assert.ok(await page.locator("#plan-publish").isDisabled(), "publishing is blocked while the check has errors");
     }
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
   }
+}
+
+test("a planner splits a grid by drawing a line across it; the draft holds the split, the check is shown, and a clean draft publishes into the tiles", { timeout: 240_000, skip: !PLANNER && "WANGGE_PLANNER_TOKEN is not set" }, async () => {
+  await splitThroughPage({ tap: false, publish: true });
+});
+
+test("on a touch screen the line's first tap counts too: the split line starts where the finger first landed", { timeout: 240_000, skip: !PLANNER && "WANGGE_PLANNER_TOKEN is not set" }, async () => {
+  await splitThroughPage({ tap: true, publish: false, contextOptions: { hasTouch: true } });
 });
 
 test("a planner merges two neighbouring grids by picking them; the draft holds the merge and the check is shown", { timeout: 180_000, skip: !PLANNER && "WANGGE_PLANNER_TOKEN is not set" }, async () => {
