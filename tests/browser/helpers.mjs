@@ -55,7 +55,10 @@ export async function api(pathAndQuery, init) {
 // SwiftShader's own performance notes are not the page's errors.
 const DRIVER_NOTE = /GL Driver Message|GPU stall due to ReadPixels|Automatic fallback to software WebGL/;
 
-/** A page that records console errors and warnings, uncaught exceptions, failed requests and 4xx/5xx. */
+/**
+ * A page that records console errors and warnings, uncaught exceptions, failed requests and 4xx/5xx
+ * (`problems`), and the URLs it requested (`requests`).
+ */
 export async function openPage(url = "/", contextOptions = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...contextOptions });
   const page = await context.newPage();
@@ -68,13 +71,15 @@ export async function openPage(url = "/", contextOptions = {}) {
   page.on("response", (r) => {
     if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
   });
+  const requests = []; // every URL asked for, the map's worker's tile requests included
   page.on("request", (r) => {
+    requests.push(r.url());
     if (!r.url().startsWith(BASE) && !r.url().startsWith("data:") && !r.url().startsWith("blob:")) problems.push(`external request: ${r.url()}`);
   });
   const t0 = Date.now();
   await page.goto(BASE + url);
   await waitReady(page);
-  return { page, context, problems, loadMs: Date.now() - t0 };
+  return { page, context, problems, requests, loadMs: Date.now() - t0 };
 }
 
 export async function waitReady(page) {

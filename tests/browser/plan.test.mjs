@@ -113,7 +113,7 @@ test("a viewer cannot reach the editing tools, with no token or with a viewer's 
 
 test("a planner reshapes a grid, sees the overlap, fixes it, saves, publishes, and lookups follow", { timeout: 240_000, skip: !PLANNER && "WANGGE_PLANNER_TOKEN is not set" }, async () => {
   const { g, n, v, q, p } = await pickCorner();
-  const { page, context, problems } = await openPage("/#view=plan");
+  const { page, context, problems, requests } = await openPage("/#view=plan");
   try {
     await page.locator("#plan-token").fill(PLANNER);
     await page.locator("#plan-signin-go").click();
@@ -175,6 +175,16 @@ test("a planner reshapes a grid, sees the overlap, fixes it, saves, publishes, a
     await page.waitForFunction(() => /已发布/.test(document.getElementById("plan-message")?.textContent ?? ""), null, { timeout: 30_000 });
     const revisionsAfter = (await api("/api/v1/revisions")).revisions?.length ?? 0;
     assert.equal(revisionsAfter, revisionsBefore + 1, "one new revision");
+
+    // The map refetched its grid tiles under a new generation, and they draw the new boundary.
+    assert.ok(requests.some((u) => /\/tiles\/grid\/\d+\/\d+\/\d+\.mvt\?g=/.test(u)), "the publish made the page fetch new grid tiles");
+    await page.evaluate(([x, y]) => window.wangge.setView(x, y, 19), p);
+    const drawnAtP = await page.evaluate(([x, y]) => {
+      const s = window.wangge.toScreen(x, y);
+      const r = window.wangge.map.getContainer().getBoundingClientRect();
+      return window.wangge.rendered(["grid-fill"], [s.x - r.left, s.y - r.top]);
+    }, p);
+    assert.deepEqual([...new Set(drawnAtP.map((f) => f.properties.code))], [g], "the tiles draw the point the corner moved over in G");
 
     // The API and the page's lookup both answer with the new boundary.
     const after = await api(`/api/v1/lookup?lon=${p[0]}&lat=${p[1]}`);

@@ -124,7 +124,7 @@ window.wangge = {
   /** Features drawn on screen in the given style layers (MapLibre's queryRenderedFeatures). */
   rendered(layers, geometry) {
     const fs = geometry ? map.queryRenderedFeatures(geometry, { layers }) : map.queryRenderedFeatures({ layers });
-    return fs.map((f) => ({ layer: f.layer.id, properties: f.properties, id: f.id }));
+    return fs.map((f) => ({ layer: f.layer.id, source: f.source, sourceLayer: f.sourceLayer, properties: f.properties, id: f.id }));
   },
   /** Client (page) coordinates of a WGS 84 point in the current view. */
   toScreen(lon, lat) {

@@ -9,7 +9,7 @@
 import { ApiError, fetchJSON, fetchLayer } from "./api.js";
 import { numberText, onLangChange, t } from "./i18n.js";
 import { data, extentOf, fitBox, highlight, map, refreshLabels, setLayerFeatures } from "./map.js";
-import { refreshLayerSource, setGeoJSON } from "./sources.js";
+import { from, refreshLayerSource, setGeoJSON } from "./sources.js";
 import { el, fill, setStatus, state } from "./state.js";
 import { registerView } from "./views.js";
 
@@ -132,7 +132,7 @@ function addLayers() {
     paint: { "line-color": ["match", ["get", "severity"], "error", "#991b1b", "#b45309"], "line-width": 2.5 },
   });
   map.addLayer({
-    id: "plan-moved", type: "circle", source: "src-building",
+    id: "plan-moved", type: "circle", ...from("building"),
     filter: ["in", ["get", "code"], ["literal", []]],
     paint: { "circle-color": "#db2777", "circle-radius": 6, "circle-stroke-color": "#fff", "circle-stroke-width": 1.5 },
   });

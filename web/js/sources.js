@@ -1,9 +1,14 @@
-// Where each layer's features come from — the one place to change when the dense layers move to
-// vector tiles (/tiles/{layer}/{z}/{x}/{y}.mvt, TileJSON at /tiles/{layer}.json): switch the layer's
-// entry in VECTOR below and every style layer drawn from it follows through `from(layer)`.
+// Where each layer's features come from. The dense layers (grids, buildings) are drawn from the
+// server's vector tiles (/tiles/{layer}/{z}/{x}/{y}.mvt, TileJSON at /tiles/{layer}.json), so MapLibre
+// only holds what is on screen, simplified for the zoom; every style layer drawn from a layer goes
+// through `from(layer)`, so the switch is this one set. The page still keeps its own GeoJSON copy of
+// every layer (labels, the plan view's geometry editing, thematic class counts need whole features).
 
-/** Layers drawn from GeoJSON the page fetched; a layer listed here is drawn from vector tiles instead. */
-const VECTOR = new Set(); // e.g. new Set(["grid", "building"]) once /tiles/ is served
+/** Layers drawn from vector tiles; the others are drawn from GeoJSON the page fetched. */
+const VECTOR = new Set(["grid", "building"]);
+
+/** Bumped at every publish: a new tile URL makes MapLibre drop the tiles it holds in memory. */
+let generation = Date.now();
 
 const sourceId = (layer) => `src-${layer}`;
 
@@ -20,6 +25,7 @@ export function featureTarget(layer) {
 /** Adds the source for `layer`; `features` are the page's copy (used for GeoJSON sources). */
 export function addLayerSource(map, layer, features) {
   if (VECTOR.has(layer)) {
+    // TileJSON gives the layer's bounds, so MapLibre asks only for tiles that can hold features.
     map.addSource(sourceId(layer), { type: "vector", url: `/tiles/${layer}.json`, promoteId: { [layer]: "code" } });
   } else {
     map.addSource(sourceId(layer), {
@@ -30,12 +36,22 @@ export function addLayerSource(map, layer, features) {
   }
 }
 
+/** This generation's tile URL; absolute, because MapLibre fetches tiles from a worker. */
+function tileUrl(layer) {
+  return `${location.origin}/tiles/${layer}/{z}/{x}/{y}.mvt?g=${generation}`;
+}
+
 /** Replaces a layer's features after an edit is published (vector sources reload their tiles). */
 export function refreshLayerSource(map, layer, features) {
   const src = map.getSource(sourceId(layer));
   if (!src) return;
-  if (VECTOR.has(layer)) src.reload?.();
-  else src.setData({ type: "FeatureCollection", features });
+  if (VECTOR.has(layer)) {
+    // The server has dropped its cached tiles the publish touched and answers with ETag +
+    // `Cache-Control: no-cache`, so the browser revalidates; a new URL also makes MapLibre refetch
+    // every tile instead of reusing those it holds (VectorTileSource has no public reload).
+    generation += 1;
+    src.setTiles([tileUrl(layer)]);
+  } else src.setData({ type: "FeatureCollection", features });
 }
 
 /** A GeoJSON source the page computes (coverage, problems, …), created or replaced. */
