@@ -81,7 +81,7 @@ fn plan_workflow_over_http() {
     let (s, _, v) = send("POST", &format!("{b}/api/v1/plans/{id}/validate"), None, None);
     assert_eq!((s, v["errors"].as_i64()), (200, Some(0)), "{v}");
     let (_, _, d) = send("GET", &format!("{b}/api/v1/plans/{id}/diff"), None, None);
-    assert_eq!(d["changed"].as_array().unwrap().len(), 2, "{d}");
+    assert_eq!(d["changed"].as_array().unwrap().len(), 3, "{d}");
 
     let east = format!("{b}/api/v1/lookup?lon=114.006&lat=22.512");
     assert_eq!(send("GET", &east, None, None).2["grid"]["code"], "440304006009001");
