@@ -44,7 +44,7 @@ fn a_split_is_validated_diffed_published_and_visible_by_date() {
     assert!(findings.iter().all(|f| f.rule != "sibling_overlap" && f.rule != "parent_gap"));
     let d = diff_plan(&store, plan.id).unwrap();
     let kinds: Vec<(&str, &str)> = d.changed.iter().map(|c| (c.code.as_str(), c.change)).collect();
-    assert_eq!(kinds, vec![(G1, "reshaped"), ("440304006009003", "added")]);
+    assert_eq!(kinds, vec![(G1, "reshaped"), ("440304006009003", "added"), ("44030400600900001", "attributes")]);
 
     // Before publishing, the point in the east half is in grid 001; after, in the new grid.
     let east = coord! { x: 114.006, y: 22.512 };
