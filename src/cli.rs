@@ -82,6 +82,12 @@ pub enum Command {
         /// 以 JSON 输出问题 / print problems as JSON.
         #[arg(long)]
         json: bool,
+        /// 修订作者，默认为系统用户 / revision author (default: the OS user).
+        #[arg(long)]
+        author: Option<String>,
+        /// 生效日期，默认今天（北京时间）/ effective date YYYY-MM-DD (default: today, Beijing time).
+        #[arg(long)]
+        effective_date: Option<String>,
         /// 输入文件 / input file (.geojson, .json, .csv, .shp or .gpkg).
         input: PathBuf,
     },
@@ -273,15 +279,29 @@ pub fn run(cli: Cli) -> Result<i32> {
     let lang = cli.lang;
     match cli.command {
         Command::Serve { db, addr, demo, data_dir, web_dir } => serve(&db, &addr, demo, data_dir, web_dir, lang),
-        Command::Import { db, layer, crs, mode, tolerance_m, json, input, format, encoding, table } => {
+        Command::Import {
+            db,
+            layer,
+            crs,
+            mode,
+            tolerance_m,
+            json,
+            input,
+            format,
+            encoding,
+            table,
+            author,
+            effective_date,
+        } => {
             let format = format.or_else(|| crate::io::formats::FileFormat::from_path(&input));
+            let record = import_record(layer, mode, &input, author, effective_date, lang)?;
             if let Some(f @ (crate::io::formats::FileFormat::Shapefile | crate::io::formats::FileFormat::GeoPackage)) =
                 format
             {
                 let read =
                     crate::service::files::ReadOptions { crs, encoding, table, layer_hint: Some(layer.id().into()) };
                 let options = ImportOptions { layer, crs: Crs::Wgs84, mode, tolerance_m };
-                return crate::cli_files::import(&db, &input, f, &read, &options, json, lang);
+                return crate::cli_files::import(&db, &input, f, &read, &options, &record, json, lang);
             }
             let crs = crs.unwrap_or(Crs::Wgs84);
             let text = std::fs::read_to_string(&input)
@@ -289,7 +309,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             let mut store = Store::open(&db)?;
             let options = ImportOptions { layer, crs, mode, tolerance_m };
             let format = Format::detect(&input.to_string_lossy(), &text);
-            finish_import(import(&mut store, &text, format, &options), layer, &input, json, lang)
+            finish_import(import(&mut store, &text, format, &options, Some(&record)), layer, &input, json, lang)
         }
         Command::Export { db, layer, crs, format, encoding, output } => {
             let format = format.or_else(|| crate::io::formats::FileFormat::from_path(&output));
@@ -440,8 +460,32 @@ pub fn run(cli: Cli) -> Result<i32> {
 }
 
 /// Prints what an import did (exit 0) or every problem (exit 1, nothing written).
+/// How a command-line import is recorded: author `--author` or the OS user (role `cli`), a message
+/// naming the layer, the file, the mode and the number of features, and the effective date.
+fn import_record(
+    layer: Layer,
+    mode: WriteMode,
+    input: &Path,
+    author: Option<String>,
+    effective_date: Option<String>,
+    lang: Lang,
+) -> Result<crate::service::import::Record> {
+    let effective_date = match effective_date {
+        Some(d) => crate::api::history::parse_date(&d, lang).map_err(|e| anyhow::anyhow!(e.detail))?,
+        None => crate::api::history::today(),
+    };
+    let file = input.file_name().map_or_else(|| input.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let mode = clap::ValueEnum::to_possible_value(&mode).map_or_else(String::new, |v| v.get_name().to_string());
+    let message = if lang == Lang::Zh {
+        format!("导入 {layer} 图层自 {file}（方式 {mode}，{{n}} 个要素）")
+    } else {
+        format!("import {layer} from {file} (mode {mode}, {{n}} features)")
+    };
+    Ok(crate::service::import::Record { author: crate::cli_plan::cli_author(author), message, effective_date })
+}
+
 pub(crate) fn finish_import(
-    result: Result<crate::store::WriteReport, ImportError>,
+    result: Result<crate::service::import::Imported, ImportError>,
     layer: Layer,
     input: &Path,
     json: bool,
@@ -455,17 +499,27 @@ pub(crate) fn finish_import(
                     format!(
                         "已导入 {} 图层：新增 {}，更新 {}，删除 {}",
                         layer.label(lang),
-                        r.inserted,
-                        r.updated,
-                        r.deleted
+                        r.report.inserted,
+                        r.report.updated,
+                        r.report.deleted
                     )
                 } else {
                     format!(
                         "imported into layer {layer}: {} inserted, {} updated, {} deleted",
-                        r.inserted, r.updated, r.deleted
+                        r.report.inserted, r.report.updated, r.report.deleted
                     )
                 }
             );
+            if let Some(rev) = &r.revision {
+                println!(
+                    "{}",
+                    if lang == Lang::Zh {
+                        format!("已记录为修订 {}（{}，{} 起生效）", rev.id, rev.author, rev.effective_date)
+                    } else {
+                        format!("recorded as revision {} ({}, effective {})", rev.id, rev.author, rev.effective_date)
+                    }
+                );
+            }
             Ok(0)
         }
         Err(ImportError::Rejected(problems)) => {

@@ -6,7 +6,7 @@ use crate::core::model::Layer;
 use crate::i18n::Lang;
 use crate::io::formats::{FileError, FileFormat};
 use crate::service::files::{ExportOptions, ReadOptions, export_file, read_file};
-use crate::service::import::{ImportOptions, import_parsed};
+use crate::service::import::{ImportOptions, Record, import_parsed};
 use crate::store::Store;
 use anyhow::Result;
 use std::path::Path;
@@ -18,12 +18,14 @@ fn fail(e: &FileError, lang: Lang) -> Result<i32> {
 }
 
 /// `wangge import` of a Shapefile or GeoPackage: exit 0 imported, 1 rejected (nothing written).
+#[allow(clippy::too_many_arguments)]
 pub fn import(
     db: &Path,
     input: &Path,
     format: FileFormat,
     read: &ReadOptions,
     options: &ImportOptions,
+    record: &Record,
     json: bool,
     lang: Lang,
 ) -> Result<i32> {
@@ -35,7 +37,7 @@ pub fn import(
         eprintln!("{}", n.text(lang));
     }
     let mut store = Store::open(db)?;
-    finish_import(import_parsed(&mut store, parsed, options), options.layer, input, json, lang)
+    finish_import(import_parsed(&mut store, parsed, options, Some(record)), options.layer, input, json, lang)
 }
 
 /// `wangge export` to any format and CRS: exit 0 written, 1 refused (nothing written).

@@ -7,6 +7,7 @@ use crate::core::snapshot::Snapshot;
 use crate::core::validate::check_geometry;
 use crate::io::crs::Crs;
 use crate::io::{csv_in, geojson};
+use crate::store::plans::{Author, RevisionRow};
 use crate::store::{Store, StoreError, WriteMode, WriteReport};
 
 /// The input's format.
@@ -117,16 +118,41 @@ pub fn prepare_parsed(
     }
 }
 
-/// Imports `text` into `store`: everything is written in one transaction, or nothing is.
+/// How an import is recorded in the history: who, why, and from which date its features are valid.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// The author (`--author` or the OS user on the command line).
+    pub author: Author,
+    /// The revision message, e.g. "import grid from grids.shp (mode upsert, {n} features)";
+    /// `{n}` is replaced by the number of features read, known only once the file is parsed.
+    pub message: String,
+    /// Effective date (YYYY-MM-DD) of the imported features.
+    pub effective_date: String,
+}
+
+/// What an import wrote, and the revision that records it (none for the initial load of an
+/// empty layer before any revision, or when nothing changed).
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// Rows inserted, updated, deleted.
+    pub report: WriteReport,
+    /// The revision, when one was recorded.
+    pub revision: Option<RevisionRow>,
+}
+
+/// Imports `text` into `store`: everything is written in one transaction, or nothing is. With
+/// `record`, the write is a revision (see [`Store::write_layer_recorded`]); without it (building
+/// a fresh demo database) the features are written as they are.
 pub fn import(
     store: &mut Store,
     text: &str,
     format: Format,
     options: &ImportOptions,
-) -> Result<WriteReport, ImportError> {
+    record: Option<&Record>,
+) -> Result<Imported, ImportError> {
     let current = store.load_snapshot()?;
     let features = prepare(text, format, options, &current).map_err(ImportError::Rejected)?;
-    Ok(store.write_layer(options.layer, &features, options.mode)?)
+    write(store, &features, options, record)
 }
 
 /// Imports features already read from a file (Shapefile, GeoPackage): all or nothing, as [`import`].
@@ -134,8 +160,29 @@ pub fn import_parsed(
     store: &mut Store,
     parsed: geojson::Parsed,
     options: &ImportOptions,
-) -> Result<WriteReport, ImportError> {
+    record: Option<&Record>,
+) -> Result<Imported, ImportError> {
     let current = store.load_snapshot()?;
     let features = prepare_parsed(parsed, options, &current).map_err(ImportError::Rejected)?;
-    Ok(store.write_layer(options.layer, &features, options.mode)?)
+    write(store, &features, options, record)
+}
+
+fn write(
+    store: &mut Store,
+    features: &[Feature],
+    options: &ImportOptions,
+    record: Option<&Record>,
+) -> Result<Imported, ImportError> {
+    let (report, revision) = match record {
+        Some(r) => store.write_layer_recorded(
+            options.layer,
+            features,
+            options.mode,
+            &r.author,
+            &r.message.replace("{n}", &features.len().to_string()),
+            &r.effective_date,
+        )?,
+        None => (store.write_layer(options.layer, features, options.mode)?, None),
+    };
+    Ok(Imported { report, revision })
 }

@@ -7,12 +7,12 @@
 
 use super::gpkg;
 use super::plans::{Author, PlanError, RevisionRow, changes};
-use super::sqlite::{Store, StoreError, update_contents_extent};
+use super::sqlite::{Store, StoreError, WriteMode, WriteReport, update_contents_extent};
 use crate::core::model::{Feature, Layer};
 use crate::core::snapshot::Snapshot;
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::{Map, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// Which past state to read.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,26 +55,75 @@ impl Store {
             let since = since.into_iter().filter(|r| r.id > base).collect();
             return Err(PlanError::StaleBase { base, current, since });
         }
-        tx.execute(
-            "INSERT INTO wangge_revision (author, author_role, created_at, message, plan_id, effective_date)
-             VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?3, ?4, ?5)",
-            params![author.name, author.role, message, plan_id, effective_date],
-        )
-        .map_err(wrap)?;
-        let rev = tx.last_insert_rowid();
-        let mut layers = BTreeSet::new();
-        for ((layer, code), (old, new)) in changes(before, after) {
-            layers.insert(layer);
-            write_change(&tx, layer, &code, old, new, rev, effective_date).map_err(wrap)?;
-        }
-        for layer in layers {
-            update_contents_extent(&tx, layer.id()).map_err(wrap)?;
-        }
+        let rev = record_revision(&tx, &author, message, Some(plan_id), effective_date, before, after).map_err(wrap)?;
         tx.execute("UPDATE wangge_plan SET status = 'published', version = version + 1 WHERE id = ?1", [plan_id])
             .map_err(wrap)?;
         tx.commit().map_err(wrap)?;
         let row = self.revisions_since(rev - 1)?.into_iter().next();
         row.ok_or_else(|| PlanError::Store(self.wrap(rusqlite::Error::QueryReturnedNoRows)))
+    }
+
+    /// Writes `features` into `layer` like [`Store::write_layer`], and records the change as a
+    /// revision (author, message, effective `date`) in the same transaction, exactly as a plan
+    /// publish does. The initial load stays revision 0: while no revision exists, writing into an
+    /// empty layer records nothing, so its features count as valid since ever. A write that
+    /// changes no feature records nothing either. Returns what was written and the revision.
+    pub fn write_layer_recorded(
+        &mut self,
+        layer: Layer,
+        features: &[Feature],
+        mode: WriteMode,
+        author: &Author,
+        message: &str,
+        date: &str,
+    ) -> Result<(WriteReport, Option<RevisionRow>), StoreError> {
+        let current = self.current_revision()?;
+        let old = self.load_layer(layer)?;
+        if current == 0 && old.is_empty() {
+            return Ok((self.write_layer(layer, features, mode)?, None));
+        }
+        let mut report = WriteReport::default();
+        let new = if mode == WriteMode::Replace {
+            report.deleted = old.len();
+            report.inserted = features.len();
+            features.to_vec()
+        } else {
+            let mut new = old.clone();
+            let mut at: HashMap<String, usize> = new.iter().enumerate().map(|(i, f)| (f.code.clone(), i)).collect();
+            for f in features {
+                match at.get(&f.code) {
+                    Some(_) if mode == WriteMode::Append => {
+                        // The service checks this first; refused here too so no caller overwrites by accident.
+                        return Err(self.wrap(rusqlite::Error::SqliteFailure(
+                            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE),
+                            Some(format!("code {} already exists in {}", f.code, layer.id())),
+                        )));
+                    }
+                    Some(&i) => {
+                        new[i] = f.clone();
+                        report.updated += 1;
+                    }
+                    None => {
+                        at.insert(f.code.clone(), new.len());
+                        new.push(f.clone());
+                        report.inserted += 1;
+                    }
+                }
+            }
+            new
+        };
+        let before = Snapshot::new([(layer, old)]);
+        let after = Snapshot::new([(layer, new)]);
+        if changes(&before, &after).is_empty() {
+            return Ok((report, None));
+        }
+        let path = self.path.clone();
+        let wrap = |source| StoreError::Sqlite { path: path.clone(), source };
+        let tx = self.conn.transaction().map_err(wrap)?;
+        let rev = record_revision(&tx, author, message, None, date, &before, &after).map_err(wrap)?;
+        tx.commit().map_err(wrap)?;
+        let row = self.revisions_since(rev - 1)?.into_iter().next();
+        Ok((report, Some(row.ok_or_else(|| self.wrap(rusqlite::Error::QueryReturnedNoRows))?)))
     }
 
     /// Every layer as it was at `when`.
@@ -125,6 +174,35 @@ impl Store {
         let found = self.conn.query_row(sql, params![layer.id(), code], |_| Ok(())).optional();
         Ok(found.map_err(|e| self.wrap(e))?.is_some())
     }
+}
+
+/// Inserts a revision and applies `before` → `after` to the live tables and the feature history
+/// inside `tx`: replaced features get `valid_to = date`, new ones `valid_from = date`. Publishing a
+/// plan and importing a file share this so both leave the same history behind.
+fn record_revision(
+    tx: &Transaction<'_>,
+    author: &Author,
+    message: &str,
+    plan_id: Option<i64>,
+    date: &str,
+    before: &Snapshot,
+    after: &Snapshot,
+) -> rusqlite::Result<i64> {
+    tx.execute(
+        "INSERT INTO wangge_revision (author, author_role, created_at, message, plan_id, effective_date)
+         VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?3, ?4, ?5)",
+        params![author.name, author.role, message, plan_id, date],
+    )?;
+    let rev = tx.last_insert_rowid();
+    let mut layers = BTreeSet::new();
+    for ((layer, code), (old, new)) in changes(before, after) {
+        layers.insert(layer);
+        write_change(tx, layer, &code, old, new, rev, date)?;
+    }
+    for layer in layers {
+        update_contents_extent(tx, layer.id())?;
+    }
+    Ok(rev)
 }
 
 fn write_change(

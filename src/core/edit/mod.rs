@@ -13,7 +13,7 @@ mod tests;
 use super::model::{Feature, Layer};
 use super::snapshot::Snapshot;
 use crate::i18n::Lang;
-use geo::{Geometry, LineString};
+use geo::{BoundingRect, Geometry, LineString};
 pub use problem::EditProblem;
 use std::collections::{BTreeMap, HashMap};
 
@@ -213,6 +213,30 @@ impl Draft {
         Ok(())
     }
 
+    /// The vertices an edit of `inputs` may snap to: the inputs' own and those of every feature of
+    /// `layer` whose bounding box touches theirs (the untouched neighbours).
+    fn anchors(&mut self, layer: Layer, inputs: &[&Geometry<f64>]) -> shape::Anchors {
+        let Some(area) = inputs.iter().filter_map(|g| g.bounding_rect()).reduce(|a, b| {
+            geo::Rect::new(
+                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+            )
+        }) else {
+            return shape::Anchors::default();
+        };
+        let near = |g: &Geometry<f64>| {
+            g.bounding_rect().is_some_and(|r| {
+                r.min().x <= area.max().x + shape::SNAP_DEGREES
+                    && r.max().x >= area.min().x - shape::SNAP_DEGREES
+                    && r.min().y <= area.max().y + shape::SNAP_DEGREES
+                    && r.max().y >= area.min().y - shape::SNAP_DEGREES
+            })
+        };
+        let neighbours: Vec<&Geometry<f64>> =
+            self.layer(layer).values().map(|f| &f.geometry).filter(|g| near(g)).collect();
+        shape::Anchors::new(inputs.iter().copied().chain(neighbours))
+    }
+
     /// Applies one edit; on error the draft is unchanged.
     pub fn apply(&mut self, edit: &Edit) -> Result<(), EditError> {
         let mut next = self.clone();
@@ -231,7 +255,10 @@ impl Draft {
             Edit::Delete { layer, code } => self.take(*layer, code).map(|_| ()),
             Edit::Split { layer, code, line, new_code } => {
                 let original = self.get(*layer, code)?.clone();
+                let anchors = self.anchors(*layer, &[&original.geometry]);
                 let (a, b) = shape::split(&original.geometry, line).map_err(EditError::Invalid)?;
+                let a = shape::snap(a, &anchors);
+                let b = shape::snap(b, &anchors.with(&a));
                 let mut second = original.clone();
                 second.code = new_code.clone();
                 second.name = format!("{}（拆分）", original.name);
@@ -247,6 +274,13 @@ impl Draft {
                 if rest.is_empty() {
                     return Err(EditError::Invalid(EditProblem::MergeNeedsTwo));
                 }
+                let anchors = {
+                    let mut inputs = Vec::new();
+                    for code in codes {
+                        inputs.push(self.get(*layer, code)?.geometry.clone());
+                    }
+                    self.anchors(*layer, &inputs.iter().collect::<Vec<_>>())
+                };
                 let mut survivor = self.take(*layer, first)?;
                 let mut parts = vec![survivor.geometry.clone()];
                 for code in rest {
@@ -259,14 +293,17 @@ impl Draft {
                     }
                     parts.push(f.geometry);
                 }
-                survivor.geometry = shape::merge(&parts).map_err(EditError::Invalid)?;
+                survivor.geometry = shape::snap(shape::merge(&parts).map_err(EditError::Invalid)?, &anchors);
                 self.layer(*layer).insert(survivor.code.clone(), survivor);
                 Ok(())
             }
             Edit::MoveBoundary { layer, grow, shrink, geometry } => {
                 let a = self.get(*layer, grow)?.geometry.clone();
                 let b = self.get(*layer, shrink)?.geometry.clone();
+                let anchors = self.anchors(*layer, &[&a, &b, geometry]);
                 let (a2, b2) = shape::move_boundary(&a, &b, geometry).map_err(EditError::Invalid)?;
+                let a2 = shape::snap(a2, &anchors);
+                let b2 = shape::snap(b2, &anchors.with(&a2));
                 self.get(*layer, grow)?.geometry = a2;
                 self.get(*layer, shrink)?.geometry = b2;
                 Ok(())
