@@ -53,53 +53,10 @@ fi
 echo "==> building wangge (release)"
 cargo build --release --bin wangge
 
-free_port() {
-  for _ in $(seq 1 50); do
-    local candidate=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
-      echo "$candidate"
-      return
-    fi
-  done
-  echo "compare_ogc_items.sh: found no free port" >&2
-  exit 1
-}
-
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid"
-      wait "$pid" 2>/dev/null || true
-    fi
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-wait_for() {
-  local url=$1 pid=$2 log=$3
-  for i in $(seq 1 600); do
-    if curl -fsS -o /dev/null "$url" 2>/dev/null; then
-      return
-    fi
-    if ! kill -0 "$pid" 2>/dev/null || [ "$i" -eq 600 ]; then
-      echo "compare_ogc_items.sh: $url did not answer:" >&2
-      cat "$log" >&2
-      exit 1
-    fi
-    sleep 0.1
-  done
-}
-
-port=$(free_port)
-base="http://127.0.0.1:$port"
-echo "==> starting wangge serve --demo on $base"
-"$target_dir/release/wangge" --lang en serve --demo --db "$tmp/demo.gpkg" --addr "127.0.0.1:$port" \
-  >"$tmp/wangge.log" 2>&1 &
-pids+=($!)
-wait_for "$base/healthz" "${pids[-1]}" "$tmp/wangge.log"
+me=compare_ogc_items.sh
+# shellcheck source=benches/serve_lib.sh
+source benches/serve_lib.sh
+start_wangge_demo
 
 # numberMatched and the ids (= codes) of the first two pages (limit 100), as "N code code …". pygeoapi's
 # OGR provider leaves numberMatched out of item pages and gives it for resulttype=hits.
@@ -129,20 +86,6 @@ ours_items="/ogc/collections/$layer/items"
 matched=$(page_summary "$base$ours_items" | cut -d' ' -f1)
 echo "    $layer: numberMatched $matched"
 
-run_wrk() {
-  local label=$1
-  shift
-  echo "==> $label" >&2
-  wrk "$@" | tee "$tmp/wrk.txt" | grep -v '^RESULT' >&2
-  local result
-  result=$(grep '^RESULT' "$tmp/wrk.txt")
-  if ! grep -q 'errors_connect=0 errors_read=0 errors_write=0 errors_status=0 errors_timeout=0' <<<"$result"; then
-    echo "compare_ogc_items.sh: requests failed: $result" >&2
-    exit 1
-  fi
-  echo "$result"
-}
-field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
 # Runs wrk at one page size against one server; prints "RESULT … returned=N".
 bench() {

@@ -43,53 +43,10 @@ fi
 echo "==> building wangge (release)"
 cargo build --release --bin wangge
 
-free_port() {
-  for _ in $(seq 1 50); do
-    local candidate=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
-      echo "$candidate"
-      return
-    fi
-  done
-  echo "compare_tiles.sh: found no free port" >&2
-  exit 1
-}
-
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid"
-      wait "$pid" 2>/dev/null || true
-    fi
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-wait_for() {
-  local url=$1 pid=$2 log=$3
-  for i in $(seq 1 600); do
-    if curl -fsS -o /dev/null "$url" 2>/dev/null; then
-      return
-    fi
-    if ! kill -0 "$pid" 2>/dev/null || [ "$i" -eq 600 ]; then
-      echo "compare_tiles.sh: $url did not answer:" >&2
-      cat "$log" >&2
-      exit 1
-    fi
-    sleep 0.1
-  done
-}
-
-port=$(free_port)
-base="http://127.0.0.1:$port"
-echo "==> starting wangge serve --demo on $base"
-"$target_dir/release/wangge" --lang en serve --demo --db "$tmp/demo.gpkg" --addr "127.0.0.1:$port" \
-  >"$tmp/wangge.log" 2>&1 &
-pids+=($!)
-wait_for "$base/healthz" "${pids[-1]}" "$tmp/wangge.log"
+me=compare_tiles.sh
+# shellcheck source=benches/serve_lib.sh
+source benches/serve_lib.sh
+start_wangge_demo
 
 # The tile list: every tile of the grid layer's extent at each zoom (TileJSON bounds).
 curl -fsS "$base/tiles/grid.json" >"$tmp/grid.json"
@@ -114,20 +71,6 @@ warm() {
   while read -r t; do curl -fsS -o /dev/null -H 'Accept-Encoding: gzip' "$prefix$t$suffix"; done <"$tmp/tiles.txt"
 }
 
-run_wrk() {
-  local label=$1
-  shift
-  echo "==> $label" >&2
-  wrk "$@" | tee "$tmp/wrk.txt" | grep -v '^RESULT' >&2
-  local result
-  result=$(grep '^RESULT' "$tmp/wrk.txt")
-  if ! grep -q 'errors_connect=0 errors_read=0 errors_write=0 errors_status=0 errors_timeout=0' <<<"$result"; then
-    echo "compare_tiles.sh: requests failed: $result" >&2
-    exit 1
-  fi
-  echo "$result"
-}
-field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
 warm "$base/tiles/grid/" ".mvt"
 ours=$(run_wrk "wangge /tiles/grid/{z}/{x}/{y}.mvt, 1 thread, $connections connections, $duration" \

@@ -35,74 +35,13 @@ fi
 echo "==> building wangge (release)"
 cargo build --release --bin wangge
 
-# A port nobody listens on: bash's /dev/tcp fails to connect to a free one.
-port=""
-for _ in $(seq 1 50); do
-  candidate=$((20000 + RANDOM % 40000))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
-    port=$candidate
-    break
-  fi
-done
-if [ -z "$port" ]; then
-  echo "http_lookup.sh: found no free port" >&2
-  exit 1
-fi
-
-tmp=$(mktemp -d)
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid"
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-base="http://127.0.0.1:$port"
-echo "==> starting wangge serve --demo on $base (database in $tmp)"
-"$target_dir/release/wangge" --lang en serve --demo --db "$tmp/demo.gpkg" --addr "127.0.0.1:$port" \
-  >"$tmp/server.log" 2>&1 &
-server_pid=$!
-# The first start builds the demo database from data/, which takes a few seconds.
-for i in $(seq 1 300); do
-  if curl -fsS "$base/healthz" >/dev/null 2>&1; then
-    break
-  fi
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "http_lookup.sh: the server exited:" >&2
-    cat "$tmp/server.log" >&2
-    exit 1
-  fi
-  if [ "$i" -eq 300 ]; then
-    echo "http_lookup.sh: the server did not answer /healthz within 30 s" >&2
-    cat "$tmp/server.log" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-sed 's/^/    server: /' "$tmp/server.log"
+me=http_lookup.sh
+# shellcheck source=benches/serve_lib.sh
+source benches/serve_lib.sh
+start_wangge_demo
+sed 's/^/    server: /' "$tmp/wangge.log"
 # One real answer, so a broken endpoint fails here rather than as a fast stream of errors.
 curl -fsS "$base/api/v1/lookup?lon=114.02&lat=22.53" >/dev/null
-
-# Runs wrk, shows its report, and returns the RESULT line printed by the Lua script's done().
-run_wrk() {
-  local label=$1
-  shift
-  echo "==> $label" >&2
-  wrk "$@" | tee "$tmp/wrk.txt" | grep -v '^RESULT' >&2
-  local result
-  result=$(grep '^RESULT' "$tmp/wrk.txt")
-  # Any failed request makes the numbers meaningless: stop instead of reporting them.
-  if ! grep -q 'errors_connect=0 errors_read=0 errors_write=0 errors_status=0 errors_timeout=0' <<<"$result"; then
-    echo "http_lookup.sh: requests failed: $result" >&2
-    exit 1
-  fi
-  echo "$result"
-}
-
-field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
 single=$(run_wrk "GET /api/v1/lookup, 1 thread, $connections connections, $duration" \
   -t1 -c"$connections" -d"$duration" --latency -s benches/wrk_lookup.lua "$base")
