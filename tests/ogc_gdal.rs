@@ -4,22 +4,11 @@
 
 mod common;
 
-use common::{Server, city_db, text};
+use common::{Server, assert_ogrinfo_counts, city_db, gdal_available, text};
 use serde_json::Value;
 use std::process::Command;
 use wangge::core::model::Layer;
 use wangge::store::Store;
-
-/// GDAL is installed by the project's test command; `WANGGE_REQUIRE_GDAL=1` (set by
-/// scripts/test.sh) turns its absence into a failure.
-fn gdal_available() -> bool {
-    let ok = Command::new("ogrinfo").arg("--version").output().is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(std::env::var("WANGGE_REQUIRE_GDAL").is_err(), "ogrinfo is required but not installed");
-        eprintln!("ogrinfo not found: the OAPIF client was not run (install gdal-bin)");
-    }
-    ok
-}
 
 #[test]
 fn ogrinfo_lists_every_collection_with_its_count() {
@@ -38,16 +27,9 @@ fn ogrinfo_lists_every_collection_with_its_count() {
     let t = text(&out);
     assert!(out.status.success(), "{t}");
     assert!(t.contains("using driver `OAPIF' successful"), "{t}");
-    for (layer, count) in
-        [("district", 1), ("street", 1), ("community", 2), ("grid", 4), ("building", 1), ("service_centre", 1)]
-    {
-        let block = t
-            .split("Layer name: ")
-            .find(|b| b.starts_with(&format!("{layer}\n")))
-            .unwrap_or_else(|| panic!("{layer} missing: {t}"));
-        assert!(block.contains(&format!("Feature Count: {count}")), "{layer}: {block}");
-    }
-    assert!(!t.contains("ERROR"), "{t}");
+    let counts =
+        [("district", 1), ("street", 1), ("community", 2), ("grid", 4), ("building", 1), ("service_centre", 1)];
+    assert_ogrinfo_counts(&t, &counts);
 }
 
 #[test]

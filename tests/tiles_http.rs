@@ -5,22 +5,11 @@
 
 mod common;
 
-use common::{Server, city_db};
+use common::{Server, city_db, gdal_available};
 use serde_json::{Value, json};
 use std::process::Command;
 use wangge::core::tiles::{TileId, project};
 use wangge::io::mvt;
-
-/// GDAL is installed by the project's test command; `WANGGE_REQUIRE_GDAL=1` (set by
-/// scripts/test.sh) makes its absence a failure.
-fn gdal_available() -> bool {
-    let ok = Command::new("ogrinfo").arg("--version").output().is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(std::env::var("WANGGE_REQUIRE_GDAL").is_err(), "ogrinfo is required but not installed");
-        eprintln!("ogrinfo not found: tiles not checked with GDAL (install gdal-bin)");
-    }
-    ok
-}
 
 struct Reply {
     status: u16,

@@ -33,6 +33,32 @@ pub fn text(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
+/// Whether GDAL's command-line tools are installed. `WANGGE_REQUIRE_GDAL=1` (set by
+/// scripts/test.sh, which installs gdal-bin) turns their absence into a failure; elsewhere the
+/// interoperability checks are skipped with a notice.
+pub fn gdal_available() -> bool {
+    let ok = ["ogrinfo", "ogr2ogr"]
+        .iter()
+        .all(|tool| Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success()));
+    if !ok {
+        assert!(std::env::var("WANGGE_REQUIRE_GDAL").is_err(), "GDAL (ogrinfo, ogr2ogr) is required but not installed");
+        eprintln!("GDAL not found: interoperability not checked (install gdal-bin)");
+    }
+    ok
+}
+
+/// Asserts that `ogrinfo -so -al` output lists each layer with its feature count and no error.
+pub fn assert_ogrinfo_counts(ogrinfo: &str, counts: &[(&str, usize)]) {
+    for (layer, count) in counts {
+        let block = ogrinfo
+            .split("Layer name: ")
+            .find(|b| b.starts_with(&format!("{layer}\n")))
+            .unwrap_or_else(|| panic!("{layer} missing: {ogrinfo}"));
+        assert!(block.contains(&format!("Feature Count: {count}")), "{layer}: {block}");
+    }
+    assert!(!ogrinfo.contains("ERROR"), "{ogrinfo}");
+}
+
 /// Imports every layer of the fixture city into a new database in `dir` through the CLI.
 pub fn city_db(dir: &Path) -> PathBuf {
     let db = dir.join("city.gpkg");

@@ -7,16 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// Whether GDAL's tools are here; `WANGGE_REQUIRE_GDAL=1` (set by scripts/test.sh) makes their
-/// absence a failure instead of a notice.
-pub fn gdal_available() -> bool {
-    let ok = Command::new("ogr2ogr").arg("--version").output().is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(std::env::var("WANGGE_REQUIRE_GDAL").is_err(), "ogr2ogr is required but not installed");
-        eprintln!("ogr2ogr not found: file interoperability not checked (install gdal-bin)");
-    }
-    ok
-}
+pub use super::common::gdal_available;
 
 /// Runs a GDAL tool and insists it succeeds.
 pub fn gdal(tool: &str, args: &[&str]) -> String {
