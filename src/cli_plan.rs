@@ -181,6 +181,16 @@ fn print_json(v: &Value) -> Result<()> {
     Ok(())
 }
 
+/// What a successful command prints: `value` as JSON with `--json`, else the one-line `message`.
+fn report(json: bool, value: Value, message: String) -> Result<()> {
+    if json {
+        print_json(&value)
+    } else {
+        println!("{message}");
+        Ok(())
+    }
+}
+
 /// A refusal the user can act on (exit 1), or an error (exit 2), with its message.
 fn refusal(e: PlanServiceError, lang: Lang, json: bool) -> Result<i32> {
     let zh = lang == Lang::Zh;
@@ -294,18 +304,15 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
                 bail!("{}", lang.pick("方案名称不能为空", "the plan name is empty"));
             }
             let plan = open(&db, lang)?.create_plan(name.trim(), cli_author(author))?;
-            if json {
-                print_json(&json!(plan))?;
-            } else {
-                println!(
-                    "{}",
-                    if zh {
-                        format!("已创建方案 {}（基于修订 {}）", plan.id, plan.base_revision)
-                    } else {
-                        format!("created plan {} on revision {}", plan.id, plan.base_revision)
-                    }
-                );
-            }
+            report(
+                json,
+                json!(plan),
+                if zh {
+                    format!("已创建方案 {}（基于修订 {}）", plan.id, plan.base_revision)
+                } else {
+                    format!("created plan {} on revision {}", plan.id, plan.base_revision)
+                },
+            )?;
             Ok(0)
         }
         PlanAction::Show { db, id, json } => {
@@ -329,18 +336,15 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
             let mut store = open(&db, lang)?;
             match svc::add_edits(&mut store, id, cli_author(author), &edits, if_match) {
                 Ok(plan) => {
-                    if json {
-                        print_json(&json!(plan))?;
-                    } else {
-                        println!(
-                            "{}",
-                            if zh {
-                                format!("方案 {id} 已添加 {} 项编辑，当前版本 v{}", edits.len(), plan.version)
-                            } else {
-                                format!("plan {id}: {} edit(s) added, now at v{}", edits.len(), plan.version)
-                            }
-                        );
-                    }
+                    report(
+                        json,
+                        json!(plan),
+                        if zh {
+                            format!("方案 {id} 已添加 {} 项编辑，当前版本 v{}", edits.len(), plan.version)
+                        } else {
+                            format!("plan {id}: {} edit(s) added, now at v{}", edits.len(), plan.version)
+                        },
+                    )?;
                     Ok(0)
                 }
                 Err(e) => refusal(e, lang, json),
@@ -444,18 +448,15 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
             let live = arc_swap::ArcSwap::from_pointee(store.load_snapshot()?);
             match svc::publish(&mut store, &live, id, cli_author(author), &message, &date, &config) {
                 Ok(rev) => {
-                    if json {
-                        print_json(&json!(rev))?;
-                    } else {
-                        println!(
-                            "{}",
-                            if zh {
-                                format!("方案 {id} 已发布为修订 {}，{} 起生效", rev.id, rev.effective_date)
-                            } else {
-                                format!("plan {id} published as revision {}, effective {}", rev.id, rev.effective_date)
-                            }
-                        );
-                    }
+                    report(
+                        json,
+                        json!(rev),
+                        if zh {
+                            format!("方案 {id} 已发布为修订 {}，{} 起生效", rev.id, rev.effective_date)
+                        } else {
+                            format!("plan {id} published as revision {}, effective {}", rev.id, rev.effective_date)
+                        },
+                    )?;
                     Ok(0)
                 }
                 Err(e) => refusal(e, lang, json),
@@ -465,18 +466,15 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
             let mut store = open(&db, lang)?;
             match svc::restore(&mut store, revision, cli_author(author)) {
                 Ok(plan) => {
-                    if json {
-                        print_json(&json!(plan))?;
-                    } else {
-                        println!(
-                            "{}",
-                            if zh {
-                                format!("已创建方案 {}，恢复到修订 {revision}", plan.id)
-                            } else {
-                                format!("created plan {} restoring revision {revision}", plan.id)
-                            }
-                        );
-                    }
+                    report(
+                        json,
+                        json!(plan),
+                        if zh {
+                            format!("已创建方案 {}，恢复到修订 {revision}", plan.id)
+                        } else {
+                            format!("created plan {} restoring revision {revision}", plan.id)
+                        },
+                    )?;
                     Ok(0)
                 }
                 Err(e) => refusal(e, lang, json),
