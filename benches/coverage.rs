@@ -6,15 +6,15 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
-use wangge::core::coverage::{self, Coverage, Level, Params, serve_site, synthetic};
-use wangge::core::network::Walker;
-use wangge::service::coverage::{DEFAULT_KIND, build_context, sites_of_kind};
+use wangge_app::coverage::{DEFAULT_KIND, build_context, sites_of_kind};
+use wangge_core::coverage::{self, Coverage, Level, Params, serve_site, synthetic};
+use wangge_core::network::Walker;
 
-fn demo() -> (wangge::core::coverage::Context, Vec<wangge::core::coverage::Site>) {
+fn demo() -> (wangge_core::coverage::Context, Vec<wangge_core::coverage::Site>) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.gpkg");
-    wangge::service::demo::ensure_demo_db(&db, &Path::new(env!("CARGO_MANIFEST_DIR")).join("data")).unwrap();
-    let store = wangge::store::Store::open(&db).unwrap();
+    wangge_app::demo::ensure_demo_db(&db, &Path::new(env!("CARGO_MANIFEST_DIR")).join("data")).unwrap();
+    let store = wangge_store::Store::open(&db).unwrap();
     let snapshot = store.load_snapshot().unwrap();
     let (roads, noding) = store.load_roads().unwrap();
     (build_context(&snapshot, &roads, noding), sites_of_kind(&snapshot, DEFAULT_KIND))

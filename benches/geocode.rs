@@ -9,8 +9,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use geo::Coord;
 use std::hint::black_box;
 use std::time::Instant;
-use wangge::core::address::{AddressRecord, Gazetteer};
-use wangge::core::snapshot::Snapshot;
+use wangge_core::address::{AddressRecord, Gazetteer};
+use wangge_core::snapshot::Snapshot;
 
 const SYLLABLES: &str = "安宝北滨昌春大德东丰福港光广海和红华佳嘉金锦景康莲林龙梅明南农鹏平侨青荣瑞沙上深胜石泰桃天田万文西祥香新星兴秀阳益银永玉园月泽振中竹紫";
 const SUFFIXES: [&str; 6] = ["路", "街", "大道", "巷", "一路", "二路"];

@@ -10,10 +10,10 @@ use geo::{Coord, MultiPolygon, Polygon, Rect};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use wangge::core::index::AreaIndex;
-use wangge::core::model::{Feature, Layer};
-use wangge::core::snapshot::{Snapshot, as_multipolygon};
-use wangge::io::geojson::read_features;
+use wangge_core::index::AreaIndex;
+use wangge_core::model::{Feature, Layer};
+use wangge_core::snapshot::{Snapshot, as_multipolygon};
+use wangge_formats::geojson::read_features;
 
 /// Points per measured iteration: enough that per-iteration overhead is negligible, few enough
 /// that one iteration stays in the millisecond range on a slow core.

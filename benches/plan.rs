@@ -10,10 +10,10 @@ use geo::{Geometry, Rect, coord};
 use serde_json::{Map, json};
 use std::hint::black_box;
 use std::sync::Arc;
-use wangge::core::edit::{Draft, Edit};
-use wangge::core::model::{Feature, Layer};
-use wangge::core::rules::{RulesConfig, run_rules};
-use wangge::core::snapshot::Snapshot;
+use wangge_core::edit::{Draft, Edit};
+use wangge_core::model::{Feature, Layer};
+use wangge_core::rules::{RulesConfig, run_rules};
+use wangge_core::snapshot::Snapshot;
 
 const STEP: f64 = 1.0 / 512.0;
 const SIDE: usize = 8;
@@ -76,7 +76,7 @@ fn bench(c: &mut Criterion) {
             draft.apply(&edit).unwrap();
             let next = draft.to_snapshot();
             let findings = run_rules(&next, &config);
-            assert!(!wangge::core::rules::has_errors(&findings));
+            assert!(!wangge_core::rules::has_errors(&findings));
             live.store(Arc::new(next));
         })
     });

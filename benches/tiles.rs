@@ -7,13 +7,13 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::path::Path;
-use wangge::core::model::Layer;
-use wangge::core::snapshot::Snapshot;
-use wangge::core::tiles::build::layer_tile;
-use wangge::core::tiles::{BUFFER, TileId, project};
-use wangge::io::geojson::read_features;
-use wangge::io::mvt;
-use wangge::service::tiles::{TileService, TileSource};
+use wangge_app::tiles::{TileService, TileSource};
+use wangge_core::model::Layer;
+use wangge_core::snapshot::Snapshot;
+use wangge_core::tiles::build::layer_tile;
+use wangge_core::tiles::{BUFFER, TileId, project};
+use wangge_formats::geojson::read_features;
+use wangge_formats::mvt;
 
 /// The middle of the demo city, lon/lat.
 const CENTRE: (f64, f64) = (114.0185, 22.534);

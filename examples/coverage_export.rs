@@ -6,8 +6,8 @@
 use serde_json::json;
 use std::path::Path;
 use std::time::Instant;
-use wangge::core::coverage::{self, Coverage, Params};
-use wangge::service::coverage::{DEFAULT_KIND, build_context, sites_of_kind};
+use wangge_app::coverage::{DEFAULT_KIND, build_context, sites_of_kind};
+use wangge_core::coverage::{self, Coverage, Params};
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -16,8 +16,8 @@ fn main() -> anyhow::Result<()> {
     let runs: usize = args.get(3).map_or(Ok(7), |r| r.parse())?;
     std::fs::create_dir_all(out)?;
     // The demo database is built from data/ when missing, as `wangge serve --demo` does.
-    wangge::service::demo::ensure_demo_db(db, Path::new(env!("CARGO_MANIFEST_DIR")).join("data").as_path())?;
-    let store = wangge::store::Store::open(db)?;
+    wangge_app::demo::ensure_demo_db(db, Path::new(env!("CARGO_MANIFEST_DIR")).join("data").as_path())?;
+    let store = wangge_store::Store::open(db)?;
     let snapshot = store.load_snapshot()?;
     let (roads, noding) = store.load_roads()?;
     let sites = sites_of_kind(&snapshot, DEFAULT_KIND);

@@ -15,9 +15,9 @@ use serde_json::json;
 use std::hint::black_box;
 use std::io::{BufWriter, Write};
 use std::time::Instant;
-use wangge::core::index::AreaIndex;
-use wangge::core::snapshot::as_multipolygon;
-use wangge::io::geojson::read_features;
+use wangge_core::index::AreaIndex;
+use wangge_core::snapshot::as_multipolygon;
+use wangge_formats::geojson::read_features;
 
 /// Timed runs over all points; the median is what gets compared.
 const RUNS: usize = 5;

@@ -7,11 +7,11 @@ bash scripts/setup.sh test
 
 cargo fmt --all -- --check
 # --release shares the compiled dependencies (and the bundled PROJ build) with the tests below.
-cargo clippy --release --all-targets -- -D warnings
+cargo clippy --release --workspace --all-targets -- -D warnings
 
 log=$(mktemp)
 status=0
-WANGGE_REQUIRE_GDAL=1 WANGGE_REQUIRE_INTEROP=1 cargo test --release 2>&1 | tee "$log" || status=$?
+WANGGE_REQUIRE_GDAL=1 WANGGE_REQUIRE_INTEROP=1 cargo test --release --workspace 2>&1 | tee "$log" || status=$?
 rust_passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
 rust_failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
 

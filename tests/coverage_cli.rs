@@ -46,7 +46,7 @@ fn coverage_prints_the_community_table_and_writes_geojson() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.gpkg");
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-    wangge::service::demo::ensure_demo_db(&db, &data).unwrap();
+    wangge_app::demo::ensure_demo_db(&db, &data).unwrap();
     let gaps = dir.path().join("gaps.geojson");
     let out = wangge(&["coverage", "--db", db.to_str().unwrap(), "--minutes", "10", "--out", gaps.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out));

@@ -3,9 +3,9 @@
 //! incremental update that must equal a full recompute, and greedy picks against brute force.
 
 use geo::{Contains, Coord, MultiPolygon, Polygon, Rect, coord};
-use wangge::core::coverage::{self, Context, Coverage, Home, Level, Mode, Params, Site, UnitIn};
-use wangge::core::isochrone::from_pieces;
-use wangge::core::network::{Network, Snapped, Walker};
+use wangge_core::coverage::{self, Context, Coverage, Home, Level, Mode, Params, Site, UnitIn};
+use wangge_core::isochrone::from_pieces;
+use wangge_core::network::{Network, Snapped, Walker};
 
 /// A deterministic pseudo-random sequence (no crate needed).
 struct Lcg(u64);

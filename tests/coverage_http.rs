@@ -16,7 +16,7 @@ fn server() -> &'static Server {
             let dir = tempfile::tempdir().unwrap();
             let db = dir.path().join("demo.gpkg");
             let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-            wangge::service::demo::ensure_demo_db(&db, &data).unwrap();
+            wangge_app::demo::ensure_demo_db(&db, &data).unwrap();
             let server = Server::start_with_roads(&db);
             (dir, server)
         })

@@ -8,16 +8,16 @@ use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
 use wangge::api::AppState;
-use wangge::core::model::Layer;
-use wangge::core::snapshot::Snapshot;
-use wangge::store::Store;
+use wangge_core::model::Layer;
+use wangge_core::snapshot::Snapshot;
+use wangge_store::Store;
 
 #[test]
 fn coverage_is_recomputed_from_a_newly_published_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.gpkg");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    wangge::service::demo::ensure_demo_db(&db, &root.join("data")).unwrap();
+    wangge_app::demo::ensure_demo_db(&db, &root.join("data")).unwrap();
     let store = Store::open(&db).unwrap();
     let (roads, noding) = store.load_roads().unwrap();
     let state =

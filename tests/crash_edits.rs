@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-use wangge::store::Store;
+use wangge_store::Store;
 
 fn start(db: &std::path::Path) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wangge"))
@@ -33,8 +33,8 @@ fn every_acknowledged_edit_survives_kill_9() {
     let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
     let plan = Store::open(&db).unwrap().create_plan("crash", "c").unwrap().id;
     let grid: Value = {
-        let f = Store::open(&db).unwrap().load_layer(wangge::core::model::Layer::Grid).unwrap().remove(0);
-        wangge::io::geojson::feature_to_json(&f)
+        let f = Store::open(&db).unwrap().load_layer(wangge_core::model::Layer::Grid).unwrap().remove(0);
+        wangge_formats::geojson::feature_to_json(&f)
     };
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)

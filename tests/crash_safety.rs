@@ -8,8 +8,8 @@ use common::{STEP, city_db, text, wangge};
 use serde_json::json;
 use std::process::{Command, Stdio};
 use std::time::Instant;
-use wangge::core::model::Layer;
-use wangge::store::Store;
+use wangge_core::model::Layer;
+use wangge_store::Store;
 
 #[test]
 fn killed_imports_never_leave_half_a_layer() {

@@ -8,17 +8,17 @@ use geo::{Area, Coord};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use wangge::core::model::Layer;
-use wangge::core::prepared::PreparedArea;
-use wangge::core::snapshot::as_multipolygon;
-use wangge::service::demo::ensure_demo_db;
-use wangge::store::Store;
+use wangge_app::demo::ensure_demo_db;
+use wangge_core::model::Layer;
+use wangge_core::prepared::PreparedArea;
+use wangge_core::snapshot::as_multipolygon;
+use wangge_store::Store;
 
 fn data_dir() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data"))
 }
 
-fn demo_snapshot() -> (tempfile::TempDir, wangge::core::snapshot::Snapshot) {
+fn demo_snapshot() -> (tempfile::TempDir, wangge_core::snapshot::Snapshot) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.gpkg");
     assert!(ensure_demo_db(&db, data_dir()).unwrap(), "a new database is built");

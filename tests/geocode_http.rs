@@ -7,7 +7,7 @@ use common::{Server, text, wangge};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use wangge::service::demo::ensure_demo_db;
+use wangge_app::demo::ensure_demo_db;
 
 fn demo_db() -> &'static PathBuf {
     static DB: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
@@ -62,7 +62,7 @@ fn reverse_finds_the_nearest_door() {
     assert_eq!(r["candidates"][0]["distance_m"], 0.0);
     assert_eq!(r["candidates"].as_array().unwrap().len(), 2);
     // GCJ-02 input is converted first.
-    let (gx, gy) = wangge::io::crs::china::wgs84_to_gcj02(lon.as_f64().unwrap(), lat.as_f64().unwrap());
+    let (gx, gy) = wangge_formats::crs::china::wgs84_to_gcj02(lon.as_f64().unwrap(), lat.as_f64().unwrap());
     let (_, r) = server().get(&format!("/api/v1/geocode/reverse?lon={gx}&lat={gy}&crs=gcj02"));
     assert!(r["candidates"][0]["distance_m"].as_f64().unwrap() < 0.01, "{r}");
 }
@@ -154,7 +154,7 @@ fn osm_addresses_are_read_from_the_helsinki_extract() {
         eprintln!("{} not found: OSM address import not checked", pbf.display());
         return;
     }
-    let rows = wangge::io::addresses::read_osm_pbf(&pbf).unwrap();
+    let rows = wangge_formats::addresses::read_osm_pbf(&pbf).unwrap();
     let nodes = rows.iter().filter(|r| r.origin.starts_with("osm node/")).count();
     let ways = rows.iter().filter(|r| r.origin.starts_with("osm way/")).count();
     // Elements with both addr:street and addr:housenumber: 1,359 nodes and 86 ways (6 relations

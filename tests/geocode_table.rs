@@ -6,9 +6,9 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use wangge::service::address::status;
-use wangge::service::demo::ensure_demo_db;
-use wangge::store::Store;
+use wangge_app::address::status;
+use wangge_app::demo::ensure_demo_db;
+use wangge_store::Store;
 
 #[test]
 fn every_tricky_address_finds_its_place() {

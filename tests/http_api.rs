@@ -69,12 +69,12 @@ fn a_point_outside_every_grid_names_the_nearest_one() {
 #[test]
 fn gcj02_and_bd09_inputs_are_converted() {
     let (lon, lat) = (X0 + 3.5 * STEP, Y0 + 0.5 * STEP);
-    let (gx, gy) = wangge::io::crs::china::wgs84_to_gcj02(lon, lat);
+    let (gx, gy) = wangge_formats::crs::china::wgs84_to_gcj02(lon, lat);
     let (_, v) = server().get(&format!("/api/v1/lookup?lon={gx}&lat={gy}&crs=gcj02"));
     assert_eq!(v["grid"]["code"], "440304006011002");
     assert!((v["point"]["lon"].as_f64().unwrap() - lon).abs() < 1e-8);
     assert_eq!(v["input"]["crs"], "gcj02");
-    let (bx, by) = wangge::io::crs::china::wgs84_to_bd09(lon, lat);
+    let (bx, by) = wangge_formats::crs::china::wgs84_to_bd09(lon, lat);
     let (_, v) = server().get(&format!("/api/v1/lookup?lon={bx}&lat={by}&crs=bd09"));
     assert_eq!(v["grid"]["code"], "440304006011002");
 }

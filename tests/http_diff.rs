@@ -114,7 +114,7 @@ fn authors_come_from_the_token_and_any_two_states_can_be_compared() {
     assert_eq!(d3["changed"], json!([]), "a published plan equals its revision");
 
     // The edits in the store carry the author too, and the audit log names the planner.
-    let store = wangge::store::Store::open(&db).unwrap();
+    let store = wangge_store::Store::open(&db).unwrap();
     let roles: Vec<String> = store.plans().unwrap().iter().map(|p| p.author_role.clone()).collect();
     assert_eq!(roles, vec!["planner"]);
     assert_eq!(call("GET", &format!("{b}/api/v1/audit"), None, None).0, 401);

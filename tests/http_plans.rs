@@ -110,9 +110,9 @@ fn plan_workflow_over_http() {
     assert_eq!(s, 200);
     assert_eq!(send("GET", &east, None, None).2["grid"]["code"], "440304006009001");
     // Every write, refused or not, is in the audit log; the tokens are stored only as hashes.
-    let store = wangge::store::Store::open(&db).unwrap();
+    let store = wangge_store::Store::open(&db).unwrap();
     assert!(store.audit_count().unwrap() >= 10);
-    assert_eq!(store.token_role(&viewer).unwrap().map(|(_, r)| r), Some(wangge::store::access::Role::Viewer));
+    assert_eq!(store.token_role(&viewer).unwrap().map(|(_, r)| r), Some(wangge_store::access::Role::Viewer));
     let raw = std::fs::read(&db).unwrap();
     assert!(!raw.windows(viewer.len()).any(|w| w == viewer.as_bytes()), "a token is stored in clear");
 }

@@ -161,7 +161,7 @@ fn csv_in_gauss_kruger_is_converted_to_wgs84() {
 
 #[test]
 fn gcj02_input_is_converted_back_to_wgs84() {
-    let (gx, gy) = wangge::io::crs::china::wgs84_to_gcj02(114.001, 22.501);
+    let (gx, gy) = wangge_formats::crs::china::wgs84_to_gcj02(114.001, 22.501);
     let csv = format!("code,name,parent_code,lon,lat\nB7,七栋,440304006009002,{gx},{gy}\n");
     let (_, [x, y]) = import_building("gcj02", &csv, "B7");
     assert!((x - 114.001).abs() < 1e-8 && (y - 22.501).abs() < 1e-8, "{x}, {y}");

@@ -8,7 +8,7 @@ mod common;
 use common::{Server, city_db, city_dir, text, wangge};
 use serde_json::{Value, json};
 use std::path::Path;
-use wangge::store::Store;
+use wangge_store::Store;
 
 const G1: &str = "440304006009001";
 const G2: &str = "440304006009002";

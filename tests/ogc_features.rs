@@ -8,7 +8,7 @@ mod ogc_support;
 use common::{Server, city_db};
 use ogc_support::{call, get};
 use serde_json::Value;
-use wangge::io::crs::Crs;
+use wangge_formats::crs::Crs;
 
 fn start() -> (tempfile::TempDir, Server, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();

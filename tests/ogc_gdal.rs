@@ -7,8 +7,8 @@ mod common;
 use common::{Server, assert_ogrinfo_counts, city_db, gdal_available, text};
 use serde_json::Value;
 use std::process::Command;
-use wangge::core::model::Layer;
-use wangge::store::Store;
+use wangge_core::model::Layer;
+use wangge_store::Store;
 
 #[test]
 fn ogrinfo_lists_every_collection_with_its_count() {

@@ -7,12 +7,12 @@ use arc_swap::ArcSwap;
 use common::city_db;
 use geo::coord;
 use serde_json::{Value, json};
-use wangge::core::model::Layer;
-use wangge::core::rules::RulesConfig;
-use wangge::service::plan::{PlanServiceError, add_edit, diff_plan, publish, restore, validate_plan};
-use wangge::store::Store;
-use wangge::store::history::AsOf;
-use wangge::store::plans::PlanError;
+use wangge_app::plan::{PlanServiceError, add_edit, diff_plan, publish, restore, validate_plan};
+use wangge_core::model::Layer;
+use wangge_core::rules::RulesConfig;
+use wangge_store::Store;
+use wangge_store::history::AsOf;
+use wangge_store::plans::PlanError;
 
 const G1: &str = "440304006009001";
 
@@ -40,7 +40,7 @@ fn a_split_is_validated_diffed_published_and_visible_by_date() {
     assert!(matches!(stale, PlanServiceError::Plan(PlanError::StaleVersion { expected: 1, current: 2, .. })));
 
     let findings = validate_plan(&store, plan.id, &RulesConfig::default()).unwrap();
-    assert!(!wangge::core::rules::has_errors(&findings), "{findings:?}");
+    assert!(!wangge_core::rules::has_errors(&findings), "{findings:?}");
     assert!(findings.iter().all(|f| f.rule != "sibling_overlap" && f.rule != "parent_gap"));
     let d = diff_plan(&store, plan.id).unwrap();
     let kinds: Vec<(&str, &str)> = d.changed.iter().map(|c| (c.code.as_str(), c.change)).collect();

@@ -118,8 +118,8 @@ fn a_plan_is_made_checked_compared_and_published_from_the_command_line() {
     assert_eq!(list["plans"].as_array().unwrap().len(), 4);
     let out = plan(&db, &["show", "999"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    let store = wangge::store::Store::open(&db).unwrap();
-    assert!(store.load_snapshot().unwrap().layer(wangge::core::model::Layer::Grid).get("440304006009003").is_none());
+    let store = wangge_store::Store::open(&db).unwrap();
+    assert!(store.load_snapshot().unwrap().layer(wangge_core::model::Layer::Grid).get("440304006009003").is_none());
 }
 
 fn whoami() -> String {

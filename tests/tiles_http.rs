@@ -8,8 +8,8 @@ mod common;
 use common::{Server, city_db, gdal_available};
 use serde_json::{Value, json};
 use std::process::Command;
-use wangge::core::tiles::{TileId, project};
-use wangge::io::mvt;
+use wangge_core::tiles::{TileId, project};
+use wangge_formats::mvt;
 
 struct Reply {
     status: u16,
@@ -363,7 +363,7 @@ fn codes(tile: &[u8]) -> Vec<String> {
         .flat_map(|l| &l.features)
         .filter_map(|f| f.props.iter().find(|(k, _)| k == "code"))
         .map(|(_, v)| match v {
-            wangge::core::tiles::build::PropValue::String(s) => s.clone(),
+            wangge_core::tiles::build::PropValue::String(s) => s.clone(),
             other => panic!("code is text: {other:?}"),
         })
         .collect();
@@ -378,7 +378,7 @@ fn a_tile_after_publish_shows_the_new_boundary_and_far_tiles_stay_cached() {
     let out = common::wangge(&["token", "create", "--db", db.to_str().unwrap(), "--role", "planner", "--name", "p"]);
     let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let store = wangge::store::Store::open(&db).unwrap();
+    let store = wangge_store::Store::open(&db).unwrap();
     let state = wangge::api::AppState::new(store.load_snapshot().unwrap(), root.join("web"), root.join("data"))
         .with_store(store);
     let tiles = state.tiles.clone();
@@ -437,12 +437,12 @@ fn the_walking_network_is_a_line_layer() {
     let dir = tempfile::tempdir().unwrap();
     let db = city_db(dir.path());
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let road = wangge::io::roads::RoadLine {
+    let road = wangge_formats::roads::RoadLine {
         highway: "footway".into(),
         name: Some("竹林路".into()),
         coords: vec![geo::Coord { x: 114.0, y: 22.51 }, geo::Coord { x: 114.0156, y: 22.51 }],
     };
-    let snapshot = wangge::store::Store::open(&db).unwrap().load_snapshot().unwrap();
+    let snapshot = wangge_store::Store::open(&db).unwrap().load_snapshot().unwrap();
     let state = wangge::api::AppState::new(snapshot, root.join("web"), root.join("data")).with_roads(&[road], true);
     let server = Server::start_state(state);
     let t = tile_at(114.0039, 22.51, 16);
@@ -452,8 +452,8 @@ fn the_walking_network_is_a_line_layer() {
     assert_eq!(layers[0].name, "road");
     let f = &layers[0].features[0];
     assert_eq!(f.kind, 2, "a line");
-    assert!(f.props.contains(&("highway".into(), wangge::core::tiles::build::PropValue::String("footway".into()))));
-    assert!(f.props.contains(&("name".into(), wangge::core::tiles::build::PropValue::String("竹林路".into()))));
+    assert!(f.props.contains(&("highway".into(), wangge_core::tiles::build::PropValue::String("footway".into()))));
+    assert!(f.props.contains(&("name".into(), wangge_core::tiles::build::PropValue::String("竹林路".into()))));
     // The line starts in this tile and is cut where it leaves the buffer to the east.
     let start = t.to_tile(geo::Coord { x: 114.0, y: 22.51 });
     assert!(start.x > 0.0, "the line's west end is inside the tile");

@@ -7,13 +7,13 @@
 use super::AppState;
 use super::error::ApiError;
 use super::plans::with_store;
-use crate::i18n::Lang;
-use crate::store::access::{Role, TokenHolder};
-use crate::store::plans::Author;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use wangge_core::i18n::Lang;
+use wangge_store::access::{Role, TokenHolder};
+use wangge_store::plans::Author;
 
 /// The caller of a request: the token holder, or `None` for an anonymous caller.
 #[derive(Debug, Clone, Default)]

@@ -8,15 +8,15 @@
 use super::AppState;
 use super::error::ApiError;
 use super::params::Params;
-use crate::core::coverage::{self, Coverage, Mode, Params as CovParams};
-use crate::i18n::Lang;
-use crate::service::coverage::{CoverageError, CoverageService, DEFAULT_KIND, Request, parse_level};
-use crate::service::coverage_json::{circle_features, excess_json, gap_features, params_json, picks_json, stat_json};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;
+use wangge_app::coverage::{CoverageError, CoverageService, DEFAULT_KIND, Request, parse_level};
+use wangge_app::coverage_json::{circle_features, excess_json, gap_features, params_json, picks_json, stat_json};
+use wangge_core::coverage::{self, Coverage, Mode, Params as CovParams};
+use wangge_core::i18n::Lang;
 
 /// Most candidate sites in one suggestion request.
 pub const MAX_CANDIDATES: usize = 20_000;
@@ -173,7 +173,7 @@ async fn layer(state: AppState, params: Params, circles: bool) -> Result<Json<Va
 /// `POST /api/v1/coverage/suggest` with `{"k", "minutes", "speed_kmh", "kind", "candidates"}`:
 /// `candidates` is `"buildings"`, `"nodes"`, an array of `[lon, lat]` or `{"lon","lat","code","name"}`,
 /// or a GeoJSON FeatureCollection of points. Greedy maximal covering (see
-/// [`crate::core::coverage::suggest`]).
+/// [`wangge_core::coverage::suggest`]).
 pub async fn post_suggest(
     State(state): State<AppState>,
     params: Params,

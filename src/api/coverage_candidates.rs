@@ -3,10 +3,10 @@
 
 use super::coverage::MAX_CANDIDATES;
 use super::error::ApiError;
-use crate::core::coverage::{Context, Site};
-use crate::i18n::Lang;
 use geo::Coord;
 use serde_json::Value;
+use wangge_core::coverage::{Context, Site};
+use wangge_core::i18n::Lang;
 
 fn bad(lang: Lang, zh: String, en: String) -> ApiError {
     ApiError::bad_parameter(if lang == Lang::Zh { zh } else { en })

@@ -5,11 +5,11 @@ use super::AppState;
 use super::error::ApiError;
 use super::params::Params;
 use super::plans::{plan_error, with_store};
-use crate::i18n::Lang;
-use crate::service::compare::{StateRef, changed_geojson, compare};
 use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
+use wangge_app::compare::{StateRef, changed_geojson, compare};
+use wangge_core::i18n::Lang;
 
 fn state_ref(params: &Params, key: &str, default: Option<&str>) -> Result<StateRef, ApiError> {
     let lang = params.lang;

@@ -4,15 +4,15 @@
 use super::AppState;
 use super::error::ApiError;
 use super::params::Params;
-use crate::core::model::Layer;
-use crate::i18n::Lang;
-use crate::io::crs::Crs;
-use crate::io::formats::{FileError, FileFormat};
-use crate::service::files::{ExportOptions, export_file};
 use axum::extract::{Path, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use std::sync::atomic::{AtomicU64, Ordering};
+use wangge_app::files::{ExportOptions, export_file};
+use wangge_core::i18n::Lang;
+use wangge_core::model::Layer;
+use wangge_formats::crs::Crs;
+use wangge_formats::formats::{FileError, FileFormat};
 
 static EXPORTS: AtomicU64 = AtomicU64::new(0);
 
@@ -23,7 +23,7 @@ pub async fn export_layer(
     params: Params,
 ) -> Result<Response, ApiError> {
     let lang = params.lang;
-    let layer: Layer = layer.parse().map_err(|e: crate::core::model::UnknownLayer| {
+    let layer: Layer = layer.parse().map_err(|e: wangge_core::model::UnknownLayer| {
         ApiError::not_found(if lang == Lang::Zh { format!("图层 {layer} 不存在") } else { e.to_string() })
     })?;
     let format: FileFormat = params.optional("format", FileFormat::GeoJson)?;
@@ -52,7 +52,7 @@ pub async fn export_layer(
 /// removes the folder.
 fn write_download(
     layer: Layer,
-    features: &[crate::core::model::Feature],
+    features: &[wangge_core::model::Feature],
     options: &ExportOptions,
 ) -> Result<(Vec<u8>, String), FileError> {
     let n = EXPORTS.fetch_add(1, Ordering::Relaxed);
@@ -67,7 +67,7 @@ fn write_download(
             entries.push((name, std::fs::read(f).map_err(io_err)?));
         }
         Ok(if options.format == FileFormat::Shapefile {
-            (crate::io::zip_out::zip_stored(&entries), format!("{}.zip", layer.id()))
+            (wangge_formats::zip_out::zip_stored(&entries), format!("{}.zip", layer.id()))
         } else {
             (
                 entries.pop().map(|e| e.1).unwrap_or_default(),

@@ -6,8 +6,6 @@ use super::access::Caller;
 use super::error::ApiError;
 use super::lookup::parse_crs;
 use super::params::Params;
-use crate::service::address::{BATCH_HEADER, batch_csv, batch_queries, batch_row, geocode_json, reverse_json};
-use crate::service::privacy::{filter_candidates, filter_rows};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -16,6 +14,8 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use geo::Coord;
 use serde_json::Value;
+use wangge_app::address::{BATCH_HEADER, batch_csv, batch_queries, batch_row, geocode_json, reverse_json};
+use wangge_app::privacy::{filter_candidates, filter_rows};
 
 /// Longest query accepted, in characters: no real address is longer, and fuzzy matching costs
 /// grow with the length.
@@ -46,7 +46,7 @@ async fn audit_rows(
     path: &str,
     detail: String,
     rows: usize,
-    lang: crate::i18n::Lang,
+    lang: wangge_core::i18n::Lang,
 ) -> Result<(), ApiError> {
     if rows == 0 {
         return Ok(());

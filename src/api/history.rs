@@ -5,15 +5,15 @@ use super::access::Caller;
 use super::error::ApiError;
 use super::params::Params;
 use super::plans::{plan_error, with_store};
-use crate::core::snapshot::Snapshot;
-use crate::i18n::Lang;
-use crate::service::plan as svc;
-use crate::store::history::AsOf;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+use wangge_app::plan as svc;
+use wangge_core::i18n::Lang;
+use wangge_core::snapshot::Snapshot;
+use wangge_store::history::AsOf;
 
 /// Checks a `YYYY-MM-DD` date (the form stored in `valid_from`/`valid_to`, so text order is date order).
 pub fn parse_date(s: &str, lang: Lang) -> Result<String, ApiError> {

@@ -3,13 +3,13 @@
 use super::AppState;
 use super::error::ApiError;
 use super::params::Params;
-use crate::core::model::Layer;
-use crate::i18n::Lang;
-use crate::io::geojson::feature_to_json;
 use axum::Json;
 use axum::extract::{Path, State};
 use geo::{Coord, Rect};
 use serde_json::{Value, json};
+use wangge_core::i18n::Lang;
+use wangge_core::model::Layer;
+use wangge_formats::geojson::feature_to_json;
 
 /// Default page size for feature listings.
 pub const DEFAULT_LIMIT: usize = 1000;
@@ -37,7 +37,7 @@ pub async fn list_layers(State(state): State<AppState>, params: Params) -> Json<
 }
 
 fn parse_layer(raw: &str, lang: Lang) -> Result<Layer, ApiError> {
-    raw.parse().map_err(|e: crate::core::model::UnknownLayer| {
+    raw.parse().map_err(|e: wangge_core::model::UnknownLayer| {
         ApiError::not_found(if lang == Lang::Zh { format!("图层 {raw} 不存在") } else { e.to_string() })
     })
 }
@@ -81,7 +81,7 @@ pub async fn list_features(
     let offset: usize = params.optional("offset", 0)?;
     let snapshot = state.snapshot.load();
     let data = snapshot.layer(layer);
-    let matched: Vec<&crate::core::model::Feature> = match params.get("bbox") {
+    let matched: Vec<&wangge_core::model::Feature> = match params.get("bbox") {
         Some(raw) => data.in_bbox(parse_bbox(raw, lang)?),
         None => data.features().iter().collect(),
     };

@@ -3,8 +3,6 @@
 use super::AppState;
 use super::error::ApiError;
 use super::params::Params;
-use crate::io::crs::Crs;
-use crate::service::lookup::{BadPoint, PointIn, lookup_one, points_from_csv, points_from_json, results_to_csv};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -13,6 +11,8 @@ use axum::http::HeaderMap;
 use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use wangge_app::lookup::{BadPoint, PointIn, lookup_one, points_from_csv, points_from_json, results_to_csv};
+use wangge_formats::crs::Crs;
 
 impl From<BadPoint> for ApiError {
     fn from(e: BadPoint) -> Self {
@@ -82,7 +82,7 @@ pub(super) fn parse_crs(params: &Params) -> Result<Crs, ApiError> {
         ApiError::bad_parameter(format!("{} {detail}", params.lang.pick("参数 crs 无效：", "parameter crs:")))
     };
     let crs: Crs = match params.get("crs") {
-        Some(raw) => raw.parse().map_err(|e: crate::io::crs::UnknownCrs| bad(e.to_string()))?,
+        Some(raw) => raw.parse().map_err(|e: wangge_formats::crs::UnknownCrs| bad(e.to_string()))?,
         None => Crs::Wgs84,
     };
     crs.check().map_err(|e| bad(e.to_string()))?;

@@ -15,10 +15,6 @@ pub mod params;
 pub mod plans;
 pub mod tiles;
 
-use crate::core::snapshot::Snapshot;
-use crate::io::roads::RoadLine;
-use crate::service::coverage::CoverageService;
-use crate::service::tiles::TileService;
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -28,6 +24,10 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower_http::services::ServeDir;
+use wangge_app::coverage::CoverageService;
+use wangge_app::tiles::TileService;
+use wangge_core::snapshot::Snapshot;
+use wangge_formats::roads::RoadLine;
 
 /// Limits that protect the service from oversized requests.
 #[derive(Debug, Clone, Copy)]
@@ -62,11 +62,11 @@ pub struct AppState {
     /// The stored walking network the coverage service is built from.
     pub roads: Arc<(Vec<RoadLine>, bool)>,
     /// The database behind the snapshot, for plans and history (`None`: read-only service).
-    pub store: Option<Arc<std::sync::Mutex<crate::store::Store>>>,
+    pub store: Option<Arc<std::sync::Mutex<wangge_store::Store>>>,
     /// The planning rules plans are validated and published against.
-    pub rules: Arc<crate::core::rules::RulesConfig>,
-    /// Vector tiles and their cache (follows the published snapshot; see [`crate::service::tiles`]).
-    pub tiles: Arc<crate::service::tiles::TileService>,
+    pub rules: Arc<wangge_core::rules::RulesConfig>,
+    /// Vector tiles and their cache (follows the published snapshot; see [`wangge_app::tiles`]).
+    pub tiles: Arc<wangge_app::tiles::TileService>,
 }
 
 impl AppState {
@@ -83,7 +83,7 @@ impl AppState {
             roads: Arc::new((Vec::new(), true)),
             store: None,
             rules: Arc::default(),
-            tiles: Arc::new(TileService::new(&[], crate::service::tiles::DEFAULT_CACHE_BYTES)),
+            tiles: Arc::new(TileService::new(&[], wangge_app::tiles::DEFAULT_CACHE_BYTES)),
         }
     }
 
@@ -92,7 +92,7 @@ impl AppState {
         self.coverage =
             Arc::new(ArcSwap::from_pointee(CoverageService::new(self.snapshot.load_full(), lines, node_crossings)));
         self.roads = Arc::new((lines.to_vec(), node_crossings));
-        self.tiles = Arc::new(TileService::new(lines, crate::service::tiles::DEFAULT_CACHE_BYTES));
+        self.tiles = Arc::new(TileService::new(lines, wangge_app::tiles::DEFAULT_CACHE_BYTES));
         self
     }
 
@@ -112,7 +112,7 @@ impl AppState {
     }
 
     /// The same state with `store` for plans, revisions and history.
-    pub fn with_store(mut self, store: crate::store::Store) -> AppState {
+    pub fn with_store(mut self, store: wangge_store::Store) -> AppState {
         self.store = Some(Arc::new(std::sync::Mutex::new(store)));
         self
     }
@@ -179,10 +179,10 @@ async fn refuse_oversized(
             .headers()
             .get(axum::http::header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok())
-            .map(crate::i18n::Lang::from_locale)
+            .map(wangge_core::i18n::Lang::from_locale)
             .unwrap_or_default();
         let limit = state.limits.max_body_bytes;
-        return ApiError::too_large(if lang == crate::i18n::Lang::Zh {
+        return ApiError::too_large(if lang == wangge_core::i18n::Lang::Zh {
             format!("请求体过大（上限 {limit} 字节）")
         } else {
             format!("request body too large (limit {limit} bytes)")

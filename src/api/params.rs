@@ -1,12 +1,12 @@
 //! Query-string parsing that names the bad parameter, and the request's language.
 
 use super::error::ApiError;
-use crate::i18n::Lang;
 use axum::extract::FromRequestParts;
 use axum::http::header::ACCEPT_LANGUAGE;
 use axum::http::request::Parts;
 use std::collections::HashMap;
 use std::str::FromStr;
+use wangge_core::i18n::Lang;
 
 /// The decoded query string. Repeated keys keep their last value.
 #[derive(Debug, Default)]

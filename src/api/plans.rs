@@ -8,16 +8,16 @@ use super::AppState;
 use super::access::Caller;
 use super::error::ApiError;
 use super::params::Params;
-use crate::i18n::Lang;
-use crate::service::plan::{self as svc, PlanServiceError};
-use crate::store::Store;
-use crate::store::plans::PlanError;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use wangge_app::plan::{self as svc, PlanServiceError};
+use wangge_core::i18n::Lang;
+use wangge_store::Store;
+use wangge_store::plans::PlanError;
 
 /// Runs `f` with the store on a blocking thread (SQLite calls block).
 pub(super) async fn with_store<T: Send + 'static>(
@@ -192,7 +192,7 @@ pub async fn validate(
     let rules = state.rules.clone();
     let findings =
         with_store(&state, lang, move |s| svc::validate_plan(s, id, &rules).map_err(|e| plan_error(e, lang))).await?;
-    let (errors, warnings) = crate::core::rules::finding::tally(&findings);
+    let (errors, warnings) = wangge_core::rules::finding::tally(&findings);
     let list: Vec<Value> = findings.iter().map(|f| f.to_json(lang)).collect();
     Ok(Json(json!({ "plan": id, "errors": errors, "warnings": warnings, "findings": list })))
 }

@@ -4,18 +4,18 @@
 use super::AppState;
 use super::error::ApiError;
 use super::params::Params;
-use crate::core::model::Feature;
-use crate::core::tiles::TileId;
-use crate::i18n::Lang;
-use crate::service::tiles::TileSource;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
+use wangge_app::tiles::TileSource;
+use wangge_core::i18n::Lang;
+use wangge_core::model::Feature;
+use wangge_core::tiles::TileId;
 
 /// The MVT media type.
 pub const MVT_TYPE: &str = "application/vnd.mapbox-vector-tile";
-/// Highest zoom advertised in TileJSON; clients overzoom past it (tiles are served to [`crate::core::tiles::MAX_ZOOM`]).
+/// Highest zoom advertised in TileJSON; clients overzoom past it (tiles are served to [`wangge_core::tiles::MAX_ZOOM`]).
 pub const TILEJSON_MAX_ZOOM: u8 = 18;
 /// Browsers may keep tiles but must ask again (with the ETag) before using them: a publish can
 /// change any tile at any moment.

@@ -6,8 +6,8 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use wangge::api::{self, AppState};
-use wangge::core::model::Layer;
-use wangge::store::Store;
+use wangge_core::model::Layer;
+use wangge_store::Store;
 
 /// The small hand-made city under `tests/fixtures/city`: one district, one street, two communities,
 /// four 0.0078125° grids (exact binary fractions, so shared edges are bit-identical).

@@ -6,13 +6,13 @@ use super::super::error::ApiError;
 use super::crs::{CRS84, offered};
 use super::request::{Format, OgcRequest};
 use super::{GEOJSON, collection, html, html_response, json_response};
-use crate::core::model::{GeometryKind, Layer};
-use crate::core::snapshot::Snapshot;
-use crate::i18n::Lang;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
+use wangge_core::i18n::Lang;
+use wangge_core::model::{GeometryKind, Layer};
+use wangge_core::snapshot::Snapshot;
 
 /// The queryable properties of `layer` with their JSON Schema types: identity fields, every
 /// attribute seen in the layer (first type seen), and the geometry.

@@ -2,10 +2,10 @@
 //! geometries and bounding boxes between them and the stored WGS 84 lon/lat.
 
 use super::super::error::ApiError;
-use crate::i18n::Lang;
-use crate::io::crs::Crs;
-use crate::io::crs::output::{from_wgs84, north_first};
 use geo::{Coord, Geometry, MapCoords, Rect};
+use wangge_core::i18n::Lang;
+use wangge_formats::crs::Crs;
+use wangge_formats::crs::output::{from_wgs84, north_first};
 
 /// The stored system: WGS 84 longitude/latitude.
 pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
@@ -79,7 +79,7 @@ impl OgcCrs {
             let p = from_wgs84(code, c)?;
             Ok(if swap { Coord { x: p.y, y: p.x } } else { p })
         })
-        .map_err(|e: crate::io::crs::CrsError| ApiError::bad_parameter(e.to_string()))
+        .map_err(|e: wangge_formats::crs::CrsError| ApiError::bad_parameter(e.to_string()))
     }
 
     /// A position given in this system (its axis order) as WGS 84 lon/lat.

@@ -8,14 +8,14 @@ use super::crs::OgcCrs;
 use super::request::{Format, OgcRequest, encode_query};
 use super::select::{Selection, Source, bbox_param, datetime_param, filter_param, plan_layer, plan_param};
 use super::{GEOJSON, collection, html, html_response, json_response, now_rfc3339};
-use crate::core::model::{Feature, Layer};
-use crate::i18n::Lang;
-use crate::io::geojson::{feature_to_json, geometry_to_json};
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use wangge_core::i18n::Lang;
+use wangge_core::model::{Feature, Layer};
+use wangge_formats::geojson::{feature_to_json, geometry_to_json};
 
 /// Items per page when `limit` is not given.
 pub const DEFAULT_LIMIT: usize = 10;

@@ -14,13 +14,13 @@ pub mod write;
 
 use super::AppState;
 use super::error::ApiError;
-use crate::core::model::Layer;
-use crate::i18n::Lang;
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::Value;
+use wangge_core::i18n::Lang;
+use wangge_core::model::Layer;
 
 /// Media type of GeoJSON responses.
 pub const GEOJSON: &str = "application/geo+json";

@@ -9,12 +9,12 @@ use super::crs::offered;
 use super::items::MAX_LIMIT;
 use super::json_response;
 use super::request::OgcRequest;
-use crate::core::model::Layer;
-use crate::core::snapshot::Snapshot;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
+use wangge_core::model::Layer;
+use wangge_core::snapshot::Snapshot;
 
 fn param(name: &str) -> Value {
     json!({ "$ref": format!("#/components/parameters/{name}") })

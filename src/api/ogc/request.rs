@@ -3,10 +3,10 @@
 
 use super::super::error::ApiError;
 use super::super::params::Params;
-use crate::i18n::Lang;
 use axum::extract::FromRequestParts;
 use axum::http::header::{ACCEPT, ACCEPT_LANGUAGE, HOST};
 use axum::http::request::Parts;
+use wangge_core::i18n::Lang;
 
 /// The two encodings every resource has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

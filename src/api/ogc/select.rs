@@ -7,13 +7,13 @@ use super::super::plans::{plan_error, with_store};
 use super::collections::queryables;
 use super::crs::OgcCrs;
 use super::request::OgcRequest;
-use crate::core::filter::{self, Expr};
-use crate::core::model::{Feature, Layer};
-use crate::core::snapshot::{Snapshot, geometry_bbox};
-use crate::i18n::Lang;
-use crate::service::plan as svc;
 use geo::{Coord, Intersects, Rect};
 use std::sync::Arc;
+use wangge_app::plan as svc;
+use wangge_core::filter::{self, Expr};
+use wangge_core::i18n::Lang;
+use wangge_core::model::{Feature, Layer};
+use wangge_core::snapshot::{Snapshot, geometry_bbox};
 
 /// The features a request reads from.
 pub enum Source {

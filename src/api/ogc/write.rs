@@ -14,23 +14,23 @@ use super::items::{feature_etag, feature_json};
 use super::request::OgcRequest;
 use super::select::plan_param;
 use super::{GEOJSON, collection, json_response};
-use crate::core::edit::Draft;
-use crate::core::model::{Feature, Layer};
-use crate::core::rules::finding::Severity;
-use crate::core::rules::{Finding, RulesConfig, run_rules};
-use crate::core::snapshot::Snapshot;
-use crate::core::validate::check_geometry;
-use crate::i18n::Lang;
-use crate::io::edit_json::parse_edit;
-use crate::io::geojson::{feature_to_json, read_features};
-use crate::service::plan as svc;
-use crate::store::Store;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::sync::Arc;
+use wangge_app::plan as svc;
+use wangge_core::edit::Draft;
+use wangge_core::i18n::Lang;
+use wangge_core::model::{Feature, Layer};
+use wangge_core::rules::finding::Severity;
+use wangge_core::rules::{Finding, RulesConfig, run_rules};
+use wangge_core::snapshot::Snapshot;
+use wangge_core::validate::check_geometry;
+use wangge_formats::edit_json::parse_edit;
+use wangge_formats::geojson::{feature_to_json, read_features};
+use wangge_store::Store;
 
 /// Name of the response header carrying the draft plan a write went into.
 pub const PLAN_HEADER: &str = "wangge-plan";
@@ -161,9 +161,9 @@ fn apply(
     let before: Snapshot = match plan {
         Some(id) => {
             let p = store.plan(id).map_err(ApiError::internal)?;
-            let p = p.ok_or_else(|| plan_error(crate::store::plans::PlanError::NotFound(id).into(), lang))?;
+            let p = p.ok_or_else(|| plan_error(wangge_store::plans::PlanError::NotFound(id).into(), lang))?;
             if p.status != "draft" {
-                return Err(plan_error(crate::store::plans::PlanError::NotDraft(id).into(), lang));
+                return Err(plan_error(wangge_store::plans::PlanError::NotDraft(id).into(), lang));
             }
             svc::plan_states(store, id).map_err(|e| plan_error(e, lang))?.1
         }

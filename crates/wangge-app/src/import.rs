@@ -1,0 +1,188 @@
+//! The import use-case: read a file, convert it to WGS 84, check everything, write all or nothing.
+
+use wangge_core::hierarchy::{HierarchyRules, check_hierarchy};
+use wangge_core::model::{Feature, Layer};
+use wangge_core::problem::{Problem, Rule};
+use wangge_core::snapshot::Snapshot;
+use wangge_core::validate::check_geometry;
+use wangge_formats::crs::Crs;
+use wangge_formats::{csv_in, geojson};
+use wangge_store::plans::{Author, RevisionRow};
+use wangge_store::{Store, StoreError, WriteMode, WriteReport};
+
+/// The input's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// RFC 7946 GeoJSON.
+    GeoJson,
+    /// CSV with lon,lat or wkt columns.
+    Csv,
+}
+
+impl Format {
+    /// Guesses the format from a file name, falling back to the first non-blank character.
+    pub fn detect(name: &str, text: &str) -> Format {
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".csv") || lower.ends_with(".txt") {
+            Format::Csv
+        } else if lower.ends_with(".geojson") || lower.ends_with(".json") || text.trim_start().starts_with('{') {
+            Format::GeoJson
+        } else {
+            Format::Csv
+        }
+    }
+}
+
+/// Everything an import needs besides the data.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportOptions {
+    /// Target layer.
+    pub layer: Layer,
+    /// The input's coordinate system.
+    pub crs: Crs,
+    /// Append, replace or upsert.
+    pub mode: WriteMode,
+    /// Metres a child may reach outside its parent.
+    pub tolerance_m: f64,
+}
+
+/// Why an import wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The input broke rules; every problem is listed.
+    #[error("{} problem(s) in the input; nothing was imported", .0.len())]
+    Rejected(Vec<Problem>),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Reads, converts and checks `text`; returns the features ready to write, or every problem.
+pub fn prepare(
+    text: &str,
+    format: Format,
+    options: &ImportOptions,
+    current: &Snapshot,
+) -> Result<Vec<Feature>, Vec<Problem>> {
+    let parsed = match format {
+        Format::GeoJson => geojson::read_features(text),
+        Format::Csv => csv_in::read_features(text),
+    };
+    prepare_parsed(parsed, options, current)
+}
+
+/// Converts, checks and orders features already read from any format (see [`prepare`]).
+pub fn prepare_parsed(
+    parsed: geojson::Parsed,
+    options: &ImportOptions,
+    current: &Snapshot,
+) -> Result<Vec<Feature>, Vec<Problem>> {
+    let mut problems = parsed.problems;
+    if let Err(e) = options.crs.check() {
+        problems.push(Problem::new(None, None, Rule::Crs { detail: e.to_string() }));
+        return Err(problems);
+    }
+    let mut features = Vec::with_capacity(parsed.features.len());
+    let mut positions = Vec::with_capacity(parsed.features.len());
+    for (i, mut f) in parsed.features {
+        match options.crs.geometry_to_wgs84(&f.geometry) {
+            Ok(g) => f.geometry = g,
+            Err(e) => {
+                problems.push(Problem::new(Some(i), Some(&f.code), Rule::Crs { detail: e.to_string() }));
+                continue;
+            }
+        }
+        let geometry_problems = check_geometry(options.layer, i, Some(&f.code), &f.geometry);
+        if geometry_problems.is_empty() {
+            features.push(f);
+            positions.push(i);
+        } else {
+            problems.extend(geometry_problems);
+        }
+    }
+    let rules =
+        HierarchyRules { tolerance_m: options.tolerance_m, existing_codes_conflict: options.mode == WriteMode::Append };
+    for mut p in check_hierarchy(options.layer, &features, current, rules) {
+        // The hierarchy check numbers the features it saw; map back to input positions.
+        p.index = p.index.map(|k| positions[k]);
+        if let Rule::DuplicateCode { first: Some(k) } = &mut p.rule {
+            *k = positions[*k];
+        }
+        problems.push(p);
+    }
+    if problems.is_empty() {
+        Ok(features)
+    } else {
+        problems.sort_by_key(|p| p.index.unwrap_or(0));
+        Err(problems)
+    }
+}
+
+/// How an import is recorded in the history: who, why, and from which date its features are valid.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// The author (`--author` or the OS user on the command line).
+    pub author: Author,
+    /// The revision message, e.g. "import grid from grids.shp (mode upsert, {n} features)";
+    /// `{n}` is replaced by the number of features read, known only once the file is parsed.
+    pub message: String,
+    /// Effective date (YYYY-MM-DD) of the imported features.
+    pub effective_date: String,
+}
+
+/// What an import wrote, and the revision that records it (none for the initial load of an
+/// empty layer before any revision, or when nothing changed).
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// Rows inserted, updated, deleted.
+    pub report: WriteReport,
+    /// The revision, when one was recorded.
+    pub revision: Option<RevisionRow>,
+}
+
+/// Imports `text` into `store`: everything is written in one transaction, or nothing is. With
+/// `record`, the write is a revision (see [`Store::write_layer_recorded`]); without it (building
+/// a fresh demo database) the features are written as they are.
+pub fn import(
+    store: &mut Store,
+    text: &str,
+    format: Format,
+    options: &ImportOptions,
+    record: Option<&Record>,
+) -> Result<Imported, ImportError> {
+    let current = store.load_snapshot()?;
+    let features = prepare(text, format, options, &current).map_err(ImportError::Rejected)?;
+    write(store, &features, options, record)
+}
+
+/// Imports features already read from a file (Shapefile, GeoPackage): all or nothing, as [`import`].
+pub fn import_parsed(
+    store: &mut Store,
+    parsed: geojson::Parsed,
+    options: &ImportOptions,
+    record: Option<&Record>,
+) -> Result<Imported, ImportError> {
+    let current = store.load_snapshot()?;
+    let features = prepare_parsed(parsed, options, &current).map_err(ImportError::Rejected)?;
+    write(store, &features, options, record)
+}
+
+fn write(
+    store: &mut Store,
+    features: &[Feature],
+    options: &ImportOptions,
+    record: Option<&Record>,
+) -> Result<Imported, ImportError> {
+    let (report, revision) = match record {
+        Some(r) => store.write_layer_recorded(
+            options.layer,
+            features,
+            options.mode,
+            &r.author,
+            &r.message.replace("{n}", &features.len().to_string()),
+            &r.effective_date,
+        )?,
+        None => (store.write_layer(options.layer, features, options.mode)?, None),
+    };
+    Ok(Imported { report, revision })
+}

@@ -1,0 +1,15 @@
+//! Use-cases shared by the HTTP API and the CLI.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod address;
+pub mod compare;
+pub mod coverage;
+pub mod coverage_json;
+pub mod demo;
+pub mod files;
+pub mod import;
+pub mod lookup;
+pub mod plan;
+pub mod privacy;
+pub mod tiles;

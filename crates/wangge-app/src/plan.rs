@@ -1,0 +1,184 @@
+//! The planning use-cases shared by the faces: add a checked edit to a draft, build a plan's
+//! state, validate it, compare it with what is published, publish it (store transaction, then
+//! snapshot swap), and restore a past revision as a new plan.
+
+use arc_swap::ArcSwap;
+use serde_json::Value;
+use std::sync::Arc;
+use wangge_core::diff::changes;
+use wangge_core::diff::{Diff, diff};
+use wangge_core::edit::Draft;
+use wangge_core::i18n::Lang;
+use wangge_core::rules::{Finding, RulesConfig, has_errors, run_rules};
+use wangge_core::snapshot::Snapshot;
+use wangge_formats::edit_json::{parse_edit, restoring_edit};
+use wangge_store::Store;
+use wangge_store::history::AsOf;
+use wangge_store::plans::{Author, PlanError, PlanRow, RevisionRow};
+
+/// Why a planning request was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanServiceError {
+    /// The edit cannot be read or cannot be applied (4xx).
+    #[error("edit {index}: {detail}")]
+    BadEdit {
+        /// Position of the edit in the plan.
+        index: usize,
+        /// What is wrong (English).
+        detail: String,
+        /// What is wrong (简体中文).
+        detail_zh: String,
+    },
+    /// The plan breaks rules of severity error; nothing was published.
+    #[error("the plan breaks {} rule(s) of severity error", wangge_core::rules::finding::tally(.0).0)]
+    Rejected(Vec<Finding>),
+    /// Not found, stale, or a store failure.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+}
+
+impl From<wangge_store::StoreError> for PlanServiceError {
+    fn from(e: wangge_store::StoreError) -> Self {
+        PlanServiceError::Plan(PlanError::Store(e))
+    }
+}
+
+/// An edit whose JSON cannot be read (the reader's detail is English; the Chinese text says so).
+pub fn bad_json(index: usize, detail: String) -> PlanServiceError {
+    PlanServiceError::BadEdit { index, detail_zh: format!("编辑 JSON 无法读取：{detail}"), detail }
+}
+
+/// An edit that does not apply, in both languages.
+pub fn bad_edit(index: usize, e: &wangge_core::edit::EditError) -> PlanServiceError {
+    PlanServiceError::BadEdit { index, detail: e.message(Lang::En), detail_zh: e.message(Lang::Zh) }
+}
+
+/// The published state and the state with the plan's edits applied to it.
+pub fn plan_states(store: &Store, id: i64) -> Result<(Snapshot, Snapshot), PlanServiceError> {
+    store.plan(id)?.ok_or(PlanError::NotFound(id))?;
+    let before = store.load_snapshot()?;
+    let mut draft = Draft::from_snapshot(&before);
+    for (index, v) in store.plan_edits(id)?.iter().enumerate() {
+        let edit = parse_edit(v).map_err(|detail| bad_json(index, detail))?;
+        draft.apply(&edit).map_err(|e| bad_edit(index, &e))?;
+    }
+    Ok((before, draft.to_snapshot()))
+}
+
+/// Checks `edit` against the plan's current state and stores it; returns the plan's new version.
+pub fn add_edit(
+    store: &mut Store,
+    id: i64,
+    author: impl Into<Author>,
+    edit: &Value,
+    if_match: Option<i64>,
+) -> Result<PlanRow, PlanServiceError> {
+    // A stale writer hears about the conflict first, whatever its edit would have done.
+    let plan = store.plan(id)?.ok_or(PlanError::NotFound(id))?;
+    if let Some(expected) = if_match.filter(|e| *e != plan.version) {
+        return Err(PlanError::StaleVersion { id, expected, current: plan.version }.into());
+    }
+    let index = store.plan_edits(id)?.len();
+    let parsed = parse_edit(edit).map_err(|detail| bad_json(index, detail))?;
+    let (_, after) = plan_states(store, id)?;
+    let mut draft = Draft::from_snapshot(&after);
+    draft.apply(&parsed).map_err(|e| bad_edit(index, &e))?;
+    Ok(store.add_edit(id, author, edit, if_match)?)
+}
+
+/// Checks every edit of `edits`, in order, against the plan's state, then stores them all; if one
+/// does not apply, nothing is stored and the error names it (its index counts from the plan's
+/// existing edits).
+pub fn add_edits(
+    store: &mut Store,
+    id: i64,
+    author: impl Into<Author>,
+    edits: &[Value],
+    if_match: Option<i64>,
+) -> Result<PlanRow, PlanServiceError> {
+    let author = author.into();
+    let plan = store.plan(id)?.ok_or(PlanError::NotFound(id))?;
+    if let Some(expected) = if_match.filter(|e| *e != plan.version) {
+        return Err(PlanError::StaleVersion { id, expected, current: plan.version }.into());
+    }
+    if plan.status != "draft" {
+        return Err(PlanError::NotDraft(id).into());
+    }
+    let first = store.plan_edits(id)?.len();
+    let (_, after) = plan_states(store, id)?;
+    let mut draft = Draft::from_snapshot(&after);
+    for (k, v) in edits.iter().enumerate() {
+        let index = first + k;
+        let parsed = parse_edit(v).map_err(|detail| bad_json(index, detail))?;
+        draft.apply(&parsed).map_err(|e| bad_edit(index, &e))?;
+    }
+    let mut row = plan;
+    for v in edits {
+        row = store.add_edit(id, &author, v, Some(row.version))?;
+    }
+    Ok(row)
+}
+
+/// Every rule finding for the plan's state.
+pub fn validate_plan(store: &Store, id: i64, config: &RulesConfig) -> Result<Vec<Finding>, PlanServiceError> {
+    let (_, after) = plan_states(store, id)?;
+    Ok(run_rules(&after, config))
+}
+
+/// What publishing the plan would change.
+pub fn diff_plan(store: &Store, id: i64) -> Result<Diff, PlanServiceError> {
+    let (before, after) = plan_states(store, id)?;
+    Ok(diff(&before, &after))
+}
+
+/// Validates and publishes the plan, then swaps the live snapshot. Errors block publishing.
+pub fn publish(
+    store: &mut Store,
+    live: &ArcSwap<Snapshot>,
+    id: i64,
+    author: impl Into<Author>,
+    message: &str,
+    effective_date: &str,
+    config: &RulesConfig,
+) -> Result<RevisionRow, PlanServiceError> {
+    let plan = store.plan(id)?.ok_or(PlanError::NotFound(id))?;
+    if plan.status != "draft" {
+        return Err(PlanError::NotDraft(id).into());
+    }
+    // Refuse a stale base before replaying: its edits may no longer apply to what is published.
+    let current = store.current_revision()?;
+    if plan.base_revision != current {
+        let since = store.revisions_since(plan.base_revision)?;
+        return Err(PlanError::StaleBase { base: plan.base_revision, current, since }.into());
+    }
+    let (before, after) = plan_states(store, id)?;
+    let findings = run_rules(&after, config);
+    if has_errors(&findings) {
+        return Err(PlanServiceError::Rejected(findings));
+    }
+    let revision = store.publish(id, author, message, effective_date, &before, &after)?;
+    // Only after the transaction committed: readers switch to the new state in one pointer swap.
+    live.store(Arc::new(after));
+    Ok(revision)
+}
+
+/// A new draft plan whose edits bring the published state back to revision `revision`.
+pub fn restore(store: &mut Store, revision: i64, author: impl Into<Author>) -> Result<PlanRow, PlanServiceError> {
+    let author = author.into();
+    let current = store.current_revision()?;
+    if revision < 0 || revision > current {
+        return Err(PlanError::NotFound(revision).into());
+    }
+    let then = store.snapshot_as_of(&AsOf::Revision(revision))?;
+    let now = store.load_snapshot()?;
+    let plan = store.create_plan(&format!("restore revision {revision}"), &author)?;
+    let edits: Vec<Value> = changes(&now, &then)
+        .into_iter()
+        .map(|((layer, code), (old, new))| restoring_edit(layer, &code, old.is_some(), new))
+        .collect();
+    let mut row = plan;
+    for e in &edits {
+        row = store.add_edit(row.id, &author, e, None)?;
+    }
+    Ok(row)
+}

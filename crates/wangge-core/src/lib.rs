@@ -1,0 +1,27 @@
+//! The pure core: domain types, geometry, spatial index, lookup and validation.
+//! No I/O, no HTTP, no async — everything here is a function of its inputs.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod i18n;
+pub mod planar;
+
+pub mod address;
+pub mod cells;
+pub mod coverage;
+pub mod diff;
+pub mod distance;
+pub mod edit;
+pub mod filter;
+pub mod hierarchy;
+pub mod index;
+pub mod isochrone;
+pub mod model;
+pub mod network;
+pub mod prepared;
+pub mod problem;
+pub mod raster;
+pub mod rules;
+pub mod snapshot;
+pub mod tiles;
+pub mod validate;

@@ -1,0 +1,191 @@
+//! Rule family "coverage": the children of each parent cover it completely without overlapping —
+//! "全面覆盖、不留空白、不交叉重叠". Findings carry the offending pieces as geometry.
+//!
+//! Per parent, the children are projected into a local metric frame (m²), oriented and unioned
+//! once (`unary_union`). The parent minus the union is the gap; the sum of the children's areas
+//! minus the union's area is the total overlap. Only when that total exceeds the tolerance are
+//! sibling pairs intersected to name the pairs and return their pieces, so a clean layer costs
+//! one union and one difference per parent.
+
+use super::config::RulesConfig;
+use super::finding::{Finding, Severity};
+use crate::distance::LocalFrame;
+use crate::model::{Feature, Layer};
+use crate::snapshot::{Snapshot, as_multipolygon};
+use geo::orient::{Direction, Orient};
+use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, Validation, unary_union};
+use std::collections::HashMap;
+
+/// Rule id: two siblings overlap by more than `overlap_tolerance_m2`.
+pub const OVERLAP: &str = "sibling_overlap";
+/// Rule id: part of a parent is covered by none of its children.
+pub const GAP: &str = "parent_gap";
+
+/// Source of both rules.
+pub const SOURCE: &str = "domain.md §1: 全面覆盖、界线明确、不留空白、不交叉重叠";
+
+/// The layers whose children must tile them: (child, parent).
+const TILED: [(Layer, Layer); 3] =
+    [(Layer::Street, Layer::District), (Layer::Community, Layer::Street), (Layer::Grid, Layer::Community)];
+
+/// Checks overlaps and gaps for streets, communities and grids. A child layer with no features
+/// at all is not checked (it has not been loaded yet, which is not a gap).
+pub fn check(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (child, parent) in TILED {
+        let children = snapshot.layer(child).features();
+        if children.is_empty() {
+            continue;
+        }
+        let mut by_parent: HashMap<&str, Vec<&Feature>> = HashMap::new();
+        for f in children {
+            if let Some(p) = f.parent_code.as_deref() {
+                by_parent.entry(p).or_default().push(f);
+            }
+        }
+        for p in snapshot.layer(parent).features() {
+            let kids = by_parent.get(p.code.as_str()).map_or(&[][..], Vec::as_slice);
+            out.extend(check_parent(child, p, kids, config));
+        }
+    }
+    out
+}
+
+/// Overlaps among `kids` and gaps of `parent` not covered by them.
+pub fn check_parent(child: Layer, parent: &Feature, kids: &[&Feature], config: &RulesConfig) -> Vec<Finding> {
+    let parent_mp = as_multipolygon(&parent.geometry);
+    let Some(bbox) = parent_mp.bounding_rect() else { return Vec::new() };
+    if !parent_mp.is_valid() {
+        return Vec::new(); // reported by the geometry rule; boolean operations need valid input
+    }
+    let frame = LocalFrame::around(bbox);
+    // Invalid children are reported by the geometry rule and left out here.
+    let projected: Vec<(&Feature, MultiPolygon<f64>)> = kids
+        .iter()
+        .map(|f| (*f, as_multipolygon(&f.geometry)))
+        .filter(|(_, mp)| mp.is_valid())
+        .map(|(f, mp)| (f, frame.project_multipolygon(&mp).orient(Direction::Default)))
+        .collect();
+    let union = unary_union(projected.iter().map(|(_, mp)| mp));
+    let mut out = Vec::new();
+    let label = |l: Layer| (l.label(crate::i18n::Lang::Zh), l.label(crate::i18n::Lang::En));
+    let (child_zh, child_en) = label(child);
+    let (parent_zh, parent_en) = label(parent_layer_of(child));
+
+    let sum: f64 = projected.iter().map(|(_, mp)| mp.unsigned_area()).sum();
+    if sum - union.unsigned_area() > config.overlap_tolerance_m2 {
+        for (i, (a, ma)) in projected.iter().enumerate() {
+            let ra = ma.bounding_rect();
+            for (b, mb) in &projected[i + 1..] {
+                if !boxes_meet(ra, mb.bounding_rect()) {
+                    continue;
+                }
+                let piece = ma.intersection(mb);
+                let m2 = piece.unsigned_area();
+                if m2 > config.overlap_tolerance_m2 {
+                    let mut f = Finding::new(
+                        OVERLAP,
+                        Severity::Error,
+                        child,
+                        &a.code,
+                        format!(
+                            "与{child_zh} {} 重叠 {m2:.1} 平方米（容差 {} 平方米）",
+                            b.code, config.overlap_tolerance_m2
+                        ),
+                        format!(
+                            "overlaps {child_en} {} by {m2:.1} m² (tolerance {} m²)",
+                            b.code, config.overlap_tolerance_m2
+                        ),
+                        SOURCE,
+                    );
+                    f.other = Some(b.code.clone());
+                    f.geometry = Some(frame.unproject_multipolygon(&piece));
+                    out.push(f);
+                }
+            }
+        }
+    }
+
+    if !config.gap_layers.iter().any(|l| l == child.id()) {
+        return out;
+    }
+    let gap = frame.project_multipolygon(&parent_mp).orient(Direction::Default).difference(&union);
+    let pieces: Vec<_> = gap.0.into_iter().filter(|p| p.unsigned_area() > config.gap_tolerance_m2).collect();
+    if !pieces.is_empty() {
+        let pieces = MultiPolygon(pieces);
+        let (n, m2) = (pieces.0.len(), pieces.unsigned_area());
+        let mut f = Finding::new(
+            GAP,
+            Severity::Error,
+            child,
+            &parent.code,
+            format!("{parent_zh} {} 内有 {n} 处未被任何{child_zh}覆盖，共 {m2:.1} 平方米", parent.code),
+            format!("{parent_en} {} has {n} piece(s) covered by no {child_en}, {m2:.1} m² in all", parent.code),
+            SOURCE,
+        );
+        f.other = Some(parent.code.clone());
+        f.geometry = Some(frame.unproject_multipolygon(&pieces));
+        out.push(f);
+    }
+    out
+}
+
+fn parent_layer_of(child: Layer) -> Layer {
+    TILED.iter().find(|(c, _)| *c == child).map_or(Layer::District, |(_, p)| *p)
+}
+
+fn boxes_meet(a: Option<geo::Rect<f64>>, b: Option<geo::Rect<f64>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => {
+            a.min().x <= b.max().x && b.min().x <= a.max().x && a.min().y <= b.max().y && b.min().y <= a.max().y
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::tests::{city, feature, rect, with_grids};
+
+    #[test]
+    fn a_tiled_city_has_no_overlap_and_no_gap() {
+        assert!(check(&city(), &RulesConfig::default()).is_empty());
+    }
+
+    #[test]
+    fn overlap_is_returned_as_its_piece_and_tolerance_applies() {
+        // A fourth grid over the right half of grid 001: about 434 × 201 m of overlap.
+        let extra = feature("440304006009004", "440304006009", rect(0.5, 0.0, 0.5, 1.0));
+        let found = check(&with_grids(vec![extra]), &RulesConfig::default());
+        let overlaps: Vec<&Finding> = found.iter().filter(|f| f.rule == OVERLAP).collect();
+        assert_eq!(overlaps.len(), 1, "{found:?}");
+        assert_eq!(
+            (overlaps[0].code.as_str(), overlaps[0].other.as_deref()),
+            ("440304006009001", Some("440304006009004"))
+        );
+        let piece = overlaps[0].geometry.as_ref().unwrap();
+        let bbox = piece.bounding_rect().unwrap();
+        let step = crate::rules::tests::STEP;
+        assert!((bbox.min().x - (114.0 + step / 2.0)).abs() < 1e-9 && (bbox.max().x - (114.0 + step)).abs() < 1e-9);
+        let lax = RulesConfig { overlap_tolerance_m2: 1e6, ..RulesConfig::default() };
+        assert!(
+            check(&with_grids(vec![feature("440304006009004", "440304006009", rect(0.5, 0.0, 0.5, 1.0))]), &lax)
+                .iter()
+                .all(|f| f.rule != OVERLAP)
+        );
+    }
+
+    #[test]
+    fn a_missing_grid_leaves_a_gap_with_its_shape() {
+        let mut snapshot_grids = crate::rules::tests::grids();
+        snapshot_grids.remove(1);
+        let found = check(&crate::rules::tests::city_with(snapshot_grids), &RulesConfig::default());
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].rule, found[0].code.as_str()), (GAP, "440304006009"));
+        let area_deg = found[0].geometry.as_ref().unwrap().unsigned_area();
+        let step = crate::rules::tests::STEP;
+        assert!((area_deg - step * step).abs() < 1e-12, "{area_deg}");
+        assert!(found[0].zh.contains("未被任何网格覆盖"));
+    }
+}

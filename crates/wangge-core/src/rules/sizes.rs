@@ -1,0 +1,117 @@
+//! Rule family "sizes": households and residents per comprehensive grid, households per community.
+//! These are local rules whose bounds differ by city, so they are warnings with configurable bounds.
+
+use super::config::RulesConfig;
+use super::finding::{Finding, Severity};
+use crate::model::{Feature, Layer};
+use crate::snapshot::Snapshot;
+
+/// Rule id: households of a comprehensive grid outside `grid_households`.
+pub const GRID_HOUSEHOLDS: &str = "grid_households";
+/// Rule id: residents of a comprehensive grid above `grid_max_residents`.
+pub const GRID_RESIDENTS: &str = "grid_residents";
+/// Rule id: households of a community outside `community_households`.
+pub const COMMUNITY_HOUSEHOLDS: &str = "community_households";
+
+/// Source of the grid bounds.
+pub const GRID_SOURCE: &str = "domain.md §2: 城市综合网格 300–500 户、不超过 2,000–2,500 人（各地规定）";
+/// Source of the community bounds.
+pub const COMMUNITY_SOURCE: &str = "domain.md §1: 社区不足 1,000 户或超过 3,000 户应拆分或合并（太原）";
+
+/// Whether a grid is a comprehensive (residential) grid; 专属 grids serve one site and have no size rule.
+pub fn is_comprehensive(f: &Feature) -> bool {
+    !matches!(f.attrs.get("kind").and_then(|v| v.as_str()), Some("专属" | "exclusive"))
+}
+
+/// Checks every grid and community that states its households/residents; features that do not are skipped.
+pub fn check(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let [lo, hi] = config.grid_households;
+    for g in snapshot.layer(Layer::Grid).features().iter().filter(|g| is_comprehensive(g)) {
+        if let Some(h) = g.int_attr("households")
+            && (h < lo || h > hi)
+        {
+            out.push(Finding::new(
+                GRID_HOUSEHOLDS,
+                Severity::Warning,
+                Layer::Grid,
+                &g.code,
+                format!("综合网格有 {h} 户，超出 {lo}–{hi} 户的范围"),
+                format!("comprehensive grid has {h} households, outside {lo}–{hi}"),
+                GRID_SOURCE,
+            ));
+        }
+        let max = config.grid_max_residents;
+        if let Some(r) = g.int_attr("residents")
+            && r > max
+        {
+            out.push(Finding::new(
+                GRID_RESIDENTS,
+                Severity::Warning,
+                Layer::Grid,
+                &g.code,
+                format!("综合网格有 {r} 名居民，超过 {max} 人"),
+                format!("comprehensive grid has {r} residents, more than {max}"),
+                GRID_SOURCE,
+            ));
+        }
+    }
+    let [lo, hi] = config.community_households;
+    for c in snapshot.layer(Layer::Community).features() {
+        if let Some(h) = c.int_attr("households")
+            && (h < lo || h > hi)
+        {
+            let verb = if h < lo { ("合并", "merged") } else { ("拆分", "split") };
+            out.push(Finding::new(
+                COMMUNITY_HOUSEHOLDS,
+                Severity::Warning,
+                Layer::Community,
+                &c.code,
+                format!("社区有 {h} 户，超出 {lo}–{hi} 户的范围，应考虑{}", verb.0),
+                format!("community has {h} households, outside {lo}–{hi}; consider it to be {}", verb.1),
+                COMMUNITY_SOURCE,
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::tests::{city, city_with, grids};
+    use serde_json::json;
+
+    #[test]
+    fn the_test_city_is_within_bounds() {
+        assert!(check(&city(), &RulesConfig::default()).is_empty());
+    }
+
+    #[test]
+    fn too_many_households_and_residents_warn_but_exclusive_grids_do_not() {
+        let mut gs = grids();
+        gs[0].attrs.insert("households".into(), json!(620));
+        gs[0].attrs.insert("residents".into(), json!(2600));
+        gs[1].attrs.insert("households".into(), json!(10));
+        gs[1].attrs.insert("kind".into(), json!("专属"));
+        let found = check(&city_with(gs), &RulesConfig::default());
+        let ids: Vec<(&str, &str)> = found.iter().map(|f| (f.rule, f.code.as_str())).collect();
+        assert_eq!(ids, vec![(GRID_HOUSEHOLDS, "440304006009001"), (GRID_RESIDENTS, "440304006009001")]);
+        assert!(found.iter().all(|f| f.severity == Severity::Warning));
+        assert!(found[0].message(crate::i18n::Lang::Zh).contains("domain.md §2"));
+        // Another city's bounds.
+        let wide = RulesConfig { grid_households: [0, 1000], grid_max_residents: 3000, ..RulesConfig::default() };
+        let mut gs = grids();
+        gs[0].attrs.insert("households".into(), json!(620));
+        assert!(check(&city_with(gs), &wide).is_empty());
+    }
+
+    #[test]
+    fn a_small_community_warns() {
+        let small = RulesConfig { community_households: [2_000, 3_000], ..RulesConfig::default() };
+        let found = check(&city(), &small);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].rule, COMMUNITY_HOUSEHOLDS);
+        assert!(found[0].en.contains("merged"));
+    }
+}

@@ -1,0 +1,117 @@
+//! Rule family "staffing": one full-time grid worker per grid ("一格一员"), and about one community
+//! worker per 300 households. Warnings: staffing is reported, it does not block a boundary change.
+//!
+//! A grid names its worker in the `worker` attribute; a community states its worker count in
+//! `community_workers`. Communities that do not state it are not checked (no data is not a finding).
+
+use super::config::RulesConfig;
+use super::finding::{Finding, Severity};
+use crate::model::Layer;
+use crate::snapshot::Snapshot;
+use std::collections::HashMap;
+
+/// Rule id: a grid without a worker.
+pub const GRID_WORKER: &str = "grid_worker";
+/// Rule id: one worker named for several grids.
+pub const WORKER_SHARED: &str = "grid_worker_shared";
+/// Rule id: too few community workers for the households.
+pub const COMMUNITY_WORKERS: &str = "community_workers";
+
+/// Source of the grid-worker rules.
+pub const GRID_SOURCE: &str = "domain.md §1: 一格一员（西宁、广州）";
+/// Source of the community-worker rule.
+pub const COMMUNITY_SOURCE: &str = "domain.md §1: 按每300户左右配备1名社区工作者（汾阳）";
+
+/// Checks every grid's worker and every community's worker count.
+pub fn check(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut by_worker: HashMap<&str, Vec<&str>> = HashMap::new();
+    for g in snapshot.layer(Layer::Grid).features() {
+        match g.attrs.get("worker").and_then(|v| v.as_str()).map(str::trim).filter(|w| !w.is_empty()) {
+            Some(w) => by_worker.entry(w).or_default().push(&g.code),
+            None => out.push(Finding::new(
+                GRID_WORKER,
+                Severity::Warning,
+                Layer::Grid,
+                &g.code,
+                "网格没有配备网格员（属性 worker）".into(),
+                "grid has no grid worker (attribute worker)".into(),
+                GRID_SOURCE,
+            )),
+        }
+    }
+    let mut shared: Vec<(&str, Vec<&str>)> = by_worker.into_iter().filter(|(_, gs)| gs.len() > 1).collect();
+    shared.sort();
+    for (worker, grids) in shared {
+        for code in &grids {
+            out.push(Finding::new(
+                WORKER_SHARED,
+                Severity::Warning,
+                Layer::Grid,
+                code,
+                format!("网格员 {worker} 同时负责 {} 个网格（{}）", grids.len(), grids.join("、")),
+                format!("worker {worker} serves {} grids ({})", grids.len(), grids.join(", ")),
+                GRID_SOURCE,
+            ));
+        }
+    }
+    let ratio = config.households_per_community_worker;
+    for c in snapshot.layer(Layer::Community).features() {
+        let (Some(h), Some(w)) = (c.int_attr("households"), c.int_attr("community_workers")) else { continue };
+        let needed = h as f64 / ratio as f64;
+        if (w as f64) < needed - config.community_worker_slack {
+            let n = needed.round() as i64;
+            out.push(Finding::new(
+                COMMUNITY_WORKERS,
+                Severity::Warning,
+                Layer::Community,
+                &c.code,
+                format!("社区有 {h} 户、{w} 名社区工作者，按每 {ratio} 户 1 名约需 {n} 名"),
+                format!(
+                    "community has {h} households and {w} community workers; one per {ratio} households means about {n}"
+                ),
+                COMMUNITY_SOURCE,
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::tests::{city, city_with, grids};
+    use serde_json::json;
+
+    #[test]
+    fn one_worker_per_grid_and_enough_community_workers_pass() {
+        assert!(check(&city(), &RulesConfig::default()).is_empty());
+    }
+
+    #[test]
+    fn missing_and_shared_workers_warn() {
+        let mut gs = grids();
+        gs[0].attrs.remove("worker");
+        gs[2].attrs.insert("worker".into(), json!("网格员 2"));
+        let found = check(&city_with(gs), &RulesConfig::default());
+        let ids: Vec<(&str, &str)> = found.iter().map(|f| (f.rule, f.code.as_str())).collect();
+        assert_eq!(
+            ids,
+            vec![
+                (GRID_WORKER, "440304006009001"),
+                (WORKER_SHARED, "440304006009002"),
+                (WORKER_SHARED, "440304006009003")
+            ]
+        );
+        assert!(found[1].zh.contains("同时负责 2 个网格"));
+    }
+
+    #[test]
+    fn too_few_community_workers_warn() {
+        let strict = RulesConfig { households_per_community_worker: 200, ..RulesConfig::default() };
+        let found = check(&city(), &strict);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].rule, COMMUNITY_WORKERS);
+        assert!(found[0].message(crate::i18n::Lang::En).contains("about 6"));
+    }
+}

@@ -1,0 +1,328 @@
+//! The embedded store: one SQLite file laid out as a GeoPackage, one feature table per layer.
+//!
+//! Every write is one transaction, so a crash mid-import leaves the previous state intact (SQLite's
+//! rollback journal). Each feature row keeps the whole attribute object as JSON (so export is
+//! lossless) and also copies `households`/`residents` into plain columns for GIS users to style by.
+
+use super::addresses::ADDRESS_SCHEMA;
+use geo::BoundingRect;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+use wangge_core::model::{Feature, GeometryKind, Layer};
+use wangge_core::snapshot::Snapshot;
+use wangge_formats::gpkg::{self, APPLICATION_ID, CORE_SCHEMA, SRS_ID, USER_VERSION};
+
+/// Errors from the store, with the file they concern.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("database {path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The file exists but is not a wangge database.
+    #[error("{path} is not a wangge GeoPackage (application_id {found:#x})")]
+    NotOurs {
+        /// The file.
+        path: PathBuf,
+        /// What it says it is.
+        found: i32,
+    },
+    /// A stored row could not be read back.
+    #[error("database {path}, layer {layer}, feature {code}: {detail}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// The layer.
+        layer: Layer,
+        /// The feature code.
+        code: String,
+        /// What was wrong.
+        detail: String,
+    },
+}
+
+/// How a write treats features already in the layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WriteMode {
+    /// Add features; codes must be new.
+    #[default]
+    Append,
+    /// Replace the whole layer with the given features.
+    Replace,
+    /// Insert new codes, overwrite existing ones.
+    Upsert,
+}
+
+impl WriteMode {
+    /// The mode's name as the CLI takes it and revision messages show it.
+    pub fn id(self) -> &'static str {
+        match self {
+            WriteMode::Append => "append",
+            WriteMode::Replace => "replace",
+            WriteMode::Upsert => "upsert",
+        }
+    }
+}
+
+impl std::str::FromStr for WriteMode {
+    type Err = String;
+
+    /// `append`, `replace` or `upsert` (the names the CLI and the docs use).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "append" => Ok(WriteMode::Append),
+            "replace" => Ok(WriteMode::Replace),
+            "upsert" => Ok(WriteMode::Upsert),
+            other => Err(format!("unknown mode '{other}' (append, replace or upsert)")),
+        }
+    }
+}
+
+/// What a write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct WriteReport {
+    /// Rows inserted.
+    pub inserted: usize,
+    /// Rows overwritten.
+    pub updated: usize,
+    /// Rows removed (replace mode).
+    pub deleted: usize,
+}
+
+/// An open store.
+pub struct Store {
+    pub(super) conn: Connection,
+    pub(super) path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if missing) the database at `path` and makes sure its tables exist.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let err = |source| StoreError::Sqlite { path: path.to_path_buf(), source };
+        let conn = Connection::open(path).map_err(err)?;
+        let store = Store { conn, path: path.to_path_buf() };
+        store.init().map_err(|e| store.wrap(e))?;
+        Ok(store)
+    }
+
+    fn init(&self) -> rusqlite::Result<()> {
+        self.conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let app: i32 = self.conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+        let tables: i64 = self.conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+        if app != APPLICATION_ID && tables > 0 {
+            return Err(rusqlite::Error::ToSqlConversionFailure(Box::new(NotGeoPackage(app))));
+        }
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {USER_VERSION};"))?;
+        tx.execute_batch(CORE_SCHEMA)?;
+        tx.execute_batch("CREATE TABLE IF NOT EXISTS wangge_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);")?;
+        tx.execute("INSERT OR IGNORE INTO wangge_meta VALUES ('schema_version', '1')", [])?;
+        // Registered as a GeoPackage attributes table so GIS clients list it for what it is.
+        tx.execute(
+            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+             VALUES ('wangge_meta', 'attributes', 'wangge_meta', 'wangge schema information')",
+            [],
+        )?;
+        super::plans::init(&tx)?;
+        super::access::init(&tx)?;
+        for layer in Layer::ALL {
+            let table = layer.id();
+            tx.execute_batch(&format!(
+                "CREATE TABLE IF NOT EXISTS \"{table}\" (
+                   fid INTEGER PRIMARY KEY AUTOINCREMENT, geom GEOMETRY NOT NULL,
+                   code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, parent_code TEXT,
+                   households INTEGER, residents INTEGER, attributes TEXT NOT NULL DEFAULT '{{}}');
+                 CREATE INDEX IF NOT EXISTS \"{table}_parent\" ON \"{table}\"(parent_code);"
+            ))?;
+            let geometry_type = match layer.geometry_kind() {
+                GeometryKind::Point => "POINT",
+                GeometryKind::Area | GeometryKind::PointOrArea => "GEOMETRY",
+            };
+            tx.execute(
+                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
+                 VALUES (?1, 'features', ?1, ?2, ?3)",
+                params![table, layer.label(wangge_core::i18n::Lang::Zh), SRS_ID],
+            )?;
+            tx.execute(
+                "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES (?1, 'geom', ?2, ?3, 0, 0)",
+                params![table, geometry_type, SRS_ID],
+            )?;
+        }
+        tx.execute_batch(ADDRESS_SCHEMA)?;
+        tx.execute(
+            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
+             VALUES ('address', 'features', 'address', '地址 addresses (GB/T 37149-2018)', ?1)",
+            params![SRS_ID],
+        )?;
+        tx.execute(
+            "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES ('address', 'geom', 'POINT', ?1, 0, 0)",
+            params![SRS_ID],
+        )?;
+        tx.commit()
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(super) fn wrap(&self, source: rusqlite::Error) -> StoreError {
+        if let rusqlite::Error::ToSqlConversionFailure(e) = &source
+            && let Some(NotGeoPackage(found)) = e.downcast_ref::<NotGeoPackage>()
+        {
+            return StoreError::NotOurs { path: self.path.clone(), found: *found };
+        }
+        StoreError::Sqlite { path: self.path.clone(), source }
+    }
+
+    /// Every feature of `layer`, in code order.
+    pub fn load_layer(&self, layer: Layer) -> Result<Vec<Feature>, StoreError> {
+        let sql = format!("SELECT code, name, parent_code, attributes, geom FROM \"{}\" ORDER BY code", layer.id());
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.wrap(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Vec<u8>>(4)?,
+                ))
+            })
+            .map_err(|e| self.wrap(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (code, name, parent_code, attrs, blob) = row.map_err(|e| self.wrap(e))?;
+            let corrupt =
+                |detail: String| StoreError::Corrupt { path: self.path.clone(), layer, code: code.clone(), detail };
+            let geometry = gpkg::decode(&blob).map_err(|e| corrupt(e.to_string()))?;
+            let attrs: Map<String, Value> =
+                serde_json::from_str(&attrs).map_err(|e| corrupt(format!("attributes: {e}")))?;
+            out.push(Feature { code, name, parent_code, attrs, geometry });
+        }
+        Ok(out)
+    }
+
+    /// Every layer and the gazetteer, as an immutable snapshot ready for lookups.
+    pub fn load_snapshot(&self) -> Result<Snapshot, StoreError> {
+        let mut layers = Vec::new();
+        for layer in Layer::ALL {
+            layers.push((layer, self.load_layer(layer)?));
+        }
+        Ok(Snapshot::new(layers).with_addresses(self.load_addresses()?))
+    }
+
+    /// Writes `features` into `layer` in one transaction; nothing is written if any row fails.
+    pub fn write_layer(
+        &mut self,
+        layer: Layer,
+        features: &[Feature],
+        mode: WriteMode,
+    ) -> Result<WriteReport, StoreError> {
+        let path = self.path.clone();
+        let wrap = |source| StoreError::Sqlite { path: path.clone(), source };
+        let tx = self.conn.transaction().map_err(wrap)?;
+        let table = layer.id();
+        let mut report = WriteReport::default();
+        if mode == WriteMode::Replace {
+            report.deleted = tx.execute(&format!("DELETE FROM \"{table}\""), []).map_err(wrap)?;
+        }
+        {
+            let mut exists = tx.prepare(&format!("SELECT 1 FROM \"{table}\" WHERE code = ?1")).map_err(wrap)?;
+            let mut insert = tx.prepare(&upsert_sql(table)).map_err(wrap)?;
+            for f in features {
+                let existed = exists.query_row([&f.code], |_| Ok(())).optional().map_err(wrap)?.is_some();
+                if existed && mode == WriteMode::Append {
+                    // The service checks this first; the store refuses too so no caller can overwrite by accident.
+                    return Err(wrap(rusqlite::Error::SqliteFailure(
+                        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE),
+                        Some(format!("code {} already exists in {table}", f.code)),
+                    )));
+                }
+                insert.execute(upsert_params(f)).map_err(wrap)?;
+                if existed { report.updated += 1 } else { report.inserted += 1 }
+            }
+        }
+        update_contents_extent(&tx, layer.id()).map_err(wrap)?;
+        tx.commit().map_err(wrap)?;
+        Ok(report)
+    }
+
+    /// Runs SQLite's own integrity check; `Ok(())` when the file is sound.
+    pub fn integrity_check(&self) -> Result<(), StoreError> {
+        let result: String =
+            self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| self.wrap(e))?;
+        if result == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt {
+                path: self.path.clone(),
+                layer: Layer::District,
+                code: String::new(),
+                detail: result,
+            })
+        }
+    }
+}
+
+/// The statement that writes one feature row into `table`, inserting or overwriting by code.
+pub(super) fn upsert_sql(table: &str) -> String {
+    format!(
+        "INSERT INTO \"{table}\" (geom, code, name, parent_code, households, residents, attributes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT(code) DO UPDATE SET geom = excluded.geom, name = excluded.name,
+           parent_code = excluded.parent_code, households = excluded.households,
+           residents = excluded.residents, attributes = excluded.attributes"
+    )
+}
+
+/// The values [`upsert_sql`] binds for `f`: the whole attribute object as JSON (lossless), and
+/// households/residents copied into plain columns for GIS clients to style by.
+pub(super) fn upsert_params(f: &Feature) -> impl rusqlite::Params + '_ {
+    (
+        gpkg::encode(&f.geometry),
+        f.code.as_str(),
+        f.name.as_str(),
+        f.parent_code.as_deref(),
+        f.int_attr("households"),
+        f.int_attr("residents"),
+        Value::Object(f.attrs.clone()).to_string(),
+    )
+}
+
+/// Keeps `gpkg_contents` bounds current so GIS clients zoom to the data.
+pub(super) fn update_contents_extent(tx: &rusqlite::Transaction<'_>, table: &str) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare(&format!("SELECT geom FROM \"{table}\""))?;
+    let mut bounds: Option<(f64, f64, f64, f64)> = None;
+    let blobs = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+    for blob in blobs {
+        if let Some(r) = gpkg::decode(&blob?).ok().and_then(|g| g.bounding_rect()) {
+            let b = bounds.get_or_insert((r.min().x, r.min().y, r.max().x, r.max().y));
+            *b = (b.0.min(r.min().x), b.1.min(r.min().y), b.2.max(r.max().x), b.3.max(r.max().y));
+        }
+    }
+    let (a, b, c, d) = bounds.map_or((None, None, None, None), |(a, b, c, d)| (Some(a), Some(b), Some(c), Some(d)));
+    tx.execute(
+        "UPDATE gpkg_contents SET min_x = ?2, min_y = ?3, max_x = ?4, max_y = ?5,
+           last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?1",
+        params![table, a, b, c, d],
+    )?;
+    Ok(())
+}
+
+#[derive(Debug)]
+struct NotGeoPackage(i32);
+
+impl std::fmt::Display for NotGeoPackage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "application_id {:#x}", self.0)
+    }
+}
+
+impl std::error::Error for NotGeoPackage {}

@@ -1,0 +1,77 @@
+//! The command-line face of file import and export (Shapefile, GeoPackage, CSV, GeoJSON in any
+//! CRS): prints what was used (encoding, CRS, renamed columns) and every problem, in zh or en.
+
+use crate::cli::{finish_import, open_existing};
+use anyhow::Result;
+use std::path::Path;
+use wangge_app::files::{ExportOptions, ReadOptions, export_file, read_file};
+use wangge_app::import::{ImportOptions, Record, import_parsed};
+use wangge_core::i18n::Lang;
+use wangge_core::model::Layer;
+use wangge_formats::formats::{FileError, FileFormat};
+use wangge_store::Store;
+
+fn fail(e: &FileError, lang: Lang) -> Result<i32> {
+    eprintln!("{}", e.message(lang));
+    eprintln!("{}", lang.pick("未写入任何数据。", "Nothing was written."));
+    Ok(1)
+}
+
+/// `wangge import` of a Shapefile or GeoPackage: exit 0 imported, 1 rejected (nothing written).
+#[allow(clippy::too_many_arguments)]
+pub fn import(
+    db: &Path,
+    input: &Path,
+    format: FileFormat,
+    read: &ReadOptions,
+    options: &ImportOptions,
+    record: &Record,
+    json: bool,
+    lang: Lang,
+) -> Result<i32> {
+    let (parsed, notes) = match read_file(input, format, read) {
+        Ok(r) => r,
+        Err(e) => return fail(&e, lang),
+    };
+    for n in &notes {
+        eprintln!("{}", n.text(lang));
+    }
+    let mut store = Store::open(db)?;
+    finish_import(import_parsed(&mut store, parsed, options, Some(record)), options.layer, input, json, lang)
+}
+
+/// `wangge export` to any format and CRS: exit 0 written, 1 refused (nothing written).
+pub fn export(db: &Path, layer: Layer, output: &Path, options: &ExportOptions, lang: Lang) -> Result<i32> {
+    let store = open_existing(db, lang)?;
+    let features = store.load_layer(layer)?;
+    match export_file(output, layer, &features, options) {
+        Ok(done) => {
+            for n in &done.notes {
+                eprintln!("{}", n.text(lang));
+            }
+            let files: Vec<String> = done.files.iter().map(|p| p.display().to_string()).collect();
+            println!(
+                "{}",
+                if lang == Lang::Zh {
+                    format!(
+                        "已导出 {} 个要素（{}，{}）：{}",
+                        done.count,
+                        options.format.id(),
+                        options.crs,
+                        files.join(", ")
+                    )
+                } else {
+                    format!(
+                        "exported {} features ({}, {}): {}",
+                        done.count,
+                        options.format.id(),
+                        options.crs,
+                        files.join(", ")
+                    )
+                }
+            );
+            Ok(0)
+        }
+        Err(e) => fail(&e, lang),
+    }
+}

@@ -1,0 +1,798 @@
+//! The command-line face. Messages are in 简体中文 unless `--lang en` (or `WANGGE_LANG=en`).
+
+use crate::api::{self, AppState};
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use wangge_app::address::{batch_csv, batch_queries, batch_row, geocode_json, link, status};
+use wangge_app::demo::{ensure_demo_addresses, ensure_demo_db};
+use wangge_app::import::{Format, ImportError, ImportOptions, import};
+use wangge_app::lookup::{PointIn, lookup_one, points_from_csv, results_to_csv};
+use wangge_core::address::Gazetteer;
+use wangge_core::i18n::Lang;
+use wangge_core::model::Layer;
+use wangge_core::problem::Problem;
+use wangge_core::rules::finding::tally;
+use wangge_core::rules::{RulesConfig, run_rules};
+use wangge_formats::addresses::{read_csv, read_osm_pbf};
+use wangge_formats::crs::Crs;
+use wangge_formats::geojson::collection_to_json;
+use wangge_store::{Store, WriteMode};
+
+/// 网格 wangge — 城市网格化治理 GIS 服务 / open GIS service for urban grid governance.
+#[derive(Debug, Parser)]
+#[command(name = "wangge", version, about)]
+pub struct Cli {
+    /// 消息语言 zh 或 en / message language.
+    #[arg(long, global = true, env = "WANGGE_LANG", default_value = "zh")]
+    pub lang: Lang,
+    /// 子命令 / subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 启动 HTTP 服务 / run the HTTP service.
+    Serve {
+        /// 数据库文件 / database file (a GeoPackage).
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 监听地址 / address to listen on.
+        #[arg(long, env = "WANGGE_ADDR", default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// 数据库不存在时用 data/ 中的示范城市创建 / create the database from the demo city if missing.
+        #[arg(long)]
+        demo: bool,
+        /// 示范数据目录 / demo data folder.
+        #[arg(long, env = "WANGGE_DATA", default_value = "data")]
+        data_dir: PathBuf,
+        /// 网页目录 / web page folder.
+        #[arg(long, env = "WANGGE_WEB", default_value = "web")]
+        web_dir: PathBuf,
+    },
+    /// 导入一个图层（GeoJSON 或 CSV），全部成功或全部不写 / import a layer, all or nothing.
+    Import {
+        /// 数据库文件 / database file.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 图层 / layer: district, street, community, grid, building, service_centre.
+        #[arg(long)]
+        layer: Layer,
+        /// 输入坐标系（默认取 .prj / GeoPackage 声明，否则 wgs84）/ input CRS: wgs84, cgcs2000, gcj02, bd09, EPSG:n (default: what the file declares, else wgs84).
+        #[arg(long)]
+        crs: Option<Crs>,
+        /// 写入方式 / how to treat existing features.
+        #[arg(long, default_value = "append")]
+        mode: WriteMode,
+        /// 文件格式（默认按扩展名）/ file format: geojson, csv, shp, gpkg (default: from the extension).
+        #[arg(long)]
+        format: Option<wangge_formats::formats::FileFormat>,
+        /// Shapefile 属性编码 / text encoding of a Shapefile's .dbf: GBK or UTF-8 (default: .cpg, else detected).
+        #[arg(long)]
+        encoding: Option<String>,
+        /// GeoPackage 要素表 / GeoPackage feature table (default: the only one, or the one named like the layer).
+        #[arg(long)]
+        table: Option<String>,
+        /// 超出上级范围的容差（米）/ metres a feature may reach outside its parent.
+        #[arg(long, default_value_t = 5.0)]
+        tolerance_m: f64,
+        /// 以 JSON 输出问题 / print problems as JSON.
+        #[arg(long)]
+        json: bool,
+        /// 修订作者，默认为系统用户 / revision author (default: the OS user).
+        #[arg(long)]
+        author: Option<String>,
+        /// 生效日期，默认今天（北京时间）/ effective date YYYY-MM-DD (default: today, Beijing time).
+        #[arg(long)]
+        effective_date: Option<String>,
+        /// 输入文件 / input file (.geojson, .json, .csv, .shp or .gpkg).
+        input: PathBuf,
+    },
+    /// 导出一个图层（GeoJSON、CSV、Shapefile、GeoPackage）/ export a layer (GeoJSON, CSV, Shapefile, GeoPackage).
+    Export {
+        /// 数据库文件 / database file.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 图层 / layer.
+        #[arg(long)]
+        layer: Layer,
+        /// 输出坐标系 / output CRS: wgs84, cgcs2000 or EPSG:n (default wgs84).
+        #[arg(long)]
+        crs: Option<Crs>,
+        /// 文件格式（默认按扩展名）/ file format: geojson, csv, shp, gpkg (default: from the extension).
+        #[arg(long)]
+        format: Option<wangge_formats::formats::FileFormat>,
+        /// Shapefile 属性编码 / text encoding of the .dbf: UTF-8 (default) or GBK.
+        #[arg(long)]
+        encoding: Option<String>,
+        /// 输出文件 / output file.
+        output: PathBuf,
+    },
+    /// 查询坐标所属网格（单点或 CSV 批量）/ find the grid of a point, or of every row of a CSV.
+    Lookup {
+        /// 数据库文件 / database file.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 经度或东坐标 / longitude or easting.
+        #[arg(long, allow_hyphen_values = true, requires = "lat")]
+        lon: Option<f64>,
+        /// 纬度或北坐标 / latitude or northing.
+        #[arg(long, allow_hyphen_values = true, requires = "lon")]
+        lat: Option<f64>,
+        /// 坐标系 / CRS of the input.
+        #[arg(long, default_value = "wgs84")]
+        crs: Crs,
+        /// 批量输入 CSV（lon,lat[,id][,crs]）/ batch input CSV.
+        #[arg(long, conflicts_with_all = ["lon", "lat"])]
+        csv: Option<PathBuf>,
+        /// 批量输出 CSV，默认标准输出 / batch output CSV (default stdout).
+        #[arg(long, requires = "csv")]
+        out: Option<PathBuf>,
+        /// 以 JSON 输出单点结果 / print the single answer as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// 从共享的真实数据重建 data/ 中的示范城市 / rebuild the demo city in data/ from the real sources.
+    BuildDemo {
+        /// 源数据目录（roads.geojson 等）/ folder with roads.geojson, shenzhen_districts.geojson, shenzhen_divisions.csv.
+        #[arg(long, default_value = "../shared/data/futian")]
+        from: PathBuf,
+        /// 输出目录 / output folder.
+        #[arg(long, default_value = "data")]
+        out: PathBuf,
+    },
+    /// 导入步行路网（GeoJSON 或 OSM PBF）/ import the walking network (GeoJSON LineStrings or OSM PBF).
+    ImportRoads {
+        /// 数据库文件 / database file.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 可步行的 highway 取值，逗号分隔 / walkable highway values, comma-separated (default: footway,path,steps,… not motorway/trunk).
+        #[arg(long)]
+        walkable: Option<String>,
+        /// 输入文件 / input file (.geojson or .osm.pbf).
+        input: PathBuf,
+    },
+    /// 15 分钟服务圈与覆盖缺口 / 15-minute service areas and coverage gaps, per community.
+    Coverage {
+        /// 数据库文件 / database file.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 设施类型 / facility kind.
+        #[arg(long, default_value = wangge_app::coverage::DEFAULT_KIND)]
+        kind: String,
+        /// 步行分钟数 / minutes of walking (1–60).
+        #[arg(long, default_value_t = 15.0)]
+        minutes: f64,
+        /// 步行速度 km/h / walking speed (1–10).
+        #[arg(long, default_value_t = 4.0)]
+        speed_kmh: f64,
+        /// network（路网等时圈）或 circle（直线圆）/ network isochrones or straight-line circles.
+        #[arg(long, default_value = "network", value_parser = ["network", "circle"])]
+        mode: String,
+        /// 等时圈缓冲距离（米）/ walk-off buffer of isochrone polygons, metres.
+        #[arg(long, default_value_t = wangge_core::isochrone::DEFAULT_WALK_OFF_M)]
+        walk_off_m: f64,
+        /// 输出服务圈与缺口 GeoJSON / write service areas and gaps as GeoJSON.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// 由示范城市的真实道路名生成示意门牌地址 / generate the demo's illustrative addresses from its real road names.
+    BuildAddresses {
+        /// 示范数据目录 / demo data folder (roads.geojson and the layers).
+        #[arg(long, default_value = "data")]
+        data_dir: PathBuf,
+        /// 输出 CSV / output CSV.
+        #[arg(long, default_value = "data/address.csv")]
+        out: PathBuf,
+    },
+    /// 导入地址（CSV 或 OSM PBF），关联楼栋与网格 / import addresses (CSV or OSM PBF), linked to building and grid.
+    ImportAddresses {
+        /// 数据库文件 / database file.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 输入坐标系 / input CRS (CSV).
+        #[arg(long, default_value = "wgs84")]
+        crs: Crs,
+        /// 写入方式 / how to treat existing addresses.
+        #[arg(long, default_value = "upsert")]
+        mode: WriteMode,
+        /// 输入文件 / input file (.csv or .osm.pbf).
+        input: PathBuf,
+    },
+    /// 地址查询（单条或 CSV 批量）/ geocode one address, or every row of a CSV.
+    Geocode {
+        /// 数据库文件 / database file.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 地址 / the address.
+        #[arg(long)]
+        q: Option<String>,
+        /// 候选数 / number of candidates.
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
+        /// 批量输入 CSV（address[,id]）/ batch input CSV.
+        #[arg(long, conflicts_with = "q")]
+        csv: Option<PathBuf>,
+        /// 批量输出 CSV，默认标准输出 / batch output CSV (default stdout).
+        #[arg(long, requires = "csv")]
+        out: Option<PathBuf>,
+        /// 以 JSON 输出 / print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// 规划方案：列出、新建、查看、编辑、检查、比较、发布、恢复 / planning: list, create, show, edit,
+    /// validate, diff, publish, restore.
+    Plan {
+        /// 方案操作 / plan action.
+        #[command(subcommand)]
+        action: crate::cli::plan::PlanAction,
+    },
+    /// API 令牌 / API tokens.
+    Token {
+        /// 令牌操作 / token action.
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+    /// 检查数据库中所有图层的几何与层级 / check geometry and hierarchy of every stored layer.
+    Validate {
+        /// 数据库文件 / database file.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 超出上级范围的容差（米）/ tolerance in metres (overrides the rules file).
+        #[arg(long)]
+        tolerance_m: Option<f64>,
+        /// 规则配置文件（.toml 或 .json）/ rules configuration, TOML or JSON.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// 以 JSON 输出全部问题 / print every finding as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// What to do with tokens.
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// 创建令牌（只显示一次，库中只存哈希）/ create a token (shown once; only its hash is stored).
+    Create {
+        /// 数据库文件 / database file.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 角色 / role.
+        #[arg(long)]
+        role: wangge_store::access::Role,
+        /// 持有人名称 / holder's name (written to the audit log).
+        #[arg(long)]
+        name: String,
+        /// 负责区域：网格、社区或街道代码，逗号分隔（worker 只能看到区域内的户级数据）/ area: grid,
+        /// community or street codes, comma-separated (a worker sees household-level rows only there).
+        #[arg(long, value_delimiter = ',')]
+        area: Vec<String>,
+    },
+}
+
+/// Runs the CLI; returns the process exit code.
+pub fn run(cli: Cli) -> Result<i32> {
+    let lang = cli.lang;
+    match cli.command {
+        Command::Serve { db, addr, demo, data_dir, web_dir } => serve(&db, &addr, demo, data_dir, web_dir, lang),
+        Command::Import {
+            db,
+            layer,
+            crs,
+            mode,
+            tolerance_m,
+            json,
+            input,
+            format,
+            encoding,
+            table,
+            author,
+            effective_date,
+        } => {
+            let format = format.or_else(|| wangge_formats::formats::FileFormat::from_path(&input));
+            let record = import_record(layer, mode, &input, author, effective_date, lang)?;
+            if let Some(
+                f @ (wangge_formats::formats::FileFormat::Shapefile | wangge_formats::formats::FileFormat::GeoPackage),
+            ) = format
+            {
+                let read = wangge_app::files::ReadOptions { crs, encoding, table, layer_hint: Some(layer.id().into()) };
+                let options = ImportOptions { layer, crs: Crs::Wgs84, mode, tolerance_m };
+                return crate::cli::files::import(&db, &input, f, &read, &options, &record, json, lang);
+            }
+            let crs = crs.unwrap_or(Crs::Wgs84);
+            let text = std::fs::read_to_string(&input)
+                .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), input.display()))?;
+            let mut store = Store::open(&db)?;
+            let options = ImportOptions { layer, crs, mode, tolerance_m };
+            let format = Format::detect(&input.to_string_lossy(), &text);
+            finish_import(import(&mut store, &text, format, &options, Some(&record)), layer, &input, json, lang)
+        }
+        Command::Export { db, layer, crs, format, encoding, output } => {
+            let format = format.or_else(|| wangge_formats::formats::FileFormat::from_path(&output));
+            if crs.is_some() || !matches!(format, None | Some(wangge_formats::formats::FileFormat::GeoJson)) {
+                let options = wangge_app::files::ExportOptions {
+                    format: format.unwrap_or(wangge_formats::formats::FileFormat::GeoJson),
+                    crs: crs.unwrap_or(Crs::Wgs84),
+                    encoding,
+                };
+                return crate::cli::files::export(&db, layer, &output, &options, lang);
+            }
+            let store = open_existing(&db, lang)?;
+            let features = store.load_layer(layer)?;
+            let text = serde_json::to_string(&collection_to_json(&features))?;
+            write_atomically(&output, text.as_bytes())?;
+            println!(
+                "{}",
+                if lang == Lang::Zh {
+                    format!("已导出 {} 个要素到 {}", features.len(), output.display())
+                } else {
+                    format!("exported {} features to {}", features.len(), output.display())
+                }
+            );
+            Ok(0)
+        }
+        Command::Lookup { db, lon, lat, crs, csv, out, json } => {
+            let store = open_existing(&db, lang)?;
+            let snapshot = store.load_snapshot()?;
+            if let Some(input) = csv {
+                return lookup_csv(&snapshot, &input, out.as_deref(), crs, lang);
+            }
+            let (Some(x), Some(y)) = (lon, lat) else {
+                bail!("{}", lang.pick("请给出 --lon 和 --lat，或 --csv 文件", "give --lon and --lat, or --csv FILE"));
+            };
+            let answer =
+                lookup_one(&snapshot, &PointIn { id: None, x, y, crs }, lang).map_err(|e| anyhow::anyhow!(e.0))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&answer)?);
+            } else {
+                print_answer(&answer, lang);
+            }
+            Ok(if answer["covered"] == true { 0 } else { 3 })
+        }
+        Command::ImportRoads { db, walkable, input } => {
+            crate::cli::coverage::import_roads(&db, &input, walkable.as_deref(), lang)
+        }
+        Command::Coverage { db, kind, minutes, speed_kmh, mode, walk_off_m, out } => {
+            let mode = if mode == "circle" {
+                wangge_core::coverage::Mode::Circle
+            } else {
+                wangge_core::coverage::Mode::Network
+            };
+            let args = crate::cli::coverage::CoverageArgs {
+                db: &db,
+                kind: &kind,
+                minutes,
+                speed_kmh,
+                mode,
+                walk_off_m,
+                out: out.as_deref(),
+            };
+            crate::cli::coverage::coverage(args, lang)
+        }
+        Command::BuildAddresses { data_dir, out } => {
+            let records = wangge_demo::addresses::demo_addresses(&data_dir)?;
+            wangge_demo::addresses::write_csv(&records, &out)?;
+            println!(
+                "{}",
+                if lang == Lang::Zh {
+                    format!("已生成 {} 条示意地址：{}", records.len(), out.display())
+                } else {
+                    format!("wrote {} illustrative addresses to {}", records.len(), out.display())
+                }
+            );
+            Ok(0)
+        }
+        Command::ImportAddresses { db, crs, mode, input } => import_addresses(&db, crs, mode, &input, lang),
+        Command::Geocode { db, q, limit, csv, out, json } => {
+            let store = open_existing(&db, lang)?;
+            let snapshot = store.load_snapshot()?;
+            if let Some(input) = csv {
+                return geocode_csv(snapshot.addresses(), &input, out.as_deref(), lang);
+            }
+            let Some(q) = q.filter(|q| !q.trim().is_empty()) else {
+                bail!("{}", lang.pick("请给出 --q 地址，或 --csv 文件", "give --q ADDRESS, or --csv FILE"));
+            };
+            if !(1..=100).contains(&limit) {
+                bail!("{}", lang.pick("--limit 须在 1 到 100 之间", "--limit must be between 1 and 100"));
+            }
+            let result = snapshot.addresses().search(&q, limit);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&geocode_json(&q, &result))?);
+            } else {
+                for c in &result.candidates {
+                    let grid = c.hierarchy.grid.as_ref().map_or("-", |g| g.code.as_str());
+                    let level = serde_json::to_value(c.level)?;
+                    println!(
+                        "{:.3}\t{}\t{}\t{grid}\t{:.7},{:.7}",
+                        c.score,
+                        level.as_str().unwrap_or(""),
+                        c.address,
+                        c.point.x,
+                        c.point.y
+                    );
+                }
+            }
+            Ok(if status(&result.candidates) == "not_found" { 3 } else { 0 })
+        }
+        Command::Validate { db, tolerance_m, rules, json } => {
+            let mut config = match &rules {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), path.display()))?;
+                    let toml = path.extension().is_some_and(|e| e == "toml");
+                    RulesConfig::parse(&text, toml).with_context(|| path.display().to_string())?
+                }
+                None => RulesConfig::default(),
+            };
+            if let Some(t) = tolerance_m {
+                config.tolerance_m = t;
+            }
+            validate(&db, &config, json, lang)
+        }
+        Command::Plan { action } => crate::cli::plan::run(action, lang),
+        Command::Token { action: TokenAction::Create { db, role, name, area } } => {
+            let mut store = open_existing(&db, lang)?;
+            let area: Vec<String> = area.iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect();
+            if let Some(bad) = area.iter().find(|a| !a.bytes().all(|b| b.is_ascii_digit())) {
+                bail!(
+                    "{}",
+                    if lang == Lang::Zh {
+                        format!("--area 中的 \"{bad}\" 不是区划代码（应为数字）")
+                    } else {
+                        format!("--area: \"{bad}\" is not a division code (digits expected)")
+                    }
+                );
+            }
+            println!("{}", store.create_scoped_token(&name, role, &area)?);
+            Ok(0)
+        }
+        Command::BuildDemo { from, out } => {
+            std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+            let report = wangge_demo::build(&from, &out)?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(0)
+        }
+    }
+}
+
+/// Prints what an import did (exit 0) or every problem (exit 1, nothing written).
+/// How a command-line import is recorded: author `--author` or the OS user (role `cli`), a message
+/// naming the layer, the file, the mode and the number of features, and the effective date.
+fn import_record(
+    layer: Layer,
+    mode: WriteMode,
+    input: &Path,
+    author: Option<String>,
+    effective_date: Option<String>,
+    lang: Lang,
+) -> Result<wangge_app::import::Record> {
+    let effective_date = match effective_date {
+        Some(d) => crate::api::history::parse_date(&d, lang).map_err(|e| anyhow::anyhow!(e.detail))?,
+        None => crate::api::history::today(),
+    };
+    let file = input.file_name().map_or_else(|| input.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let mode = mode.id().to_string();
+    let message = if lang == Lang::Zh {
+        format!("导入 {layer} 图层自 {file}（方式 {mode}，{{n}} 个要素）")
+    } else {
+        format!("import {layer} from {file} (mode {mode}, {{n}} features)")
+    };
+    Ok(wangge_app::import::Record { author: crate::cli::plan::cli_author(author), message, effective_date })
+}
+
+pub(crate) fn finish_import(
+    result: Result<wangge_app::import::Imported, ImportError>,
+    layer: Layer,
+    input: &Path,
+    json: bool,
+    lang: Lang,
+) -> Result<i32> {
+    match result {
+        Ok(r) => {
+            println!(
+                "{}",
+                if lang == Lang::Zh {
+                    format!(
+                        "已导入 {} 图层：新增 {}，更新 {}，删除 {}",
+                        layer.label(lang),
+                        r.report.inserted,
+                        r.report.updated,
+                        r.report.deleted
+                    )
+                } else {
+                    format!(
+                        "imported into layer {layer}: {} inserted, {} updated, {} deleted",
+                        r.report.inserted, r.report.updated, r.report.deleted
+                    )
+                }
+            );
+            if let Some(rev) = &r.revision {
+                println!(
+                    "{}",
+                    if lang == Lang::Zh {
+                        format!("已记录为修订 {}（{}，{} 起生效）", rev.id, rev.author, rev.effective_date)
+                    } else {
+                        format!("recorded as revision {} ({}, effective {})", rev.id, rev.author, rev.effective_date)
+                    }
+                );
+            }
+            Ok(0)
+        }
+        Err(ImportError::Rejected(problems)) => {
+            report_problems(&problems, json, lang, &input.display().to_string());
+            eprintln!("{}", lang.pick("未写入任何数据。", "Nothing was written."));
+            Ok(1)
+        }
+        Err(ImportError::Store(e)) => Err(e.into()),
+    }
+}
+
+fn import_addresses(db: &Path, crs: Crs, mode: WriteMode, input: &Path, lang: Lang) -> Result<i32> {
+    let name = input.to_string_lossy().to_ascii_lowercase();
+    let (rows, source) = if name.ends_with(".pbf") {
+        (read_osm_pbf(input).map_err(|e| anyhow::anyhow!(e.0))?, "osm")
+    } else {
+        let bytes = std::fs::read(input)
+            .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), input.display()))?;
+        (read_csv(&bytes).map_err(|e| anyhow::anyhow!("{}: {}", input.display(), e.0))?, "csv")
+    };
+    let mut store = Store::open(db)?;
+    let snapshot = store.load_snapshot()?;
+    match link(rows, &snapshot, crs, source) {
+        Ok(records) => {
+            let r = store.write_addresses(&records, mode)?;
+            let in_grid = records.iter().filter(|r| r.grid.is_some()).count();
+            println!(
+                "{}",
+                if lang == Lang::Zh {
+                    format!(
+                        "已导入 {} 条地址（新增 {}，更新 {}），{} 条在网格内",
+                        records.len(),
+                        r.inserted,
+                        r.updated,
+                        in_grid
+                    )
+                } else {
+                    format!(
+                        "imported {} addresses ({} inserted, {} updated), {in_grid} inside a grid",
+                        records.len(),
+                        r.inserted,
+                        r.updated
+                    )
+                }
+            );
+            Ok(0)
+        }
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("  {p}");
+            }
+            eprintln!("{}", lang.pick("未写入任何数据。", "Nothing was written."));
+            Ok(1)
+        }
+    }
+}
+
+fn geocode_csv(g: &Gazetteer, input: &Path, out: Option<&Path>, lang: Lang) -> Result<i32> {
+    let bytes = std::fs::read(input)
+        .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), input.display()))?;
+    let queries = batch_queries(&bytes, lang).map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
+    let bar = indicatif::ProgressBar::new(queries.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut rows = Vec::with_capacity(queries.len());
+    for (i, (id, q)) in queries.iter().enumerate() {
+        rows.push(batch_row(g, id, q));
+        if i % 256 == 0 {
+            bar.set_position(i as u64);
+        }
+    }
+    bar.finish_and_clear();
+    let csv = batch_csv(&rows);
+    match out {
+        Some(path) => write_atomically(path, csv.as_bytes())?,
+        None => std::io::stdout().write_all(csv.as_bytes())?,
+    }
+    let count = |s: &str| rows.iter().filter(|r| r[2] == s).count();
+    let (m, a, n) = (count("matched"), count("ambiguous"), count("not_found"));
+    eprintln!(
+        "{}",
+        if lang == Lang::Zh {
+            format!("共 {} 条：匹配 {m}，有歧义 {a}，未找到 {n}", rows.len())
+        } else {
+            format!("{} rows: {m} matched, {a} ambiguous, {n} not found", rows.len())
+        }
+    );
+    Ok(0)
+}
+
+pub(crate) fn open_existing(db: &Path, lang: Lang) -> Result<Store> {
+    if !db.exists() {
+        bail!("{} {}", lang.pick("数据库不存在：", "database does not exist:"), db.display());
+    }
+    Ok(Store::open(db)?)
+}
+
+fn serve(db: &Path, addr: &str, demo: bool, data_dir: PathBuf, web_dir: PathBuf, lang: Lang) -> Result<i32> {
+    if demo && ensure_demo_db(db, &data_dir)? {
+        eprintln!("{} {}", lang.pick("已用示范城市创建数据库", "created the demo database"), db.display());
+    } else if demo {
+        let n = ensure_demo_addresses(db, &data_dir)?;
+        if n > 0 {
+            eprintln!("{} {n}", lang.pick("已载入示意地址", "loaded illustrative addresses:"));
+        }
+    }
+    let store = if demo { Store::open(db)? } else { open_existing(db, lang)? };
+    let snapshot = store.load_snapshot()?;
+    let counts: Vec<String> = snapshot.counts().iter().map(|(l, n)| format!("{}={n}", l.id())).collect();
+    let (roads, node_crossings) = store.load_roads()?;
+    let state = AppState::new(snapshot, web_dir, data_dir).with_roads(&roads, node_crossings).with_store(store);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("{} {addr}", lang.pick("无法监听", "cannot listen on")))?;
+        let local = listener.local_addr()?;
+        eprintln!("wangge {} http://{local}/  ({})", lang.pick("服务已启动", "listening on"), counts.join(", "));
+        api::serve(listener, state).await?;
+        anyhow::Ok(())
+    })?;
+    Ok(0)
+}
+
+fn lookup_csv(
+    snapshot: &wangge_core::snapshot::Snapshot,
+    input: &Path,
+    out: Option<&Path>,
+    crs: Crs,
+    lang: Lang,
+) -> Result<i32> {
+    let bytes = std::fs::read(input)
+        .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), input.display()))?;
+    let points = points_from_csv(&bytes, crs, lang).map_err(|e| anyhow::anyhow!("{}: {}", input.display(), e.0))?;
+    let bar = indicatif::ProgressBar::new(points.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut results = Vec::with_capacity(points.len());
+    for (i, p) in points.iter().enumerate() {
+        let row = lookup_one(snapshot, p, lang).map_err(|e| {
+            let row = i + 2;
+            anyhow::anyhow!(
+                "{}",
+                if lang == Lang::Zh { format!("第 {row} 行：{}", e.0) } else { format!("row {row}: {}", e.0) }
+            )
+        })?;
+        results.push(row);
+        if i % 1024 == 0 {
+            bar.set_position(i as u64);
+        }
+    }
+    bar.finish_and_clear();
+    let csv = results_to_csv(&results);
+    match out {
+        Some(path) => write_atomically(path, csv.as_bytes())?,
+        None => std::io::stdout().write_all(csv.as_bytes())?,
+    }
+    let covered = results.iter().filter(|r| r["covered"] == true).count();
+    eprintln!(
+        "{}",
+        if lang == Lang::Zh {
+            format!("共 {} 个点，{} 个在网格内", results.len(), covered)
+        } else {
+            format!("{} points, {} inside a grid", results.len(), covered)
+        }
+    );
+    Ok(0)
+}
+
+fn print_answer(answer: &serde_json::Value, lang: Lang) {
+    let line = |label: &str, v: &serde_json::Value| {
+        if let (Some(code), Some(name)) = (v["code"].as_str(), v["name"].as_str()) {
+            println!("{label}\t{name}\t{code}");
+        }
+    };
+    line(lang.pick("区", "district"), &answer["district"]);
+    line(lang.pick("街道", "street"), &answer["street"]);
+    line(lang.pick("社区", "community"), &answer["community"]);
+    if answer["covered"] == true {
+        line(lang.pick("网格", "grid"), &answer["grid"]);
+    } else if let Some(n) = answer.get("nearest_grid") {
+        println!(
+            "{}\t{}\t{}\t{} m",
+            lang.pick("不在任何网格内；最近网格", "not in any grid; nearest grid"),
+            n["name"].as_str().unwrap_or(""),
+            n["code"].as_str().unwrap_or(""),
+            n["distance_m"]
+        );
+    } else {
+        println!("{}", lang.pick("不在任何网格内", "not in any grid"));
+    }
+}
+
+fn validate(db: &Path, config: &RulesConfig, json: bool, lang: Lang) -> Result<i32> {
+    let store = open_existing(db, lang)?;
+    store.integrity_check()?;
+    let snapshot = store.load_snapshot()?;
+    let findings = run_rules(&snapshot, config);
+    let (errors, warnings) = tally(&findings);
+    if json {
+        let list: Vec<serde_json::Value> = findings.iter().map(|f| f.to_json(lang)).collect();
+        let out = serde_json::json!({ "errors": errors, "warnings": warnings, "findings": list });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(if errors > 0 { 1 } else { 0 });
+    }
+    for layer in Layer::ALL {
+        let mine: Vec<_> = findings.iter().filter(|f| f.layer == layer).collect();
+        let status = if mine.is_empty() { lang.pick("通过", "ok") } else { lang.pick("有问题", "findings") };
+        println!("{}\t{}\t{status}", layer.label(lang), snapshot.layer(layer).features().len());
+        for f in mine {
+            println!("  {} [{}] {} {}", f.severity.label(lang), f.rule, f.code, f.message(lang));
+        }
+    }
+    if errors > 0 {
+        println!(
+            "{}",
+            if lang == Lang::Zh {
+                format!("共发现 {errors} 个错误、{warnings} 个警告")
+            } else {
+                format!("{errors} error(s) and {warnings} warning(s) found")
+            }
+        );
+        return Ok(1);
+    }
+    println!(
+        "{}",
+        if lang == Lang::Zh {
+            format!("没有错误，全部通过（{warnings} 个警告）")
+        } else {
+            format!("no errors: all checks passed ({warnings} warning(s))")
+        }
+    );
+    Ok(0)
+}
+
+pub(crate) fn report_problems(problems: &[Problem], json: bool, lang: Lang, source: &str) {
+    if json {
+        let v: Vec<serde_json::Value> = problems
+            .iter()
+            .map(|p| {
+                let mut v = serde_json::to_value(p).unwrap_or_default();
+                v["message"] = serde_json::Value::String(p.message(lang));
+                v
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return;
+    }
+    eprintln!(
+        "{}",
+        if lang == Lang::Zh {
+            format!("{source}：发现 {} 个问题", problems.len())
+        } else {
+            format!("{source}: {} problem(s)", problems.len())
+        }
+    );
+    for p in problems {
+        eprintln!("  [{}] {}", p.rule.id(), p.message(lang));
+    }
+}
+
+/// Writes a file via a temporary sibling and a rename, so readers never see half a file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+pub mod coverage;
+pub mod files;
+pub mod plan;
