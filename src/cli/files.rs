@@ -1,7 +1,8 @@
 //! The command-line face of file import and export (Shapefile, GeoPackage, CSV, GeoJSON in any
 //! CRS): prints what was used (encoding, CRS, renamed columns) and every problem, in zh or en.
 
-use crate::cli::{finish_import, open_existing};
+use super::common::open_existing;
+use super::import::finish_import;
 use anyhow::Result;
 use std::path::Path;
 use wangge_app::files::{ExportOptions, ReadOptions, export_file, read_file};

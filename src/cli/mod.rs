@@ -1,24 +1,34 @@
 //! The command-line face. Messages are in 简体中文 unless `--lang en` (or `WANGGE_LANG=en`).
 
-use crate::api::{self, AppState};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use wangge_app::address::{batch_csv, batch_queries, batch_row, geocode_json, link, status};
-use wangge_app::demo::{ensure_demo_addresses, ensure_demo_db};
-use wangge_app::import::{Format, ImportError, ImportOptions, import};
-use wangge_app::lookup::{PointIn, lookup_one, points_from_csv, results_to_csv};
-use wangge_core::address::Gazetteer;
+use std::path::PathBuf;
+use wangge_app::address::{geocode_json, status};
+use wangge_app::import::{Format, ImportOptions, import};
+use wangge_app::lookup::{PointIn, lookup_one};
 use wangge_core::i18n::Lang;
 use wangge_core::model::Layer;
-use wangge_core::problem::Problem;
-use wangge_core::rules::finding::tally;
-use wangge_core::rules::{RulesConfig, run_rules};
-use wangge_formats::addresses::{read_csv, read_osm_pbf};
+use wangge_core::rules::RulesConfig;
 use wangge_formats::crs::Crs;
 use wangge_formats::geojson::collection_to_json;
 use wangge_store::{Store, WriteMode};
+
+mod common;
+pub mod coverage;
+pub mod files;
+mod geocode;
+mod import;
+mod lookup;
+pub mod plan;
+mod serve;
+mod validate;
+
+use common::{open_existing, write_atomically};
+use geocode::{geocode_csv, import_addresses};
+use import::{finish_import, import_record};
+use lookup::{lookup_csv, print_answer};
+use serve::serve;
+use validate::validate;
 
 /// 网格 wangge — 城市网格化治理 GIS 服务 / open GIS service for urban grid governance.
 #[derive(Debug, Parser)]
@@ -458,341 +468,3 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
     }
 }
-
-/// Prints what an import did (exit 0) or every problem (exit 1, nothing written).
-/// How a command-line import is recorded: author `--author` or the OS user (role `cli`), a message
-/// naming the layer, the file, the mode and the number of features, and the effective date.
-fn import_record(
-    layer: Layer,
-    mode: WriteMode,
-    input: &Path,
-    author: Option<String>,
-    effective_date: Option<String>,
-    lang: Lang,
-) -> Result<wangge_app::import::Record> {
-    let effective_date = match effective_date {
-        Some(d) => crate::api::history::parse_date(&d, lang).map_err(|e| anyhow::anyhow!(e.detail))?,
-        None => crate::api::history::today(),
-    };
-    let file = input.file_name().map_or_else(|| input.display().to_string(), |n| n.to_string_lossy().into_owned());
-    let mode = mode.id().to_string();
-    let message = if lang == Lang::Zh {
-        format!("导入 {layer} 图层自 {file}（方式 {mode}，{{n}} 个要素）")
-    } else {
-        format!("import {layer} from {file} (mode {mode}, {{n}} features)")
-    };
-    Ok(wangge_app::import::Record { author: crate::cli::plan::cli_author(author), message, effective_date })
-}
-
-pub(crate) fn finish_import(
-    result: Result<wangge_app::import::Imported, ImportError>,
-    layer: Layer,
-    input: &Path,
-    json: bool,
-    lang: Lang,
-) -> Result<i32> {
-    match result {
-        Ok(r) => {
-            println!(
-                "{}",
-                if lang == Lang::Zh {
-                    format!(
-                        "已导入 {} 图层：新增 {}，更新 {}，删除 {}",
-                        layer.label(lang),
-                        r.report.inserted,
-                        r.report.updated,
-                        r.report.deleted
-                    )
-                } else {
-                    format!(
-                        "imported into layer {layer}: {} inserted, {} updated, {} deleted",
-                        r.report.inserted, r.report.updated, r.report.deleted
-                    )
-                }
-            );
-            if let Some(rev) = &r.revision {
-                println!(
-                    "{}",
-                    if lang == Lang::Zh {
-                        format!("已记录为修订 {}（{}，{} 起生效）", rev.id, rev.author, rev.effective_date)
-                    } else {
-                        format!("recorded as revision {} ({}, effective {})", rev.id, rev.author, rev.effective_date)
-                    }
-                );
-            }
-            Ok(0)
-        }
-        Err(ImportError::Rejected(problems)) => {
-            report_problems(&problems, json, lang, &input.display().to_string());
-            eprintln!("{}", lang.pick("未写入任何数据。", "Nothing was written."));
-            Ok(1)
-        }
-        Err(ImportError::Store(e)) => Err(e.into()),
-    }
-}
-
-fn import_addresses(db: &Path, crs: Crs, mode: WriteMode, input: &Path, lang: Lang) -> Result<i32> {
-    let name = input.to_string_lossy().to_ascii_lowercase();
-    let (rows, source) = if name.ends_with(".pbf") {
-        (read_osm_pbf(input).map_err(|e| anyhow::anyhow!(e.0))?, "osm")
-    } else {
-        let bytes = std::fs::read(input)
-            .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), input.display()))?;
-        (read_csv(&bytes).map_err(|e| anyhow::anyhow!("{}: {}", input.display(), e.0))?, "csv")
-    };
-    let mut store = Store::open(db)?;
-    let snapshot = store.load_snapshot()?;
-    match link(rows, &snapshot, crs, source) {
-        Ok(records) => {
-            let r = store.write_addresses(&records, mode)?;
-            let in_grid = records.iter().filter(|r| r.grid.is_some()).count();
-            println!(
-                "{}",
-                if lang == Lang::Zh {
-                    format!(
-                        "已导入 {} 条地址（新增 {}，更新 {}），{} 条在网格内",
-                        records.len(),
-                        r.inserted,
-                        r.updated,
-                        in_grid
-                    )
-                } else {
-                    format!(
-                        "imported {} addresses ({} inserted, {} updated), {in_grid} inside a grid",
-                        records.len(),
-                        r.inserted,
-                        r.updated
-                    )
-                }
-            );
-            Ok(0)
-        }
-        Err(problems) => {
-            for p in &problems {
-                eprintln!("  {p}");
-            }
-            eprintln!("{}", lang.pick("未写入任何数据。", "Nothing was written."));
-            Ok(1)
-        }
-    }
-}
-
-fn geocode_csv(g: &Gazetteer, input: &Path, out: Option<&Path>, lang: Lang) -> Result<i32> {
-    let bytes = std::fs::read(input)
-        .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), input.display()))?;
-    let queries = batch_queries(&bytes, lang).map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
-    let bar = indicatif::ProgressBar::new(queries.len() as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let mut rows = Vec::with_capacity(queries.len());
-    for (i, (id, q)) in queries.iter().enumerate() {
-        rows.push(batch_row(g, id, q));
-        if i % 256 == 0 {
-            bar.set_position(i as u64);
-        }
-    }
-    bar.finish_and_clear();
-    let csv = batch_csv(&rows);
-    match out {
-        Some(path) => write_atomically(path, csv.as_bytes())?,
-        None => std::io::stdout().write_all(csv.as_bytes())?,
-    }
-    let count = |s: &str| rows.iter().filter(|r| r[2] == s).count();
-    let (m, a, n) = (count("matched"), count("ambiguous"), count("not_found"));
-    eprintln!(
-        "{}",
-        if lang == Lang::Zh {
-            format!("共 {} 条：匹配 {m}，有歧义 {a}，未找到 {n}", rows.len())
-        } else {
-            format!("{} rows: {m} matched, {a} ambiguous, {n} not found", rows.len())
-        }
-    );
-    Ok(0)
-}
-
-pub(crate) fn open_existing(db: &Path, lang: Lang) -> Result<Store> {
-    if !db.exists() {
-        bail!("{} {}", lang.pick("数据库不存在：", "database does not exist:"), db.display());
-    }
-    Ok(Store::open(db)?)
-}
-
-fn serve(db: &Path, addr: &str, demo: bool, data_dir: PathBuf, web_dir: PathBuf, lang: Lang) -> Result<i32> {
-    if demo && ensure_demo_db(db, &data_dir)? {
-        eprintln!("{} {}", lang.pick("已用示范城市创建数据库", "created the demo database"), db.display());
-    } else if demo {
-        let n = ensure_demo_addresses(db, &data_dir)?;
-        if n > 0 {
-            eprintln!("{} {n}", lang.pick("已载入示意地址", "loaded illustrative addresses:"));
-        }
-    }
-    let store = if demo { Store::open(db)? } else { open_existing(db, lang)? };
-    let snapshot = store.load_snapshot()?;
-    let counts: Vec<String> = snapshot.counts().iter().map(|(l, n)| format!("{}={n}", l.id())).collect();
-    let (roads, node_crossings) = store.load_roads()?;
-    let state = AppState::new(snapshot, web_dir, data_dir).with_roads(&roads, node_crossings).with_store(store);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("{} {addr}", lang.pick("无法监听", "cannot listen on")))?;
-        let local = listener.local_addr()?;
-        eprintln!("wangge {} http://{local}/  ({})", lang.pick("服务已启动", "listening on"), counts.join(", "));
-        api::serve(listener, state).await?;
-        anyhow::Ok(())
-    })?;
-    Ok(0)
-}
-
-fn lookup_csv(
-    snapshot: &wangge_core::snapshot::Snapshot,
-    input: &Path,
-    out: Option<&Path>,
-    crs: Crs,
-    lang: Lang,
-) -> Result<i32> {
-    let bytes = std::fs::read(input)
-        .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), input.display()))?;
-    let points = points_from_csv(&bytes, crs, lang).map_err(|e| anyhow::anyhow!("{}: {}", input.display(), e.0))?;
-    let bar = indicatif::ProgressBar::new(points.len() as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let mut results = Vec::with_capacity(points.len());
-    for (i, p) in points.iter().enumerate() {
-        let row = lookup_one(snapshot, p, lang).map_err(|e| {
-            let row = i + 2;
-            anyhow::anyhow!(
-                "{}",
-                if lang == Lang::Zh { format!("第 {row} 行：{}", e.0) } else { format!("row {row}: {}", e.0) }
-            )
-        })?;
-        results.push(row);
-        if i % 1024 == 0 {
-            bar.set_position(i as u64);
-        }
-    }
-    bar.finish_and_clear();
-    let csv = results_to_csv(&results);
-    match out {
-        Some(path) => write_atomically(path, csv.as_bytes())?,
-        None => std::io::stdout().write_all(csv.as_bytes())?,
-    }
-    let covered = results.iter().filter(|r| r["covered"] == true).count();
-    eprintln!(
-        "{}",
-        if lang == Lang::Zh {
-            format!("共 {} 个点，{} 个在网格内", results.len(), covered)
-        } else {
-            format!("{} points, {} inside a grid", results.len(), covered)
-        }
-    );
-    Ok(0)
-}
-
-fn print_answer(answer: &serde_json::Value, lang: Lang) {
-    let line = |label: &str, v: &serde_json::Value| {
-        if let (Some(code), Some(name)) = (v["code"].as_str(), v["name"].as_str()) {
-            println!("{label}\t{name}\t{code}");
-        }
-    };
-    line(lang.pick("区", "district"), &answer["district"]);
-    line(lang.pick("街道", "street"), &answer["street"]);
-    line(lang.pick("社区", "community"), &answer["community"]);
-    if answer["covered"] == true {
-        line(lang.pick("网格", "grid"), &answer["grid"]);
-    } else if let Some(n) = answer.get("nearest_grid") {
-        println!(
-            "{}\t{}\t{}\t{} m",
-            lang.pick("不在任何网格内；最近网格", "not in any grid; nearest grid"),
-            n["name"].as_str().unwrap_or(""),
-            n["code"].as_str().unwrap_or(""),
-            n["distance_m"]
-        );
-    } else {
-        println!("{}", lang.pick("不在任何网格内", "not in any grid"));
-    }
-}
-
-fn validate(db: &Path, config: &RulesConfig, json: bool, lang: Lang) -> Result<i32> {
-    let store = open_existing(db, lang)?;
-    store.integrity_check()?;
-    let snapshot = store.load_snapshot()?;
-    let findings = run_rules(&snapshot, config);
-    let (errors, warnings) = tally(&findings);
-    if json {
-        let list: Vec<serde_json::Value> = findings.iter().map(|f| f.to_json(lang)).collect();
-        let out = serde_json::json!({ "errors": errors, "warnings": warnings, "findings": list });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(if errors > 0 { 1 } else { 0 });
-    }
-    for layer in Layer::ALL {
-        let mine: Vec<_> = findings.iter().filter(|f| f.layer == layer).collect();
-        let status = if mine.is_empty() { lang.pick("通过", "ok") } else { lang.pick("有问题", "findings") };
-        println!("{}\t{}\t{status}", layer.label(lang), snapshot.layer(layer).features().len());
-        for f in mine {
-            println!("  {} [{}] {} {}", f.severity.label(lang), f.rule, f.code, f.message(lang));
-        }
-    }
-    if errors > 0 {
-        println!(
-            "{}",
-            if lang == Lang::Zh {
-                format!("共发现 {errors} 个错误、{warnings} 个警告")
-            } else {
-                format!("{errors} error(s) and {warnings} warning(s) found")
-            }
-        );
-        return Ok(1);
-    }
-    println!(
-        "{}",
-        if lang == Lang::Zh {
-            format!("没有错误，全部通过（{warnings} 个警告）")
-        } else {
-            format!("no errors: all checks passed ({warnings} warning(s))")
-        }
-    );
-    Ok(0)
-}
-
-pub(crate) fn report_problems(problems: &[Problem], json: bool, lang: Lang, source: &str) {
-    if json {
-        let v: Vec<serde_json::Value> = problems
-            .iter()
-            .map(|p| {
-                let mut v = serde_json::to_value(p).unwrap_or_default();
-                v["message"] = serde_json::Value::String(p.message(lang));
-                v
-            })
-            .collect();
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
-        return;
-    }
-    eprintln!(
-        "{}",
-        if lang == Lang::Zh {
-            format!("{source}：发现 {} 个问题", problems.len())
-        } else {
-            format!("{source}: {} problem(s)", problems.len())
-        }
-    );
-    for p in problems {
-        eprintln!("  [{}] {}", p.rule.id(), p.message(lang));
-    }
-}
-
-/// Writes a file via a temporary sibling and a rename, so readers never see half a file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("partial");
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
-}
-
-pub mod coverage;
-pub mod files;
-pub mod plan;

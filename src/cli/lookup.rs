@@ -1,0 +1,80 @@
+//! `wangge lookup`: one point, or a CSV batch with a progress bar.
+
+use super::common::write_atomically;
+use anyhow::{Context, Result};
+use std::io::Write;
+use std::path::Path;
+use wangge_app::lookup::{lookup_one, points_from_csv, results_to_csv};
+use wangge_core::i18n::Lang;
+use wangge_formats::crs::Crs;
+
+pub(super) fn lookup_csv(
+    snapshot: &wangge_core::snapshot::Snapshot,
+    input: &Path,
+    out: Option<&Path>,
+    crs: Crs,
+    lang: Lang,
+) -> Result<i32> {
+    let bytes = std::fs::read(input)
+        .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), input.display()))?;
+    let points = points_from_csv(&bytes, crs, lang).map_err(|e| anyhow::anyhow!("{}: {}", input.display(), e.0))?;
+    let bar = indicatif::ProgressBar::new(points.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut results = Vec::with_capacity(points.len());
+    for (i, p) in points.iter().enumerate() {
+        let row = lookup_one(snapshot, p, lang).map_err(|e| {
+            let row = i + 2;
+            anyhow::anyhow!(
+                "{}",
+                if lang == Lang::Zh { format!("第 {row} 行：{}", e.0) } else { format!("row {row}: {}", e.0) }
+            )
+        })?;
+        results.push(row);
+        if i % 1024 == 0 {
+            bar.set_position(i as u64);
+        }
+    }
+    bar.finish_and_clear();
+    let csv = results_to_csv(&results);
+    match out {
+        Some(path) => write_atomically(path, csv.as_bytes())?,
+        None => std::io::stdout().write_all(csv.as_bytes())?,
+    }
+    let covered = results.iter().filter(|r| r["covered"] == true).count();
+    eprintln!(
+        "{}",
+        if lang == Lang::Zh {
+            format!("共 {} 个点，{} 个在网格内", results.len(), covered)
+        } else {
+            format!("{} points, {} inside a grid", results.len(), covered)
+        }
+    );
+    Ok(0)
+}
+
+pub(super) fn print_answer(answer: &serde_json::Value, lang: Lang) {
+    let line = |label: &str, v: &serde_json::Value| {
+        if let (Some(code), Some(name)) = (v["code"].as_str(), v["name"].as_str()) {
+            println!("{label}\t{name}\t{code}");
+        }
+    };
+    line(lang.pick("区", "district"), &answer["district"]);
+    line(lang.pick("街道", "street"), &answer["street"]);
+    line(lang.pick("社区", "community"), &answer["community"]);
+    if answer["covered"] == true {
+        line(lang.pick("网格", "grid"), &answer["grid"]);
+    } else if let Some(n) = answer.get("nearest_grid") {
+        println!(
+            "{}\t{}\t{}\t{} m",
+            lang.pick("不在任何网格内；最近网格", "not in any grid; nearest grid"),
+            n["name"].as_str().unwrap_or(""),
+            n["code"].as_str().unwrap_or(""),
+            n["distance_m"]
+        );
+    } else {
+        println!("{}", lang.pick("不在任何网格内", "not in any grid"));
+    }
+}
