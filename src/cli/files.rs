@@ -3,12 +3,13 @@
 
 use super::common::open_existing;
 use super::import::finish_import;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::path::Path;
-use wangge_app::files::{ExportOptions, ReadOptions, export_file, read_file};
+use wangge_app::files::{ExportOptions, ReadOptions, export_file, parse_text, read_file};
 use wangge_app::import::{ImportOptions, Record, import_parsed};
 use wangge_core::i18n::Lang;
 use wangge_core::model::Layer;
+use wangge_formats::crs::Crs;
 use wangge_formats::formats::{FileError, FileFormat};
 use wangge_store::Store;
 
@@ -18,21 +19,30 @@ fn fail(e: &FileError, lang: Lang) -> Result<i32> {
     Ok(1)
 }
 
-/// `wangge import` of a Shapefile or GeoPackage: exit 0 imported, 1 rejected (nothing written).
+/// `wangge import` of any format (`format`, or what the file's name or first character says): exit 0
+/// imported, 1 rejected (nothing written), 2 when the file cannot be read at all.
 #[allow(clippy::too_many_arguments)]
 pub fn import(
     db: &Path,
     input: &Path,
-    format: FileFormat,
+    format: Option<FileFormat>,
     read: &ReadOptions,
     options: &ImportOptions,
     record: &Record,
     json: bool,
     lang: Lang,
 ) -> Result<i32> {
-    let (parsed, notes) = match read_file(input, format, read) {
-        Ok(r) => r,
-        Err(e) => return fail(&e, lang),
+    let (parsed, notes) = match format.or_else(|| FileFormat::from_path(input)) {
+        Some(f) if !f.is_text() => match read_file(input, f, read) {
+            Ok(r) => r,
+            Err(e) => return fail(&e, lang),
+        },
+        format => {
+            let text = std::fs::read_to_string(input)
+                .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), input.display()))?;
+            let format = format.unwrap_or_else(|| FileFormat::sniff(&input.to_string_lossy(), &text));
+            (parse_text(&text, format, read.crs.unwrap_or(Crs::Wgs84)), Vec::new())
+        }
     };
     for n in &notes {
         eprintln!("{}", n.text(lang));

@@ -4,14 +4,14 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use wangge_app::address::{geocode_json, status};
-use wangge_app::import::{Format, ImportOptions, import};
+use wangge_app::import::ImportOptions;
 use wangge_app::lookup::{PointIn, lookup_one};
 use wangge_core::i18n::Lang;
 use wangge_core::model::Layer;
 use wangge_core::rules::RulesConfig;
 use wangge_formats::crs::Crs;
 use wangge_formats::geojson::collection_to_json;
-use wangge_store::{Store, WriteMode};
+use wangge_store::WriteMode;
 
 mod common;
 pub mod coverage;
@@ -25,7 +25,7 @@ mod validate;
 
 use common::{open_existing, write_atomically};
 use geocode::{geocode_csv, import_addresses};
-use import::{finish_import, import_record};
+use import::import_record;
 use lookup::{lookup_csv, print_answer};
 use serve::serve;
 use validate::validate;
@@ -303,23 +303,10 @@ pub fn run(cli: Cli) -> Result<i32> {
             author,
             effective_date,
         } => {
-            let format = format.or_else(|| wangge_formats::formats::FileFormat::from_path(&input));
             let record = import_record(layer, mode, &input, author, effective_date, lang)?;
-            if let Some(
-                f @ (wangge_formats::formats::FileFormat::Shapefile | wangge_formats::formats::FileFormat::GeoPackage),
-            ) = format
-            {
-                let read = wangge_app::files::ReadOptions { crs, encoding, table, layer_hint: Some(layer.id().into()) };
-                let options = ImportOptions { layer, crs: Crs::Wgs84, mode, tolerance_m };
-                return crate::cli::files::import(&db, &input, f, &read, &options, &record, json, lang);
-            }
-            let crs = crs.unwrap_or(Crs::Wgs84);
-            let text = std::fs::read_to_string(&input)
-                .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), input.display()))?;
-            let mut store = Store::open(&db)?;
-            let options = ImportOptions { layer, crs, mode, tolerance_m };
-            let format = Format::detect(&input.to_string_lossy(), &text);
-            finish_import(import(&mut store, &text, format, &options, Some(&record)), layer, &input, json, lang)
+            let read = wangge_app::files::ReadOptions { crs, encoding, table, layer_hint: Some(layer.id().into()) };
+            let options = ImportOptions { layer, crs: Crs::Wgs84, mode, tolerance_m };
+            crate::cli::files::import(&db, &input, format, &read, &options, &record, json, lang)
         }
         Command::Export { db, layer, crs, format, encoding, output } => {
             let format = format.or_else(|| wangge_formats::formats::FileFormat::from_path(&output));

@@ -1,11 +1,12 @@
 //! The demo database: built from the committed GeoJSON files in `data/` on first start.
 
-use crate::import::{Format, ImportError, ImportOptions, import};
+use crate::import::{ImportError, ImportOptions, import};
 use std::path::{Path, PathBuf};
 use wangge_core::i18n::Lang;
 use wangge_core::model::Layer;
 use wangge_core::problem::Problem;
 use wangge_formats::crs::Crs;
+use wangge_formats::formats::FileFormat;
 use wangge_store::{Store, StoreError, WriteMode};
 
 /// Why the demo database could not be built.
@@ -72,7 +73,7 @@ pub fn ensure_demo_db(db: &Path, data_dir: &Path) -> Result<bool, DemoDbError> {
             let text =
                 std::fs::read_to_string(&path).map_err(|source| DemoDbError::Read { path: path.clone(), source })?;
             let options = ImportOptions { layer, crs: Crs::Wgs84, mode: WriteMode::Replace, tolerance_m: 5.0 };
-            match import(&mut store, &text, Format::GeoJson, &options, None) {
+            match import(&mut store, &text, FileFormat::GeoJson, &options, None) {
                 Ok(_) => {}
                 Err(ImportError::Rejected(problems)) => return Err(DemoDbError::Rejected { path, problems }),
                 Err(ImportError::Store(e)) => return Err(e.into()),

@@ -39,27 +39,45 @@ pub fn read_file(path: &Path, format: FileFormat, options: &ReadOptions) -> Resu
                 record: None,
                 detail: e.to_string(),
             })?;
-            let parsed =
-                if format == FileFormat::Csv { csv_in::read_features(&text) } else { geojson::read_features(&text) };
-            (wangge_formats::formats::FileRead { parsed, ..Default::default() }, path.to_path_buf())
+            return Ok((parse_text(&text, format, options.crs.unwrap_or(Crs::Wgs84)), Vec::new()));
         }
     };
     let crs = resolve_crs(&origin, read.crs, options.crs)?;
     if let SourceCrs::Known(c) = &crs {
         c.check().map_err(|e| FileError::Crs { path: origin.clone(), detail: e.to_string() })?;
     }
-    let mut parsed =
-        Parsed { features: Vec::with_capacity(read.parsed.features.len()), problems: read.parsed.problems };
-    for (i, mut f) in read.parsed.features {
-        match crs.geometry_to_wgs84(&f.geometry) {
+    Ok((to_wgs84(read.parsed, |g| crs.geometry_to_wgs84(g)), read.notes))
+}
+
+/// Parses a text format (GeoJSON or CSV; another format is read as CSV) given in `crs` and converts every
+/// geometry to WGS 84. A coordinate system that cannot be used is one problem for the whole input; positions
+/// it cannot convert are problems of their features.
+pub fn parse_text(text: &str, format: FileFormat, crs: Crs) -> Parsed {
+    let parsed = match format {
+        FileFormat::GeoJson => geojson::read_features(text),
+        _ => csv_in::read_features(text),
+    };
+    if let Err(e) = crs.check() {
+        let mut problems = parsed.problems;
+        problems.push(Problem::new(None, None, Rule::Crs { detail: e.to_string() }));
+        return Parsed { features: Vec::new(), problems };
+    }
+    to_wgs84(parsed, |g| crs.geometry_to_wgs84(g).map_err(|e| e.to_string()))
+}
+
+/// Converts every feature's geometry with `convert`; a feature that cannot be converted becomes a problem.
+fn to_wgs84(parsed: Parsed, convert: impl Fn(&geo::Geometry<f64>) -> Result<geo::Geometry<f64>, String>) -> Parsed {
+    let mut out = Parsed { features: Vec::with_capacity(parsed.features.len()), problems: parsed.problems };
+    for (i, mut f) in parsed.features {
+        match convert(&f.geometry) {
             Ok(g) => {
                 f.geometry = g;
-                parsed.features.push((i, f));
+                out.features.push((i, f));
             }
-            Err(detail) => parsed.problems.push(Problem::new(Some(i), Some(&f.code), Rule::Crs { detail })),
+            Err(detail) => out.problems.push(Problem::new(Some(i), Some(&f.code), Rule::Crs { detail })),
         }
     }
-    Ok((parsed, read.notes))
+    out
 }
 
 /// How to write a file.

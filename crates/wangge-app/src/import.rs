@@ -6,32 +6,10 @@ use wangge_core::problem::{Problem, Rule};
 use wangge_core::snapshot::Snapshot;
 use wangge_core::validate::check_geometry;
 use wangge_formats::crs::Crs;
-use wangge_formats::{csv_in, geojson};
+use wangge_formats::formats::FileFormat;
+use wangge_formats::geojson;
 use wangge_store::plans::{Author, RevisionRow};
 use wangge_store::{Store, StoreError, WriteMode, WriteReport};
-
-/// The input's format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// RFC 7946 GeoJSON.
-    GeoJson,
-    /// CSV with lon,lat or wkt columns.
-    Csv,
-}
-
-impl Format {
-    /// Guesses the format from a file name, falling back to the first non-blank character.
-    pub fn detect(name: &str, text: &str) -> Format {
-        let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".csv") || lower.ends_with(".txt") {
-            Format::Csv
-        } else if lower.ends_with(".geojson") || lower.ends_with(".json") || text.trim_start().starts_with('{') {
-            Format::GeoJson
-        } else {
-            Format::Csv
-        }
-    }
-}
 
 /// Everything an import needs besides the data.
 #[derive(Debug, Clone, Copy)]
@@ -57,21 +35,9 @@ pub enum ImportError {
     Store(#[from] StoreError),
 }
 
-/// Reads, converts and checks `text`; returns the features ready to write, or every problem.
-pub fn prepare(
-    text: &str,
-    format: Format,
-    options: &ImportOptions,
-    current: &Snapshot,
-) -> Result<Vec<Feature>, Vec<Problem>> {
-    let parsed = match format {
-        Format::GeoJson => geojson::read_features(text),
-        Format::Csv => csv_in::read_features(text),
-    };
-    prepare_parsed(parsed, options, current)
-}
-
-/// Converts, checks and orders features already read from any format (see [`prepare`]).
+/// Checks and orders features already read from any format and converted to WGS 84 (by
+/// [`crate::files::read_file`] or [`crate::files::parse_text`]); `options.crs` converts them further when it
+/// is not WGS 84.
 pub fn prepare_parsed(
     parsed: geojson::Parsed,
     options: &ImportOptions,
@@ -140,22 +106,22 @@ pub struct Imported {
     pub revision: Option<RevisionRow>,
 }
 
-/// Imports `text` into `store`: everything is written in one transaction, or nothing is. With
-/// `record`, the write is a revision (see [`Store::write_layer_recorded`]); without it (building
-/// a fresh demo database) the features are written as they are.
+/// Imports `text` (GeoJSON or CSV in `options.crs`) into `store`: everything is written in one transaction,
+/// or nothing is. With `record`, the write is a revision (see [`Store::write_layer_recorded`]); without it
+/// (building a fresh demo database) the features are written as they are. The same checks as
+/// [`import_parsed`], which every file format goes through.
 pub fn import(
     store: &mut Store,
     text: &str,
-    format: Format,
+    format: FileFormat,
     options: &ImportOptions,
     record: Option<&Record>,
 ) -> Result<Imported, ImportError> {
-    let current = store.load_snapshot()?;
-    let features = prepare(text, format, options, &current).map_err(ImportError::Rejected)?;
-    write(store, &features, options, record)
+    let parsed = crate::files::parse_text(text, format, options.crs);
+    import_parsed(store, parsed, &ImportOptions { crs: Crs::Wgs84, ..*options }, record)
 }
 
-/// Imports features already read from a file (Shapefile, GeoPackage): all or nothing, as [`import`].
+/// Imports features already read from a file of any format: all or nothing, every problem at once.
 pub fn import_parsed(
     store: &mut Store,
     parsed: geojson::Parsed,

@@ -50,6 +50,18 @@ impl FileFormat {
         }
     }
 
+    /// The format of a file whose name may not say it: the extension when wangge knows it, else
+    /// GeoJSON when the text starts with `{` and CSV otherwise (the two text formats).
+    pub fn sniff(name: &str, text: &str) -> FileFormat {
+        FileFormat::from_path(Path::new(name))
+            .unwrap_or_else(|| if text.trim_start().starts_with('{') { FileFormat::GeoJson } else { FileFormat::Csv })
+    }
+
+    /// Whether the format is text (read from a string) rather than a set of binary files.
+    pub fn is_text(self) -> bool {
+        matches!(self, FileFormat::GeoJson | FileFormat::Csv)
+    }
+
     /// The identifier used by `--format` and `?format=`.
     pub fn id(self) -> &'static str {
         match self {
