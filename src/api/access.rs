@@ -7,7 +7,9 @@
 
 use super::AppState;
 use super::error::ApiError;
+use super::extract::ApiQuery;
 use super::plans::with_store;
+use super::schema::{AuditLog, AuditQuery, ErrorBody};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
@@ -204,11 +206,15 @@ async fn check(state: AppState, need: Requirement, request: Request, next: Next)
 }
 
 /// `GET /api/v1/audit?after=ID&limit=N`: the newest audit rows (admins only), newest first.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "access", params(AuditQuery), security(("bearer" = [])),
+    responses((status = 200, description = "Audit rows, newest first", body = AuditLog),
+        (status = 400, description = "A parameter is wrong", body = ErrorBody), (status = 401, description = "No token", body = ErrorBody), (status = 403, description = "The role is too low", body = ErrorBody)))]
 pub async fn audit_log(
     State(state): State<AppState>,
     caller: Caller,
     params: super::params::Params,
-) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> Result<axum::Json<AuditLog>, ApiError> {
     let lang = params.lang;
     // The ADMIN route layer has admitted only admins; this is the last line of defence should the
     // route ever be mounted without it.
@@ -220,13 +226,13 @@ pub async fn audit_log(
             problems: None,
         });
     }
-    let after: i64 = params.optional("after", 0)?;
-    let limit: i64 = params.optional("limit", 100)?;
+    let (after, limit) = (query.after.unwrap_or(0), query.limit.unwrap_or(100));
     if !(1..=10_000).contains(&limit) {
         return Err(ApiError::bad_parameter(
             lang.pick("参数 limit 须在 1 到 10000 之间", "parameter limit must be between 1 and 10000"),
         ));
     }
     let rows = with_store(&state, lang, move |s| s.audit_rows(after, limit).map_err(ApiError::internal)).await?;
-    Ok(axum::Json(serde_json::json!({ "count": rows.len(), "rows": rows })))
+    let count = rows.len();
+    Ok(axum::Json(AuditLog { count, rows: serde_json::to_value(rows).map_err(ApiError::internal)? }))
 }

@@ -6,6 +6,7 @@ pub mod coverage_candidates;
 pub mod diff;
 pub mod error;
 pub mod export;
+pub mod extract;
 pub mod geocode;
 pub mod history;
 pub mod layers;
@@ -14,6 +15,7 @@ pub mod ogc;
 pub mod openapi;
 pub mod params;
 pub mod plans;
+pub mod schema;
 pub mod tiles;
 
 use arc_swap::ArcSwap;
@@ -169,35 +171,49 @@ pub fn write_routes() -> Vec<GuardedRoute> {
     guarded_routes().into_iter().filter(|g| g.need.audited).collect()
 }
 
-/// The `/api/v1` routes open to every caller (reads; validation only reads too).
-fn open_api_routes() -> Router<AppState> {
+/// An `/api/v1` route open to every caller (reads; validation only reads too): one method each,
+/// so the OpenAPI test can check every one is documented.
+pub struct OpenRoute {
+    /// The one method this entry serves.
+    pub method: Method,
+    /// The path template.
+    pub path: &'static str,
+    /// The handler.
+    pub handler: MethodRouter<AppState>,
+}
+
+/// Every `/api/v1` route that needs no token.
+pub fn open_api_routes() -> Vec<OpenRoute> {
     use axum::routing::post;
-    Router::new()
-        .route("/api/v1/openapi.json", get(openapi::document))
-        .route("/api/v1/lookup", get(lookup::get_lookup).post(lookup::post_lookup))
-        .route("/api/v1/geocode", get(geocode::get_geocode))
-        .route("/api/v1/geocode/reverse", get(geocode::get_reverse))
-        .route("/api/v1/geocode/batch", post(geocode::post_batch))
-        .route("/api/v1/layers", get(layers::list_layers))
-        .route("/api/v1/layers/{layer}/features", get(layers::list_features))
-        .route("/api/v1/layers/{layer}/features/{code}", get(layers::get_feature))
-        .route("/api/v1/layers/{layer}/export", get(export::export_layer))
-        .route("/api/v1/coverage", get(coverage::get_coverage))
-        .route("/api/v1/coverage/stats", get(coverage::get_stats))
-        .route("/api/v1/coverage/suggest", post(coverage::post_suggest))
-        .route("/api/v1/layers/coverage_circle/features", get(coverage::circle_layer))
-        .route("/api/v1/layers/coverage_gap/features", get(coverage::gap_layer))
-        .route("/api/v1/plans", get(plans::list))
-        .route("/api/v1/plans/{id}", get(plans::get))
-        .route("/api/v1/plans/{id}/validate", post(plans::validate))
-        .route("/api/v1/plans/{id}/diff", get(plans::diff))
-        .route("/api/v1/diff", get(diff::get_diff))
-        .route("/api/v1/revisions", get(history::list))
+    let r = |method: Method, path: &'static str, handler: MethodRouter<AppState>| OpenRoute { method, path, handler };
+    vec![
+        r(Method::GET, "/api/v1/openapi.json", get(openapi::document)),
+        r(Method::GET, "/api/v1/lookup", get(lookup::get_lookup)),
+        r(Method::POST, "/api/v1/lookup", post(lookup::post_lookup)),
+        r(Method::GET, "/api/v1/geocode", get(geocode::get_geocode)),
+        r(Method::GET, "/api/v1/geocode/reverse", get(geocode::get_reverse)),
+        r(Method::POST, "/api/v1/geocode/batch", post(geocode::post_batch)),
+        r(Method::GET, "/api/v1/layers", get(layers::list_layers)),
+        r(Method::GET, "/api/v1/layers/{layer}/features", get(layers::list_features)),
+        r(Method::GET, "/api/v1/layers/{layer}/features/{code}", get(layers::get_feature)),
+        r(Method::GET, "/api/v1/layers/{layer}/export", get(export::export_layer)),
+        r(Method::GET, "/api/v1/coverage", get(coverage::get_coverage)),
+        r(Method::GET, "/api/v1/coverage/stats", get(coverage::get_stats)),
+        r(Method::POST, "/api/v1/coverage/suggest", post(coverage::post_suggest)),
+        r(Method::GET, "/api/v1/layers/coverage_circle/features", get(coverage::circle_layer)),
+        r(Method::GET, "/api/v1/layers/coverage_gap/features", get(coverage::gap_layer)),
+        r(Method::GET, "/api/v1/plans", get(plans::list)),
+        r(Method::GET, "/api/v1/plans/{id}", get(plans::get)),
+        r(Method::POST, "/api/v1/plans/{id}/validate", post(plans::validate)),
+        r(Method::GET, "/api/v1/plans/{id}/diff", get(plans::diff)),
+        r(Method::GET, "/api/v1/diff", get(diff::get_diff)),
+        r(Method::GET, "/api/v1/revisions", get(history::list)),
+    ]
 }
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
-    let mut api = open_api_routes()
+    let mut api = Router::new()
         .route("/healthz", get(healthz))
         .route("/tiles/{layer}", get(tiles::get_tilejson))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::get_tile))
@@ -205,6 +221,9 @@ pub fn app(state: AppState) -> Router {
     // Every guarded route is mounted with its requirement as a route layer of its own method
     // router, beside the open methods of the same path (a path's methods merge; only the guarded
     // method runs the check). There is no other way to mount one, so none can be left open.
+    for o in open_api_routes() {
+        api = api.route(o.path, o.handler);
+    }
     for g in guarded_routes() {
         let require = axum::middleware::from_fn_with_state(state.clone(), access::require(g.need));
         api = api.route(g.path, g.handler.route_layer(require));
