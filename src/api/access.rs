@@ -1,16 +1,20 @@
 //! Access: a request may carry `Authorization: Bearer …`; the holder (name, role, area) is put in
 //! the request's extensions for handlers to record as author and to decide what household-level
-//! rows they may see. Writes to plans and revisions need a `planner` (or `admin`) token; every write
+//! rows they may see. Writes to plans and revisions need a `planner` (or `admin`) token, checked by
+//! [`require`] on the routers the write routes are declared in (not by matching URLs); every write
 //! is written to the audit log with who, what and the outcome (PIPL Art. 55–56, domain.md §7).
 //! Reads of published aggregates stay open.
 
 use super::AppState;
 use super::error::ApiError;
+use super::extract::ApiQuery;
 use super::plans::with_store;
-use axum::extract::{Request, State};
+use super::schema::{AuditLog, AuditQuery, ErrorBody};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::future::Future;
 use wangge_core::i18n::Lang;
 use wangge_store::access::{Role, TokenHolder};
 use wangge_store::plans::Author;
@@ -53,46 +57,52 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
     }
 }
 
-/// Whether the request changes plans or revisions (validation only reads).
-fn is_write(method: &Method, path: &str) -> bool {
-    let plans = method == Method::POST
-        && (path.starts_with("/api/v1/plans") || path.starts_with("/api/v1/revisions"))
-        && !path.ends_with("/validate");
-    // OGC API – Features Part 4 writes go into draft plans too.
-    let ogc = path.starts_with("/ogc/") && [Method::POST, Method::PUT, Method::PATCH, Method::DELETE].contains(method);
-    plans || ogc
-}
-
 fn refuse(status: StatusCode, error: &'static str, detail: &str) -> Response {
     ApiError { status, error, detail: detail.into(), problems: None }.into_response()
 }
 
-/// Identifies the caller of every request, checks the token of every write, then audits it.
-pub async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let (method, path) = (request.method().clone(), request.uri().path().to_string());
-    if state.store.is_none() {
-        return next.run(request).await;
-    }
-    let lang = request
+fn request_lang(request: &Request) -> Lang {
+    request
         .headers()
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
         .map(Lang::from_locale)
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The `(method, path template)` of every write route, read once from [`super::write_routes`] —
+/// the same table the write routers are built from, so the two cannot drift apart.
+static WRITES: std::sync::LazyLock<Vec<(Method, &'static str)>> =
+    std::sync::LazyLock::new(|| super::write_routes().into_iter().map(|w| (w.method, w.path)).collect());
+
+/// Whether the matched route is one of the write routes (only for auditing refused unknown tokens:
+/// the refusal itself does not depend on it).
+fn is_write_route(method: &Method, matched: Option<&MatchedPath>) -> bool {
+    matched.is_some_and(|m| WRITES.iter().any(|(wm, wp)| wm == method && *wp == m.as_str()))
+}
+
+/// Identifies the caller of every request (layered over the whole router): an unknown token is
+/// 401 on any request; a known one, or none, is put in the request's extensions as [`Caller`] so
+/// reads can decide what household-level rows to show. Roles are checked by [`require`] on the
+/// write routers, not here.
+pub async fn identify(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    if state.store.is_none() {
+        return next.run(request).await;
+    }
+    let lang = request_lang(&request);
     let token = request
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| t.trim().to_string());
-    let write = is_write(&method, &path);
     let holder = match token {
         Some(token) => {
             match with_store(&state, lang, move |s| s.token_holder(&token).map_err(ApiError::internal)).await {
                 Ok(Some(h)) => Some(h),
                 Ok(None) => {
-                    if write {
-                        let (m, p) = (method.to_string(), path.clone());
+                    if is_write_route(request.method(), request.extensions().get::<MatchedPath>()) {
+                        let (m, p) = (request.method().to_string(), request.uri().path().to_string());
                         let _ = with_store(&state, lang, move |s| {
                             s.audit("?", "-", &m, &p, 401).map_err(ApiError::internal)
                         })
@@ -103,35 +113,87 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
                 Err(e) => return e.into_response(),
             }
         }
-        None if write => {
-            return refuse(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                lang.pick("写操作需要 Authorization: Bearer 令牌", "writes need an Authorization: Bearer token"),
-            );
-        }
         None => None,
     };
-    if write && holder.as_ref().is_some_and(|h| h.role < Role::Planner) {
-        let h = holder.clone().unwrap_or_else(|| TokenHolder { name: "?".into(), role: Role::Viewer, area: vec![] });
-        let (m, p) = (method.to_string(), path.clone());
-        let _ = with_store(&state, lang, move |s| {
-            s.audit_read(&h.name, h.role.id(), &m, &p, 403, "", None, &h.area.join(",")).map_err(ApiError::internal)
-        })
-        .await;
-        return refuse(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            lang.pick("需要 planner 或 admin 角色", "this needs the planner or admin role"),
-        );
+    request.extensions_mut().insert(Caller(holder));
+    next.run(request).await
+}
+
+/// What a group of routes demands of its callers; see [`require`].
+#[derive(Debug, Clone, Copy)]
+pub struct Requirement {
+    /// The least role admitted.
+    pub role: Role,
+    /// Whether every admitted or refused call is written to the audit log (writes are).
+    pub audited: bool,
+    /// Whether a service without a database lets every caller through (it has no tokens; its
+    /// write handlers answer 404 themselves). The audit log never does.
+    pub open_without_store: bool,
+    /// The 401 detail (zh, en) for an anonymous caller.
+    pub anonymous: (&'static str, &'static str),
+    /// The 403 detail (zh, en) for a caller whose role is too low.
+    pub too_low: (&'static str, &'static str),
+}
+
+impl Requirement {
+    /// Writes to plans, revisions and OGC items: planner or admin, audited.
+    pub const PLANNER: Requirement = Requirement {
+        role: Role::Planner,
+        audited: true,
+        open_without_store: true,
+        anonymous: ("写操作需要 Authorization: Bearer 令牌", "writes need an Authorization: Bearer token"),
+        too_low: ("需要 planner 或 admin 角色", "this needs the planner or admin role"),
+    };
+
+    /// The audit log: admins only; reading it is not itself audited.
+    pub const ADMIN: Requirement = Requirement {
+        role: Role::Admin,
+        audited: false,
+        open_without_store: false,
+        anonymous: ("审计日志需要 admin 令牌", "the audit log needs an admin token"),
+        too_low: ("审计日志只对 admin 开放", "the audit log is for admins only"),
+    };
+}
+
+/// The route layer of a group of routes that need `need`: anonymous callers get 401, lower roles
+/// 403; with `need.audited`, refusals and outcomes are written to the audit log. Put on a router
+/// with `route_layer`, it covers every route added to that router, so none can be left open.
+/// Runs inside [`identify`], which has already refused unknown tokens.
+pub fn require(
+    need: Requirement,
+) -> impl Fn(State<AppState>, Request, Next) -> std::pin::Pin<Box<dyn Future<Output = Response> + Send>>
++ Clone
++ Send
++ Sync
++ 'static {
+    move |State(state), request, next| Box::pin(check(state, need, request, next))
+}
+
+async fn check(state: AppState, need: Requirement, request: Request, next: Next) -> Response {
+    if state.store.is_none() && need.open_without_store {
+        return next.run(request).await;
     }
-    request.extensions_mut().insert(Caller(holder.clone()));
+    let lang = request_lang(&request);
+    let caller = request.extensions().get::<Caller>().cloned().unwrap_or_default();
+    let (method, path) = (request.method().clone(), request.uri().path().to_string());
+    let Some(holder) = caller.0.clone() else {
+        return refuse(StatusCode::UNAUTHORIZED, "unauthorized", lang.pick(need.anonymous.0, need.anonymous.1));
+    };
+    if holder.role < need.role {
+        if need.audited {
+            let (m, p, h) = (method.to_string(), path.clone(), holder.clone());
+            let _ = with_store(&state, lang, move |s| {
+                s.audit_read(&h.name, h.role.id(), &m, &p, 403, "", None, &h.area.join(",")).map_err(ApiError::internal)
+            })
+            .await;
+        }
+        return refuse(StatusCode::FORBIDDEN, "forbidden", lang.pick(need.too_low.0, need.too_low.1));
+    }
     let response = next.run(request).await;
-    if !write {
+    if !need.audited {
         return response;
     }
     let status = response.status().as_u16();
-    let caller = Caller(holder);
     let audited = with_store(&state, lang, move |s| {
         s.audit_read(&caller.name(), caller.role().id(), method.as_str(), &path, status, "", None, &caller.area())
             .map_err(ApiError::internal)
@@ -144,38 +206,33 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
 }
 
 /// `GET /api/v1/audit?after=ID&limit=N`: the newest audit rows (admins only), newest first.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "access", params(AuditQuery), security(("bearer" = [])),
+    responses((status = 200, description = "Audit rows, newest first", body = AuditLog),
+        (status = 400, description = "A parameter is wrong", body = ErrorBody), (status = 401, description = "No token", body = ErrorBody), (status = 403, description = "The role is too low", body = ErrorBody)))]
 pub async fn audit_log(
     State(state): State<AppState>,
     caller: Caller,
     params: super::params::Params,
-) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> Result<axum::Json<AuditLog>, ApiError> {
     let lang = params.lang;
-    match caller.0.as_ref().map(|h| h.role) {
-        None => {
-            return Err(ApiError {
-                status: StatusCode::UNAUTHORIZED,
-                error: "unauthorized",
-                detail: lang.pick("审计日志需要 admin 令牌", "the audit log needs an admin token").into(),
-                problems: None,
-            });
-        }
-        Some(r) if r < Role::Admin => {
-            return Err(ApiError {
-                status: StatusCode::FORBIDDEN,
-                error: "forbidden",
-                detail: lang.pick("审计日志只对 admin 开放", "the audit log is for admins only").into(),
-                problems: None,
-            });
-        }
-        Some(_) => {}
+    // The ADMIN route layer has admitted only admins; this is the last line of defence should the
+    // route ever be mounted without it.
+    if caller.role() < Role::Admin {
+        return Err(ApiError {
+            status: StatusCode::FORBIDDEN,
+            error: "forbidden",
+            detail: lang.pick("审计日志只对 admin 开放", "the audit log is for admins only").into(),
+            problems: None,
+        });
     }
-    let after: i64 = params.optional("after", 0)?;
-    let limit: i64 = params.optional("limit", 100)?;
+    let (after, limit) = (query.after.unwrap_or(0), query.limit.unwrap_or(100));
     if !(1..=10_000).contains(&limit) {
         return Err(ApiError::bad_parameter(
             lang.pick("参数 limit 须在 1 到 10000 之间", "parameter limit must be between 1 and 10000"),
         ));
     }
     let rows = with_store(&state, lang, move |s| s.audit_rows(after, limit).map_err(ApiError::internal)).await?;
-    Ok(axum::Json(serde_json::json!({ "count": rows.len(), "rows": rows })))
+    let count = rows.len();
+    Ok(axum::Json(AuditLog { count, rows: serde_json::to_value(rows).map_err(ApiError::internal)? }))
 }

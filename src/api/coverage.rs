@@ -8,6 +8,7 @@
 use super::AppState;
 use super::error::ApiError;
 use super::params::Params;
+use super::schema::ErrorBody;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -91,6 +92,8 @@ async fn compute(service: Arc<CoverageService>, req: Request, lang: Lang) -> Res
 
 /// `GET /api/v1/coverage`: service circles and gaps as one GeoJSON FeatureCollection with a
 /// `stats` member (totals, and in network mode what the straight-line circles over-claim).
+#[utoipa::path(get, path = "/api/v1/coverage", tag = "coverage", params(super::schema::CoverageQuery),
+    responses((status = 200, description = "Coverage of buildings and households by walking distance", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody)))]
 pub async fn get_coverage(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
     let lang = params.lang;
     let req = request_from(&params)?;
@@ -121,6 +124,8 @@ pub async fn get_coverage(State(state): State<AppState>, params: Params) -> Resu
 
 /// `GET /api/v1/coverage/stats?level=community|street|grid|district`: one row per area with the
 /// uncovered buildings listed, and the totals.
+#[utoipa::path(get, path = "/api/v1/coverage/stats", tag = "coverage", params(super::schema::StatsQuery),
+    responses((status = 200, description = "One row per area and the totals", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody)))]
 pub async fn get_stats(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
     let lang = params.lang;
     let raw = params.get("level").unwrap_or("community");
@@ -145,11 +150,15 @@ pub async fn get_stats(State(state): State<AppState>, params: Params) -> Result<
 }
 
 /// `GET /api/v1/layers/coverage_circle/features`: the service circles as a feature layer.
+#[utoipa::path(get, path = "/api/v1/layers/coverage_circle/features", tag = "coverage", params(super::schema::CoverageQuery),
+    responses((status = 200, description = "The service circles (GeoJSON FeatureCollection)", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody)))]
 pub async fn circle_layer(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
     layer(state, params, true).await
 }
 
 /// `GET /api/v1/layers/coverage_gap/features`: the gaps as a feature layer.
+#[utoipa::path(get, path = "/api/v1/layers/coverage_gap/features", tag = "coverage", params(super::schema::CoverageQuery),
+    responses((status = 200, description = "The uncovered buildings (GeoJSON FeatureCollection)", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody)))]
 pub async fn gap_layer(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
     layer(state, params, false).await
 }
@@ -174,6 +183,9 @@ async fn layer(state: AppState, params: Params, circles: bool) -> Result<Json<Va
 /// `candidates` is `"buildings"`, `"nodes"`, an array of `[lon, lat]` or `{"lon","lat","code","name"}`,
 /// or a GeoJSON FeatureCollection of points. Greedy maximal covering (see
 /// [`wangge_core::coverage::suggest`]).
+#[utoipa::path(post, path = "/api/v1/coverage/suggest", tag = "coverage", params(super::schema::LangQuery),
+    request_body(content = Object, description = "`{k, minutes, speed_kmh, walk_off_m, mode, kind, candidates}`: candidates `\"buildings\"`, `\"nodes\"`, `[[lon, lat]…]`, `[{lon, lat, code, name}…]` or a GeoJSON FeatureCollection of points"),
+    responses((status = 200, description = "The chosen sites in order and the coverage each adds", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody)))]
 pub async fn post_suggest(
     State(state): State<AppState>,
     params: Params,

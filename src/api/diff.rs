@@ -5,6 +5,7 @@ use super::AppState;
 use super::error::ApiError;
 use super::params::Params;
 use super::plans::{plan_error, with_store};
+use super::schema::{DiffQuery, ErrorBody};
 use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
@@ -34,6 +35,9 @@ fn state_ref(params: &Params, key: &str, default: Option<&str>) -> Result<StateR
 }
 
 /// `GET /api/v1/diff?from=revision:12&to=plan:3`; `to` defaults to `published`.
+#[utoipa::path(get, path = "/api/v1/diff", tag = "plans", params(DiffQuery),
+    responses((status = 200, description = "What differs (with `format=geojson`: the changed features as GeoJSON)", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody),
+        (status = 404, description = "No such plan or revision, or no database", body = ErrorBody)))]
 pub async fn get_diff(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
     let lang = params.lang;
     let from = state_ref(&params, "from", None)?;

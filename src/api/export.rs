@@ -3,8 +3,10 @@
 
 use super::AppState;
 use super::error::ApiError;
+use super::extract::ApiPath;
 use super::params::Params;
-use axum::extract::{Path, State};
+use super::schema::{ErrorBody, ExportQuery};
+use axum::extract::State;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,9 +19,12 @@ use wangge_formats::formats::{FileError, FileFormat};
 static EXPORTS: AtomicU64 = AtomicU64::new(0);
 
 /// The download.
+#[utoipa::path(get, path = "/api/v1/layers/{layer}/export", tag = "layers",
+    params(("layer" = String, Path, description = "Layer id"), ExportQuery),
+    responses((status = 200, description = "The file (`Content-Disposition: attachment`): GeoJSON, CSV, GeoPackage or a zipped Shapefile", body = Vec<u8>, content_type = "application/octet-stream"), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 404, description = "No such layer or feature", body = ErrorBody)))]
 pub async fn export_layer(
     State(state): State<AppState>,
-    Path(layer): Path<String>,
+    ApiPath(layer): ApiPath<String>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let lang = params.lang;

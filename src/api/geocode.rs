@@ -6,6 +6,7 @@ use super::access::Caller;
 use super::error::ApiError;
 use super::lookup::parse_crs;
 use super::params::Params;
+use super::schema::{ErrorBody, GeocodeQuery, LangQuery, ReverseQuery};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -59,6 +60,8 @@ async fn audit_rows(
 }
 
 /// `GET /api/v1/geocode?q=..&limit=..`
+#[utoipa::path(get, path = "/api/v1/geocode", tag = "geocode", params(GeocodeQuery), security((), ("bearer" = [])),
+    responses((status = 200, description = "Candidates, best first (room-level addresses cut for callers who may not see them, `redacted: true`)", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody)))]
 pub async fn get_geocode(
     State(state): State<AppState>,
     caller: Caller,
@@ -82,6 +85,8 @@ pub async fn get_geocode(
 }
 
 /// `GET /api/v1/geocode/reverse?lon=..&lat=..&crs=..&limit=..`
+#[utoipa::path(get, path = "/api/v1/geocode/reverse", tag = "geocode", params(ReverseQuery), security((), ("bearer" = [])),
+    responses((status = 200, description = "The nearest addresses", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody)))]
 pub async fn get_reverse(
     State(state): State<AppState>,
     caller: Caller,
@@ -113,6 +118,10 @@ pub async fn get_reverse(
 
 /// `POST /api/v1/geocode/batch` with CSV (`address[,id]`); answers CSV in input order with
 /// `status` matched / ambiguous / not_found per row.
+#[utoipa::path(post, path = "/api/v1/geocode/batch", tag = "geocode", params(LangQuery), security((), ("bearer" = [])),
+    request_body(content = String, content_type = "text/csv", description = "CSV `address[,id]`"),
+    responses((status = 200, description = "CSV in input order with `status` matched / ambiguous / not_found", body = String, content_type = "text/csv"), (status = 400, description = "A parameter or field is wrong", body = ErrorBody),
+        (status = 413, description = "Too many rows or too large a body", body = ErrorBody)))]
 pub async fn post_batch(
     State(state): State<AppState>,
     caller: Caller,

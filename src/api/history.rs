@@ -3,13 +3,14 @@
 use super::AppState;
 use super::access::Caller;
 use super::error::ApiError;
+use super::extract::ApiPath;
 use super::params::Params;
 use super::plans::{plan_error, with_store};
+use super::schema::{ErrorBody, LangQuery, Plan, Revision, RevisionList};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 use wangge_app::plan as svc;
 use wangge_core::i18n::Lang;
 use wangge_core::snapshot::Snapshot;
@@ -60,12 +61,15 @@ pub async fn snapshot_at(state: &AppState, date: &str, lang: Lang) -> Result<Sna
 }
 
 /// `GET /api/v1/revisions`: every published revision, oldest first.
+#[utoipa::path(get, path = "/api/v1/revisions", tag = "plans", params(LangQuery),
+    responses((status = 200, description = "The current revision and every revision (ETag `\"r{current}\"`)", body = RevisionList), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
     let (current, revisions) = with_store(&state, params.lang, |s| {
         Ok((s.current_revision().map_err(ApiError::internal)?, s.revisions_since(0).map_err(ApiError::internal)?))
     })
     .await?;
-    let mut r = Json(json!({ "current": current, "revisions": revisions })).into_response();
+    let revisions = revisions.into_iter().map(Revision::from).collect();
+    let mut r = Json(RevisionList { current, revisions }).into_response();
     if let Ok(v) = header::HeaderValue::from_str(&format!("\"r{current}\"")) {
         r.headers_mut().insert(header::ETAG, v);
     }
@@ -73,17 +77,21 @@ pub async fn list(State(state): State<AppState>, params: Params) -> Result<Respo
 }
 
 /// `POST /api/v1/revisions/{id}/restore`: a new draft plan that brings revision `id` back.
+#[utoipa::path(post, path = "/api/v1/revisions/{id}/restore", tag = "plans", params(("id" = i64, Path, description = "Revision id"), LangQuery),
+    security(("bearer" = [])),
+    responses((status = 201, description = "The new draft plan", body = Plan), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 401, description = "No token", body = ErrorBody), (status = 403, description = "The role is too low", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
 pub async fn restore(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let lang = params.lang;
     let author = caller.author();
     let plan = with_store(&state, lang, move |s| svc::restore(s, id, author).map_err(|e| plan_error(e, lang))).await?;
-    let mut r = (StatusCode::CREATED, Json(json!(plan))).into_response();
-    if let Ok(v) = header::HeaderValue::from_str(&format!("\"v{}\"", plan.version)) {
+    let version = plan.version;
+    let mut r = (StatusCode::CREATED, Json(Plan::from(plan))).into_response();
+    if let Ok(v) = header::HeaderValue::from_str(&format!("\"v{version}\"")) {
         r.headers_mut().insert(header::ETAG, v);
     }
     Ok(r)

@@ -2,11 +2,13 @@
 
 use super::AppState;
 use super::error::ApiError;
+use super::extract::ApiPath;
 use super::params::Params;
+use super::schema::{ErrorBody, FeaturePage, FeaturesQuery, LangQuery, LayerInfo, LayerList, Link};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use geo::{Coord, Rect};
-use serde_json::{Value, json};
+use serde_json::Value;
 use wangge_core::i18n::Lang;
 use wangge_core::model::Layer;
 use wangge_formats::geojson::feature_to_json;
@@ -17,23 +19,25 @@ pub const DEFAULT_LIMIT: usize = 1000;
 pub const MAX_LIMIT: usize = 10_000;
 
 /// `GET /api/v1/layers`: every layer with its name and feature count.
-pub async fn list_layers(State(state): State<AppState>, params: Params) -> Json<Value> {
+#[utoipa::path(get, path = "/api/v1/layers", tag = "layers", params(LangQuery),
+    responses((status = 200, description = "Every layer", body = LayerList)))]
+pub async fn list_layers(State(state): State<AppState>, params: Params) -> Json<LayerList> {
     let snapshot = state.snapshot.load();
-    let layers: Vec<Value> = snapshot
+    let layers: Vec<LayerInfo> = snapshot
         .counts()
         .into_iter()
         .map(|(layer, count)| {
             let bbox = snapshot.layer(layer).extent().map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]);
-            json!({
-                "id": layer.id(),
-                "title": layer.label(params.lang),
-                "count": count,
-                "bbox": bbox,
-                "features": format!("/api/v1/layers/{}/features", layer.id()),
-            })
+            LayerInfo {
+                id: layer.id().to_string(),
+                title: layer.label(params.lang).to_string(),
+                count,
+                bbox,
+                features: format!("/api/v1/layers/{}/features", layer.id()),
+            }
         })
         .collect();
-    Json(json!({ "layers": layers }))
+    Json(LayerList { layers })
 }
 
 fn parse_layer(raw: &str, lang: Lang) -> Result<Layer, ApiError> {
@@ -67,11 +71,14 @@ fn parse_bbox(raw: &str, lang: Lang) -> Result<Rect<f64>, ApiError> {
 
 /// `GET /api/v1/layers/{layer}/features?bbox=..&limit=..&offset=..` as a GeoJSON FeatureCollection
 /// in code order, with `numberMatched`, `numberReturned` and a `next` link while more remain.
+#[utoipa::path(get, path = "/api/v1/layers/{layer}/features", tag = "layers",
+    params(("layer" = String, Path, description = "Layer id: `grid`, `community`, `street`, `district`, `building`, …"), FeaturesQuery),
+    responses((status = 200, description = "A page of features (GeoJSON FeatureCollection)", body = FeaturePage, content_type = "application/json"), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 404, description = "No such layer or feature", body = ErrorBody)))]
 pub async fn list_features(
     State(state): State<AppState>,
-    Path(layer): Path<String>,
+    ApiPath(layer): ApiPath<String>,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<FeaturePage>, ApiError> {
     let lang = params.lang;
     let layer = parse_layer(&layer, lang)?;
     let limit: usize = params.optional("limit", DEFAULT_LIMIT)?;
@@ -94,21 +101,24 @@ pub async fn list_features(
                 next.push_str(&format!("&{key}={}", form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()));
             }
         }
-        links.push(json!({ "rel": "next", "type": "application/geo+json", "href": next }));
+        links.push(Link { rel: "next".into(), media_type: "application/geo+json".into(), href: next });
     }
-    Ok(Json(json!({
-        "type": "FeatureCollection",
-        "numberMatched": matched.len(),
-        "numberReturned": page.len(),
-        "links": links,
-        "features": page,
-    })))
+    Ok(Json(FeaturePage {
+        kind: "FeatureCollection",
+        number_matched: matched.len(),
+        number_returned: page.len(),
+        links,
+        features: page,
+    }))
 }
 
 /// `GET /api/v1/layers/{layer}/features/{code}` as a GeoJSON Feature.
+#[utoipa::path(get, path = "/api/v1/layers/{layer}/features/{code}", tag = "layers",
+    params(("layer" = String, Path, description = "Layer id"), ("code" = String, Path, description = "Feature code"), LangQuery),
+    responses((status = 200, description = "The GeoJSON Feature", body = Object), (status = 404, description = "No such layer or feature", body = ErrorBody)))]
 pub async fn get_feature(
     State(state): State<AppState>,
-    Path((layer, code)): Path<(String, String)>,
+    ApiPath((layer, code)): ApiPath<(String, String)>,
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
     let lang = params.lang;

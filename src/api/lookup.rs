@@ -3,6 +3,7 @@
 use super::AppState;
 use super::error::ApiError;
 use super::params::Params;
+use super::schema::{BatchLookupQuery, ErrorBody, LookupAnswer, LookupBatch, LookupQuery};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -10,7 +11,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::HeaderMap;
 use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 use wangge_app::lookup::{BadPoint, PointIn, lookup_one, points_from_csv, points_from_json, results_to_csv};
 use wangge_formats::crs::Crs;
 
@@ -21,6 +22,8 @@ impl From<BadPoint> for ApiError {
 }
 
 /// `GET /api/v1/lookup?lon=..&lat=..&crs=..`
+#[utoipa::path(get, path = "/api/v1/lookup", tag = "lookup", params(LookupQuery),
+    responses((status = 200, description = "The grid, community, street and district of the point", body = LookupAnswer), (status = 400, description = "A parameter or field is wrong", body = ErrorBody)))]
 pub async fn get_lookup(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
     let crs = parse_crs(&params)?;
     let x: f64 = params.required("lon")?;
@@ -39,6 +42,10 @@ pub async fn get_lookup(State(state): State<AppState>, params: Params) -> Result
 
 /// `POST /api/v1/lookup?crs=..` with a JSON array of points, a GeoJSON FeatureCollection of
 /// points, or CSV (`Content-Type: text/csv`, columns lon,lat and optionally id and crs).
+#[utoipa::path(post, path = "/api/v1/lookup", tag = "lookup", params(BatchLookupQuery),
+    request_body(content = Object, description = "A JSON array of `{lon, lat[, id, crs]}` or `[lon, lat]`, a GeoJSON FeatureCollection of points, or CSV (`text/csv`: lon,lat[,id,crs])"),
+    responses((status = 200, description = "One answer per point in input order (CSV with `format=csv`)", body = LookupBatch), (status = 400, description = "A parameter or field is wrong", body = ErrorBody),
+        (status = 413, description = "Too many points or too large a body", body = ErrorBody)))]
 pub async fn post_lookup(
     State(state): State<AppState>,
     params: Params,
@@ -74,7 +81,7 @@ pub async fn post_lookup(
         return Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8")], results_to_csv(&results)).into_response());
     }
     let covered = results.iter().filter(|r| r["covered"] == Value::Bool(true)).count();
-    Ok(Json(json!({ "count": results.len(), "covered": covered, "results": results })).into_response())
+    Ok(Json(LookupBatch { count: results.len(), covered, results }).into_response())
 }
 
 pub(super) fn parse_crs(params: &Params) -> Result<Crs, ApiError> {

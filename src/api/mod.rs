@@ -6,19 +6,23 @@ pub mod coverage_candidates;
 pub mod diff;
 pub mod error;
 pub mod export;
+pub mod extract;
 pub mod geocode;
 pub mod history;
 pub mod layers;
 pub mod lookup;
 pub mod ogc;
+pub mod openapi;
 pub mod params;
 pub mod plans;
+pub mod schema;
 pub mod tiles;
 
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::routing::get;
+use axum::http::Method;
+use axum::routing::{MethodRouter, get};
 use error::ApiError;
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -118,37 +122,114 @@ impl AppState {
     }
 }
 
+/// A route that needs a token of some role: declared once here, mounted behind [`access::require`]
+/// by [`app`], enumerated by the tests (every one must refuse an anonymous caller) and by
+/// [`access::identify`] (refused unknown tokens on writes are audited).
+pub struct GuardedRoute {
+    /// The one method this entry serves.
+    pub method: Method,
+    /// The path template, as given to the router.
+    pub path: &'static str,
+    /// What the caller must be.
+    pub need: access::Requirement,
+    /// The handler.
+    pub handler: MethodRouter<AppState>,
+}
+
+fn guarded(
+    method: Method,
+    path: &'static str,
+    need: access::Requirement,
+    handler: MethodRouter<AppState>,
+) -> GuardedRoute {
+    GuardedRoute { method, path, need, handler }
+}
+
+/// Every route that needs a token: the writes (planner or admin, audited) and the audit log (admin).
+/// A new write route belongs here; [`app`] puts it behind its requirement's route layer.
+pub fn guarded_routes() -> Vec<GuardedRoute> {
+    use access::Requirement as R;
+    use axum::routing::{delete, patch, post, put};
+    let items = "/ogc/collections/{collection}/items";
+    let item = "/ogc/collections/{collection}/items/{feature}";
+    vec![
+        guarded(Method::POST, "/api/v1/plans", R::PLANNER, post(plans::create)),
+        guarded(Method::POST, "/api/v1/plans/{id}/edits", R::PLANNER, post(plans::add_edit)),
+        guarded(Method::POST, "/api/v1/plans/{id}/publish", R::PLANNER, post(plans::publish)),
+        guarded(Method::POST, "/api/v1/revisions/{id}/restore", R::PLANNER, post(history::restore)),
+        // OGC API – Features Part 4 writes go into draft plans too.
+        guarded(Method::POST, items, R::PLANNER, post(ogc::write::create)),
+        guarded(Method::PUT, item, R::PLANNER, put(ogc::write::replace)),
+        guarded(Method::PATCH, item, R::PLANNER, patch(ogc::write::update)),
+        guarded(Method::DELETE, item, R::PLANNER, delete(ogc::write::remove)),
+        guarded(Method::GET, "/api/v1/audit", R::ADMIN, get(access::audit_log)),
+    ]
+}
+
+/// The `(method, path)` of every write route (the audited ones of [`guarded_routes`]).
+pub fn write_routes() -> Vec<GuardedRoute> {
+    guarded_routes().into_iter().filter(|g| g.need.audited).collect()
+}
+
+/// An `/api/v1` route open to every caller (reads; validation only reads too): one method each,
+/// so the OpenAPI test can check every one is documented.
+pub struct OpenRoute {
+    /// The one method this entry serves.
+    pub method: Method,
+    /// The path template.
+    pub path: &'static str,
+    /// The handler.
+    pub handler: MethodRouter<AppState>,
+}
+
+/// Every `/api/v1` route that needs no token.
+pub fn open_api_routes() -> Vec<OpenRoute> {
+    use axum::routing::post;
+    let r = |method: Method, path: &'static str, handler: MethodRouter<AppState>| OpenRoute { method, path, handler };
+    vec![
+        r(Method::GET, "/api/v1/openapi.json", get(openapi::document)),
+        r(Method::GET, "/api/v1/lookup", get(lookup::get_lookup)),
+        r(Method::POST, "/api/v1/lookup", post(lookup::post_lookup)),
+        r(Method::GET, "/api/v1/geocode", get(geocode::get_geocode)),
+        r(Method::GET, "/api/v1/geocode/reverse", get(geocode::get_reverse)),
+        r(Method::POST, "/api/v1/geocode/batch", post(geocode::post_batch)),
+        r(Method::GET, "/api/v1/layers", get(layers::list_layers)),
+        r(Method::GET, "/api/v1/layers/{layer}/features", get(layers::list_features)),
+        r(Method::GET, "/api/v1/layers/{layer}/features/{code}", get(layers::get_feature)),
+        r(Method::GET, "/api/v1/layers/{layer}/export", get(export::export_layer)),
+        r(Method::GET, "/api/v1/coverage", get(coverage::get_coverage)),
+        r(Method::GET, "/api/v1/coverage/stats", get(coverage::get_stats)),
+        r(Method::POST, "/api/v1/coverage/suggest", post(coverage::post_suggest)),
+        r(Method::GET, "/api/v1/layers/coverage_circle/features", get(coverage::circle_layer)),
+        r(Method::GET, "/api/v1/layers/coverage_gap/features", get(coverage::gap_layer)),
+        r(Method::GET, "/api/v1/plans", get(plans::list)),
+        r(Method::GET, "/api/v1/plans/{id}", get(plans::get)),
+        r(Method::POST, "/api/v1/plans/{id}/validate", post(plans::validate)),
+        r(Method::GET, "/api/v1/plans/{id}/diff", get(plans::diff)),
+        r(Method::GET, "/api/v1/diff", get(diff::get_diff)),
+        r(Method::GET, "/api/v1/revisions", get(history::list)),
+    ]
+}
+
 /// The whole application.
 pub fn app(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/api/v1/lookup", get(lookup::get_lookup).post(lookup::post_lookup))
-        .route("/api/v1/geocode", get(geocode::get_geocode))
-        .route("/api/v1/geocode/reverse", get(geocode::get_reverse))
-        .route("/api/v1/geocode/batch", axum::routing::post(geocode::post_batch))
-        .route("/api/v1/layers", get(layers::list_layers))
-        .route("/api/v1/layers/{layer}/features", get(layers::list_features))
-        .route("/api/v1/layers/{layer}/features/{code}", get(layers::get_feature))
-        .route("/api/v1/layers/{layer}/export", get(export::export_layer))
-        .route("/api/v1/coverage", get(coverage::get_coverage))
-        .route("/api/v1/coverage/stats", get(coverage::get_stats))
-        .route("/api/v1/coverage/suggest", axum::routing::post(coverage::post_suggest))
-        .route("/api/v1/layers/coverage_circle/features", get(coverage::circle_layer))
-        .route("/api/v1/layers/coverage_gap/features", get(coverage::gap_layer))
-        .route("/api/v1/plans", get(plans::list).post(plans::create))
-        .route("/api/v1/plans/{id}", get(plans::get))
-        .route("/api/v1/plans/{id}/edits", axum::routing::post(plans::add_edit))
-        .route("/api/v1/plans/{id}/validate", axum::routing::post(plans::validate))
-        .route("/api/v1/plans/{id}/diff", get(plans::diff))
-        .route("/api/v1/plans/{id}/publish", axum::routing::post(plans::publish))
-        .route("/api/v1/diff", get(diff::get_diff))
-        .route("/api/v1/audit", get(access::audit_log))
-        .route("/api/v1/revisions", get(history::list))
-        .route("/api/v1/revisions/{id}/restore", axum::routing::post(history::restore))
+    let mut api = Router::new()
         .route("/healthz", get(healthz))
         .route("/tiles/{layer}", get(tiles::get_tilejson))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::get_tile))
-        .merge(ogc::router())
-        .layer(axum::middleware::from_fn_with_state(state.clone(), access::guard))
+        .merge(ogc::router());
+    // Every guarded route is mounted with its requirement as a route layer of its own method
+    // router, beside the open methods of the same path (a path's methods merge; only the guarded
+    // method runs the check). There is no other way to mount one, so none can be left open.
+    for o in open_api_routes() {
+        api = api.route(o.path, o.handler);
+    }
+    for g in guarded_routes() {
+        let require = axum::middleware::from_fn_with_state(state.clone(), access::require(g.need));
+        api = api.route(g.path, g.handler.route_layer(require));
+    }
+    let api = api
+        .layer(axum::middleware::from_fn_with_state(state.clone(), access::identify))
         .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(state.clone(), refuse_oversized))
         .with_state(state.clone());

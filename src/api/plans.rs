@@ -7,10 +7,13 @@
 use super::AppState;
 use super::access::Caller;
 use super::error::ApiError;
+use super::extract::{ApiJson, ApiPath};
 use super::params::Params;
+use super::schema::{
+    CreatePlan, EditRequest, ErrorBody, LangQuery, Plan, PlanDetail, PlanList, PublishPlan, Revision, Validation,
+};
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -51,14 +54,6 @@ fn if_match(headers: &HeaderMap, lang: Lang) -> Result<Option<i64>, ApiError> {
             lang.pick("If-Match 应为本服务给出的 ETag，例如 \"v3\"", "If-Match must be an ETag of ours, e.g. \"v3\""),
         )
     })
-}
-
-fn body_json(body: &Bytes, lang: Lang) -> Result<Value, ApiError> {
-    if body.is_empty() {
-        return Ok(json!({}));
-    }
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_body(format!("{}: {e}", lang.pick("JSON 无法解析", "invalid JSON"))))
 }
 
 /// Maps planning failures to their HTTP outcome.
@@ -118,38 +113,49 @@ pub(super) fn plan_error(e: PlanServiceError, lang: Lang) -> ApiError {
     }
 }
 
-fn with_etag(status: StatusCode, version: i64, body: Value) -> Response {
+fn with_etag(status: StatusCode, version: i64, body: impl serde::Serialize) -> Response {
     let mut r = (status, Json(body)).into_response();
     r.headers_mut().insert(header::ETAG, etag(version));
     r
 }
 
 /// `POST /api/v1/plans` `{"name": "…"}`
+#[utoipa::path(post, path = "/api/v1/plans", tag = "plans", params(LangQuery), request_body = CreatePlan,
+    security(("bearer" = [])),
+    responses((status = 201, description = "The new draft plan (ETag `\"v1\"`)", body = Plan), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 401, description = "No token", body = ErrorBody), (status = 403, description = "The role is too low", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
-    body: Bytes,
+    ApiJson(body): ApiJson<CreatePlan>,
 ) -> Result<Response, ApiError> {
     let lang = params.lang;
     let author = caller.author();
-    let v = body_json(&body, lang)?;
-    let name = v.get("name").and_then(Value::as_str).unwrap_or("").trim().to_string();
+    let name = body.name.trim().to_string();
     if name.is_empty() {
         return Err(ApiError::bad_body(lang.pick("缺少方案名称 \"name\"", "\"name\" is missing")));
     }
     let plan = with_store(&state, lang, move |s| s.create_plan(&name, author).map_err(ApiError::internal)).await?;
-    Ok(with_etag(StatusCode::CREATED, plan.version, json!(plan)))
+    Ok(with_etag(StatusCode::CREATED, plan.version, Plan::from(plan)))
 }
 
 /// `GET /api/v1/plans`
-pub async fn list(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/api/v1/plans", tag = "plans", params(LangQuery),
+    responses((status = 200, description = "Every plan", body = PlanList), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, params: Params) -> Result<Json<PlanList>, ApiError> {
     let plans = with_store(&state, params.lang, |s| s.plans().map_err(ApiError::internal)).await?;
-    Ok(Json(json!({ "plans": plans })))
+    Ok(Json(PlanList { plans: plans.into_iter().map(Plan::from).collect() }))
 }
 
 /// `GET /api/v1/plans/{id}`: the plan and its edits.
-pub async fn get(State(state): State<AppState>, params: Params, Path(id): Path<i64>) -> Result<Response, ApiError> {
+#[utoipa::path(get, path = "/api/v1/plans/{id}", tag = "plans", params(("id" = i64, Path, description = "Plan id"), LangQuery),
+    responses((status = 200, description = "The plan and its edits (ETag `\"v{version}\"`)", body = PlanDetail), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    params: Params,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
     let lang = params.lang;
     let (plan, edits) = with_store(&state, lang, move |s| {
         let plan = s.plan(id).map_err(ApiError::internal)?;
@@ -157,65 +163,84 @@ pub async fn get(State(state): State<AppState>, params: Params, Path(id): Path<i
         Ok((plan, s.plan_edits(id).map_err(ApiError::internal)?))
     })
     .await?;
-    let mut body = json!(plan);
-    body["edits"] = Value::Array(edits);
-    Ok(with_etag(StatusCode::OK, plan.version, body))
+    let version = plan.version;
+    Ok(with_etag(StatusCode::OK, version, PlanDetail { plan: plan.into(), edits }))
 }
 
-/// `POST /api/v1/plans/{id}/edits` with one edit; honours `If-Match`.
+/// `POST /api/v1/plans/{id}/edits` with one edit; honours `If-Match`. The body is read as
+/// JSON here and as an edit by the one edit parser, so an unknown `op` or a missing field is a
+/// 422 naming it, as the CLI says it.
+#[utoipa::path(post, path = "/api/v1/plans/{id}/edits", tag = "plans",
+    params(("id" = i64, Path, description = "Plan id"),
+        ("If-Match" = Option<String>, Header, description = "The plan's ETag the edit is based on, e.g. `\"v3\"`"), LangQuery),
+    request_body = EditRequest, security(("bearer" = [])),
+    responses((status = 200, description = "The plan after the edit (new ETag)", body = Plan), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 401, description = "No token", body = ErrorBody), (status = 403, description = "The role is too low", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody),
+        (status = 409, description = "Stale `If-Match`, or the plan is published", body = ErrorBody),
+        (status = 422, description = "The edit cannot be applied", body = ErrorBody)))]
 pub async fn add_edit(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     headers: HeaderMap,
-    body: Bytes,
+    ApiJson(edit): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
     let lang = params.lang;
     let expected = if_match(&headers, lang)?;
-    let edit = body_json(&body, lang)?;
     let author = caller.author();
     let plan = with_store(&state, lang, move |s| {
         svc::add_edit(s, id, author, &edit, expected).map_err(|e| plan_error(e, lang))
     })
     .await?;
-    Ok(with_etag(StatusCode::OK, plan.version, json!(plan)))
+    Ok(with_etag(StatusCode::OK, plan.version, Plan::from(plan)))
 }
 
 /// `POST /api/v1/plans/{id}/validate`: every finding at once.
+#[utoipa::path(post, path = "/api/v1/plans/{id}/validate", tag = "plans", params(("id" = i64, Path, description = "Plan id"), LangQuery),
+    responses((status = 200, description = "Every rule finding", body = Validation), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
 pub async fn validate(
     State(state): State<AppState>,
     params: Params,
-    Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Validation>, ApiError> {
     let lang = params.lang;
     let rules = state.rules.clone();
     let findings =
         with_store(&state, lang, move |s| svc::validate_plan(s, id, &rules).map_err(|e| plan_error(e, lang))).await?;
     let (errors, warnings) = wangge_core::rules::finding::tally(&findings);
     let list: Vec<Value> = findings.iter().map(|f| f.to_json(lang)).collect();
-    Ok(Json(json!({ "plan": id, "errors": errors, "warnings": warnings, "findings": list })))
+    Ok(Json(Validation { plan: id, errors, warnings, findings: list }))
 }
 
 /// `GET /api/v1/plans/{id}/diff`: what publishing would change.
-pub async fn diff(State(state): State<AppState>, params: Params, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/api/v1/plans/{id}/diff", tag = "plans", params(("id" = i64, Path, description = "Plan id"), LangQuery),
+    responses((status = 200, description = "Added, removed and changed features per layer", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
+pub async fn diff(
+    State(state): State<AppState>,
+    params: Params,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Value>, ApiError> {
     let lang = params.lang;
     let d = with_store(&state, lang, move |s| svc::diff_plan(s, id).map_err(|e| plan_error(e, lang))).await?;
     Ok(Json(json!(d)))
 }
 
 /// `POST /api/v1/plans/{id}/publish` `{"message": "…", "effective_date": "YYYY-MM-DD"}`
+#[utoipa::path(post, path = "/api/v1/plans/{id}/publish", tag = "plans", params(("id" = i64, Path, description = "Plan id"), LangQuery),
+    request_body = PublishPlan, security(("bearer" = [])),
+    responses((status = 200, description = "The new revision", body = Revision), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 401, description = "No token", body = ErrorBody), (status = 403, description = "The role is too low", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody),
+        (status = 409, description = "The plan's base is no longer current (`problems.since`), or it is published", body = ErrorBody),
+        (status = 422, description = "The plan breaks error rules (`problems`: every finding)", body = ErrorBody)))]
 pub async fn publish(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
-    Path(id): Path<i64>,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<PublishPlan>,
+) -> Result<Json<Revision>, ApiError> {
     let lang = params.lang;
-    let v = body_json(&body, lang)?;
-    let message = v.get("message").and_then(Value::as_str).unwrap_or("").to_string();
-    let date = match v.get("effective_date").and_then(Value::as_str) {
+    let message = body.message;
+    let date = match body.effective_date.as_deref() {
         Some(d) => super::history::parse_date(d, lang)?,
         None => super::history::today(),
     };
@@ -224,5 +249,5 @@ pub async fn publish(
         svc::publish(s, &live, id, author, &message, &date, &rules).map_err(|e| plan_error(e, lang))
     })
     .await?;
-    Ok(Json(json!(rev)))
+    Ok(Json(rev.into()))
 }

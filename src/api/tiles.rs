@@ -3,8 +3,9 @@
 
 use super::AppState;
 use super::error::ApiError;
+use super::extract::ApiPath;
 use super::params::Params;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
@@ -34,7 +35,7 @@ fn unknown_layer(raw: &str, lang: Lang) -> ApiError {
 /// `204 No Content` when the tile has no features, `304` when `If-None-Match` holds its ETag.
 pub async fn get_tile(
     State(state): State<AppState>,
-    Path((layer, z, x, file)): Path<(String, String, String, String)>,
+    ApiPath((layer, z, x, file)): ApiPath<(String, String, String, String)>,
     params: Params,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -79,7 +80,7 @@ pub async fn get_tile(
 /// the layer's bounds and its fields.
 pub async fn get_tilejson(
     State(state): State<AppState>,
-    Path(file): Path<String>,
+    ApiPath(file): ApiPath<String>,
     params: Params,
     headers: HeaderMap,
 ) -> Result<axum::Json<Value>, ApiError> {
