@@ -11,9 +11,9 @@ use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use wangge_core::i18n::Lang;
 use wangge_store::access::{Role, TokenHolder};
 use wangge_store::plans::Author;
+use wangge_text::Lang;
 
 /// The caller of a request: the token holder, or `None` for an anonymous caller.
 #[derive(Debug, Clone, Default)]

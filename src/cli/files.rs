@@ -6,10 +6,10 @@ use anyhow::Result;
 use std::path::Path;
 use wangge_app::files::{ExportOptions, ReadOptions, export_file, read_file};
 use wangge_app::import::{ImportOptions, Record, import_parsed};
-use wangge_core::i18n::Lang;
 use wangge_core::model::Layer;
 use wangge_formats::formats::{FileError, FileFormat};
 use wangge_store::Store;
+use wangge_text::Lang;
 
 fn fail(e: &FileError, lang: Lang) -> Result<i32> {
     eprintln!("{}", e.message(lang));

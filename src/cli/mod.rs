@@ -10,7 +10,6 @@ use wangge_app::demo::{ensure_demo_addresses, ensure_demo_db};
 use wangge_app::import::{Format, ImportError, ImportOptions, import};
 use wangge_app::lookup::{PointIn, lookup_one, points_from_csv, results_to_csv};
 use wangge_core::address::Gazetteer;
-use wangge_core::i18n::Lang;
 use wangge_core::model::Layer;
 use wangge_core::problem::Problem;
 use wangge_core::rules::finding::tally;
@@ -19,6 +18,7 @@ use wangge_formats::addresses::{read_csv, read_osm_pbf};
 use wangge_formats::crs::Crs;
 use wangge_formats::geojson::collection_to_json;
 use wangge_store::{Store, WriteMode};
+use wangge_text::{FindingJson, Label, Lang, Text};
 
 /// 网格 wangge — 城市网格化治理 GIS 服务 / open GIS service for urban grid governance.
 #[derive(Debug, Parser)]
