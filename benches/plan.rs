@@ -66,7 +66,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             flip = !flip;
             let w = if flip { 1.3 } else { 1.0 };
-            let mut draft = Draft::from_snapshot(&live.load());
+            let mut draft = Draft::from_snapshot(&live.load(), wangge_text::split_piece_name);
             let edit = Edit::MoveBoundary {
                 layer: Layer::Grid,
                 grow: "440304006001001".into(),

@@ -15,9 +15,9 @@ use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::future::Future;
-use wangge_core::i18n::Lang;
 use wangge_store::access::{Role, TokenHolder};
 use wangge_store::plans::Author;
+use wangge_text::Lang;
 
 /// The caller of a request: the token holder, or `None` for an anonymous caller.
 #[derive(Debug, Clone, Default)]

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use wangge_app::coverage::{CoverageError, CoverageService, DEFAULT_KIND, Request, parse_level};
 use wangge_app::coverage_json::{circle_features, excess_json, gap_features, params_json, picks_json, stat_json};
 use wangge_core::coverage::{self, Coverage, Mode, Params as CovParams};
-use wangge_core::i18n::Lang;
+use wangge_text::Lang;
 
 /// Most candidate sites in one suggestion request.
 pub const MAX_CANDIDATES: usize = 20_000;

@@ -6,7 +6,7 @@ use super::error::ApiError;
 use geo::Coord;
 use serde_json::Value;
 use wangge_core::coverage::{Context, Site};
-use wangge_core::i18n::Lang;
+use wangge_text::Lang;
 
 fn bad(lang: Lang, zh: String, en: String) -> ApiError {
     ApiError::bad_parameter(if lang == Lang::Zh { zh } else { en })

@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
 use wangge_app::compare::{StateRef, changed_geojson, compare};
-use wangge_core::i18n::Lang;
+use wangge_text::Lang;
 
 fn state_ref(params: &Params, key: &str, default: Option<&str>) -> Result<StateRef, ApiError> {
     let lang = params.lang;

@@ -41,10 +41,7 @@ impl ApiError {
     }
 
     /// The error for a body that could not be read: 413 when it was over the limit, else 400.
-    pub fn from_body_rejection(
-        e: &axum::extract::rejection::BytesRejection,
-        lang: wangge_core::i18n::Lang,
-    ) -> ApiError {
+    pub fn from_body_rejection(e: &axum::extract::rejection::BytesRejection, lang: wangge_text::Lang) -> ApiError {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::too_large(lang.pick("请求体过大", "request body too large"))
         } else {

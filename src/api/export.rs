@@ -11,10 +11,10 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use std::sync::atomic::{AtomicU64, Ordering};
 use wangge_app::files::{ExportOptions, export_file};
-use wangge_core::i18n::Lang;
 use wangge_core::model::Layer;
 use wangge_formats::crs::Crs;
 use wangge_formats::formats::{FileError, FileFormat};
+use wangge_text::Lang;
 
 static EXPORTS: AtomicU64 = AtomicU64::new(0);
 

@@ -12,7 +12,7 @@ use axum::http::header::{ACCEPT_LANGUAGE, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use serde::de::DeserializeOwned;
-use wangge_core::i18n::Lang;
+use wangge_text::Lang;
 
 /// The language of a request's messages, decided as [`Params`] decides it.
 fn lang_of(headers: &HeaderMap, uri: &Uri) -> Lang {

@@ -47,7 +47,7 @@ async fn audit_rows(
     path: &str,
     detail: String,
     rows: usize,
-    lang: wangge_core::i18n::Lang,
+    lang: wangge_text::Lang,
 ) -> Result<(), ApiError> {
     if rows == 0 {
         return Ok(());

@@ -12,9 +12,9 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use wangge_app::plan as svc;
-use wangge_core::i18n::Lang;
 use wangge_core::snapshot::Snapshot;
 use wangge_store::history::AsOf;
+use wangge_text::Lang;
 
 /// Checks a `YYYY-MM-DD` date (the form stored in `valid_from`/`valid_to`, so text order is date order).
 pub fn parse_date(s: &str, lang: Lang) -> Result<String, ApiError> {

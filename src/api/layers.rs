@@ -9,9 +9,9 @@ use axum::Json;
 use axum::extract::State;
 use geo::{Coord, Rect};
 use serde_json::Value;
-use wangge_core::i18n::Lang;
 use wangge_core::model::Layer;
 use wangge_formats::geojson::feature_to_json;
+use wangge_text::{Label, Lang};
 
 /// Default page size for feature listings.
 pub const DEFAULT_LIMIT: usize = 1000;

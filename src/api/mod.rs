@@ -260,10 +260,10 @@ async fn refuse_oversized(
             .headers()
             .get(axum::http::header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok())
-            .map(wangge_core::i18n::Lang::from_locale)
+            .map(wangge_text::Lang::from_locale)
             .unwrap_or_default();
         let limit = state.limits.max_body_bytes;
-        return ApiError::too_large(if lang == wangge_core::i18n::Lang::Zh {
+        return ApiError::too_large(if lang == wangge_text::Lang::Zh {
             format!("请求体过大（上限 {limit} 字节）")
         } else {
             format!("request body too large (limit {limit} bytes)")

@@ -6,7 +6,7 @@ use axum::http::header::ACCEPT_LANGUAGE;
 use axum::http::request::Parts;
 use std::collections::HashMap;
 use std::str::FromStr;
-use wangge_core::i18n::Lang;
+use wangge_text::Lang;
 
 /// The decoded query string. Repeated keys keep their last value.
 #[derive(Debug, Default)]

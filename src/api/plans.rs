@@ -18,9 +18,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use wangge_app::plan::{self as svc, PlanServiceError};
-use wangge_core::i18n::Lang;
 use wangge_store::Store;
 use wangge_store::plans::PlanError;
+use wangge_text::{FindingJson, Lang};
 
 /// Runs `f` with the store on a blocking thread (SQLite calls block).
 pub(super) async fn with_store<T: Send + 'static>(

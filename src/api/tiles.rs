@@ -10,9 +10,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use wangge_app::tiles::TileSource;
-use wangge_core::i18n::Lang;
 use wangge_core::model::Feature;
 use wangge_core::tiles::TileId;
+use wangge_text::{Label, Lang, Text};
 
 /// The MVT media type.
 pub const MVT_TYPE: &str = "application/vnd.mapbox-vector-tile";

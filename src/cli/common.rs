@@ -2,9 +2,9 @@
 
 use anyhow::{Context, Result, bail};
 use std::path::Path;
-use wangge_core::i18n::Lang;
 use wangge_core::problem::Problem;
 use wangge_store::Store;
+use wangge_text::{Lang, Text};
 
 pub(super) fn open_existing(db: &Path, lang: Lang) -> Result<Store> {
     if !db.exists() {

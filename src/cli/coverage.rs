@@ -7,10 +7,10 @@ use std::sync::Arc;
 use wangge_app::coverage::{CoverageService, Request};
 use wangge_app::coverage_json::{circle_features, gap_features, params_json};
 use wangge_core::coverage::{self, Level, Mode, Params};
-use wangge_core::i18n::Lang;
 use wangge_core::network::Components;
 use wangge_formats::roads::{Walkable, read_geojson, read_pbf};
 use wangge_store::Store;
+use wangge_text::Lang;
 
 /// `wangge import-roads`: reads GeoJSON or OSM PBF, keeps walkable ways, stores them and reports
 /// the network's size and components.

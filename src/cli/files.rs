@@ -7,11 +7,11 @@ use anyhow::{Context, Result};
 use std::path::Path;
 use wangge_app::files::{ExportOptions, ReadOptions, export_file, parse_text, read_file};
 use wangge_app::import::{ImportOptions, Record, import_parsed};
-use wangge_core::i18n::Lang;
 use wangge_core::model::Layer;
 use wangge_formats::crs::Crs;
 use wangge_formats::formats::{FileError, FileFormat};
 use wangge_store::Store;
+use wangge_text::Lang;
 
 fn fail(e: &FileError, lang: Lang) -> Result<i32> {
     eprintln!("{}", e.message(lang));

@@ -6,10 +6,10 @@ use std::io::Write;
 use std::path::Path;
 use wangge_app::address::{batch_csv, batch_queries, batch_row, link};
 use wangge_core::address::Gazetteer;
-use wangge_core::i18n::Lang;
 use wangge_formats::addresses::{read_csv, read_osm_pbf};
 use wangge_formats::crs::Crs;
 use wangge_store::{Store, WriteMode};
+use wangge_text::Lang;
 
 pub(super) fn import_addresses(db: &Path, crs: Crs, mode: WriteMode, input: &Path, lang: Lang) -> Result<i32> {
     let name = input.to_string_lossy().to_ascii_lowercase();

@@ -5,9 +5,9 @@ use super::common::report_problems;
 use anyhow::Result;
 use std::path::Path;
 use wangge_app::import::ImportError;
-use wangge_core::i18n::Lang;
 use wangge_core::model::Layer;
 use wangge_store::WriteMode;
+use wangge_text::{Label, Lang};
 
 /// Prints what an import did (exit 0) or every problem (exit 1, nothing written).
 /// How a command-line import is recorded: author `--author` or the OS user (role `cli`), a message

@@ -5,8 +5,8 @@ use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::Path;
 use wangge_app::lookup::{lookup_one, points_from_csv, results_to_csv};
-use wangge_core::i18n::Lang;
 use wangge_formats::crs::Crs;
+use wangge_text::Lang;
 
 pub(super) fn lookup_csv(
     snapshot: &wangge_core::snapshot::Snapshot,

@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use wangge_app::address::{geocode_json, status};
 use wangge_app::import::ImportOptions;
 use wangge_app::lookup::{PointIn, lookup_one};
-use wangge_core::i18n::Lang;
 use wangge_core::model::Layer;
 use wangge_core::rules::RulesConfig;
 use wangge_formats::crs::Crs;
 use wangge_formats::geojson::collection_to_json;
 use wangge_store::WriteMode;
+use wangge_text::Lang;
 
 mod common;
 pub mod coverage;

@@ -12,11 +12,11 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use wangge_app::compare::{StateRef, changed_geojson, compare};
 use wangge_app::plan::{self as svc, PlanServiceError};
-use wangge_core::i18n::Lang;
 use wangge_core::rules::finding::tally;
 use wangge_core::rules::{Finding, RulesConfig};
 use wangge_store::Store;
 use wangge_store::plans::{Author, PlanError};
+use wangge_text::{FindingJson, Label, Lang, Text};
 
 /// What to do with plans.
 #[derive(Debug, Subcommand)]

@@ -5,8 +5,8 @@ use crate::api::{self, AppState};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use wangge_app::demo::{ensure_demo_addresses, ensure_demo_db};
-use wangge_core::i18n::Lang;
 use wangge_store::Store;
+use wangge_text::Lang;
 
 pub(super) fn serve(db: &Path, addr: &str, demo: bool, data_dir: PathBuf, web_dir: PathBuf, lang: Lang) -> Result<i32> {
     if demo && ensure_demo_db(db, &data_dir)? {

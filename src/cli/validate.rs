@@ -3,10 +3,10 @@
 use super::common::open_existing;
 use anyhow::Result;
 use std::path::Path;
-use wangge_core::i18n::Lang;
 use wangge_core::model::Layer;
 use wangge_core::rules::finding::tally;
 use wangge_core::rules::{RulesConfig, run_rules};
+use wangge_text::{FindingJson, Label, Lang, Text};
 
 pub(super) fn validate(db: &Path, config: &RulesConfig, json: bool, lang: Lang) -> Result<i32> {
     let store = open_existing(db, lang)?;

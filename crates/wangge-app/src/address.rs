@@ -8,11 +8,11 @@ use wangge_core::address::normalize::normalize;
 use wangge_core::address::parse::{NoVocabulary, parse};
 use wangge_core::address::{AddressRecord, Candidate, Gazetteer, SearchResult};
 use wangge_core::distance::geodesic_metres;
-use wangge_core::i18n::Lang;
 use wangge_core::model::Layer;
 use wangge_core::snapshot::Snapshot;
 use wangge_formats::addresses::AddressIn;
 use wangge_formats::crs::Crs;
+use wangge_text::Lang;
 
 /// Two candidates whose scores differ by no more than this are too close to choose between: the
 /// batch status is `ambiguous`.

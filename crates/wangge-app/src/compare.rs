@@ -56,7 +56,7 @@ pub fn state_of(store: &Store, r: StateRef) -> Result<Snapshot, PlanServiceError
         StateRef::Revision(n) => at_revision(n),
         StateRef::Plan(id) => {
             let plan = store.plan(id)?.ok_or(PlanError::NotFound(id))?;
-            let mut draft = Draft::from_snapshot(&at_revision(plan.base_revision)?);
+            let mut draft = Draft::from_snapshot(&at_revision(plan.base_revision)?, wangge_text::split_piece_name);
             for (index, v) in store.plan_edits(id)?.iter().enumerate() {
                 let edit = parse_edit(v).map_err(|detail| super::plan::bad_json(index, detail))?;
                 draft.apply(&edit).map_err(|e| super::plan::bad_edit(index, &e))?;

@@ -2,12 +2,12 @@
 
 use crate::import::{ImportError, ImportOptions, import};
 use std::path::{Path, PathBuf};
-use wangge_core::i18n::Lang;
 use wangge_core::model::Layer;
 use wangge_core::problem::Problem;
 use wangge_formats::crs::Crs;
 use wangge_formats::formats::FileFormat;
 use wangge_store::{Store, StoreError, WriteMode};
+use wangge_text::{Lang, Text};
 
 /// Why the demo database could not be built.
 #[derive(Debug, thiserror::Error)]

@@ -3,10 +3,10 @@
 
 use geo::Coord;
 use serde_json::{Map, Value, json};
-use wangge_core::i18n::Lang;
 use wangge_core::model::Feature;
 use wangge_core::snapshot::{Lookup, Snapshot};
 use wangge_formats::crs::Crs;
+use wangge_text::Lang;
 
 /// A point that cannot be looked up; the message names it (and its id, if any).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

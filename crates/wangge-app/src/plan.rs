@@ -8,13 +8,13 @@ use std::sync::Arc;
 use wangge_core::diff::changes;
 use wangge_core::diff::{Diff, diff};
 use wangge_core::edit::Draft;
-use wangge_core::i18n::Lang;
 use wangge_core::rules::{Finding, RulesConfig, has_errors, run_rules};
 use wangge_core::snapshot::Snapshot;
 use wangge_formats::edit_json::{parse_edit, restoring_edit};
 use wangge_store::Store;
 use wangge_store::history::AsOf;
 use wangge_store::plans::{Author, PlanError, PlanRow, RevisionRow};
+use wangge_text::{Lang, Text};
 
 /// Why a planning request was refused.
 #[derive(Debug, thiserror::Error)]
@@ -57,7 +57,7 @@ pub fn bad_edit(index: usize, e: &wangge_core::edit::EditError) -> PlanServiceEr
 pub fn plan_states(store: &Store, id: i64) -> Result<(Snapshot, Snapshot), PlanServiceError> {
     store.plan(id)?.ok_or(PlanError::NotFound(id))?;
     let before = store.load_snapshot()?;
-    let mut draft = Draft::from_snapshot(&before);
+    let mut draft = Draft::from_snapshot(&before, wangge_text::split_piece_name);
     for (index, v) in store.plan_edits(id)?.iter().enumerate() {
         let edit = parse_edit(v).map_err(|detail| bad_json(index, detail))?;
         draft.apply(&edit).map_err(|e| bad_edit(index, &e))?;
@@ -81,7 +81,7 @@ pub fn add_edit(
     let index = store.plan_edits(id)?.len();
     let parsed = parse_edit(edit).map_err(|detail| bad_json(index, detail))?;
     let (_, after) = plan_states(store, id)?;
-    let mut draft = Draft::from_snapshot(&after);
+    let mut draft = Draft::from_snapshot(&after, wangge_text::split_piece_name);
     draft.apply(&parsed).map_err(|e| bad_edit(index, &e))?;
     Ok(store.add_edit(id, author, edit, if_match)?)
 }
@@ -106,7 +106,7 @@ pub fn add_edits(
     }
     let first = store.plan_edits(id)?.len();
     let (_, after) = plan_states(store, id)?;
-    let mut draft = Draft::from_snapshot(&after);
+    let mut draft = Draft::from_snapshot(&after, wangge_text::split_piece_name);
     for (k, v) in edits.iter().enumerate() {
         let index = first + k;
         let parsed = parse_edit(v).map_err(|detail| bad_json(index, detail))?;

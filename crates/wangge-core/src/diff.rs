@@ -224,7 +224,7 @@ mod tests {
 
     #[test]
     fn a_moved_boundary_and_a_reassigned_building_show_up() {
-        let mut d = Draft::from_snapshot(&city());
+        let mut d = Draft::from_snapshot(&city(), |n| n.to_string());
         let mut b = feature("44030400600900001", "440304006009001", rect(0.2, 0.2, 0.1, 0.1));
         b.attrs.insert("households".into(), 30.into());
         d.apply(&Edit::Create { layer: Layer::Building, feature: b }).unwrap();

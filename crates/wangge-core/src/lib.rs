@@ -3,7 +3,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod i18n;
 pub mod planar;
 
 pub mod address;

@@ -3,7 +3,6 @@
 //! Coordinates are WGS 84 / CGCS2000 longitude–latitude in degrees (x = longitude, y = latitude);
 //! at map scale the two datums are the same, so wangge stores one and calls it WGS 84.
 
-use crate::i18n::Lang;
 use geo::Geometry;
 use serde_json::{Map, Value};
 use std::fmt;
@@ -52,18 +51,6 @@ impl Layer {
             Layer::Grid => "grid",
             Layer::Building => "building",
             Layer::ServiceCentre => "service_centre",
-        }
-    }
-
-    /// The name people read, in `lang`.
-    pub fn label(self, lang: Lang) -> &'static str {
-        match self {
-            Layer::District => lang.pick("区", "district"),
-            Layer::Street => lang.pick("街道", "street"),
-            Layer::Community => lang.pick("社区", "community"),
-            Layer::Grid => lang.pick("网格", "grid"),
-            Layer::Building => lang.pick("楼栋", "building"),
-            Layer::ServiceCentre => lang.pick("服务中心", "service centre"),
         }
     }
 

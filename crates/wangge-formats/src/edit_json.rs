@@ -5,9 +5,9 @@ use crate::geojson::{parse_geometry, read_features};
 use geo::{Geometry, LineString};
 use serde_json::Value;
 use wangge_core::edit::Edit;
-use wangge_core::i18n::Lang;
 use wangge_core::model::{Feature, Layer};
 use wangge_core::validate::check_geometry;
+use wangge_text::{Lang, Text};
 
 fn text(v: &Value, key: &str) -> Result<String, String> {
     v.get(key).and_then(Value::as_str).map(str::to_string).ok_or_else(|| format!("\"{key}\" (text) is missing"))

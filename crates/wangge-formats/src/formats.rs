@@ -8,7 +8,7 @@ use crate::crs::prj::SourceCrs;
 use crate::geojson::Parsed;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use wangge_core::i18n::Lang;
+use wangge_text::Lang;
 
 /// A file format wangge reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

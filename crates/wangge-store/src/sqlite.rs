@@ -147,7 +147,7 @@ impl Store {
             tx.execute(
                 "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
                  VALUES (?1, 'features', ?1, ?2, ?3)",
-                params![table, layer.label(wangge_core::i18n::Lang::Zh), SRS_ID],
+                params![table, wangge_text::Label::label(layer, wangge_text::Lang::Zh), SRS_ID],
             )?;
             tx.execute(
                 "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES (?1, 'geom', ?2, ?3, 0, 0)",

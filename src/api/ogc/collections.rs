@@ -10,9 +10,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
-use wangge_core::i18n::Lang;
 use wangge_core::model::{GeometryKind, Layer};
 use wangge_core::snapshot::Snapshot;
+use wangge_text::{Label, Lang};
 
 /// The queryable properties of `layer` with their JSON Schema types: identity fields, every
 /// attribute seen in the layer (first type seen), and the geometry.

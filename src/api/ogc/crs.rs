@@ -3,9 +3,9 @@
 
 use super::super::error::ApiError;
 use geo::{Coord, Geometry, MapCoords, Rect};
-use wangge_core::i18n::Lang;
 use wangge_formats::crs::Crs;
 use wangge_formats::crs::output::{from_wgs84, north_first};
+use wangge_text::Lang;
 
 /// The stored system: WGS 84 longitude/latitude.
 pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";

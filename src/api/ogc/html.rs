@@ -1,7 +1,7 @@
 //! The HTML encoding: small server-rendered pages so a person can browse the API in a browser.
 
 use serde_json::Value;
-use wangge_core::i18n::Lang;
+use wangge_text::Lang;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn esc(s: &str) -> String {

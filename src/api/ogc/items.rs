@@ -13,9 +13,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use wangge_core::i18n::Lang;
 use wangge_core::model::{Feature, Layer};
 use wangge_formats::geojson::{feature_to_json, geometry_to_json};
+use wangge_text::Lang;
 
 /// Items per page when `limit` is not given.
 pub const DEFAULT_LIMIT: usize = 10;

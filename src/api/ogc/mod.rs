@@ -19,8 +19,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::Value;
-use wangge_core::i18n::Lang;
 use wangge_core::model::Layer;
+use wangge_text::Lang;
 
 /// Media type of GeoJSON responses.
 pub const GEOJSON: &str = "application/geo+json";

@@ -6,7 +6,7 @@ use super::super::params::Params;
 use axum::extract::FromRequestParts;
 use axum::http::header::{ACCEPT, ACCEPT_LANGUAGE, HOST};
 use axum::http::request::Parts;
-use wangge_core::i18n::Lang;
+use wangge_text::Lang;
 
 /// The two encodings every resource has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,9 +11,9 @@ use geo::{Coord, Intersects, Rect};
 use std::sync::Arc;
 use wangge_app::plan as svc;
 use wangge_core::filter::{self, Expr};
-use wangge_core::i18n::Lang;
 use wangge_core::model::{Feature, Layer};
 use wangge_core::snapshot::{Snapshot, geometry_bbox};
+use wangge_text::{Lang, Text};
 
 /// The features a request reads from.
 pub enum Source {

@@ -22,7 +22,6 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use wangge_app::plan as svc;
 use wangge_core::edit::Draft;
-use wangge_core::i18n::Lang;
 use wangge_core::model::{Feature, Layer};
 use wangge_core::rules::finding::Severity;
 use wangge_core::rules::{Finding, RulesConfig, run_rules};
@@ -31,6 +30,7 @@ use wangge_core::validate::check_geometry;
 use wangge_formats::edit_json::parse_edit;
 use wangge_formats::geojson::{feature_to_json, read_features};
 use wangge_store::Store;
+use wangge_text::{FindingJson, Lang, Text};
 
 /// Name of the response header carrying the draft plan a write went into.
 pub const PLAN_HEADER: &str = "wangge-plan";
@@ -215,11 +215,12 @@ fn apply(
         }
     };
     let parsed = parse_edit(&edit).map_err(ApiError::bad_body)?;
-    let mut draft = Draft::from_snapshot(&before);
+    let mut draft = Draft::from_snapshot(&before, wangge_text::split_piece_name);
     draft.apply(&parsed).map_err(|e| ApiError {
         status: StatusCode::UNPROCESSABLE_ENTITY,
         error: "bad_edit",
-        detail: e.to_string(),
+        // English, as this detail has always been (the edit JSON reader's details are English too).
+        detail: e.message(Lang::En),
         problems: None,
     })?;
     let after = draft.to_snapshot();

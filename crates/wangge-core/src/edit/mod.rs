@@ -12,7 +12,6 @@ mod tests;
 
 use super::model::{Feature, Layer};
 use super::snapshot::Snapshot;
-use crate::i18n::Lang;
 use geo::{BoundingRect, Geometry, LineString};
 pub use problem::EditProblem;
 use std::collections::{BTreeMap, HashMap};
@@ -81,11 +80,12 @@ pub enum Edit {
     },
 }
 
-/// Why an edit cannot be applied.
+/// Why an edit cannot be applied. `Display` shows the key and values (for logs); `wangge-text`
+/// renders the text people read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EditError {
     /// The code names no feature of the layer.
-    #[error("{layer}: no feature with code {code}")]
+    #[error("edit.not_found ({layer} {code})")]
     NotFound {
         /// Layer.
         layer: Layer,
@@ -93,7 +93,7 @@ pub enum EditError {
         code: String,
     },
     /// The code is already taken.
-    #[error("{layer}: code {code} already exists")]
+    #[error("edit.exists ({layer} {code})")]
     Exists {
         /// Layer.
         layer: Layer,
@@ -105,34 +105,25 @@ pub enum EditError {
     Invalid(EditProblem),
 }
 
-impl EditError {
-    /// The text in `lang`.
-    pub fn message(&self, lang: Lang) -> String {
-        match (self, lang) {
-            (EditError::NotFound { layer, code }, Lang::Zh) => {
-                format!("{}：没有代码为 {code} 的要素", layer.label(lang))
-            }
-            (EditError::Exists { layer, code }, Lang::Zh) => format!("{}：代码 {code} 已存在", layer.label(lang)),
-            (EditError::Invalid(p), _) => p.message(lang),
-            (e, Lang::En) => e.to_string(),
-        }
-    }
-}
+/// Names the second piece of a split from the name of the feature cut. Names are data people
+/// read, so the words come from the faces' catalog (`wangge_text::split_piece_name`), not the core.
+pub type SplitName = fn(&str) -> String;
 
 /// A working copy of every layer, edited in place.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Draft {
     layers: HashMap<Layer, BTreeMap<String, Feature>>,
+    split_name: SplitName,
 }
 
 impl Draft {
-    /// A copy of `snapshot`.
-    pub fn from_snapshot(snapshot: &Snapshot) -> Draft {
+    /// A copy of `snapshot`; a split names its second piece with `split_name`.
+    pub fn from_snapshot(snapshot: &Snapshot, split_name: SplitName) -> Draft {
         let layers = Layer::ALL
             .iter()
             .map(|&l| (l, snapshot.layer(l).features().iter().map(|f| (f.code.clone(), f.clone())).collect()))
             .collect();
-        Draft { layers }
+        Draft { layers, split_name }
     }
 
     /// The features of `layer`, in code order.
@@ -261,7 +252,7 @@ impl Draft {
                 let b = shape::snap(b, &anchors.with(&a));
                 let mut second = original.clone();
                 second.code = new_code.clone();
-                second.name = format!("{}（拆分）", original.name);
+                second.name = (self.split_name)(&original.name);
                 second.geometry = b;
                 self.get(*layer, code)?.geometry = a;
                 self.insert_new(*layer, second)?;

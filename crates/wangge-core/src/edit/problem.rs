@@ -1,6 +1,4 @@
-//! Why an edit's shape operation cannot be done, as values with a 简体中文 and an English text.
-
-use crate::i18n::Lang;
+//! Why an edit's shape operation cannot be done, as values; `wangge-text` renders them.
 
 /// A shape or argument problem of one edit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,38 +20,26 @@ pub enum EditProblem {
 }
 
 impl EditProblem {
-    /// The text in `lang`.
-    pub fn message(&self, lang: Lang) -> String {
-        let zh = lang == Lang::Zh;
+    /// Stable key of the problem, e.g. `edit.not_adjacent`.
+    pub fn key(&self) -> &'static str {
         match self {
-            EditProblem::NoArea => lang.pick("要素没有面积", "the feature has no area").into(),
-            EditProblem::EmptyLine => lang.pick("拆分线没有坐标点", "the split line has no points").into(),
-            EditProblem::DegenerateLine => lang
-                .pick("拆分线需要两个不同且有限的端点", "the split line needs two distinct finite end points")
-                .into(),
-            EditProblem::LineDoesNotCut => lang
-                .pick(
-                    "拆分线没有把要素分成两部分（应从要素外穿过要素到要素外）",
-                    "the split line does not cut the feature in two (it must cross it from outside to outside)",
-                )
-                .into(),
-            EditProblem::MergeNeedsTwo => lang.pick("合并至少需要两个代码", "merge needs at least two codes").into(),
-            EditProblem::NotAdjacent(n) => {
-                if zh {
-                    format!("这些要素不相邻：合并后分成 {n} 块")
-                } else {
-                    format!("the features are not adjacent: their union has {n} separate parts")
-                }
-            }
-            EditProblem::NeighbourEmptied => lang
-                .pick("新边界使两个相邻要素之一变为空", "the new boundary leaves one of the two neighbours empty")
-                .into(),
+            EditProblem::NoArea => "edit.no_area",
+            EditProblem::EmptyLine => "edit.empty_line",
+            EditProblem::DegenerateLine => "edit.degenerate_line",
+            EditProblem::LineDoesNotCut => "edit.line_does_not_cut",
+            EditProblem::MergeNeedsTwo => "edit.merge_needs_two",
+            EditProblem::NotAdjacent(_) => "edit.not_adjacent",
+            EditProblem::NeighbourEmptied => "edit.neighbour_emptied",
         }
     }
 }
 
+/// The key and its value, for logs and `Error` chains; people read the catalog's text.
 impl std::fmt::Display for EditProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message(Lang::En))
+        match self {
+            EditProblem::NotAdjacent(n) => write!(f, "{} ({n})", self.key()),
+            _ => f.write_str(self.key()),
+        }
     }
 }

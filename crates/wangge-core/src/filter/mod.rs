@@ -8,7 +8,6 @@ pub mod parse;
 pub use eval::matches;
 pub use parse::parse;
 
-use crate::i18n::Lang;
 use geo::Geometry;
 
 /// A scalar value in a filter: text, number or boolean.
@@ -118,8 +117,10 @@ impl Expr {
 }
 
 /// Why a filter could not be read: what was wrong and the 1-based character position.
+/// `Display` shows the key and values (for logs); `wangge-text` renders the text people read.
+/// The `expected` and geometry details are the grammar's own words (CQL2 terms), passed through.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("CQL2 filter, character {position}: {kind}")]
+#[error("{kind} @ {position}")]
 pub struct FilterError {
     /// 1-based character position in the filter text.
     pub position: usize,
@@ -131,13 +132,13 @@ pub struct FilterError {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FilterErrorKind {
     /// The text ended too early.
-    #[error("unexpected end of filter, expected {expected}")]
+    #[error("filter.unexpected_end ({expected})")]
     UnexpectedEnd {
         /// What would have been accepted.
         expected: String,
     },
     /// Something else than what the grammar allows.
-    #[error("unexpected '{found}', expected {expected}")]
+    #[error("filter.unexpected ('{found}', {expected})")]
     Unexpected {
         /// The token found.
         found: String,
@@ -145,37 +146,29 @@ pub enum FilterErrorKind {
         expected: String,
     },
     /// A string literal without its closing quote.
-    #[error("unterminated string literal")]
+    #[error("filter.unterminated_string")]
     UnterminatedString,
     /// A character that starts no token.
-    #[error("unexpected character '{0}'")]
+    #[error("filter.bad_character ('{0}')")]
     BadCharacter(char),
     /// A number that does not parse.
-    #[error("'{0}' is not a number")]
+    #[error("filter.bad_number ('{0}')")]
     BadNumber(String),
     /// A geometry literal that is not well formed.
-    #[error("geometry literal: {0}")]
+    #[error("filter.bad_geometry ({0})")]
     BadGeometry(String),
 }
 
-impl FilterError {
-    /// The message in `lang` (Chinese names the position the same way).
-    pub fn message(&self, lang: Lang) -> String {
-        match lang {
-            Lang::En => self.to_string(),
-            Lang::Zh => {
-                let what = match &self.kind {
-                    FilterErrorKind::UnexpectedEnd { expected } => format!("过滤条件提前结束，此处应为 {expected}"),
-                    FilterErrorKind::Unexpected { found, expected } => {
-                        format!("此处不应出现 '{found}'，应为 {expected}")
-                    }
-                    FilterErrorKind::UnterminatedString => "字符串缺少结束引号".to_string(),
-                    FilterErrorKind::BadCharacter(c) => format!("无法识别的字符 '{c}'"),
-                    FilterErrorKind::BadNumber(n) => format!("'{n}' 不是数字"),
-                    FilterErrorKind::BadGeometry(d) => format!("几何字面量有误：{d}"),
-                };
-                format!("CQL2 过滤条件第 {} 个字符：{what}", self.position)
-            }
+impl FilterErrorKind {
+    /// Stable key of the error, e.g. `filter.unexpected_end`.
+    pub fn key(&self) -> &'static str {
+        match self {
+            FilterErrorKind::UnexpectedEnd { .. } => "filter.unexpected_end",
+            FilterErrorKind::Unexpected { .. } => "filter.unexpected",
+            FilterErrorKind::UnterminatedString => "filter.unterminated_string",
+            FilterErrorKind::BadCharacter(_) => "filter.bad_character",
+            FilterErrorKind::BadNumber(_) => "filter.bad_number",
+            FilterErrorKind::BadGeometry(_) => "filter.bad_geometry",
         }
     }
 }

@@ -2,7 +2,7 @@
 //! default), the parent's code as prefix, and uniqueness within a layer.
 
 use super::config::RulesConfig;
-use super::finding::{Finding, Severity};
+use super::finding::{Finding, Message, Severity};
 use crate::model::{Feature, Layer};
 use crate::snapshot::Snapshot;
 use std::collections::HashSet;
@@ -30,22 +30,14 @@ pub fn check_layer(layer: Layer, features: &[Feature], config: &RulesConfig) -> 
     let mut seen = HashSet::new();
     for f in features {
         let code = f.code.as_str();
-        let finding = |rule, zh: String, en: String| Finding::new(rule, Severity::Error, layer, code, zh, en, SOURCE);
+        let finding = |rule, message| Finding::new(rule, Severity::Error, layer, code, message, SOURCE);
         if !seen.insert(code) {
-            out.push(finding(
-                UNIQUE,
-                format!("编码 {code} 在图层中重复"),
-                format!("code {code} occurs more than once"),
-            ));
+            out.push(finding(UNIQUE, Message::CodeUnique { code: code.to_string() }));
         }
         if let Some(n) = want
             && (code.len() != n || !code.bytes().all(|b| b.is_ascii_digit()))
         {
-            out.push(finding(
-                LAYOUT,
-                format!("编码 {code} 应为 {n} 位数字"),
-                format!("code {code} should be {n} digits"),
-            ));
+            out.push(finding(LAYOUT, Message::CodeLayout { code: code.to_string(), digits: n }));
         }
         let Some(parent) = f.parent_code.as_deref() else { continue };
         let prefix = match layer {
@@ -55,11 +47,7 @@ pub fn check_layer(layer: Layer, features: &[Feature], config: &RulesConfig) -> 
             _ => parent,
         };
         if !code.starts_with(prefix) {
-            out.push(finding(
-                PREFIX,
-                format!("编码 {code} 不以上级编码 {prefix} 开头"),
-                format!("code {code} does not start with its parent's code {prefix}"),
-            ));
+            out.push(finding(PREFIX, Message::CodePrefix { code: code.to_string(), prefix: prefix.to_string() }));
         }
     }
     out
@@ -85,7 +73,7 @@ mod tests {
         let found = check_layer(Layer::Grid, &gs, &RulesConfig::default());
         let ids: Vec<&str> = found.iter().map(|f| f.rule).collect();
         assert_eq!(ids, vec![LAYOUT, PREFIX, UNIQUE, PREFIX], "{found:?}");
-        assert!(found[0].zh.contains("15 位数字"));
+        assert_eq!(found[0].message, Message::CodeLayout { code: "44030400600900A".into(), digits: 15 });
     }
 
     #[test]

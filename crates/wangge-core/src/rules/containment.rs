@@ -52,7 +52,8 @@ mod tests {
         let found = check(&with_grids(vec![stray, wide]), &RulesConfig::default());
         let ids: Vec<&str> = found.iter().map(|f| f.rule).collect();
         assert_eq!(ids, vec![OUTSIDE_PARENT, UNKNOWN_PARENT], "{found:?}");
-        assert!(found[0].en.contains("outside its parent 440304006009"));
+        let super::super::finding::Message::Problem(p) = &found[0].message else { panic!("{found:?}") };
+        assert!(matches!(&p.rule, Rule::OutsideParent { parent_code, .. } if parent_code == "440304006009"));
         // A tolerance larger than the overreach (two cells, 865 m) lets it pass.
         let lax = RulesConfig { tolerance_m: 1_000.0, ..RulesConfig::default() };
         let wide = feature("440304006009003", "440304006009", square(0, 0, 3));

@@ -8,7 +8,7 @@
 //! one union and one difference per parent.
 
 use super::config::RulesConfig;
-use super::finding::{Finding, Severity};
+use super::finding::{Finding, Message, Severity};
 use crate::distance::LocalFrame;
 use crate::model::{Feature, Layer};
 use crate::snapshot::{Snapshot, as_multipolygon};
@@ -68,9 +68,6 @@ pub fn check_parent(child: Layer, parent: &Feature, kids: &[&Feature], config: &
         .collect();
     let union = unary_union(projected.iter().map(|(_, mp)| mp));
     let mut out = Vec::new();
-    let label = |l: Layer| (l.label(crate::i18n::Lang::Zh), l.label(crate::i18n::Lang::En));
-    let (child_zh, child_en) = label(child);
-    let (parent_zh, parent_en) = label(parent_layer_of(child));
 
     let sum: f64 = projected.iter().map(|(_, mp)| mp.unsigned_area()).sum();
     if sum - union.unsigned_area() > config.overlap_tolerance_m2 {
@@ -88,14 +85,12 @@ pub fn check_parent(child: Layer, parent: &Feature, kids: &[&Feature], config: &
                         Severity::Error,
                         child,
                         &a.code,
-                        format!(
-                            "与{child_zh} {} 重叠 {m2:.1} 平方米（容差 {} 平方米）",
-                            b.code, config.overlap_tolerance_m2
-                        ),
-                        format!(
-                            "overlaps {child_en} {} by {m2:.1} m² (tolerance {} m²)",
-                            b.code, config.overlap_tolerance_m2
-                        ),
+                        Message::Overlap {
+                            layer: child,
+                            other: b.code.clone(),
+                            m2,
+                            tolerance_m2: config.overlap_tolerance_m2,
+                        },
                         SOURCE,
                     );
                     f.other = Some(b.code.clone());
@@ -119,8 +114,13 @@ pub fn check_parent(child: Layer, parent: &Feature, kids: &[&Feature], config: &
             Severity::Error,
             child,
             &parent.code,
-            format!("{parent_zh} {} 内有 {n} 处未被任何{child_zh}覆盖，共 {m2:.1} 平方米", parent.code),
-            format!("{parent_en} {} has {n} piece(s) covered by no {child_en}, {m2:.1} m² in all", parent.code),
+            Message::Gap {
+                parent_layer: parent_layer_of(child),
+                parent: parent.code.clone(),
+                child_layer: child,
+                pieces: n,
+                m2,
+            },
             SOURCE,
         );
         f.other = Some(parent.code.clone());
@@ -186,6 +186,6 @@ mod tests {
         let area_deg = found[0].geometry.as_ref().unwrap().unsigned_area();
         let step = crate::rules::tests::STEP;
         assert!((area_deg - step * step).abs() < 1e-12, "{area_deg}");
-        assert!(found[0].zh.contains("未被任何网格覆盖"));
+        assert!(matches!(&found[0].message, Message::Gap { child_layer: Layer::Grid, pieces: 1, .. }), "{found:?}");
     }
 }

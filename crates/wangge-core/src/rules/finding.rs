@@ -1,7 +1,7 @@
-//! A finding of a planning rule, as a value: which rule, how serious, which feature, what (in
-//! Chinese and English), where the rule comes from, and the offending piece of geometry if any.
+//! A finding of a planning rule, as a value: which rule, how serious, which feature, what (a
+//! [`Message`]: a stable key and its named values), where the rule comes from, and the offending
+//! piece of geometry if any. The text people read is rendered at the faces by `wangge-text`.
 
-use crate::i18n::Lang;
 use crate::model::Layer;
 use crate::problem::Problem;
 use geo::{Geometry, MultiPolygon};
@@ -17,16 +17,6 @@ pub enum Severity {
     Error,
 }
 
-impl Severity {
-    /// The word people read.
-    pub fn label(self, lang: Lang) -> &'static str {
-        match self {
-            Severity::Error => lang.pick("错误", "error"),
-            Severity::Warning => lang.pick("警告", "warning"),
-        }
-    }
-}
-
 /// One finding of one rule about one feature (or a pair of features, for overlaps).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
@@ -40,10 +30,8 @@ pub struct Finding {
     pub code: String,
     /// The other feature involved (the overlapping sibling, or the parent a gap is in).
     pub other: Option<String>,
-    /// Message in Chinese.
-    pub zh: String,
-    /// Message in English.
-    pub en: String,
+    /// What was found, as a key and values; rendered in a language by `wangge-text`.
+    pub message: Message,
     /// Where the rule comes from, citing `shared/domain.md`.
     pub source: &'static str,
     /// The offending pieces (overlaps, gaps), WGS 84 longitude–latitude.
@@ -57,42 +45,27 @@ impl Finding {
         severity: Severity,
         layer: Layer,
         code: &str,
-        zh: String,
-        en: String,
+        message: Message,
         source: &'static str,
     ) -> Finding {
-        Finding { rule, severity, layer, code: code.to_string(), other: None, zh, en, source, geometry: None }
+        Finding { rule, severity, layer, code: code.to_string(), other: None, message, source, geometry: None }
     }
 
-    /// Wraps a geometry or hierarchy [`Problem`] as a finding of `rule`, rendered in both languages.
+    /// Wraps a geometry or hierarchy [`Problem`] as a finding of `rule`.
     pub fn from_problem(rule: &'static str, layer: Layer, p: &Problem, source: &'static str) -> Finding {
-        Finding::new(
-            rule,
-            Severity::Error,
-            layer,
-            p.code.as_deref().unwrap_or(""),
-            format!("[{}] {}", p.rule.id(), p.message(Lang::Zh)),
-            format!("[{}] {}", p.rule.id(), p.message(Lang::En)),
-            source,
-        )
+        Finding::new(rule, Severity::Error, layer, p.code.as_deref().unwrap_or(""), Message::Problem(p.clone()), source)
     }
 
-    /// The message in `lang`, followed by the rule's source.
-    pub fn message(&self, lang: Lang) -> String {
-        match lang {
-            Lang::Zh => format!("{}（依据：{}）", self.zh, self.source),
-            Lang::En => format!("{} (source: {})", self.en, self.source),
-        }
-    }
-
-    /// The finding as JSON; `geometry` is GeoJSON when present.
-    pub fn to_json(&self, lang: Lang) -> Value {
+    /// The finding as JSON with `message` (already rendered in the request's language) as its
+    /// `message` field; `geometry` is GeoJSON when present. The core builds the JSON so that every
+    /// face returns the same fields; only the text comes from outside.
+    pub fn to_json_with(&self, message: String) -> Value {
         let mut v = json!({
             "rule": self.rule,
             "severity": self.severity,
             "layer": self.layer,
             "code": self.code,
-            "message": self.message(lang),
+            "message": message,
             "source": self.source,
         });
         if let Some(o) = &self.other {
@@ -103,6 +76,127 @@ impl Finding {
                 .unwrap_or(Value::Null);
         }
         v
+    }
+}
+
+/// What a finding says, one variant per message: the variant is the key (see [`Message::key`]) and
+/// its fields are the named values the catalogs put into the text. A typed enum rather than a
+/// string key with a map of arguments, so that a catalog that forgets a message, or a message whose
+/// values change, does not compile.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    /// A geometry or hierarchy problem, rendered as `[rule id] problem`.
+    Problem(Problem),
+    /// The feature overlaps a sibling by more than the tolerance.
+    Overlap {
+        /// The layer of both siblings.
+        layer: Layer,
+        /// The sibling's code.
+        other: String,
+        /// The overlap, m².
+        m2: f64,
+        /// The tolerance, m².
+        tolerance_m2: f64,
+    },
+    /// Part of a parent is covered by no child.
+    Gap {
+        /// The parent's layer.
+        parent_layer: Layer,
+        /// The parent's code.
+        parent: String,
+        /// The children's layer.
+        child_layer: Layer,
+        /// How many separate pieces.
+        pieces: usize,
+        /// Their total area, m².
+        m2: f64,
+    },
+    /// A comprehensive grid's households are outside the bounds.
+    GridHouseholds {
+        /// Households stated.
+        households: i64,
+        /// Lower bound.
+        lo: i64,
+        /// Upper bound.
+        hi: i64,
+    },
+    /// A comprehensive grid has more residents than allowed.
+    GridResidents {
+        /// Residents stated.
+        residents: i64,
+        /// The maximum.
+        max: i64,
+    },
+    /// A community's households are outside the bounds; below `lo` it should be merged, above
+    /// `hi` split.
+    CommunityHouseholds {
+        /// Households stated.
+        households: i64,
+        /// Lower bound.
+        lo: i64,
+        /// Upper bound.
+        hi: i64,
+    },
+    /// The code occurs more than once in the layer.
+    CodeUnique {
+        /// The code.
+        code: String,
+    },
+    /// The code is not the configured number of digits.
+    CodeLayout {
+        /// The code.
+        code: String,
+        /// The digits it should have.
+        digits: usize,
+    },
+    /// The code does not start with its parent's code.
+    CodePrefix {
+        /// The code.
+        code: String,
+        /// The prefix it should start with.
+        prefix: String,
+    },
+    /// A grid names no worker.
+    GridWorker,
+    /// One worker is named for several grids.
+    WorkerShared {
+        /// The worker's name.
+        worker: String,
+        /// The grids' codes, in order.
+        grids: Vec<String>,
+    },
+    /// A community has too few community workers for its households.
+    CommunityWorkers {
+        /// Households stated.
+        households: i64,
+        /// Community workers stated.
+        workers: i64,
+        /// Households per worker (configuration).
+        ratio: i64,
+        /// Workers needed, rounded.
+        needed: i64,
+    },
+}
+
+impl Message {
+    /// Stable key of the message, e.g. `rule.grid_households.outside`; a wrapped problem is
+    /// `rule.problem` and names its own rule in [`crate::problem::Rule::id`].
+    pub fn key(&self) -> &'static str {
+        match self {
+            Message::Problem(_) => "rule.problem",
+            Message::Overlap { .. } => "rule.sibling_overlap",
+            Message::Gap { .. } => "rule.parent_gap",
+            Message::GridHouseholds { .. } => "rule.grid_households.outside",
+            Message::GridResidents { .. } => "rule.grid_residents.above",
+            Message::CommunityHouseholds { households, lo, .. } if households < lo => "rule.community_households.below",
+            Message::CommunityHouseholds { .. } => "rule.community_households.above",
+            Message::CodeUnique { .. } => "rule.code_unique",
+            Message::CodeLayout { .. } => "rule.code_layout",
+            Message::CodePrefix { .. } => "rule.code_prefix",
+            Message::GridWorker => "rule.grid_worker",
+            Message::WorkerShared { .. } => "rule.grid_worker_shared",
+            Message::CommunityWorkers { .. } => "rule.community_workers",
+        }
     }
 }
 

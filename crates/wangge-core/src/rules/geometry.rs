@@ -42,7 +42,8 @@ mod tests {
         let found = check(&bad);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].rule, ID);
-        assert!(found[0].message(crate::i18n::Lang::En).contains("intersects itself"));
-        assert!(found[0].message(crate::i18n::Lang::Zh).contains("domain.md §1"));
+        let super::super::finding::Message::Problem(p) = &found[0].message else { panic!("{found:?}") };
+        assert_eq!(p.rule.id(), "self_intersection");
+        assert_eq!(found[0].source, SOURCE);
     }
 }

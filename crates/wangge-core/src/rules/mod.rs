@@ -1,7 +1,7 @@
 //! The planning rules: named, configurable checks over a whole [`Snapshot`], one file per family.
 //!
 //! Each check returns [`Finding`]s — values that carry the rule id, a severity (an error blocks
-//! publishing, a warning does not), the feature, a message in both languages and the source of
+//! publishing, a warning does not), the feature, a [`Message`] (key and values, rendered by `wangge-text`) and the source of
 //! the rule in `shared/domain.md`. Areas are computed in a local metric frame (see [`crate::distance::LocalFrame`]), so
 //! tolerances are in m² and metres, never in degrees.
 
@@ -15,7 +15,7 @@ pub mod sizes;
 pub mod staffing;
 
 pub use config::{RuleSetting, RulesConfig};
-pub use finding::{Finding, Severity};
+pub use finding::{Finding, Message, Severity};
 
 use super::snapshot::Snapshot;
 

@@ -2,7 +2,7 @@
 //! These are local rules whose bounds differ by city, so they are warnings with configurable bounds.
 
 use super::config::RulesConfig;
-use super::finding::{Finding, Severity};
+use super::finding::{Finding, Message, Severity};
 use crate::model::{Feature, Layer};
 use crate::snapshot::Snapshot;
 
@@ -36,8 +36,7 @@ pub fn check(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
                 Severity::Warning,
                 Layer::Grid,
                 &g.code,
-                format!("综合网格有 {h} 户，超出 {lo}–{hi} 户的范围"),
-                format!("comprehensive grid has {h} households, outside {lo}–{hi}"),
+                Message::GridHouseholds { households: h, lo, hi },
                 GRID_SOURCE,
             ));
         }
@@ -50,8 +49,7 @@ pub fn check(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
                 Severity::Warning,
                 Layer::Grid,
                 &g.code,
-                format!("综合网格有 {r} 名居民，超过 {max} 人"),
-                format!("comprehensive grid has {r} residents, more than {max}"),
+                Message::GridResidents { residents: r, max },
                 GRID_SOURCE,
             ));
         }
@@ -61,14 +59,12 @@ pub fn check(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
         if let Some(h) = c.int_attr("households")
             && (h < lo || h > hi)
         {
-            let verb = if h < lo { ("合并", "merged") } else { ("拆分", "split") };
             out.push(Finding::new(
                 COMMUNITY_HOUSEHOLDS,
                 Severity::Warning,
                 Layer::Community,
                 &c.code,
-                format!("社区有 {h} 户，超出 {lo}–{hi} 户的范围，应考虑{}", verb.0),
-                format!("community has {h} households, outside {lo}–{hi}; consider it to be {}", verb.1),
+                Message::CommunityHouseholds { households: h, lo, hi },
                 COMMUNITY_SOURCE,
             ));
         }
@@ -98,7 +94,8 @@ mod tests {
         let ids: Vec<(&str, &str)> = found.iter().map(|f| (f.rule, f.code.as_str())).collect();
         assert_eq!(ids, vec![(GRID_HOUSEHOLDS, "440304006009001"), (GRID_RESIDENTS, "440304006009001")]);
         assert!(found.iter().all(|f| f.severity == Severity::Warning));
-        assert!(found[0].message(crate::i18n::Lang::Zh).contains("domain.md §2"));
+        assert_eq!(found[0].message, Message::GridHouseholds { households: 620, lo: 300, hi: 500 });
+        assert_eq!(found[0].source, GRID_SOURCE);
         // Another city's bounds.
         let wide = RulesConfig { grid_households: [0, 1000], grid_max_residents: 3000, ..RulesConfig::default() };
         let mut gs = grids();
@@ -112,6 +109,6 @@ mod tests {
         let found = check(&city(), &small);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].rule, COMMUNITY_HOUSEHOLDS);
-        assert!(found[0].en.contains("merged"));
+        assert_eq!(found[0].message.key(), "rule.community_households.below");
     }
 }

@@ -5,7 +5,7 @@
 //! `community_workers`. Communities that do not state it are not checked (no data is not a finding).
 
 use super::config::RulesConfig;
-use super::finding::{Finding, Severity};
+use super::finding::{Finding, Message, Severity};
 use crate::model::Layer;
 use crate::snapshot::Snapshot;
 use std::collections::HashMap;
@@ -34,8 +34,7 @@ pub fn check(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
                 Severity::Warning,
                 Layer::Grid,
                 &g.code,
-                "网格没有配备网格员（属性 worker）".into(),
-                "grid has no grid worker (attribute worker)".into(),
+                Message::GridWorker,
                 GRID_SOURCE,
             )),
         }
@@ -49,8 +48,10 @@ pub fn check(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
                 Severity::Warning,
                 Layer::Grid,
                 code,
-                format!("网格员 {worker} 同时负责 {} 个网格（{}）", grids.len(), grids.join("、")),
-                format!("worker {worker} serves {} grids ({})", grids.len(), grids.join(", ")),
+                Message::WorkerShared {
+                    worker: worker.to_string(),
+                    grids: grids.iter().map(|g| g.to_string()).collect(),
+                },
                 GRID_SOURCE,
             ));
         }
@@ -66,10 +67,7 @@ pub fn check(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
                 Severity::Warning,
                 Layer::Community,
                 &c.code,
-                format!("社区有 {h} 户、{w} 名社区工作者，按每 {ratio} 户 1 名约需 {n} 名"),
-                format!(
-                    "community has {h} households and {w} community workers; one per {ratio} households means about {n}"
-                ),
+                Message::CommunityWorkers { households: h, workers: w, ratio, needed: n },
                 COMMUNITY_SOURCE,
             ));
         }
@@ -103,7 +101,8 @@ mod tests {
                 (WORKER_SHARED, "440304006009003")
             ]
         );
-        assert!(found[1].zh.contains("同时负责 2 个网格"));
+        let Message::WorkerShared { grids, .. } = &found[1].message else { panic!("{found:?}") };
+        assert_eq!(grids.len(), 2);
     }
 
     #[test]
@@ -112,6 +111,6 @@ mod tests {
         let found = check(&city(), &strict);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].rule, COMMUNITY_WORKERS);
-        assert!(found[0].message(crate::i18n::Lang::En).contains("about 6"));
+        assert!(matches!(found[0].message, Message::CommunityWorkers { needed: 6, .. }), "{found:?}");
     }
 }

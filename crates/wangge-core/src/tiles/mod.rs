@@ -49,26 +49,21 @@ pub enum TileIdError {
 }
 
 impl TileIdError {
-    /// The message in `lang`.
-    pub fn message(&self, lang: crate::i18n::Lang) -> String {
-        use crate::i18n::Lang::Zh;
+    /// Stable key of the error, e.g. `tile.zoom`.
+    pub fn key(&self) -> &'static str {
         match self {
-            TileIdError::Zoom(raw) if lang == Zh => format!("瓦片级别 z \"{raw}\" 无效：应为 0 到 {MAX_ZOOM} 的整数"),
-            TileIdError::Zoom(raw) => {
-                format!("tile zoom z \"{raw}\" is not valid: expected a whole number 0..={MAX_ZOOM}")
-            }
-            TileIdError::Column(raw, z) if lang == Zh => {
-                format!("瓦片列号 x \"{raw}\" 无效：级别 {z} 应为 0 到 {} 的整数", (1u64 << z) - 1)
-            }
-            TileIdError::Column(raw, z) => {
-                format!("tile column x \"{raw}\" is not valid: at zoom {z} expected 0..={}", (1u64 << z) - 1)
-            }
-            TileIdError::Row(raw, z) if lang == Zh => {
-                format!("瓦片行号 y \"{raw}\" 无效：级别 {z} 应为 0 到 {} 的整数", (1u64 << z) - 1)
-            }
-            TileIdError::Row(raw, z) => {
-                format!("tile row y \"{raw}\" is not valid: at zoom {z} expected 0..={}", (1u64 << z) - 1)
-            }
+            TileIdError::Zoom(_) => "tile.zoom",
+            TileIdError::Column(..) => "tile.column",
+            TileIdError::Row(..) => "tile.row",
+        }
+    }
+
+    /// The highest valid value of the part that is wrong (`z`, or `x`/`y` at zoom `z`), which the
+    /// messages state.
+    pub fn max(&self) -> u64 {
+        match self {
+            TileIdError::Zoom(_) => u64::from(MAX_ZOOM),
+            TileIdError::Column(_, z) | TileIdError::Row(_, z) => (1u64 << z) - 1,
         }
     }
 }
@@ -167,8 +162,8 @@ mod tests {
         assert_eq!(TileId::parse("23", "0", "0"), Err(TileIdError::Zoom("23".into())));
         assert_eq!(TileId::parse("3", "8", "0"), Err(TileIdError::Column("8".into(), 3)));
         assert_eq!(TileId::parse("3", "0", "-1"), Err(TileIdError::Row("-1".into(), 3)));
-        assert!(TileIdError::Row("x".into(), 3).message(crate::i18n::Lang::En).contains("0..=7"));
-        assert!(TileIdError::Zoom("a".into()).message(crate::i18n::Lang::Zh).contains("瓦片级别"));
+        assert_eq!((TileIdError::Row("x".into(), 3).key(), TileIdError::Row("x".into(), 3).max()), ("tile.row", 7));
+        assert_eq!(TileIdError::Zoom("a".into()).max(), 22);
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Language of user-facing messages.
 //!
 //! wangge's users are Chinese, so every message has a 简体中文 form (the default) and an English one.
-//! Messages are rendered at the faces (CLI, HTTP); the core only carries structured findings and asks
-//! for their text in a [`Lang`].
+//! Messages are rendered at the faces (CLI, HTTP) from this crate's catalogs; the core only carries
+//! structured findings (keys and values), so it has no `Lang`.
 
 use std::fmt;
 use std::str::FromStr;
