@@ -6,7 +6,6 @@ mod common;
 use common::Server;
 use serde_json::Value;
 use std::path::Path;
-use std::sync::Arc;
 use wangge::api::AppState;
 use wangge_core::model::Layer;
 use wangge_core::snapshot::Snapshot;
@@ -31,7 +30,7 @@ fn coverage_is_recomputed_from_a_newly_published_snapshot() {
     assert!(total > 0);
 
     // Publish a state in which every building holds twice its households.
-    let current = state.snapshot.load_full();
+    let current = state.snapshot();
     let layers = Layer::ALL.map(|layer| {
         let mut features = current.layer(layer).features().to_vec();
         if layer == Layer::Building {
@@ -42,7 +41,7 @@ fn coverage_is_recomputed_from_a_newly_published_snapshot() {
         }
         (layer, features)
     });
-    state.snapshot.store(Arc::new(Snapshot::new(layers)));
+    state.live.publish(Snapshot::new(layers), 0);
 
     let (_, after) = server.get("/api/v1/coverage?minutes=15");
     assert_eq!(households(&after), 2 * total, "coverage answers from the published snapshot");

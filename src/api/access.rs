@@ -6,7 +6,7 @@
 
 use super::AppState;
 use super::error::ApiError;
-use super::plans::with_store;
+use super::plans::with_backend;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use wangge_core::i18n::Lang;
 use wangge_store::access::{Role, TokenHolder};
 use wangge_store::plans::Author;
+use wangge_store::{AuditEntry, Backend};
 
 /// The caller of a request: the token holder, or `None` for an anonymous caller.
 #[derive(Debug, Clone, Default)]
@@ -88,15 +89,12 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
     let write = is_write(&method, &path);
     let holder = match token {
         Some(token) => {
-            match with_store(&state, lang, move |s| s.token_holder(&token).map_err(ApiError::internal)).await {
+            // A read connection answers: an authenticated request never waits for the writer.
+            match with_backend(&state, lang, move |s| s.token_holder(&token).map_err(ApiError::internal)).await {
                 Ok(Some(h)) => Some(h),
                 Ok(None) => {
                     if write {
-                        let (m, p) = (method.to_string(), path.clone());
-                        let _ = with_store(&state, lang, move |s| {
-                            s.audit("?", "-", &m, &p, 401).map_err(ApiError::internal)
-                        })
-                        .await;
+                        audit(&state, AuditEntry::now("?", "-", method.as_str(), &path, 401));
                     }
                     return refuse(StatusCode::UNAUTHORIZED, "unauthorized", lang.pick("令牌无效", "unknown token"));
                 }
@@ -114,11 +112,8 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
     };
     if write && holder.as_ref().is_some_and(|h| h.role < Role::Planner) {
         let h = holder.clone().unwrap_or_else(|| TokenHolder { name: "?".into(), role: Role::Viewer, area: vec![] });
-        let (m, p) = (method.to_string(), path.clone());
-        let _ = with_store(&state, lang, move |s| {
-            s.audit_read(&h.name, h.role.id(), &m, &p, 403, "", None, &h.area.join(",")).map_err(ApiError::internal)
-        })
-        .await;
+        let entry = AuditEntry::now(&h.name, h.role.id(), method.as_str(), &path, 403);
+        audit(&state, AuditEntry { area: h.area.join(","), ..entry });
         return refuse(
             StatusCode::FORBIDDEN,
             "forbidden",
@@ -132,14 +127,15 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
     }
     let status = response.status().as_u16();
     let caller = Caller(holder);
-    let audited = with_store(&state, lang, move |s| {
-        s.audit_read(&caller.name(), caller.role().id(), method.as_str(), &path, status, "", None, &caller.area())
-            .map_err(ApiError::internal)
-    })
-    .await;
-    match audited {
-        Ok(()) => response,
-        Err(e) => e.into_response(),
+    let entry = AuditEntry::now(&caller.name(), caller.role().id(), method.as_str(), &path, status);
+    audit(&state, AuditEntry { area: caller.area(), ..entry });
+    response
+}
+
+/// Queues an audit line for the store's background writer (no request waits for the writer).
+fn audit(state: &AppState, entry: AuditEntry) {
+    if let Some(store) = &state.store {
+        store.append_audit(entry);
     }
 }
 
@@ -176,6 +172,6 @@ pub async fn audit_log(
             lang.pick("参数 limit 须在 1 到 10000 之间", "parameter limit must be between 1 and 10000"),
         ));
     }
-    let rows = with_store(&state, lang, move |s| s.audit_rows(after, limit).map_err(ApiError::internal)).await?;
+    let rows = with_backend(&state, lang, move |s| s.audit_rows(after, limit).map_err(ApiError::internal)).await?;
     Ok(axum::Json(serde_json::json!({ "count": rows.len(), "rows": rows })))
 }

@@ -4,7 +4,7 @@ use super::AppState;
 use super::access::Caller;
 use super::error::ApiError;
 use super::params::Params;
-use super::plans::{plan_error, with_store};
+use super::plans::{plan_error, with_backend, with_store};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -56,12 +56,12 @@ pub fn today() -> String {
 /// The hierarchy as it was valid on `date`.
 pub async fn snapshot_at(state: &AppState, date: &str, lang: Lang) -> Result<Snapshot, ApiError> {
     let date = parse_date(date, lang)?;
-    with_store(state, lang, move |s| s.snapshot_as_of(&AsOf::Date(date)).map_err(ApiError::internal)).await
+    with_backend(state, lang, move |s| s.snapshot_as_of(&AsOf::Date(date)).map_err(ApiError::internal)).await
 }
 
 /// `GET /api/v1/revisions`: every published revision, oldest first.
 pub async fn list(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
-    let (current, revisions) = with_store(&state, params.lang, |s| {
+    let (current, revisions) = with_backend(&state, params.lang, |s| {
         Ok((s.current_revision().map_err(ApiError::internal)?, s.revisions_since(0).map_err(ApiError::internal)?))
     })
     .await?;
