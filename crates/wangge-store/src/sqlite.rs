@@ -1,7 +1,7 @@
 //! The embedded store: one SQLite file laid out as a GeoPackage, one feature table per layer.
 //!
 //! Every write is one transaction, so a crash mid-import leaves the previous state intact (SQLite's
-//! rollback journal). Each feature row keeps the whole attribute object as JSON (so export is
+//! rollback journal, or its write-ahead log once the file has been served: see [`crate::pool`]). Each feature row keeps the whole attribute object as JSON (so export is
 //! lossless) and also copies `households`/`residents` into plain columns for GIS users to style by.
 
 use super::addresses::ADDRESS_SCHEMA;
