@@ -3,11 +3,12 @@
 
 mod common;
 
-use arc_swap::ArcSwap;
 use common::city_db;
 use geo::coord;
 use serde_json::{Value, json};
+use std::sync::Arc;
 use wangge_app::plan::{PlanServiceError, add_edit, diff_plan, publish, restore, validate_plan};
+use wangge_app::published::Live;
 use wangge_core::model::Layer;
 use wangge_core::rules::RulesConfig;
 use wangge_store::Store;
@@ -26,7 +27,7 @@ fn split_g1() -> Value {
 fn a_split_is_validated_diffed_published_and_visible_by_date() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&city_db(dir.path())).unwrap();
-    let live = ArcSwap::from_pointee(store.load_snapshot().unwrap());
+    let live = Live::new(Arc::new(store.load_snapshot().unwrap()), 0, &[], true);
     let plan = store.create_plan("拆分竹林社区第一网格", "planner").unwrap();
     assert_eq!((plan.base_revision, plan.version), (0, 1));
     let plan = add_edit(&mut store, plan.id, "planner", &split_g1(), Some(1)).unwrap();
@@ -49,10 +50,11 @@ fn a_split_is_validated_diffed_published_and_visible_by_date() {
 
     // Before publishing, the point in the east half is in grid 001; after, in the new grid.
     let east = coord! { x: 114.006, y: 22.512 };
-    assert_eq!(live.load().lookup(east).grid.unwrap().code, G1);
-    let rev = publish(&mut store, &live, plan.id, "planner", "拆分", "2026-03-01", &RulesConfig::default()).unwrap();
+    assert_eq!(live.load().snapshot.lookup(east).grid.unwrap().code, G1);
+    let rev =
+        publish(&mut store, Some(&live), plan.id, "planner", "拆分", "2026-03-01", &RulesConfig::default()).unwrap();
     assert_eq!(rev.id, 1);
-    assert_eq!(live.load().lookup(east).grid.unwrap().code, "440304006009003");
+    assert_eq!(live.load().snapshot.lookup(east).grid.unwrap().code, "440304006009003");
     let reopened = Store::open(store.path()).unwrap().load_snapshot().unwrap();
     assert_eq!(reopened.lookup(east).grid.unwrap().code, "440304006009003");
     store.integrity_check().unwrap();
@@ -67,7 +69,8 @@ fn a_split_is_validated_diffed_published_and_visible_by_date() {
     // Publishing it again is refused; a plan based on revision 0 is now stale and says what changed.
     let other = store.create_plan("late", "planner").unwrap();
     assert_eq!(other.base_revision, 1);
-    let err = publish(&mut store, &live, plan.id, "p", "again", "2026-03-02", &RulesConfig::default()).unwrap_err();
+    let err =
+        publish(&mut store, Some(&live), plan.id, "p", "again", "2026-03-02", &RulesConfig::default()).unwrap_err();
     assert!(matches!(err, PlanServiceError::Plan(PlanError::NotDraft(_))));
 }
 
@@ -75,12 +78,12 @@ fn a_split_is_validated_diffed_published_and_visible_by_date() {
 fn a_plan_whose_base_moved_is_refused_with_what_changed() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&city_db(dir.path())).unwrap();
-    let live = ArcSwap::from_pointee(store.load_snapshot().unwrap());
+    let live = Live::new(Arc::new(store.load_snapshot().unwrap()), 0, &[], true);
     let a = store.create_plan("a", "p1").unwrap();
     let b = store.create_plan("b", "p2").unwrap();
     add_edit(&mut store, a.id, "p1", &split_g1(), None).unwrap();
-    publish(&mut store, &live, a.id, "p1", "split", "2026-03-01", &RulesConfig::default()).unwrap();
-    let err = publish(&mut store, &live, b.id, "p2", "b", "2026-03-01", &RulesConfig::default()).unwrap_err();
+    publish(&mut store, Some(&live), a.id, "p1", "split", "2026-03-01", &RulesConfig::default()).unwrap();
+    let err = publish(&mut store, Some(&live), b.id, "p2", "b", "2026-03-01", &RulesConfig::default()).unwrap_err();
     match err {
         PlanServiceError::Plan(PlanError::StaleBase { base: 0, current: 1, since }) => {
             assert_eq!(since[0].message, "split");
@@ -93,14 +96,14 @@ fn a_plan_whose_base_moved_is_refused_with_what_changed() {
 fn a_plan_that_breaks_an_error_rule_is_not_published() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&city_db(dir.path())).unwrap();
-    let live = ArcSwap::from_pointee(store.load_snapshot().unwrap());
+    let live = Live::new(Arc::new(store.load_snapshot().unwrap()), 0, &[], true);
     let plan = store.create_plan("gap", "p").unwrap();
     add_edit(&mut store, plan.id, "p", &json!({"op": "delete", "layer": "grid", "code": G1}), None).unwrap();
-    let err = publish(&mut store, &live, plan.id, "p", "x", "2026-03-01", &RulesConfig::default()).unwrap_err();
+    let err = publish(&mut store, Some(&live), plan.id, "p", "x", "2026-03-01", &RulesConfig::default()).unwrap_err();
     let PlanServiceError::Rejected(findings) = err else { panic!("{err:?}") };
     assert!(findings.iter().any(|f| f.rule == "parent_gap" && f.geometry.is_some()));
     assert_eq!(store.current_revision().unwrap(), 0);
-    assert_eq!(live.load().layer(Layer::Grid).features().len(), 4);
+    assert_eq!(live.load().snapshot.layer(Layer::Grid).features().len(), 4);
 }
 
 #[test]
@@ -108,13 +111,13 @@ fn restoring_a_revision_round_trips() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&city_db(dir.path())).unwrap();
     let original = store.load_snapshot().unwrap();
-    let live = ArcSwap::from_pointee(original.clone());
+    let live = Live::new(Arc::new(original.clone()), 0, &[], true);
     let plan = store.create_plan("split", "p").unwrap();
     add_edit(&mut store, plan.id, "p", &split_g1(), None).unwrap();
-    publish(&mut store, &live, plan.id, "p", "split", "2026-03-01", &RulesConfig::default()).unwrap();
+    publish(&mut store, Some(&live), plan.id, "p", "split", "2026-03-01", &RulesConfig::default()).unwrap();
     let back = restore(&mut store, 0, "p").unwrap();
     assert_eq!(back.base_revision, 1);
-    publish(&mut store, &live, back.id, "p", "restore 0", "2026-04-01", &RulesConfig::default()).unwrap();
+    publish(&mut store, Some(&live), back.id, "p", "restore 0", "2026-04-01", &RulesConfig::default()).unwrap();
     let restored = store.load_snapshot().unwrap();
     for layer in Layer::ALL {
         assert_eq!(restored.layer(layer).features(), original.layer(layer).features(), "{layer}");

@@ -381,7 +381,7 @@ fn a_tile_after_publish_shows_the_new_boundary_and_far_tiles_stay_cached() {
     let store = wangge_store::Store::open(&db).unwrap();
     let state = wangge::api::AppState::new(store.load_snapshot().unwrap(), root.join("web"), root.join("data"))
         .with_store(store);
-    let tiles = state.tiles.clone();
+    let tiles = state.live.tiles().clone();
     let server = Server::start_state(state);
     let b = &server.base;
     // The north-west grid (split below) and a z17 tile in the south-east grid, far from it.

@@ -8,7 +8,7 @@
 use super::AppState;
 use super::error::ApiError;
 use super::extract::ApiQuery;
-use super::plans::with_store;
+use super::plans::with_backend;
 use super::schema::{AuditLog, AuditQuery, ErrorBody};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{Method, StatusCode, header};
@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use std::future::Future;
 use wangge_store::access::{Role, TokenHolder};
 use wangge_store::plans::Author;
+use wangge_store::{AuditEntry, Backend};
 use wangge_text::Lang;
 
 /// The caller of a request: the token holder, or `None` for an anonymous caller.
@@ -98,15 +99,13 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         .map(|t| t.trim().to_string());
     let holder = match token {
         Some(token) => {
-            match with_store(&state, lang, move |s| s.token_holder(&token).map_err(ApiError::internal)).await {
+            // A read connection answers: an authenticated request never waits for the writer.
+            match with_backend(&state, lang, move |s| s.token_holder(&token).map_err(ApiError::internal)).await {
                 Ok(Some(h)) => Some(h),
                 Ok(None) => {
                     if is_write_route(request.method(), request.extensions().get::<MatchedPath>()) {
                         let (m, p) = (request.method().to_string(), request.uri().path().to_string());
-                        let _ = with_store(&state, lang, move |s| {
-                            s.audit("?", "-", &m, &p, 401).map_err(ApiError::internal)
-                        })
-                        .await;
+                        audit(&state, AuditEntry::now("?", "-", &m, &p, 401));
                     }
                     return refuse(StatusCode::UNAUTHORIZED, "unauthorized", lang.pick("令牌无效", "unknown token"));
                 }
@@ -181,11 +180,8 @@ async fn check(state: AppState, need: Requirement, request: Request, next: Next)
     };
     if holder.role < need.role {
         if need.audited {
-            let (m, p, h) = (method.to_string(), path.clone(), holder.clone());
-            let _ = with_store(&state, lang, move |s| {
-                s.audit_read(&h.name, h.role.id(), &m, &p, 403, "", None, &h.area.join(",")).map_err(ApiError::internal)
-            })
-            .await;
+            let entry = AuditEntry::now(&holder.name, holder.role.id(), method.as_str(), &path, 403);
+            audit(&state, AuditEntry { area: holder.area.join(","), ..entry });
         }
         return refuse(StatusCode::FORBIDDEN, "forbidden", lang.pick(need.too_low.0, need.too_low.1));
     }
@@ -194,14 +190,15 @@ async fn check(state: AppState, need: Requirement, request: Request, next: Next)
         return response;
     }
     let status = response.status().as_u16();
-    let audited = with_store(&state, lang, move |s| {
-        s.audit_read(&caller.name(), caller.role().id(), method.as_str(), &path, status, "", None, &caller.area())
-            .map_err(ApiError::internal)
-    })
-    .await;
-    match audited {
-        Ok(()) => response,
-        Err(e) => e.into_response(),
+    let entry = AuditEntry::now(&caller.name(), caller.role().id(), method.as_str(), &path, status);
+    audit(&state, AuditEntry { area: caller.area(), ..entry });
+    response
+}
+
+/// Queues an audit line for the store's background writer (no request waits for the writer).
+fn audit(state: &AppState, entry: AuditEntry) {
+    if let Some(store) = &state.store {
+        store.append_audit(entry);
     }
 }
 
@@ -232,7 +229,7 @@ pub async fn audit_log(
             lang.pick("参数 limit 须在 1 到 10000 之间", "parameter limit must be between 1 and 10000"),
         ));
     }
-    let rows = with_store(&state, lang, move |s| s.audit_rows(after, limit).map_err(ApiError::internal)).await?;
+    let rows = with_backend(&state, lang, move |s| s.audit_rows(after, limit).map_err(ApiError::internal)).await?;
     let count = rows.len();
     Ok(axum::Json(AuditLog { count, rows: serde_json::to_value(rows).map_err(ApiError::internal)? }))
 }

@@ -4,7 +4,7 @@
 use super::AppState;
 use super::error::ApiError;
 use super::params::Params;
-use super::plans::{plan_error, with_store};
+use super::plans::{plan_error, with_reader};
 use super::schema::{DiffQuery, ErrorBody};
 use axum::Json;
 use axum::extract::State;
@@ -55,7 +55,7 @@ pub async fn get_diff(State(state): State<AppState>, params: Params) -> Result<J
     };
     let (from_text, to_text) =
         (params.get("from").unwrap_or("").to_string(), params.get("to").unwrap_or("published").to_string());
-    with_store(&state, lang, move |s| {
+    with_reader(&state, lang, move |s| {
         let (d, before, after) = compare(s, from, to).map_err(|e| plan_error(e, lang))?;
         if geojson {
             return Ok(Json(changed_geojson(&before, &after)));

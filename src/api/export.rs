@@ -34,7 +34,7 @@ pub async fn export_layer(
     let format: FileFormat = params.optional("format", FileFormat::GeoJson)?;
     let crs: Crs = params.optional("crs", Crs::Wgs84)?;
     let encoding = params.get("encoding").map(String::from);
-    let features = state.snapshot.load().layer(layer).features().to_vec();
+    let features = state.snapshot().layer(layer).features().to_vec();
     let options = ExportOptions { format, crs, encoding };
     let (bytes, name) = tokio::task::spawn_blocking(move || write_download(layer, &features, &options))
         .await

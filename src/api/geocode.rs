@@ -52,11 +52,15 @@ async fn audit_rows(
     if rows == 0 {
         return Ok(());
     }
-    let (who, role, area, path) = (caller.name(), caller.role().id(), caller.area(), path.to_string());
-    super::plans::with_store(state, lang, move |s| {
-        s.audit_read(&who, role, "GET", &path, 200, &detail, Some(rows as i64), &area).map_err(ApiError::internal)
-    })
-    .await
+    let _ = lang;
+    let Some(store) = &state.store else { return Ok(()) };
+    // Queued for the background audit writer: the answer does not wait for the writer connection.
+    let entry = wangge_store::AuditEntry::now(&caller.name(), caller.role().id(), "GET", path, 200);
+    wangge_store::Backend::append_audit(
+        &**store,
+        wangge_store::AuditEntry { detail, rows: Some(rows as i64), area: caller.area(), ..entry },
+    );
+    Ok(())
 }
 
 /// `GET /api/v1/geocode?q=..&limit=..`
@@ -76,7 +80,7 @@ pub async fn get_geocode(
         )));
     }
     let limit = bounded(&params, "limit", 5, MAX_LIMIT)?;
-    let snapshot = state.snapshot.load();
+    let snapshot = state.snapshot();
     let result = snapshot.addresses().search(&q, limit);
     let mut answer = geocode_json(&q, &result);
     let shown = filter_candidates(&mut answer, caller.0.as_ref());
@@ -109,7 +113,7 @@ pub async fn get_reverse(
             ),
         )));
     }
-    let mut answer = reverse_json(state.snapshot.load().addresses(), p, limit);
+    let mut answer = reverse_json(state.snapshot().addresses(), p, limit);
     let shown = filter_candidates(&mut answer, caller.0.as_ref());
     let detail = format!("geocode/reverse lon={} lat={}", p.x, p.y);
     audit_rows(&state, &caller, "/api/v1/geocode/reverse", detail, shown, lang).await?;
@@ -150,7 +154,7 @@ pub async fn post_batch(
             lang.pick("地址过长", "address longer than 200 characters")
         )));
     }
-    let snapshot = state.snapshot.load_full();
+    let snapshot = state.snapshot();
     // A batch is CPU work: keep it off the async workers so single queries stay fast.
     let holder = caller.0.clone();
     let n = queries.len();

@@ -5,7 +5,7 @@ use super::access::Caller;
 use super::error::ApiError;
 use super::extract::ApiPath;
 use super::params::Params;
-use super::plans::{plan_error, with_store};
+use super::plans::{plan_error, with_backend, with_store};
 use super::schema::{ErrorBody, LangQuery, Plan, Revision, RevisionList};
 use axum::Json;
 use axum::extract::State;
@@ -16,17 +16,10 @@ use wangge_core::snapshot::Snapshot;
 use wangge_store::history::AsOf;
 use wangge_text::Lang;
 
-/// Checks a `YYYY-MM-DD` date (the form stored in `valid_from`/`valid_to`, so text order is date order).
+/// Checks a `YYYY-MM-DD` date (the form stored in `valid_from`/`valid_to`, so text order is date
+/// order); see [`wangge_core::dates::parse_ymd`].
 pub fn parse_date(s: &str, lang: Lang) -> Result<String, ApiError> {
-    let b = s.as_bytes();
-    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|t| t.parse::<u32>().ok());
-    let ok = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && s.bytes().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
-        && num(5..7).is_some_and(|m| (1..=12).contains(&m))
-        && num(8..10).is_some_and(|d| (1..=31).contains(&d));
-    if ok {
+    if wangge_core::dates::parse_ymd(s).is_some() {
         Ok(s.to_string())
     } else {
         Err(ApiError::bad_parameter(if lang == Lang::Zh {
@@ -39,32 +32,20 @@ pub fn parse_date(s: &str, lang: Lang) -> Result<String, ApiError> {
 
 /// Today's date in UTC+8 (Beijing time, the date plans take effect in).
 pub fn today() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let days = ((secs + 8 * 3600) / 86_400) as i64;
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    wangge_formats::clock::today_beijing()
 }
 
 /// The hierarchy as it was valid on `date`.
 pub async fn snapshot_at(state: &AppState, date: &str, lang: Lang) -> Result<Snapshot, ApiError> {
     let date = parse_date(date, lang)?;
-    with_store(state, lang, move |s| s.snapshot_as_of(&AsOf::Date(date)).map_err(ApiError::internal)).await
+    with_backend(state, lang, move |s| s.snapshot_as_of(&AsOf::Date(date)).map_err(ApiError::internal)).await
 }
 
 /// `GET /api/v1/revisions`: every published revision, oldest first.
 #[utoipa::path(get, path = "/api/v1/revisions", tag = "plans", params(LangQuery),
     responses((status = 200, description = "The current revision and every revision (ETag `\"r{current}\"`)", body = RevisionList), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
-    let (current, revisions) = with_store(&state, params.lang, |s| {
+    let (current, revisions) = with_backend(&state, params.lang, |s| {
         Ok((s.current_revision().map_err(ApiError::internal)?, s.revisions_since(0).map_err(ApiError::internal)?))
     })
     .await?;

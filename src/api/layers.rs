@@ -22,7 +22,7 @@ pub const MAX_LIMIT: usize = 10_000;
 #[utoipa::path(get, path = "/api/v1/layers", tag = "layers", params(LangQuery),
     responses((status = 200, description = "Every layer", body = LayerList)))]
 pub async fn list_layers(State(state): State<AppState>, params: Params) -> Json<LayerList> {
-    let snapshot = state.snapshot.load();
+    let snapshot = state.snapshot();
     let layers: Vec<LayerInfo> = snapshot
         .counts()
         .into_iter()
@@ -86,7 +86,7 @@ pub async fn list_features(
         return Err(ApiError::bad_parameter(format!("limit: 1..={MAX_LIMIT}")));
     }
     let offset: usize = params.optional("offset", 0)?;
-    let snapshot = state.snapshot.load();
+    let snapshot = state.snapshot();
     let data = snapshot.layer(layer);
     let matched: Vec<&wangge_core::model::Feature> = match params.get("bbox") {
         Some(raw) => data.in_bbox(parse_bbox(raw, lang)?),
@@ -123,7 +123,7 @@ pub async fn get_feature(
 ) -> Result<Json<Value>, ApiError> {
     let lang = params.lang;
     let layer = parse_layer(&layer, lang)?;
-    let snapshot = state.snapshot.load();
+    let snapshot = state.snapshot();
     let f = snapshot.layer(layer).get(&code).ok_or_else(|| {
         ApiError::not_found(if lang == Lang::Zh {
             format!("{}图层中没有编码 {code}", layer.label(lang))

@@ -35,7 +35,7 @@ pub async fn get_lookup(State(state): State<AppState>, params: Params) -> Result
         answer["at"] = Value::String(at.to_string());
         return Ok(Json(answer));
     }
-    let snapshot = state.snapshot.load();
+    let snapshot = state.snapshot();
     let answer = lookup_one(&snapshot, &point, params.lang)?;
     Ok(Json(answer))
 }
@@ -68,7 +68,7 @@ pub async fn post_lookup(
             state.limits.max_batch_points
         )));
     }
-    let snapshot = state.snapshot.load_full();
+    let snapshot = state.snapshot();
     let wants_csv = params.get("format") == Some("csv")
         || headers.get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.starts_with("text/csv"));
     // A batch is CPU work: keep it off the async workers so single lookups stay fast.

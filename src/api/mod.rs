@@ -18,7 +18,6 @@ pub mod plans;
 pub mod schema;
 pub mod tiles;
 
-use arc_swap::ArcSwap;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::Method;
@@ -29,7 +28,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tower_http::services::ServeDir;
 use wangge_app::coverage::CoverageService;
-use wangge_app::tiles::TileService;
+use wangge_app::published::{Live, Published};
 use wangge_core::snapshot::Snapshot;
 use wangge_formats::roads::RoadLine;
 
@@ -48,76 +47,68 @@ impl Default for Limits {
     }
 }
 
-/// Everything handlers share. Readers take the current snapshot with a lock-free load; a writer
-/// publishes a new one with `store`, so a lookup never waits on an edit.
+/// Everything handlers share. Readers load the published state with one lock-free load and read
+/// everything from it; a publisher builds the next one and swaps it in (see
+/// [`wangge_app::published`]), so a lookup never waits on an edit and never sees half of one.
 #[derive(Clone)]
 pub struct AppState {
-    /// The published snapshot.
-    pub snapshot: Arc<ArcSwap<Snapshot>>,
+    /// The published state: revision, snapshot, coverage and tiles, behind one swap.
+    pub live: Arc<Live>,
     /// Where the web page's files are.
     pub web_dir: PathBuf,
     /// Where the demo/base-map data files are (served read-only under `/data`).
     pub data_dir: PathBuf,
     /// Request limits.
     pub limits: Limits,
-    /// Coverage: the walking network and cached coverages (no network until [`AppState::with_roads`]).
-    /// Rebuilt from the published snapshot when a plan changes it; see [`AppState::coverage_service`].
-    pub coverage: Arc<ArcSwap<CoverageService>>,
-    /// The stored walking network the coverage service is built from.
-    pub roads: Arc<(Vec<RoadLine>, bool)>,
     /// The database behind the snapshot, for plans and history (`None`: read-only service).
-    pub store: Option<Arc<std::sync::Mutex<wangge_store::Store>>>,
+    pub store: Option<Arc<wangge_store::Pool>>,
     /// The planning rules plans are validated and published against.
     pub rules: Arc<wangge_core::rules::RulesConfig>,
-    /// Vector tiles and their cache (follows the published snapshot; see [`wangge_app::tiles`]).
-    pub tiles: Arc<wangge_app::tiles::TileService>,
 }
 
 impl AppState {
-    /// A state serving `snapshot`.
+    /// A state serving `snapshot` (no walking network: coverage answers that there is none).
     pub fn new(snapshot: Snapshot, web_dir: PathBuf, data_dir: PathBuf) -> AppState {
-        let snapshot = Arc::new(snapshot);
-        let coverage = Arc::new(ArcSwap::from_pointee(CoverageService::new(snapshot.clone(), &[], true)));
         AppState {
-            snapshot: Arc::new(ArcSwap::new(snapshot)),
+            live: Arc::new(Live::new(Arc::new(snapshot), 0, &[], true)),
             web_dir,
             data_dir,
             limits: Limits::default(),
-            coverage,
-            roads: Arc::new((Vec::new(), true)),
             store: None,
             rules: Arc::default(),
-            tiles: Arc::new(TileService::new(&[], wangge_app::tiles::DEFAULT_CACHE_BYTES)),
         }
     }
 
-    /// The same state with a walking network for coverage, built from stored road lines.
+    /// The same state with a walking network for coverage and road tiles, built from stored road
+    /// lines (builds the coverage context: call it before the runtime serves requests).
     pub fn with_roads(mut self, lines: &[RoadLine], node_crossings: bool) -> AppState {
-        self.coverage =
-            Arc::new(ArcSwap::from_pointee(CoverageService::new(self.snapshot.load_full(), lines, node_crossings)));
-        self.roads = Arc::new((lines.to_vec(), node_crossings));
-        self.tiles = Arc::new(TileService::new(lines, wangge_app::tiles::DEFAULT_CACHE_BYTES));
+        let current = self.live.load();
+        self.live = Arc::new(Live::new(current.snapshot.clone(), current.revision, lines, node_crossings));
         self
     }
 
-    /// The coverage service for the published snapshot. A publish swaps in a new snapshot; the
-    /// first coverage request after it rebuilds the service from that snapshot, so coverage never
-    /// answers from boundaries or households that are no longer published.
-    pub fn coverage_service(&self) -> Arc<CoverageService> {
-        let current = self.snapshot.load_full();
-        let service = self.coverage.load_full();
-        if Arc::ptr_eq(&service.snapshot, &current) {
-            return service;
-        }
-        let (lines, node_crossings) = &*self.roads;
-        let fresh = Arc::new(CoverageService::new(current, lines, *node_crossings));
-        self.coverage.store(fresh.clone());
-        fresh
+    /// The published state. Load it once per request and read everything from the one value.
+    pub fn published(&self) -> Arc<Published> {
+        self.live.load()
     }
 
-    /// The same state with `store` for plans, revisions and history.
+    /// The published snapshot (for handlers that need nothing else of the published state).
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.live.load().snapshot.clone()
+    }
+
+    /// The coverage service of the published state. Built by the publisher, never by a request.
+    pub fn coverage_service(&self) -> Arc<CoverageService> {
+        self.live.load().coverage.clone()
+    }
+
+    /// The same state with `store` for plans, revisions and history, served through a
+    /// [`wangge_store::Pool`] (WAL, read connections, one writer, background audit writer).
     pub fn with_store(mut self, store: wangge_store::Store) -> AppState {
-        self.store = Some(Arc::new(std::sync::Mutex::new(store)));
+        if let Ok(revision) = store.current_revision() {
+            self.live.set_revision(revision);
+        }
+        self.store = Some(Arc::new(wangge_store::Pool::new(store)));
         self
     }
 }
@@ -274,7 +265,7 @@ async fn refuse_oversized(
 }
 
 async fn healthz(State(state): State<AppState>) -> axum::Json<Value> {
-    let snapshot = state.snapshot.load();
+    let snapshot = state.snapshot();
     let counts: serde_json::Map<String, Value> =
         snapshot.counts().into_iter().map(|(l, n)| (l.id().to_string(), Value::from(n))).collect();
     axum::Json(json!({ "status": "ok", "features": counts }))

@@ -18,25 +18,47 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use wangge_app::plan::{self as svc, PlanServiceError};
-use wangge_store::Store;
 use wangge_store::plans::PlanError;
+use wangge_store::{Backend, Pool, Store};
 use wangge_text::{FindingJson, Lang};
 
-/// Runs `f` with the store on a blocking thread (SQLite calls block).
+/// The served store, or the answer of a service without one.
+fn pool(state: &AppState, lang: Lang) -> Result<std::sync::Arc<Pool>, ApiError> {
+    state.store.clone().ok_or_else(|| {
+        ApiError::not_found(lang.pick("此服务没有可编辑的数据库", "this service has no editable database"))
+    })
+}
+
+/// Runs `f` with the store's one writer connection on a blocking thread (SQLite calls block).
+/// Writers wait for each other; readers ([`with_reader`]) do not wait for them.
 pub(super) async fn with_store<T: Send + 'static>(
     state: &AppState,
     lang: Lang,
     f: impl FnOnce(&mut Store) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let store = state.store.clone().ok_or_else(|| {
-        ApiError::not_found(lang.pick("此服务没有可编辑的数据库", "this service has no editable database"))
-    })?;
-    tokio::task::spawn_blocking(move || {
-        let mut guard = store.lock().map_err(|_| ApiError::internal("store lock poisoned"))?;
-        f(&mut guard)
-    })
-    .await
-    .map_err(ApiError::internal)?
+    let store = pool(state, lang)?;
+    tokio::task::spawn_blocking(move || store.write(f)).await.map_err(ApiError::internal)?
+}
+
+/// Runs `f` on a pooled read connection on a blocking thread: it sees the last committed state
+/// and does not wait for a writer's transaction.
+pub(super) async fn with_reader<T: Send + 'static>(
+    state: &AppState,
+    lang: Lang,
+    f: impl FnOnce(&Store) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let store = pool(state, lang)?;
+    tokio::task::spawn_blocking(move || store.read(f).map_err(ApiError::internal)?).await.map_err(ApiError::internal)?
+}
+
+/// Runs `f` with the store seam ([`Backend`]) on a blocking thread.
+pub(super) async fn with_backend<T: Send + 'static>(
+    state: &AppState,
+    lang: Lang,
+    f: impl FnOnce(&dyn Backend) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let store = pool(state, lang)?;
+    tokio::task::spawn_blocking(move || f(&*store)).await.map_err(ApiError::internal)?
 }
 
 fn etag(version: i64) -> HeaderValue {
@@ -144,7 +166,7 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/plans", tag = "plans", params(LangQuery),
     responses((status = 200, description = "Every plan", body = PlanList), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>, params: Params) -> Result<Json<PlanList>, ApiError> {
-    let plans = with_store(&state, params.lang, |s| s.plans().map_err(ApiError::internal)).await?;
+    let plans = with_backend(&state, params.lang, |s| s.plans().map_err(ApiError::internal)).await?;
     Ok(Json(PlanList { plans: plans.into_iter().map(Plan::from).collect() }))
 }
 
@@ -157,7 +179,7 @@ pub async fn get(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let lang = params.lang;
-    let (plan, edits) = with_store(&state, lang, move |s| {
+    let (plan, edits) = with_reader(&state, lang, move |s| {
         let plan = s.plan(id).map_err(ApiError::internal)?;
         let plan = plan.ok_or_else(|| plan_error(PlanError::NotFound(id).into(), lang))?;
         Ok((plan, s.plan_edits(id).map_err(ApiError::internal)?))
@@ -206,7 +228,7 @@ pub async fn validate(
     let lang = params.lang;
     let rules = state.rules.clone();
     let findings =
-        with_store(&state, lang, move |s| svc::validate_plan(s, id, &rules).map_err(|e| plan_error(e, lang))).await?;
+        with_reader(&state, lang, move |s| svc::validate_plan(s, id, &rules).map_err(|e| plan_error(e, lang))).await?;
     let (errors, warnings) = wangge_core::rules::finding::tally(&findings);
     let list: Vec<Value> = findings.iter().map(|f| f.to_json(lang)).collect();
     Ok(Json(Validation { plan: id, errors, warnings, findings: list }))
@@ -221,7 +243,7 @@ pub async fn diff(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     let lang = params.lang;
-    let d = with_store(&state, lang, move |s| svc::diff_plan(s, id).map_err(|e| plan_error(e, lang))).await?;
+    let d = with_reader(&state, lang, move |s| svc::diff_plan(s, id).map_err(|e| plan_error(e, lang))).await?;
     Ok(Json(json!(d)))
 }
 
@@ -244,9 +266,9 @@ pub async fn publish(
         Some(d) => super::history::parse_date(d, lang)?,
         None => super::history::today(),
     };
-    let (rules, live, author) = (state.rules.clone(), state.snapshot.clone(), caller.author());
+    let (rules, live, author) = (state.rules.clone(), state.live.clone(), caller.author());
     let rev = with_store(&state, lang, move |s| {
-        svc::publish(s, &live, id, author, &message, &date, &rules).map_err(|e| plan_error(e, lang))
+        svc::publish(s, Some(&live), id, author, &message, &date, &rules).map_err(|e| plan_error(e, lang))
     })
     .await?;
     Ok(Json(rev.into()))

@@ -49,8 +49,7 @@ pub async fn get_tile(
         })
     })?;
     let tile = TileId::parse(&z, &x, y).map_err(|e| ApiError::bad_parameter(e.message(lang)))?;
-    let snapshot = state.snapshot.load_full();
-    let Some(t) = state.tiles.tile(&snapshot, source, tile) else {
+    let Some(t) = state.published().tile(source, tile) else {
         return Ok((StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, CACHE_CONTROL)]).into_response());
     };
     let etag = HeaderValue::from_str(&t.etag).map_err(ApiError::internal)?;
@@ -93,7 +92,8 @@ pub async fn get_tilejson(
         })
     })?;
     let source = TileSource::parse(layer).ok_or_else(|| unknown_layer(layer, lang))?;
-    let snapshot = state.snapshot.load_full();
+    let published = state.published();
+    let (snapshot, tiles) = (&published.snapshot, &published.tiles);
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1:8080");
     let scheme = headers
         .get("x-forwarded-proto")
@@ -101,7 +101,7 @@ pub async fn get_tilejson(
         .filter(|p| *p == "https" || *p == "http")
         .unwrap_or("http");
     let id = source.id();
-    let (bounds, center) = match state.tiles.extent(&snapshot, source) {
+    let (bounds, center) = match tiles.extent(snapshot, source) {
         Some(r) => (
             json!([r.min().x, r.min().y, r.max().x, r.max().y]),
             json!([(r.min().x + r.max().x) / 2.0, (r.min().y + r.max().y) / 2.0, 12]),
@@ -112,7 +112,7 @@ pub async fn get_tilejson(
         TileSource::Layer(l) => l.label(lang).to_string(),
         TileSource::Road => lang.pick("步行路网", "walking network").to_string(),
     };
-    let fields = fields(state.tiles.features(&snapshot, source));
+    let fields = fields(tiles.features(snapshot, source));
     Ok(axum::Json(json!({
         "tilejson": "3.0.0",
         "name": id,

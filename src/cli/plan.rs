@@ -445,8 +445,7 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
                 None => crate::api::history::today(),
             };
             let mut store = open(&db, lang)?;
-            let live = arc_swap::ArcSwap::from_pointee(store.load_snapshot()?);
-            match svc::publish(&mut store, &live, id, cli_author(author), &message, &date, &config) {
+            match svc::publish(&mut store, None, id, cli_author(author), &message, &date, &config) {
                 Ok(rev) => {
                     report(
                         json,

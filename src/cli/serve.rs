@@ -22,6 +22,7 @@ pub(super) fn serve(db: &Path, addr: &str, demo: bool, data_dir: PathBuf, web_di
     let counts: Vec<String> = snapshot.counts().iter().map(|(l, n)| format!("{}={n}", l.id())).collect();
     let (roads, node_crossings) = store.load_roads()?;
     let state = AppState::new(snapshot, web_dir, data_dir).with_roads(&roads, node_crossings).with_store(store);
+    let pool = state.store.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr)
@@ -32,5 +33,9 @@ pub(super) fn serve(db: &Path, addr: &str, demo: bool, data_dir: PathBuf, web_di
         api::serve(listener, state).await?;
         anyhow::Ok(())
     })?;
+    // Audit lines still queued when the server stopped are written before the process ends.
+    if let Some(pool) = pool {
+        pool.flush_audit();
+    }
     Ok(0)
 }

@@ -12,4 +12,5 @@ pub mod import;
 pub mod lookup;
 pub mod plan;
 pub mod privacy;
+pub mod published;
 pub mod tiles;

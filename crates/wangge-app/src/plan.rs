@@ -2,9 +2,8 @@
 //! state, validate it, compare it with what is published, publish it (store transaction, then
 //! snapshot swap), and restore a past revision as a new plan.
 
-use arc_swap::ArcSwap;
+use crate::published::Live;
 use serde_json::Value;
-use std::sync::Arc;
 use wangge_core::diff::changes;
 use wangge_core::diff::{Diff, diff};
 use wangge_core::edit::Draft;
@@ -131,10 +130,11 @@ pub fn diff_plan(store: &Store, id: i64) -> Result<Diff, PlanServiceError> {
     Ok(diff(&before, &after))
 }
 
-/// Validates and publishes the plan, then swaps the live snapshot. Errors block publishing.
+/// Validates and publishes the plan, then builds and swaps in the new published state of `live`
+/// (`None`: nothing is served from this process, e.g. the CLI). Errors block publishing.
 pub fn publish(
     store: &mut Store,
-    live: &ArcSwap<Snapshot>,
+    live: Option<&Live>,
     id: i64,
     author: impl Into<Author>,
     message: &str,
@@ -158,7 +158,10 @@ pub fn publish(
     }
     let revision = store.publish(id, author, message, effective_date, &before, &after)?;
     // Only after the transaction committed: readers switch to the new state in one pointer swap.
-    live.store(Arc::new(after));
+    // Built here, once, by the publisher, so no request ever builds it.
+    if let Some(live) = live {
+        live.publish(after, revision.id);
+    }
     Ok(revision)
 }
 

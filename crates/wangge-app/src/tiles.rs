@@ -1,20 +1,28 @@
 //! The vector-tile use-case: renders a layer's tile from the published snapshot (or the stored
-//! walking network), and keeps recent tiles in a byte-bounded LRU cache.
+//! walking network), and keeps recent tiles in a byte-bounded cache.
 //!
-//! **Invalidation rule.** The cache remembers the snapshot its tiles were made from. The first
-//! request that sees a different published snapshot (a plan was published or restored) compares
-//! the two, layer by layer, and drops every cached tile of a layer whose buffered bounds meet the
-//! old or new bounding box of a feature that was added, removed or changed there; the remaining
-//! tiles stay valid because a tile depends only on the features its buffered bounds meet. A tile
-//! rendered from an older snapshot by a request still in flight is not stored. So a tile served
-//! after a publish is never stale, and tiles far from the edit keep being served from memory.
+//! The cache is `moka`'s concurrent `sync::Cache` with a byte weigher: lookups do not take one
+//! global lock, and its eviction (TinyLFU) is better kept than the hand-written LRU it replaces.
+//!
+//! **Invalidation rule.** Every published state has a *tile generation* (see
+//! [`crate::published`]). A publish calls [`TileService::advance`] once, off the request path: it
+//! compares the old and new snapshots layer by layer, remembers the old and new bounding boxes of
+//! every feature that was added, removed or changed, and drops every cached tile of that layer
+//! whose buffered bounds meet one of them; the remaining tiles stay valid because a tile depends
+//! only on the features its buffered bounds meet. Each cached tile carries the generation it was
+//! rendered from, and a tile of an older generation is only served to a newer state if none of the
+//! boxes changed since then meets it — so a tile rendered from the old snapshot by a request still
+//! in flight during a publish is never served as current. A tile served after a publish is never
+//! stale, and tiles far from the edit keep being served from memory.
 
 use geo::{Geometry, LineString, Rect};
+use moka::sync::Cache;
 use rstar::RTree;
 use rstar::primitives::{GeomWithData, Rectangle};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{HashMap, VecDeque};
 use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use wangge_core::model::{Feature, Layer};
 use wangge_core::snapshot::{Snapshot, geometry_bbox};
@@ -88,31 +96,40 @@ pub struct CacheStats {
 
 type Key = (TileSource, TileId);
 
-struct Entry {
+/// A cached answer (`None`: the tile is empty) and the tile generation it was rendered from.
+#[derive(Clone)]
+struct Cached {
     tile: Option<Arc<Tile>>,
-    tick: u64,
-    bytes: usize,
+    generation: u64,
 }
 
-struct Cache {
-    snapshot: Option<Arc<Snapshot>>,
-    /// The snapshot followed before `snapshot`: a request that loaded it just before a publish
-    /// is answered without the cache instead of turning the cache back to it.
-    previous: Option<Arc<Snapshot>>,
-    entries: HashMap<Key, Entry>,
-    order: BTreeMap<u64, Key>,
-    tick: u64,
-    bytes: usize,
-    stats: CacheStats,
+impl Cached {
+    /// What the entry costs the byte budget: both encodings plus a little bookkeeping.
+    fn weight(&self) -> u32 {
+        let bytes = self.tile.as_ref().map_or(0, |t| t.raw.len() + t.gzip.len()) + 64;
+        u32::try_from(bytes).unwrap_or(u32::MAX)
+    }
 }
+
+/// Changed boxes per layer, by the generation whose publish changed them.
+type Changes = HashMap<Layer, Vec<Rect<f64>>>;
+
+/// How many publishes back a cached tile can still be checked against; older ones are rendered again.
+const KEPT_GENERATIONS: usize = 64;
 
 /// Renders and caches tiles. One per served state.
 pub struct TileService {
     roads: Vec<Feature>,
     road_index: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
     road_extent: Option<Rect<f64>>,
-    max_bytes: usize,
-    cache: Mutex<Cache>,
+    cache: Cache<Key, Cached>,
+    /// The newest generation [`TileService::advance`] handed out.
+    generation: AtomicU64,
+    /// What each of the last [`KEPT_GENERATIONS`] publishes changed, oldest first.
+    changes: Mutex<VecDeque<(u64, Changes)>>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    invalidated: AtomicU64,
 }
 
 impl TileService {
@@ -146,17 +163,18 @@ impl TileService {
             roads,
             road_index: RTree::bulk_load(boxes),
             road_extent,
-            max_bytes,
-            cache: Mutex::new(Cache {
-                snapshot: None,
-                previous: None,
-                entries: HashMap::new(),
-                order: BTreeMap::new(),
-                tick: 0,
-                bytes: 0,
-                stats: CacheStats::default(),
-            }),
+            cache: Cache::builder().max_capacity(max_bytes as u64).weigher(|_: &Key, v: &Cached| v.weight()).build(),
+            generation: AtomicU64::new(0),
+            changes: Mutex::new(VecDeque::new()),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            invalidated: AtomicU64::new(0),
         }
+    }
+
+    /// The newest tile generation (that of the state being published or last published).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// The features of a source in `snapshot`.
@@ -175,48 +193,41 @@ impl TileService {
         }
     }
 
-    /// The tile `tile` of `source` from `snapshot` (the published one), from the cache when it
-    /// holds it; `None` when the tile has no features.
-    pub fn tile(&self, snapshot: &Arc<Snapshot>, source: TileSource, tile: TileId) -> Option<Arc<Tile>> {
+    /// The tile `tile` of `source` from `snapshot`, the snapshot of tile generation `generation`
+    /// (both from one [`crate::published::Published`]), from the cache when it holds it; `None`
+    /// when the tile has no features.
+    pub fn tile(&self, snapshot: &Snapshot, generation: u64, source: TileSource, tile: TileId) -> Option<Arc<Tile>> {
         let key = (source, tile);
+        if let Some(c) = self.cache.get(&key)
+            && (c.generation == generation
+                || (c.generation < generation && self.unchanged(source, tile, c.generation, generation)))
         {
-            let mut c = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-            if c.previous.as_ref().is_some_and(|p| Arc::ptr_eq(p, snapshot)) {
-                drop(c);
-                return self.render(snapshot, source, tile).map(Arc::new);
-            }
-            self.follow(&mut c, snapshot);
-            c.tick += 1;
-            let tick = c.tick;
-            if let Some(e) = c.entries.get_mut(&key) {
-                let old = std::mem::replace(&mut e.tick, tick);
-                let found = e.tile.clone();
-                c.order.remove(&old);
-                c.order.insert(tick, key);
-                c.stats.hits += 1;
-                return found;
-            }
-            c.stats.misses += 1;
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return c.tile;
         }
+        self.misses.fetch_add(1, Ordering::Relaxed);
         let rendered = self.render(snapshot, source, tile).map(Arc::new);
-        let mut c = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        // Only tiles of the snapshot the cache follows are kept: one rendered from a snapshot
-        // replaced meanwhile would be stale.
-        if c.snapshot.as_ref().is_some_and(|s| Arc::ptr_eq(s, snapshot)) && !c.entries.contains_key(&key) {
-            let bytes = rendered.as_ref().map_or(0, |t| t.raw.len() + t.gzip.len()) + 64;
-            c.tick += 1;
-            let tick = c.tick;
-            c.entries.insert(key, Entry { tile: rendered.clone(), tick, bytes });
-            c.order.insert(tick, key);
-            c.bytes += bytes;
-            while c.bytes > self.max_bytes {
-                let Some((_, oldest)) = c.order.pop_first() else { break };
-                if let Some(e) = c.entries.remove(&oldest) {
-                    c.bytes -= e.bytes;
-                }
-            }
+        // Only tiles of the newest state are kept: one rendered for a state replaced meanwhile
+        // would only be rendered again (the generation check above would refuse it anyway).
+        if generation == self.generation() {
+            self.cache.insert(key, Cached { tile: rendered.clone(), generation });
         }
         rendered
+    }
+
+    /// Whether no publish after generation `from` up to `to` changed a feature the tile shows.
+    fn unchanged(&self, source: TileSource, tile: TileId, from: u64, to: u64) -> bool {
+        let TileSource::Layer(layer) = source else { return true };
+        let bounds = tile.bounds(BUFFER);
+        let changes = self.changes.lock().unwrap_or_else(|e| e.into_inner());
+        // Generations are consecutive; without the record of `from + 1` we cannot tell.
+        if changes.front().is_none_or(|(g, _)| *g > from + 1) {
+            return false;
+        }
+        changes
+            .iter()
+            .filter(|(g, _)| *g > from && *g <= to)
+            .all(|(_, dirty)| dirty.get(&layer).is_none_or(|boxes| !boxes.iter().any(|d| overlaps(*d, bounds))))
     }
 
     /// Renders one tile without the cache; `None` when it has no features.
@@ -246,45 +257,47 @@ impl TileService {
 
     /// The cache's counters.
     pub fn stats(&self) -> CacheStats {
-        let c = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        CacheStats { entries: c.entries.len(), bytes: c.bytes, ..c.stats }
+        // moka counts entries lazily; settle them so the numbers are exact.
+        self.cache.run_pending_tasks();
+        CacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            invalidated: self.invalidated.load(Ordering::Relaxed),
+            entries: self.cache.entry_count() as usize,
+            bytes: self.cache.weighted_size() as usize,
+        }
     }
 
-    /// Moves the cache to `snapshot` if it follows another one, dropping the tiles it changes.
-    fn follow(&self, c: &mut Cache, snapshot: &Arc<Snapshot>) {
-        let old = match &c.snapshot {
-            Some(s) if Arc::ptr_eq(s, snapshot) => return,
-            Some(s) => s.clone(),
-            None => {
-                c.snapshot = Some(snapshot.clone());
-                return;
-            }
-        };
-        let dirty: HashMap<Layer, Vec<Rect<f64>>> = Layer::ALL
+    /// Starts the next tile generation for a publish from `old` to `new`, dropping the cached
+    /// tiles it changes; returns the generation. Called once per publish, by one publisher at a
+    /// time ([`crate::published::Live::publish`]), before the new state is swapped in.
+    pub fn advance(&self, old: &Snapshot, new: &Snapshot) -> u64 {
+        let dirty: Changes = Layer::ALL
             .iter()
-            .map(|&l| (l, changed_boxes(old.layer(l).features(), snapshot.layer(l).features())))
+            .map(|&l| (l, changed_boxes(old.layer(l).features(), new.layer(l).features())))
             .filter(|(_, boxes)| !boxes.is_empty())
             .collect();
-        let stale: Vec<(Key, u64)> = c
-            .entries
-            .iter()
-            .filter(|((source, tile), _)| match source {
-                TileSource::Layer(l) => dirty.get(l).is_some_and(|boxes| {
-                    let b = tile.bounds(BUFFER);
-                    boxes.iter().any(|d| overlaps(*d, b))
-                }),
-                TileSource::Road => false,
-            })
-            .map(|(k, e)| (*k, e.tick))
-            .collect();
-        for (key, tick) in stale {
-            if let Some(e) = c.entries.remove(&key) {
-                c.bytes -= e.bytes;
+        let generation = {
+            let mut changes = self.changes.lock().unwrap_or_else(|e| e.into_inner());
+            let generation = self.generation() + 1;
+            changes.push_back((generation, dirty.clone()));
+            while changes.len() > KEPT_GENERATIONS {
+                changes.pop_front();
             }
-            c.order.remove(&tick);
-            c.stats.invalidated += 1;
+            self.generation.store(generation, Ordering::Release);
+            generation
+        };
+        // Dropped one by one rather than with `invalidate_entries_if`: the count is exact at once
+        // (tests and logs read it), and a publish is rare enough for one pass over the cache.
+        for (key, _) in self.cache.iter() {
+            let (TileSource::Layer(layer), tile) = *key else { continue };
+            let b = tile.bounds(BUFFER);
+            if dirty.get(&layer).is_some_and(|boxes| boxes.iter().any(|d| overlaps(*d, b))) {
+                self.cache.invalidate(&*key);
+                self.invalidated.fetch_add(1, Ordering::Relaxed);
+            }
         }
-        c.previous = c.snapshot.replace(snapshot.clone());
+        generation
     }
 }
 

@@ -8,6 +8,7 @@ pub mod planar;
 pub mod address;
 pub mod cells;
 pub mod coverage;
+pub mod dates;
 pub mod diff;
 pub mod distance;
 pub mod edit;

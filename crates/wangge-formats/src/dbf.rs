@@ -287,19 +287,8 @@ pub fn write(fields: &[Field], records: &[Vec<Option<&Value>>], encoding: &'stat
 
 /// Today's date (UTC) for the header's last-update field.
 fn today() -> (i64, u32, u32) {
-    let days =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() / 86_400) as i64;
-    // Howard Hinnant's days-to-civil.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y.clamp(1900, 2155), m, d)
+    let t = crate::clock::today_utc();
+    (i64::from(t.year()).clamp(1900, 2155), t.month() as u32, t.day() as u32)
 }
 
 /// dBase column names for `keys`: at most 10 bytes in `encoding`, unique ignoring case.

@@ -1,6 +1,7 @@
 //! API tokens (stored as SHA-256 hashes, never in clear), roles, and the audit log of writes
 //! (PIPL Art. 55–56: keep processing logs — domain.md §7).
 
+use super::pool::AuditEntry;
 use super::sqlite::{Store, StoreError};
 use rusqlite::{OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
@@ -199,6 +200,27 @@ impl Store {
             )
             .map_err(|e| self.wrap(e))?;
         Ok(())
+    }
+
+    /// Appends audit lines (stamped by their [`AuditEntry::at`]) in one transaction.
+    pub fn append_audit(&mut self, entries: &[AuditEntry]) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let wrap = |source| StoreError::Sqlite { path: path.clone(), source };
+        let tx = self.conn.transaction().map_err(wrap)?;
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO wangge_audit (at, who, role, method, path, status, detail, rows, area)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )
+                .map_err(wrap)?;
+            for e in entries {
+                insert
+                    .execute(params![e.at, e.who, e.role, e.method, e.path, e.status, e.detail, e.rows, e.area])
+                    .map_err(wrap)?;
+            }
+        }
+        tx.commit().map_err(wrap)
     }
 
     /// The newest `limit` audit rows after `after` (id), newest first.

@@ -1,4 +1,6 @@
-//! Storage adapter: the SQLite/GeoPackage file behind every snapshot.
+//! Storage adapter: the SQLite/GeoPackage file behind every snapshot ([`Store`], one connection,
+//! for the CLI), and the served store ([`Pool`]: WAL, read pool, one writer) behind the
+//! [`Backend`] seam.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -6,8 +8,10 @@ pub mod access;
 pub mod addresses;
 pub mod history;
 pub mod plans;
+pub mod pool;
 pub mod roads;
 pub mod sqlite;
 pub mod validity;
 
+pub use pool::{AuditEntry, Backend, Pool};
 pub use sqlite::{Store, StoreError, WriteMode, WriteReport};

@@ -1,7 +1,7 @@
 //! The embedded store: one SQLite file laid out as a GeoPackage, one feature table per layer.
 //!
 //! Every write is one transaction, so a crash mid-import leaves the previous state intact (SQLite's
-//! rollback journal). Each feature row keeps the whole attribute object as JSON (so export is
+//! rollback journal, or its write-ahead log once the file has been served: see [`crate::pool`]). Each feature row keeps the whole attribute object as JSON (so export is
 //! lossless) and also copies `households`/`residents` into plain columns for GIS users to style by.
 
 use super::addresses::ADDRESS_SCHEMA;
@@ -111,8 +111,30 @@ impl Store {
         Ok(store)
     }
 
+    /// A read-only connection to an existing store, for [`crate::pool::Pool`]'s readers: it does
+    /// not create or migrate tables, and `query_only` makes any write through it an error.
+    pub fn open_reader(path: &Path) -> Result<Store, StoreError> {
+        let err = |source| StoreError::Sqlite { path: path.to_path_buf(), source };
+        let conn = Connection::open(path).map_err(err)?;
+        conn.busy_timeout(crate::pool::BUSY_TIMEOUT).map_err(err)?;
+        conn.execute_batch("PRAGMA query_only = ON;").map_err(err)?;
+        Ok(Store { conn, path: path.to_path_buf() })
+    }
+
+    /// Switches the file to WAL journaling (it stays so; see [`crate::pool`] for why only a
+    /// served file is switched), so readers read while a writer writes.
+    pub fn enable_wal(&self) -> Result<(), StoreError> {
+        let mode: String =
+            self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(|e| self.wrap(e))?;
+        if mode.eq_ignore_ascii_case("wal") {
+            Ok(())
+        } else {
+            Err(self.wrap(rusqlite::Error::InvalidParameterName(format!("journal_mode stayed {mode}"))))
+        }
+    }
+
     fn init(&self) -> rusqlite::Result<()> {
-        self.conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        self.conn.busy_timeout(crate::pool::BUSY_TIMEOUT)?;
         let app: i32 = self.conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
         let tables: i64 = self.conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
         if app != APPLICATION_ID && tables > 0 {

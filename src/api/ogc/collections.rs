@@ -96,7 +96,7 @@ pub fn collection_json(snapshot: &Snapshot, layer: Layer, req: &OgcRequest) -> V
 /// `GET /ogc/collections`
 pub async fn list(State(state): State<AppState>, req: OgcRequest) -> Result<Response, ApiError> {
     req.refuse_unknown(&[], &[])?;
-    let snapshot = state.snapshot.load_full();
+    let snapshot = state.snapshot();
     let list: Vec<Value> = Layer::ALL.iter().map(|&l| collection_json(&snapshot, l, &req)).collect();
     let base = &req.base;
     let body = json!({
@@ -116,7 +116,7 @@ pub async fn list(State(state): State<AppState>, req: OgcRequest) -> Result<Resp
 pub async fn one(State(state): State<AppState>, Path(id): Path<String>, req: OgcRequest) -> Result<Response, ApiError> {
     let layer = collection(&id, req.lang())?;
     req.refuse_unknown(&[], &[])?;
-    let snapshot = state.snapshot.load_full();
+    let snapshot = state.snapshot();
     let body = collection_json(&snapshot, layer, &req);
     Ok(match req.format {
         Format::Json => json_response(StatusCode::OK, &body, "application/json"),
@@ -132,7 +132,7 @@ pub async fn queryables_handler(
 ) -> Result<Response, ApiError> {
     let layer = collection(&id, req.lang())?;
     req.refuse_unknown(&[], &[])?;
-    let snapshot = state.snapshot.load_full();
+    let snapshot = state.snapshot();
     let mut props = Map::new();
     for (k, t) in queryables(&snapshot, layer) {
         let schema = if t == "geometry" {

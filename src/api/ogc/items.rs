@@ -85,18 +85,18 @@ async fn source(state: &AppState, req: &OgcRequest, layer: Layer) -> Result<Sour
             Ok(Source::Owned(if ended { Vec::new() } else { features }))
         }
         (None, Some((from, to))) => {
-            let features = super::super::plans::with_store(state, lang, move |s| {
+            let features = super::super::plans::with_reader(state, lang, move |s| {
                 s.layer_valid_between(layer, from.as_deref(), to.as_deref()).map_err(ApiError::internal)
             })
             .await;
             match features {
                 Ok(f) => Ok(Source::Owned(f)),
                 // A read-only service has no history: everything published is all there is.
-                Err(e) if e.status == StatusCode::NOT_FOUND => Ok(Source::Live(state.snapshot.load_full())),
+                Err(e) if e.status == StatusCode::NOT_FOUND => Ok(Source::Live(state.snapshot())),
                 Err(e) => Err(e),
             }
         }
-        (None, None) => Ok(Source::Live(state.snapshot.load_full())),
+        (None, None) => Ok(Source::Live(state.snapshot())),
     }
 }
 
@@ -108,7 +108,7 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let lang = req.lang();
     let layer = collection(&id, lang)?;
-    let snapshot = state.snapshot.load_full();
+    let snapshot = state.snapshot();
     let props = property_filters(&snapshot, layer);
     req.refuse_unknown(ITEMS_PARAMS, &props)?;
     let limit = limit_param(&req)?;
@@ -178,7 +178,7 @@ pub async fn one(
     let plan = plan_param(&req)?;
     let source = match plan {
         Some(p) => Source::Owned(plan_layer(&state, p, layer, lang).await?),
-        None => Source::Live(state.snapshot.load_full()),
+        None => Source::Live(state.snapshot()),
     };
     let f = source.get(layer, &code).ok_or_else(|| {
         ApiError::not_found(if lang == Lang::Zh {

@@ -243,6 +243,6 @@ pub fn document_json(snapshot: &Snapshot, server: &str) -> Value {
 /// `GET /ogc/api`
 pub async fn document(State(state): State<AppState>, req: OgcRequest) -> Result<Response, ApiError> {
     req.refuse_unknown(&[], &[])?;
-    let body = document_json(&state.snapshot.load_full(), &req.base);
+    let body = document_json(&state.snapshot(), &req.base);
     Ok(json_response(StatusCode::OK, &body, OPENAPI))
 }

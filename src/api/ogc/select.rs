@@ -3,7 +3,7 @@
 
 use super::super::AppState;
 use super::super::error::ApiError;
-use super::super::plans::{plan_error, with_store};
+use super::super::plans::{plan_error, with_reader};
 use super::collections::queryables;
 use super::crs::OgcCrs;
 use super::request::OgcRequest;
@@ -43,7 +43,7 @@ pub fn plan_param(req: &OgcRequest) -> Result<Option<i64>, ApiError> {
 
 /// A layer of plan `id`'s state (published state with the plan's edits applied).
 pub async fn plan_layer(state: &AppState, id: i64, layer: Layer, lang: Lang) -> Result<Vec<Feature>, ApiError> {
-    with_store(state, lang, move |s| {
+    with_reader(state, lang, move |s| {
         let (_, after) = svc::plan_states(s, id).map_err(|e| plan_error(e, lang))?;
         Ok(after.layer(layer).features().to_vec())
     })

@@ -289,7 +289,7 @@ async fn run(
     }
     let is_create = matches!(op, Op::Create(_));
     let is_delete = matches!(op, Op::Delete);
-    let (live, rules) = (state.snapshot.load_full(), state.rules.clone());
+    let (live, rules) = (state.snapshot(), state.rules.clone());
     let code2 = code.clone();
     let out =
         with_store(&state, lang, move |s| apply(s, live, &rules, plan, layer, &code2, op, if_match, crs, lang)).await?;

@@ -1,0 +1,113 @@
+//! The one published state: revision, snapshot, coverage service and tile generation in ONE value
+//! behind ONE `ArcSwap`, so a request that loads it once sees one consistent state.
+//!
+//! Why one value: with a separate swap per part, a request could read the new snapshot with the
+//! old coverage, and the coverage service used to be rebuilt lazily by whichever request first
+//! noticed a new snapshot (that request paid for it, and two could build it at once). Here the
+//! whole value is built exactly once per publish, import or restore, by the publisher, on a
+//! blocking thread (publishing runs in the store's `spawn_blocking` closure; the server builds
+//! the first one before its runtime starts), and swapped in with one pointer store. Readers only
+//! ever `load` it.
+
+use crate::coverage::CoverageService;
+use crate::tiles::{DEFAULT_CACHE_BYTES, Tile, TileService, TileSource};
+use arc_swap::ArcSwap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use wangge_core::snapshot::Snapshot;
+use wangge_core::tiles::TileId;
+use wangge_formats::roads::RoadLine;
+
+/// Everything a request reads of what is published, from one publish.
+#[derive(Clone)]
+pub struct Published {
+    /// The store revision this state is (0 before any plan was published).
+    pub revision: i64,
+    /// The published features.
+    pub snapshot: Arc<Snapshot>,
+    /// Coverage over exactly `snapshot` (its context built from it and the stored walking network).
+    pub coverage: Arc<CoverageService>,
+    /// The tile service (shared by every published state: its cache outlives publishes).
+    pub tiles: Arc<TileService>,
+    /// The tile cache generation of this state (see [`crate::tiles`] for how it invalidates).
+    pub tiles_generation: u64,
+}
+
+impl Published {
+    /// The tile `tile` of `source` in this state, from the cache when it holds it.
+    pub fn tile(&self, source: TileSource, tile: TileId) -> Option<Arc<Tile>> {
+        self.tiles.tile(&self.snapshot, self.tiles_generation, source, tile)
+    }
+}
+
+/// The live published state of one served database, and what a new one is built from.
+pub struct Live {
+    current: ArcSwap<Published>,
+    roads: Vec<RoadLine>,
+    node_crossings: bool,
+    tiles: Arc<TileService>,
+    /// Publishers swap one at a time, so tile generations and revisions only move forward.
+    publishing: Mutex<()>,
+    builds: AtomicU64,
+}
+
+impl Live {
+    /// The state serving `snapshot` at `revision`, with the walking network `roads` (possibly
+    /// none) for coverage and the road tiles. Builds the coverage context: call it off the async
+    /// runtime.
+    pub fn new(snapshot: Arc<Snapshot>, revision: i64, roads: &[RoadLine], node_crossings: bool) -> Live {
+        let tiles = Arc::new(TileService::new(roads, DEFAULT_CACHE_BYTES));
+        let coverage = Arc::new(CoverageService::new(snapshot.clone(), roads, node_crossings));
+        let first = Published { revision, snapshot, coverage, tiles: tiles.clone(), tiles_generation: 0 };
+        Live {
+            current: ArcSwap::from_pointee(first),
+            roads: roads.to_vec(),
+            node_crossings,
+            tiles,
+            publishing: Mutex::new(()),
+            builds: AtomicU64::new(1),
+        }
+    }
+
+    /// The published state; load it once per request and read everything from it.
+    pub fn load(&self) -> Arc<Published> {
+        self.current.load_full()
+    }
+
+    /// The tile service (for its counters).
+    pub fn tiles(&self) -> &Arc<TileService> {
+        &self.tiles
+    }
+
+    /// How many published states were built so far (1 at start, then one per publish).
+    pub fn builds(&self) -> u64 {
+        self.builds.load(Ordering::Relaxed)
+    }
+
+    /// Records the store revision of the state being served, without rebuilding anything (for a
+    /// server that learns the revision after building the state).
+    pub fn set_revision(&self, revision: i64) {
+        let _order = self.publishing.lock().unwrap_or_else(|e| e.into_inner());
+        let current = self.current.load_full();
+        self.current.store(Arc::new(Published { revision, ..(*current).clone() }));
+    }
+
+    /// Builds the state for `snapshot` at `revision` — coverage context, tile generation (which
+    /// drops the tiles the change touches) — and swaps it in; returns it. Blocks for the build:
+    /// call it off the async runtime, after the store committed `revision`. A publish that
+    /// finishes after a newer one has been swapped in is not swapped in (it would go back).
+    pub fn publish(&self, snapshot: Snapshot, revision: i64) -> Arc<Published> {
+        let _order = self.publishing.lock().unwrap_or_else(|e| e.into_inner());
+        let old = self.current.load_full();
+        if revision < old.revision {
+            return old;
+        }
+        let snapshot = Arc::new(snapshot);
+        let coverage = Arc::new(CoverageService::new(snapshot.clone(), &self.roads, self.node_crossings));
+        let tiles_generation = self.tiles.advance(&old.snapshot, &snapshot);
+        let next = Arc::new(Published { revision, snapshot, coverage, tiles: self.tiles.clone(), tiles_generation });
+        self.current.store(next.clone());
+        self.builds.fetch_add(1, Ordering::Relaxed);
+        next
+    }
+}

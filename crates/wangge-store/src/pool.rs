@@ -1,0 +1,314 @@
+//! The served store: one writer connection, a small pool of read connections, and a background
+//! audit writer, over one SQLite/GeoPackage file in WAL mode.
+//!
+//! Why: one connection behind one mutex made every request wait for whatever held it — a token
+//! lookup waited for a publish's transaction. In WAL mode readers read the last committed state
+//! while a writer writes, so reads take a pooled read connection and never wait for the writer;
+//! writes (plans, publish) take the single writer connection, which keeps them serialised as
+//! SQLite requires anyway. Audit rows are appended through a channel to a thread that writes them
+//! in batches, so an audited request does not wait for the writer either.
+//!
+//! Why hand-rolled rather than `r2d2` + `r2d2_sqlite`: those pin their own `rusqlite` version,
+//! and the build must keep exactly one `rusqlite`/`libsqlite3-sys`; a pool of a few connections
+//! is a mutex, a vector and a condition variable.
+//!
+//! WAL and GeoPackage: WAL is switched on here, for a served file, not by every
+//! [`Store::open`], so a file only ever written by the CLI stays one self-contained file. GDAL
+//! and QGIS read WAL databases (they need write access to the directory for the `-shm` file);
+//! while the server runs, `NAME-wal` and `NAME-shm` sit next to the file, and SQLite folds the
+//! log back into the file when the last connection closes.
+
+use super::access::{AuditRow, TokenHolder};
+use super::history::AsOf;
+use super::plans::{PlanRow, RevisionRow};
+use super::sqlite::{Store, StoreError};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+use wangge_core::snapshot::Snapshot;
+
+/// Read connections kept open at most; a request finding all busy waits for one.
+pub const READERS: usize = 4;
+
+/// How long SQLite waits for a lock held by another connection before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One audit-log line, stamped when it is queued (not when the batch is written).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditEntry {
+    /// When (UTC, `YYYY-MM-DDTHH:MM:SS.mmmZ`).
+    pub at: String,
+    /// Who (token holder name, `?` for an unknown token).
+    pub who: String,
+    /// Their role.
+    pub role: String,
+    /// HTTP method.
+    pub method: String,
+    /// Path.
+    pub path: String,
+    /// HTTP status of the answer.
+    pub status: u16,
+    /// What was read or written.
+    pub detail: String,
+    /// How many household-level rows were returned, if any.
+    pub rows: Option<i64>,
+    /// The holder's area, comma-separated.
+    pub area: String,
+}
+
+impl AuditEntry {
+    /// An entry stamped now.
+    pub fn now(who: &str, role: &str, method: &str, path: &str, status: u16) -> AuditEntry {
+        AuditEntry {
+            at: jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            who: who.into(),
+            role: role.into(),
+            method: method.into(),
+            path: path.into(),
+            status,
+            ..AuditEntry::default()
+        }
+    }
+}
+
+/// The store operations the faces use per request, so another backend (PostgreSQL) can stand in
+/// for the SQLite one. Every method takes `&self`: the implementation decides which connection
+/// answers. The plan use-cases of `wangge-app` still run on the SQLite [`Store`] through
+/// [`Pool::write`]/[`Pool::read`]; moving them here is the next step of the seam.
+pub trait Backend: Send + Sync {
+    /// Every layer and the gazetteer, as published.
+    fn load_snapshot(&self) -> Result<Snapshot, StoreError>;
+    /// The hierarchy as of a date or revision.
+    fn snapshot_as_of(&self, when: &AsOf) -> Result<Snapshot, StoreError>;
+    /// The newest revision (0 before any).
+    fn current_revision(&self) -> Result<i64, StoreError>;
+    /// Revisions after `after`, oldest first.
+    fn revisions_since(&self, after: i64) -> Result<Vec<RevisionRow>, StoreError>;
+    /// Every plan.
+    fn plans(&self) -> Result<Vec<PlanRow>, StoreError>;
+    /// One plan.
+    fn plan(&self, id: i64) -> Result<Option<PlanRow>, StoreError>;
+    /// A plan's edits, in order.
+    fn plan_edits(&self, id: i64) -> Result<Vec<Value>, StoreError>;
+    /// The holder of `token`, if it is one of ours (asked on every authenticated request).
+    fn token_holder(&self, token: &str) -> Result<Option<TokenHolder>, StoreError>;
+    /// Queues one audit-log line; it is written soon, without the caller waiting for it.
+    fn append_audit(&self, entry: AuditEntry);
+    /// The newest `limit` audit rows after `after`, newest first, including every line queued before.
+    fn audit_rows(&self, after: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError>;
+}
+
+enum AuditMsg {
+    Row(AuditEntry),
+    /// Answered once every row queued before it is written.
+    Flush(mpsc::Sender<()>),
+}
+
+struct Readers {
+    idle: Vec<Store>,
+    open: usize,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Store>,
+    readers: Mutex<Readers>,
+    returned: Condvar,
+}
+
+/// The served SQLite store: see the module documentation.
+pub struct Pool {
+    inner: Arc<Inner>,
+    audit: Mutex<Option<mpsc::Sender<AuditMsg>>>,
+    audit_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+/// A read connection, back to the pool when dropped.
+pub struct Reader<'a> {
+    pool: &'a Inner,
+    store: Option<Store>,
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        // Taken only in `drop`.
+        self.store.as_ref().unwrap_or_else(|| unreachable!("a reader holds its store until dropped"))
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        if let Some(store) = self.store.take() {
+            let mut r = lock(&self.pool.readers);
+            r.idle.push(store);
+            drop(r);
+            self.pool.returned.notify_one();
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding a connection leaves the connection usable (SQLite rolls back).
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Pool {
+    /// Serves `store`'s file: switches it to WAL, keeps `store` as the one writer connection and
+    /// starts the audit writer. If the file cannot be switched to WAL (an in-memory or read-only
+    /// database), it is served anyway: readers then wait for a writer's commit, as before.
+    pub fn new(store: Store) -> Pool {
+        if let Err(e) = store.enable_wal() {
+            tracing::warn!("readers will wait for writers: {e}");
+        }
+        let inner = Arc::new(Inner {
+            path: store.path().to_path_buf(),
+            writer: Mutex::new(store),
+            readers: Mutex::new(Readers { idle: Vec::new(), open: 0 }),
+            returned: Condvar::new(),
+        });
+        let (tx, rx) = mpsc::channel();
+        let for_thread = inner.clone();
+        let thread =
+            std::thread::Builder::new().name("wangge-audit".into()).spawn(move || audit_writer(&for_thread, &rx));
+        // Without the thread (the system refused one), audit lines are written directly.
+        let (audit, thread) = match thread {
+            Ok(t) => (Some(tx), Some(t)),
+            Err(e) => {
+                tracing::warn!("no background audit writer: {e}");
+                (None, None)
+            }
+        };
+        Pool { inner, audit: Mutex::new(audit), audit_thread: Mutex::new(thread) }
+    }
+
+    /// Opens the file at `path` and serves it.
+    pub fn open(path: &Path) -> Result<Pool, StoreError> {
+        Ok(Pool::new(Store::open(path)?))
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// A read connection: it sees the last committed state and never waits for the writer (only,
+    /// when all [`READERS`] are busy, for one of them).
+    pub fn reader(&self) -> Result<Reader<'_>, StoreError> {
+        let mut r = lock(&self.inner.readers);
+        loop {
+            if let Some(store) = r.idle.pop() {
+                return Ok(Reader { pool: &self.inner, store: Some(store) });
+            }
+            if r.open < READERS {
+                r.open += 1;
+                drop(r);
+                return match Store::open_reader(&self.inner.path) {
+                    Ok(store) => Ok(Reader { pool: &self.inner, store: Some(store) }),
+                    Err(e) => {
+                        lock(&self.inner.readers).open -= 1;
+                        self.inner.returned.notify_one();
+                        Err(e)
+                    }
+                };
+            }
+            r = self.inner.returned.wait(r).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Runs `f` on a read connection.
+    pub fn read<T>(&self, f: impl FnOnce(&Store) -> T) -> Result<T, StoreError> {
+        let reader = self.reader()?;
+        Ok(f(&reader))
+    }
+
+    /// Runs `f` with the writer connection (writers wait for each other, readers do not wait).
+    pub fn write<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
+        f(&mut lock(&self.inner.writer))
+    }
+
+    /// Waits until every audit line queued so far is written.
+    pub fn flush_audit(&self) {
+        let (tx, rx) = mpsc::channel();
+        let sent = lock(&self.audit).as_ref().is_some_and(|a| a.send(AuditMsg::Flush(tx)).is_ok());
+        if sent {
+            let _ = rx.recv();
+        }
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        // Closing the channel ends the audit writer once it has written what is queued.
+        lock(&self.audit).take();
+        if let Some(t) = lock(&self.audit_thread).take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Writes queued audit lines: whatever has queued up is written in one transaction.
+fn audit_writer(inner: &Inner, rx: &mpsc::Receiver<AuditMsg>) {
+    while let Ok(first) = rx.recv() {
+        let mut rows = Vec::new();
+        let mut flushes = Vec::new();
+        for msg in std::iter::once(first).chain(rx.try_iter()) {
+            match msg {
+                AuditMsg::Row(r) => rows.push(r),
+                AuditMsg::Flush(done) => flushes.push(done),
+            }
+        }
+        if !rows.is_empty() {
+            let written = lock(&inner.writer).append_audit(&rows);
+            if let Err(e) = written {
+                // The request was answered already; the failure is logged for the operator.
+                tracing::error!("audit log: {} line(s) not written: {e}", rows.len());
+            }
+        }
+        for done in flushes {
+            let _ = done.send(());
+        }
+    }
+}
+
+impl Backend for Pool {
+    fn load_snapshot(&self) -> Result<Snapshot, StoreError> {
+        self.read(|s| s.load_snapshot())?
+    }
+    fn snapshot_as_of(&self, when: &AsOf) -> Result<Snapshot, StoreError> {
+        self.read(|s| s.snapshot_as_of(when))?
+    }
+    fn current_revision(&self) -> Result<i64, StoreError> {
+        self.read(|s| s.current_revision())?
+    }
+    fn revisions_since(&self, after: i64) -> Result<Vec<RevisionRow>, StoreError> {
+        self.read(|s| s.revisions_since(after))?
+    }
+    fn plans(&self) -> Result<Vec<PlanRow>, StoreError> {
+        self.read(|s| s.plans())?
+    }
+    fn plan(&self, id: i64) -> Result<Option<PlanRow>, StoreError> {
+        self.read(|s| s.plan(id))?
+    }
+    fn plan_edits(&self, id: i64) -> Result<Vec<Value>, StoreError> {
+        self.read(|s| s.plan_edits(id))?
+    }
+    fn token_holder(&self, token: &str) -> Result<Option<TokenHolder>, StoreError> {
+        self.read(|s| s.token_holder(token))?
+    }
+    fn append_audit(&self, entry: AuditEntry) {
+        let sent = lock(&self.audit).as_ref().is_some_and(|a| a.send(AuditMsg::Row(entry.clone())).is_ok());
+        if !sent {
+            // Only after the pool began closing: write it directly rather than lose it.
+            if let Err(e) = lock(&self.inner.writer).append_audit(std::slice::from_ref(&entry)) {
+                tracing::error!("audit log: line not written: {e}");
+            }
+        }
+    }
+    fn audit_rows(&self, after: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
+        self.flush_audit();
+        self.read(|s| s.audit_rows(after, limit))?
+    }
+}
