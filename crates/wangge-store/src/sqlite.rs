@@ -207,17 +207,7 @@ impl Store {
     pub fn load_layer(&self, layer: Layer) -> Result<Vec<Feature>, StoreError> {
         let sql = format!("SELECT code, name, parent_code, attributes, geom FROM \"{}\" ORDER BY code", layer.id());
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.wrap(e))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Vec<u8>>(4)?,
-                ))
-            })
-            .map_err(|e| self.wrap(e))?;
+        let rows = stmt.query_map([], feature_columns).map_err(|e| self.wrap(e))?;
         let mut out = Vec::new();
         for row in rows {
             let (code, name, parent_code, attrs, blob) = row.map_err(|e| self.wrap(e))?;
@@ -348,3 +338,12 @@ impl std::fmt::Display for NotGeoPackage {
 }
 
 impl std::error::Error for NotGeoPackage {}
+
+/// The columns `code, name, parent_code, attributes, geom` of a feature row (a layer table or the
+/// history), in that order, as every feature query selects them.
+pub(crate) type FeatureColumns = (String, String, Option<String>, String, Vec<u8>);
+
+/// Reads [`FeatureColumns`] from a row.
+pub(crate) fn feature_columns(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeatureColumns> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}

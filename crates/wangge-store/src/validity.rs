@@ -42,17 +42,8 @@ impl Store {
                      AND (?2 IS NULL OR valid_to IS NULL OR valid_to > ?2)
                    ORDER BY COALESCE(valid_from, ''), id";
         let mut stmt = self.conn.prepare(sql).map_err(|e| self.wrap(e))?;
-        let rows = stmt
-            .query_map(params![layer.id(), from, to], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Vec<u8>>(4)?,
-                ))
-            })
-            .map_err(|e| self.wrap(e))?;
+        let rows =
+            stmt.query_map(params![layer.id(), from, to], crate::sqlite::feature_columns).map_err(|e| self.wrap(e))?;
         for row in rows {
             let (code, name, parent_code, attrs, blob) = row.map_err(|e| self.wrap(e))?;
             let corrupt =

@@ -103,15 +103,18 @@ pub fn in_china(lon: f64, lat: f64) -> bool {
     (CHINA_MIN_LON..=CHINA_MAX_LON).contains(&lon) && (CHINA_MIN_LAT..=CHINA_MAX_LAT).contains(&lat)
 }
 
+/// `convert(lon, lat)` inside [`in_china`]; the point unchanged outside, as every public conversion here
+/// behaves (the offsets are only defined for mainland China).
+fn inside_china(lon: f64, lat: f64, convert: impl Fn(f64, f64) -> (f64, f64)) -> (f64, f64) {
+    if in_china(lon, lat) { convert(lon, lat) } else { (lon, lat) }
+}
+
 /// Converts a WGS 84 coordinate (raw GPS) to GCJ-02 (AMap, Tencent, WeChat).
 ///
 /// Inputs and outputs are `(longitude, latitude)` in degrees. Outside
 /// [`in_china`] the input is returned unchanged.
 pub fn wgs84_to_gcj02(lon: f64, lat: f64) -> (f64, f64) {
-    if !in_china(lon, lat) {
-        return (lon, lat);
-    }
-    wgs84_to_gcj02_unchecked(lon, lat)
+    inside_china(lon, lat, wgs84_to_gcj02_unchecked)
 }
 
 /// Converts a GCJ-02 coordinate (AMap, Tencent, WeChat) to WGS 84.
@@ -121,10 +124,7 @@ pub fn wgs84_to_gcj02(lon: f64, lat: f64) -> (f64, f64) {
 /// usual one-step approximation. Outside [`in_china`] the input is returned
 /// unchanged.
 pub fn gcj02_to_wgs84(lon: f64, lat: f64) -> (f64, f64) {
-    if !in_china(lon, lat) {
-        return (lon, lat);
-    }
-    invert(wgs84_to_gcj02_unchecked, lon, lat)
+    inside_china(lon, lat, |lon, lat| invert(wgs84_to_gcj02_unchecked, lon, lat))
 }
 
 /// Converts a GCJ-02 coordinate (AMap, Tencent, WeChat) to BD-09 (Baidu).
@@ -132,10 +132,7 @@ pub fn gcj02_to_wgs84(lon: f64, lat: f64) -> (f64, f64) {
 /// Uses Baidu's published formula. Outside [`in_china`] the input is returned
 /// unchanged.
 pub fn gcj02_to_bd09(lon: f64, lat: f64) -> (f64, f64) {
-    if !in_china(lon, lat) {
-        return (lon, lat);
-    }
-    gcj02_to_bd09_unchecked(lon, lat)
+    inside_china(lon, lat, gcj02_to_bd09_unchecked)
 }
 
 /// Converts a BD-09 coordinate (Baidu) to GCJ-02 (AMap, Tencent, WeChat).
@@ -145,10 +142,7 @@ pub fn gcj02_to_bd09(lon: f64, lat: f64) -> (f64, f64) {
 /// round trip returns the starting point. Outside [`in_china`] the input is
 /// returned unchanged.
 pub fn bd09_to_gcj02(lon: f64, lat: f64) -> (f64, f64) {
-    if !in_china(lon, lat) {
-        return (lon, lat);
-    }
-    invert(gcj02_to_bd09_unchecked, lon, lat)
+    inside_china(lon, lat, |lon, lat| invert(gcj02_to_bd09_unchecked, lon, lat))
 }
 
 /// Converts a WGS 84 coordinate (raw GPS) to BD-09 (Baidu), via GCJ-02.
