@@ -37,6 +37,13 @@ pub enum Rule {
         /// Ring number within the feature.
         ring: usize,
     },
+    /// An empty Polygon or MultiPolygon (or an empty part): nothing to look up, draw or export.
+    EmptyGeometry,
+    /// A ring enclosing no area: all its positions lie on one line.
+    ZeroArea {
+        /// Ring number within the feature.
+        ring: usize,
+    },
     /// A ring that crosses or touches itself.
     SelfIntersection {
         /// Ring number within the feature.
@@ -98,6 +105,8 @@ impl Rule {
             Rule::WrongGeometryType { .. } => "wrong_geometry_type",
             Rule::UnclosedRing { .. } => "unclosed_ring",
             Rule::TooFewPoints { .. } => "too_few_points",
+            Rule::EmptyGeometry => "empty_geometry",
+            Rule::ZeroArea { .. } => "zero_area",
             Rule::SelfIntersection { .. } => "self_intersection",
             Rule::InvalidRings { .. } => "invalid_rings",
             Rule::NonFiniteCoordinate { .. } => "non_finite_coordinate",
@@ -184,6 +193,14 @@ impl Problem {
                     format!("第 {ring} 个环少于 3 个不同的点")
                 } else {
                     format!("ring {ring} has fewer than 3 distinct positions")
+                }
+            }
+            Rule::EmptyGeometry => lang.pick("几何为空（没有坐标）", "the geometry is empty (no positions)").to_string(),
+            Rule::ZeroArea { ring } => {
+                if zh {
+                    format!("第 {ring} 个环的面积为零（所有点在一条直线上）")
+                } else {
+                    format!("ring {ring} encloses no area (all positions lie on one line)")
                 }
             }
             Rule::SelfIntersection { ring, at } => {

@@ -156,7 +156,21 @@ pub enum FilterErrorKind {
     /// A geometry literal that is not well formed.
     #[error("geometry literal: {0}")]
     BadGeometry(String),
+    /// Parentheses and `NOT`s nested deeper than the parser allows ([`MAX_FILTER_DEPTH`]).
+    #[error("the filter nests deeper than {0} levels (parentheses and NOT)")]
+    TooDeep(usize),
+    /// A filter text longer than the parser reads ([`MAX_FILTER_LEN`]).
+    #[error("the filter is longer than {0} bytes")]
+    TooLong(usize),
 }
+
+/// How deep parentheses and `NOT`s may nest in one filter. The parser recurses once per level,
+/// so this bounds its stack (and that of evaluation and drop) whatever a caller sends.
+pub const MAX_FILTER_DEPTH: usize = 64;
+
+/// How many bytes of filter text the parser reads (16 KiB): far above any hand-written filter,
+/// and it bounds tokenising and geometry literals.
+pub const MAX_FILTER_LEN: usize = 16 * 1024;
 
 impl FilterError {
     /// The message in `lang` (Chinese names the position the same way).
@@ -173,6 +187,8 @@ impl FilterError {
                     FilterErrorKind::BadCharacter(c) => format!("无法识别的字符 '{c}'"),
                     FilterErrorKind::BadNumber(n) => format!("'{n}' 不是数字"),
                     FilterErrorKind::BadGeometry(d) => format!("几何字面量有误：{d}"),
+                    FilterErrorKind::TooDeep(n) => format!("嵌套超过 {n} 层（括号与 NOT）"),
+                    FilterErrorKind::TooLong(n) => format!("过滤条件超过 {n} 字节"),
                 };
                 format!("CQL2 过滤条件第 {} 个字符：{what}", self.position)
             }
