@@ -31,12 +31,11 @@ pub(super) async fn with_store<T: Send + 'static>(
     let store = state.store.clone().ok_or_else(|| {
         ApiError::not_found(lang.pick("此服务没有可编辑的数据库", "this service has no editable database"))
     })?;
-    tokio::task::spawn_blocking(move || {
+    super::guard::blocking(move || {
         let mut guard = store.lock().map_err(|_| ApiError::internal("store lock poisoned"))?;
         f(&mut guard)
     })
-    .await
-    .map_err(ApiError::internal)?
+    .await?
 }
 
 fn etag(version: i64) -> HeaderValue {
@@ -134,7 +133,7 @@ pub async fn create(
     let author = caller.author();
     let name = body.name.trim().to_string();
     if name.is_empty() {
-        return Err(ApiError::bad_body(lang.pick("缺少方案名称 \"name\"", "\"name\" is missing")));
+        return Err(ApiError::bad_body(lang.pick("缺少方案名称 \"name\"", "\"name\" is missing or blank")));
     }
     let plan = with_store(&state, lang, move |s| s.create_plan(&name, author).map_err(ApiError::internal)).await?;
     Ok(with_etag(StatusCode::CREATED, plan.version, Plan::from(plan)))
@@ -187,6 +186,7 @@ pub async fn add_edit(
 ) -> Result<Response, ApiError> {
     let lang = params.lang;
     let expected = if_match(&headers, lang)?;
+    super::guard::check_vertices(&edit, &state, lang)?;
     let author = caller.author();
     let plan = with_store(&state, lang, move |s| {
         svc::add_edit(s, id, author, &edit, expected).map_err(|e| plan_error(e, lang))
@@ -205,8 +205,11 @@ pub async fn validate(
 ) -> Result<Json<Validation>, ApiError> {
     let lang = params.lang;
     let rules = state.rules.clone();
-    let findings =
-        with_store(&state, lang, move |s| svc::validate_plan(s, id, &rules).map_err(|e| plan_error(e, lang))).await?;
+    // The plan's state is read under the store lock; the rules run after it is released, so
+    // token checks (and every authenticated lookup) do not wait for them.
+    let (_, after) =
+        with_store(&state, lang, move |s| svc::plan_states(s, id).map_err(|e| plan_error(e, lang))).await?;
+    let findings = super::guard::blocking(move || wangge_core::rules::run_rules(&after, &rules)).await?;
     let (errors, warnings) = wangge_core::rules::finding::tally(&findings);
     let list: Vec<Value> = findings.iter().map(|f| f.to_json(lang)).collect();
     Ok(Json(Validation { plan: id, errors, warnings, findings: list }))

@@ -37,6 +37,13 @@ pub enum Rule {
         /// Ring number within the feature.
         ring: usize,
     },
+    /// More positions than one feature may have ([`crate::validate::MAX_VERTICES`]).
+    TooManyVertices {
+        /// Positions found.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// An empty Polygon or MultiPolygon (or an empty part): nothing to look up, draw or export.
     EmptyGeometry,
     /// A ring enclosing no area: all its positions lie on one line.
@@ -105,6 +112,7 @@ impl Rule {
             Rule::WrongGeometryType { .. } => "wrong_geometry_type",
             Rule::UnclosedRing { .. } => "unclosed_ring",
             Rule::TooFewPoints { .. } => "too_few_points",
+            Rule::TooManyVertices { .. } => "too_many_vertices",
             Rule::EmptyGeometry => "empty_geometry",
             Rule::ZeroArea { .. } => "zero_area",
             Rule::SelfIntersection { .. } => "self_intersection",
@@ -193,6 +201,13 @@ impl Problem {
                     format!("第 {ring} 个环少于 3 个不同的点")
                 } else {
                     format!("ring {ring} has fewer than 3 distinct positions")
+                }
+            }
+            Rule::TooManyVertices { count, limit } => {
+                if zh {
+                    format!("几何坐标点过多：{count} 个，上限为 {limit} 个")
+                } else {
+                    format!("the geometry has too many vertices: {count}, the limit is {limit}")
                 }
             }
             Rule::EmptyGeometry => lang.pick("几何为空（没有坐标）", "the geometry is empty (no positions)").to_string(),

@@ -14,10 +14,19 @@ use geo::{
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree, RTreeObject};
 
+/// Most positions one feature's geometry may have (100,000: a district boundary traced at one
+/// metre has fewer). Checked first, before any work whose cost grows with the count.
+pub const MAX_VERTICES: usize = 100_000;
+
 /// Checks `geometry` for `layer`; every problem found, tagged with `index` and `code`.
 pub fn check_geometry(layer: Layer, index: usize, code: Option<&str>, geometry: &Geometry<f64>) -> Vec<Problem> {
     let problem = |rule| Problem::new(Some(index), code, rule);
     let mut out = Vec::new();
+    let count = geometry.coords_count();
+    if count > MAX_VERTICES {
+        out.push(problem(Rule::TooManyVertices { count, limit: MAX_VERTICES }));
+        return out;
+    }
     let type_ok = matches!(
         (layer.geometry_kind(), geometry),
         (GeometryKind::Area, Geometry::Polygon(_) | Geometry::MultiPolygon(_))

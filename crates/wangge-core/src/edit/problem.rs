@@ -15,6 +15,8 @@ pub enum EditProblem {
     LineDoesNotCut,
     /// Merge was given fewer than two codes.
     MergeNeedsTwo,
+    /// Merge was given one code more than once.
+    MergeListedTwice(String),
     /// The merged features do not touch: their union has this many parts.
     NotAdjacent(usize),
     /// The moved boundary would leave one neighbour empty.
@@ -38,6 +40,13 @@ impl EditProblem {
                 )
                 .into(),
             EditProblem::MergeNeedsTwo => lang.pick("合并至少需要两个代码", "merge needs at least two codes").into(),
+            EditProblem::MergeListedTwice(code) => {
+                if zh {
+                    format!("合并的代码 {code} 列出了两次")
+                } else {
+                    format!("code {code} is listed twice in the merge")
+                }
+            }
             EditProblem::NotAdjacent(n) => {
                 if zh {
                     format!("这些要素不相邻：合并后分成 {n} 块")

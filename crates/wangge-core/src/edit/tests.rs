@@ -47,6 +47,9 @@ fn merge_of_neighbours_sums_households_and_refuses_strangers() {
     assert!(err.message(crate::i18n::Lang::En).contains("not adjacent"));
     let missing = d.apply(&Edit::Delete { layer: Layer::Grid, code: "1".into() }).unwrap_err();
     assert_eq!(missing.message(crate::i18n::Lang::Zh), "网格：没有代码为 1 的要素");
+    let twice = vec!["440304006009001".to_string(), "440304006009001".to_string()];
+    let err = d.apply(&Edit::Merge { layer: Layer::Grid, codes: twice }).unwrap_err();
+    assert!(err.message(crate::i18n::Lang::En).contains("listed twice"), "{}", err.message(crate::i18n::Lang::En));
 }
 
 #[test]
