@@ -30,6 +30,9 @@ fn main() {
         let geo_errors = p.validation_errors();
         let before = t.elapsed();
         assert_eq!(ours, geo_errors);
-        println!("{n:>6} vertices: geo (before) {before:>10.3?}   R-tree (after) {after:>10.3?}   same result: {}", ours.is_empty());
+        println!(
+            "{n:>6} vertices: geo (before) {before:>10.3?}   R-tree (after) {after:>10.3?}   same result: {}",
+            ours.is_empty()
+        );
     }
 }

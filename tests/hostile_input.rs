@@ -148,7 +148,8 @@ fn a_million_vertex_polygon_is_refused_before_any_geometry_work() {
         r#"{{"type":"Feature","properties":{{"code":"G-big","name":"x","parent_code":"440304006009"}},"geometry":{{"type":"Polygon","coordinates":{}}}}}"#,
         circle(150_000)
     );
-    let (s, _, err) = send("POST", &format!("{}/ogc/collections/grid/items", server.base), Some(&planner), Some(&feature));
+    let (s, _, err) =
+        send("POST", &format!("{}/ogc/collections/grid/items", server.base), Some(&planner), Some(&feature));
     assert_eq!(s, 413, "{err}");
 }
 
@@ -171,14 +172,16 @@ fn empty_polygons_are_refused_by_name_in_edits_ogc_writes_and_imports() {
         assert!(err["detail"].as_str().unwrap().contains(GRID), "the message names the feature: {err}");
     }
     let feature = r#"{"type":"Feature","properties":{"code":"G-empty","name":"x","parent_code":"440304006009"},"geometry":{"type":"Polygon","coordinates":[]}}"#;
-    let (s, _, err) = send("POST", &format!("{}/ogc/collections/grid/items", server.base), Some(&planner), Some(feature));
+    let (s, _, err) =
+        send("POST", &format!("{}/ogc/collections/grid/items", server.base), Some(&planner), Some(feature));
     assert_eq!(s, 400, "{err}");
     let detail = err["detail"].as_str().unwrap();
     assert!(detail.contains("G-empty") && detail.contains("empty"), "{err}");
     // And the CLI import.
     let file = dir.path().join("empty.geojson");
     std::fs::write(&file, format!(r#"{{"type":"FeatureCollection","features":[{feature}]}}"#)).unwrap();
-    let out = wangge(&["import", "--db", db.to_str().unwrap(), "--layer", "grid", "--lang", "en", file.to_str().unwrap()]);
+    let out =
+        wangge(&["import", "--db", db.to_str().unwrap(), "--layer", "grid", "--lang", "en", file.to_str().unwrap()]);
     assert!(!out.status.success(), "{}", text(&out));
     assert_ne!(out.status.code(), Some(101), "no panic: {}", text(&out));
     assert!(text(&out).contains("G-empty"), "{}", text(&out));
@@ -199,7 +202,16 @@ fn shapefile_export_of_stored_empty_geometry_is_an_error_not_a_panic() {
     assert_eq!(s, 400, "{err}");
     assert!(err["detail"].as_str().unwrap().contains("empty"), "{err}");
     let out_file = dir.path().join("grid.shp");
-    let out = wangge(&["export", "--db", db.to_str().unwrap(), "--layer", "grid", "--lang", "en", out_file.to_str().unwrap()]);
+    let out = wangge(&[
+        "export",
+        "--db",
+        db.to_str().unwrap(),
+        "--layer",
+        "grid",
+        "--lang",
+        "en",
+        out_file.to_str().unwrap(),
+    ]);
     assert!(!out.status.success());
     assert_ne!(out.status.code(), Some(101), "no panic: {}", text(&out));
 }
@@ -224,7 +236,11 @@ fn every_error_is_json_with_the_right_status() {
     ] {
         let (s, _, body) = send(method, url, None, None);
         assert_eq!(s, status, "{method} {}: {body}", &url[..url.len().min(80)]);
-        assert!(body["error"].is_string() && body["detail"].is_string(), "{method} {}: not JSON: {body}", &url[..url.len().min(80)]);
+        assert!(
+            body["error"].is_string() && body["detail"].is_string(),
+            "{method} {}: not JSON: {body}",
+            &url[..url.len().min(80)]
+        );
     }
     let (s, _, err) = send("POST", &format!("{b}/api/v1/plans"), Some(&planner), Some(r#"{"name":123}"#));
     assert_eq!(s, 400);
@@ -251,7 +267,12 @@ fn heavy_requests_over_the_cap_get_503_with_retry_after_and_lookups_still_answer
     let lookup = format!("{b}/api/v1/lookup?lon={CX}&lat={CY}");
     for (method, url, token, body) in [
         ("POST", format!("{b}/api/v1/plans/{plan}/validate"), None, None),
-        ("POST", format!("{b}/api/v1/plans/{plan}/edits"), Some(planner.as_str()), Some(r#"{"op":"delete","layer":"grid","code":"x"}"#)),
+        (
+            "POST",
+            format!("{b}/api/v1/plans/{plan}/edits"),
+            Some(planner.as_str()),
+            Some(r#"{"op":"delete","layer":"grid","code":"x"}"#),
+        ),
         ("POST", format!("{b}/api/v1/lookup"), None, Some(r#"{"points":[[114.0,22.5]]}"#)),
         ("GET", format!("{b}/api/v1/layers/grid/export?format=geojson"), None, None),
     ] {

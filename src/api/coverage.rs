@@ -84,9 +84,7 @@ fn map_error(e: CoverageError, lang: Lang) -> ApiError {
 
 /// Computes (or fetches) the coverage on a blocking thread.
 async fn compute(service: Arc<CoverageService>, req: Request, lang: Lang) -> Result<Arc<Coverage>, ApiError> {
-    super::guard::blocking(move || service.coverage(&req, &|_, _| {}))
-        .await?
-        .map_err(|e| map_error(e, lang))
+    super::guard::blocking(move || service.coverage(&req, &|_, _| {})).await?.map_err(|e| map_error(e, lang))
 }
 
 /// `GET /api/v1/coverage`: service circles and gaps as one GeoJSON FeatureCollection with a
@@ -231,8 +229,7 @@ pub async fn post_suggest(
     let ctx = service.context().map_err(|e| map_error(e, lang))?.clone();
     let candidates = super::coverage_candidates::parse(&v["candidates"], &ctx, lang)?;
     let (ctx2, cov2, cands) = (ctx.clone(), cov.clone(), candidates.clone());
-    let picks = super::guard::blocking(move || coverage::suggest(&ctx2, &cov2, &cands, k))
-        .await?;
+    let picks = super::guard::blocking(move || coverage::suggest(&ctx2, &cov2, &cands, k)).await?;
     let before = coverage::total(&ctx, &cov);
     let added: u64 = picks.iter().map(|p| p.gain_households).sum();
     Ok(Json(json!({

@@ -210,7 +210,9 @@ impl Problem {
                     format!("the geometry has too many vertices: {count}, the limit is {limit}")
                 }
             }
-            Rule::EmptyGeometry => lang.pick("几何为空（没有坐标）", "the geometry is empty (no positions)").to_string(),
+            Rule::EmptyGeometry => {
+                lang.pick("几何为空（没有坐标）", "the geometry is empty (no positions)").to_string()
+            }
             Rule::ZeroArea { ring } => {
                 if zh {
                     format!("第 {ring} 个环的面积为零（所有点在一条直线上）")

@@ -94,14 +94,13 @@ pub fn check_geometry(layer: Layer, index: usize, code: Option<&str>, geometry: 
 /// (`false`), in geo's order. Only parts whose bounding boxes meet are related, found through an
 /// R-tree, so many small parts cost O(n log n) rather than a relate per pair.
 fn multipolygon_part_conflicts(mp: &MultiPolygon<f64>) -> Vec<(usize, usize, bool)> {
-    let boxes: Vec<GeomWithData<Rectangle<[f64; 2]>, usize>> = mp
-        .0
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| {
-            p.bounding_rect().map(|r| GeomWithData::new(Rectangle::from_corners(r.min().into(), r.max().into()), i))
-        })
-        .collect();
+    let boxes: Vec<GeomWithData<Rectangle<[f64; 2]>, usize>> =
+        mp.0.iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                p.bounding_rect().map(|r| GeomWithData::new(Rectangle::from_corners(r.min().into(), r.max().into()), i))
+            })
+            .collect();
     let tree = RTree::bulk_load(boxes.clone());
     let mut out = Vec::new();
     for b in &boxes {
@@ -370,7 +369,9 @@ mod tests {
         assert_eq!(check_geometry(Layer::Grid, 0, None, &none)[0].rule, Rule::EmptyGeometry);
         let p = check_geometry(Layer::Grid, 2, Some("G9"), &empty)[0].message(crate::i18n::Lang::En);
         assert!(p.contains("G9") && p.contains("empty"), "{p}");
-        let flat = Geometry::Polygon(polygon![(x: 114.0, y: 22.0), (x: 114.1, y: 22.0), (x: 114.2, y: 22.0), (x: 114.0, y: 22.0)]);
+        let flat = Geometry::Polygon(
+            polygon![(x: 114.0, y: 22.0), (x: 114.1, y: 22.0), (x: 114.2, y: 22.0), (x: 114.0, y: 22.0)],
+        );
         assert_eq!(check_geometry(Layer::Grid, 0, None, &flat)[0].rule, Rule::ZeroArea { ring: 0 });
         let short = Geometry::Polygon(polygon![(x: 114.0, y: 22.0), (x: 114.1, y: 22.0), (x: 114.0, y: 22.0)]);
         assert_eq!(check_geometry(Layer::Grid, 0, None, &short)[0].rule.id(), "too_few_points");
@@ -406,7 +407,11 @@ mod tests {
         }
         assert!(invalid > 100 && invalid < 3000, "the sample should hold both kinds: {invalid}");
         let square = |x: f64| polygon![(x: x, y: 0.0), (x: x + 1.0, y: 0.0), (x: x + 1.0, y: 1.0), (x: x, y: 1.0), (x: x, y: 0.0)];
-        for mp in [MultiPolygon(vec![square(0.0), square(1.0)]), MultiPolygon(vec![square(0.0), square(0.5)]), MultiPolygon(vec![square(0.0), square(2.0)])] {
+        for mp in [
+            MultiPolygon(vec![square(0.0), square(1.0)]),
+            MultiPolygon(vec![square(0.0), square(0.5)]),
+            MultiPolygon(vec![square(0.0), square(2.0)]),
+        ] {
             assert_eq!(multipolygon_is_valid(&mp), mp.is_valid());
         }
     }
