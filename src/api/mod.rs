@@ -60,8 +60,9 @@ impl Default for Limits {
             max_body_bytes: 32 * 1024 * 1024,
             max_batch_points: 200_000,
             max_vertices: wangge_core::validate::MAX_VERTICES,
-            // One per core: heavy work then never takes more CPU than the machine has.
-            max_heavy: std::thread::available_parallelism().map_or(2, usize::from).max(1),
+            // Two per core, at least four: each heavy request keeps half a core or more, and a few
+            // clients' small batch lookups beside a publish are not turned away.
+            max_heavy: (2 * std::thread::available_parallelism().map_or(2, usize::from)).max(4),
             heavy_deadline: std::time::Duration::from_secs(60),
             max_uri_bytes: 48 * 1024,
         }
