@@ -84,10 +84,7 @@ fn map_error(e: CoverageError, lang: Lang) -> ApiError {
 
 /// Computes (or fetches) the coverage on a blocking thread.
 async fn compute(service: Arc<CoverageService>, req: Request, lang: Lang) -> Result<Arc<Coverage>, ApiError> {
-    tokio::task::spawn_blocking(move || service.coverage(&req, &|_, _| {}))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| map_error(e, lang))
+    super::guard::blocking(move || service.coverage(&req, &|_, _| {})).await?.map_err(|e| map_error(e, lang))
 }
 
 /// `GET /api/v1/coverage`: service circles and gaps as one GeoJSON FeatureCollection with a
@@ -102,7 +99,7 @@ pub async fn get_coverage(State(state): State<AppState>, params: Params) -> Resu
     let ctx = service.context().map_err(|e| map_error(e, lang))?.clone();
     let excess = if req.params.mode == Mode::Network {
         let (s, r) = (service.clone(), req.clone());
-        let e = tokio::task::spawn_blocking(move || s.circle_excess(&r)).await.map_err(ApiError::internal)?;
+        let e = super::guard::blocking(move || s.circle_excess(&r)).await?;
         Some(excess_json(&e.map_err(|e| map_error(e, lang))?))
     } else {
         None
@@ -232,9 +229,7 @@ pub async fn post_suggest(
     let ctx = service.context().map_err(|e| map_error(e, lang))?.clone();
     let candidates = super::coverage_candidates::parse(&v["candidates"], &ctx, lang)?;
     let (ctx2, cov2, cands) = (ctx.clone(), cov.clone(), candidates.clone());
-    let picks = tokio::task::spawn_blocking(move || coverage::suggest(&ctx2, &cov2, &cands, k))
-        .await
-        .map_err(ApiError::internal)?;
+    let picks = super::guard::blocking(move || coverage::suggest(&ctx2, &cov2, &cands, k)).await?;
     let before = coverage::total(&ctx, &cov);
     let added: u64 = picks.iter().map(|p| p.gain_households).sum();
     Ok(Json(json!({

@@ -36,10 +36,8 @@ pub async fn export_layer(
     let encoding = params.get("encoding").map(String::from);
     let features = state.snapshot().layer(layer).features().to_vec();
     let options = ExportOptions { format, crs, encoding };
-    let (bytes, name) = tokio::task::spawn_blocking(move || write_download(layer, &features, &options))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| match e {
+    let (bytes, name) =
+        super::guard::blocking(move || write_download(layer, &features, &options)).await?.map_err(|e| match e {
             FileError::Unsupported { .. } => ApiError::bad_parameter(e.message(lang)),
             other => ApiError::internal(other),
         })?;

@@ -96,6 +96,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
+            // serde says "invalid type: integer `123`, expected a string"; callers read
+            // "name must be a string".
+            let text = inner.to_string();
+            if path != "."
+                && let Some(rest) = text.strip_prefix("invalid type: ")
+                && let Some((_, expected)) = rest.split_once(", expected ")
+            {
+                let expected = expected.split(" at line ").next().unwrap_or(expected);
+                return ApiError::bad_body(if lang == Lang::Zh {
+                    format!("\"{path}\" 的类型不对（应为 {expected}）")
+                } else {
+                    format!("\"{path}\" must be {expected}")
+                });
+            }
             ApiError::bad_body(if path == "." {
                 format!("{what}: {inner}")
             } else {

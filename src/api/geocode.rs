@@ -158,15 +158,14 @@ pub async fn post_batch(
     // A batch is CPU work: keep it off the async workers so single queries stay fast.
     let holder = caller.0.clone();
     let n = queries.len();
-    let (csv, shown) = tokio::task::spawn_blocking(move || {
+    let (csv, shown) = super::guard::blocking(move || {
         let g = snapshot.addresses();
         let mut rows: Vec<Vec<String>> = queries.iter().map(|(id, q)| batch_row(g, id, q)).collect();
         let col = |name: &str| BATCH_HEADER.iter().position(|h| *h == name).unwrap_or(usize::MAX);
         let shown = filter_rows(&mut rows, col("address"), col("grid_code"), holder.as_ref());
         (batch_csv(&rows), shown)
     })
-    .await
-    .map_err(ApiError::internal)?;
+    .await?;
     audit_rows(&state, &caller, "/api/v1/geocode/batch", format!("geocode/batch {n} rows"), shown, lang).await?;
     Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response())
 }

@@ -72,11 +72,10 @@ pub async fn post_lookup(
     let wants_csv = params.get("format") == Some("csv")
         || headers.get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.starts_with("text/csv"));
     // A batch is CPU work: keep it off the async workers so single lookups stay fast.
-    let results = tokio::task::spawn_blocking(move || {
+    let results = super::guard::blocking(move || {
         points.iter().map(|p| lookup_one(&snapshot, p, lang)).collect::<Result<Vec<Value>, BadPoint>>()
     })
-    .await
-    .map_err(ApiError::internal)??;
+    .await??;
     if wants_csv {
         return Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8")], results_to_csv(&results)).into_response());
     }

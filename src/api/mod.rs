@@ -8,6 +8,7 @@ pub mod error;
 pub mod export;
 pub mod extract;
 pub mod geocode;
+pub mod guard;
 pub mod history;
 pub mod layers;
 pub mod lookup;
@@ -39,11 +40,31 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Most points in one batch lookup.
     pub max_batch_points: usize,
+    /// Most positions in one request body (edits, OGC writes): geometry checks cost grows with
+    /// them, so a larger body is refused (413) before any of that work.
+    pub max_vertices: usize,
+    /// Most heavy requests (writes, validate, batch lookup, coverage suggest, export) served at
+    /// once; one more is answered 503 with `Retry-After` at once instead of queueing.
+    pub max_heavy: usize,
+    /// How long one heavy request may take before it is abandoned with a 503.
+    pub heavy_deadline: std::time::Duration,
+    /// Longest request URI, in bytes (longer: 414). Above CQL2's 16 KiB filter limit even when
+    /// percent-encoded, so a long filter hears the parser's own 400 naming its limit.
+    pub max_uri_bytes: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_body_bytes: 32 * 1024 * 1024, max_batch_points: 200_000 }
+        Limits {
+            max_body_bytes: 32 * 1024 * 1024,
+            max_batch_points: 200_000,
+            max_vertices: wangge_core::validate::MAX_VERTICES,
+            // Two per core, at least four: each heavy request keeps half a core or more, and a few
+            // clients' small batch lookups beside a publish are not turned away.
+            max_heavy: (2 * std::thread::available_parallelism().map_or(2, usize::from)).max(4),
+            heavy_deadline: std::time::Duration::from_secs(60),
+            max_uri_bytes: 48 * 1024,
+        }
     }
 }
 
@@ -64,6 +85,8 @@ pub struct AppState {
     pub store: Option<Arc<wangge_store::Pool>>,
     /// The planning rules plans are validated and published against.
     pub rules: Arc<wangge_core::rules::RulesConfig>,
+    /// Permits for heavy requests ([`Limits::max_heavy`] of them; see [`guard::heavy`]).
+    pub heavy: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -76,7 +99,15 @@ impl AppState {
             limits: Limits::default(),
             store: None,
             rules: Arc::default(),
+            heavy: Arc::new(tokio::sync::Semaphore::new(Limits::default().max_heavy)),
         }
+    }
+
+    /// The same state with `limits` (the heavy-request permits follow `limits.max_heavy`).
+    pub fn with_limits(mut self, limits: Limits) -> AppState {
+        self.heavy = Arc::new(tokio::sync::Semaphore::new(limits.max_heavy));
+        self.limits = limits;
+        self
     }
 
     /// The same state with a walking network for coverage and road tiles, built from stored road
@@ -173,6 +204,16 @@ pub struct OpenRoute {
     pub handler: MethodRouter<AppState>,
 }
 
+/// The open routes whose work is heavy (validate, batch lookups, coverage suggest, export): served
+/// under [`guard::heavy`], like every write.
+const HEAVY_OPEN_ROUTES: [(Method, &str); 5] = [
+    (Method::POST, "/api/v1/lookup"),
+    (Method::POST, "/api/v1/geocode/batch"),
+    (Method::GET, "/api/v1/layers/{layer}/export"),
+    (Method::POST, "/api/v1/coverage/suggest"),
+    (Method::POST, "/api/v1/plans/{id}/validate"),
+];
+
 /// Every `/api/v1` route that needs no token.
 pub fn open_api_routes() -> Vec<OpenRoute> {
     use axum::routing::post;
@@ -212,12 +253,16 @@ pub fn app(state: AppState) -> Router {
     // Every guarded route is mounted with its requirement as a route layer of its own method
     // router, beside the open methods of the same path (a path's methods merge; only the guarded
     // method runs the check). There is no other way to mount one, so none can be left open.
+    let heavy = || axum::middleware::from_fn_with_state(state.clone(), guard::heavy);
     for o in open_api_routes() {
-        api = api.route(o.path, o.handler);
+        let is_heavy = HEAVY_OPEN_ROUTES.iter().any(|(m, p)| *m == o.method && *p == o.path);
+        api = api.route(o.path, if is_heavy { o.handler.route_layer(heavy()) } else { o.handler });
     }
     for g in guarded_routes() {
         let require = axum::middleware::from_fn_with_state(state.clone(), access::require(g.need));
-        api = api.route(g.path, g.handler.route_layer(require));
+        // The role check runs first (outer), so an anonymous caller never takes a permit.
+        let handler = if g.need.audited { g.handler.route_layer(heavy()) } else { g.handler };
+        api = api.route(g.path, handler.route_layer(require));
     }
     let api = api
         .layer(axum::middleware::from_fn_with_state(state.clone(), access::identify))
@@ -229,6 +274,8 @@ pub fn app(state: AppState) -> Router {
     api.nest_service("/data", data)
         .fallback_service(web.not_found_service(axum::routing::any(not_found)))
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard::uri_length))
+        .layer(axum::middleware::from_fn(guard::json_errors))
         // GeoJSON compresses about tenfold; phones on mobile networks are the main audience.
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
 }

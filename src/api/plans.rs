@@ -37,7 +37,7 @@ pub(super) async fn with_store<T: Send + 'static>(
     f: impl FnOnce(&mut Store) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let store = pool(state, lang)?;
-    tokio::task::spawn_blocking(move || store.write(f)).await.map_err(ApiError::internal)?
+    super::guard::blocking(move || store.write(f)).await?
 }
 
 /// Runs `f` on a pooled read connection on a blocking thread: it sees the last committed state
@@ -48,7 +48,7 @@ pub(super) async fn with_reader<T: Send + 'static>(
     f: impl FnOnce(&Store) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let store = pool(state, lang)?;
-    tokio::task::spawn_blocking(move || store.read(f).map_err(ApiError::internal)?).await.map_err(ApiError::internal)?
+    super::guard::blocking(move || store.read(f).map_err(ApiError::internal)?).await?
 }
 
 /// Runs `f` with the store seam ([`Backend`]) on a blocking thread.
@@ -58,7 +58,7 @@ pub(super) async fn with_backend<T: Send + 'static>(
     f: impl FnOnce(&dyn Backend) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let store = pool(state, lang)?;
-    tokio::task::spawn_blocking(move || f(&*store)).await.map_err(ApiError::internal)?
+    super::guard::blocking(move || f(&*store)).await?
 }
 
 fn etag(version: i64) -> HeaderValue {
@@ -156,7 +156,7 @@ pub async fn create(
     let author = caller.author();
     let name = body.name.trim().to_string();
     if name.is_empty() {
-        return Err(ApiError::bad_body(lang.pick("缺少方案名称 \"name\"", "\"name\" is missing")));
+        return Err(ApiError::bad_body(lang.pick("缺少方案名称 \"name\"", "\"name\" is missing or blank")));
     }
     let plan = with_store(&state, lang, move |s| s.create_plan(&name, author).map_err(ApiError::internal)).await?;
     Ok(with_etag(StatusCode::CREATED, plan.version, Plan::from(plan)))
@@ -209,6 +209,7 @@ pub async fn add_edit(
 ) -> Result<Response, ApiError> {
     let lang = params.lang;
     let expected = if_match(&headers, lang)?;
+    super::guard::check_vertices(&edit, &state, lang)?;
     let author = caller.author();
     let plan = with_store(&state, lang, move |s| {
         svc::add_edit(s, id, author, &edit, expected).map_err(|e| plan_error(e, lang))
@@ -227,8 +228,11 @@ pub async fn validate(
 ) -> Result<Json<Validation>, ApiError> {
     let lang = params.lang;
     let rules = state.rules.clone();
-    let findings =
-        with_reader(&state, lang, move |s| svc::validate_plan(s, id, &rules).map_err(|e| plan_error(e, lang))).await?;
+    // The plan's state is read on a pooled reader; the rules run on the blocking pool after the
+    // connection is returned, so other readers and token checks do not wait for them.
+    let (_, after) =
+        with_reader(&state, lang, move |s| svc::plan_states(s, id).map_err(|e| plan_error(e, lang))).await?;
+    let findings = super::guard::blocking(move || wangge_core::rules::run_rules(&after, &rules)).await?;
     let (errors, warnings) = wangge_core::rules::finding::tally(&findings);
     let list: Vec<Value> = findings.iter().map(|f| f.to_json(lang)).collect();
     Ok(Json(Validation { plan: id, errors, warnings, findings: list }))

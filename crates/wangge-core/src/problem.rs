@@ -36,6 +36,20 @@ pub enum Rule {
         /// Ring number within the feature.
         ring: usize,
     },
+    /// More positions than one feature may have ([`crate::validate::MAX_VERTICES`]).
+    TooManyVertices {
+        /// Positions found.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// An empty Polygon or MultiPolygon (or an empty part): nothing to look up, draw or export.
+    EmptyGeometry,
+    /// A ring enclosing no area: all its positions lie on one line.
+    ZeroArea {
+        /// Ring number within the feature.
+        ring: usize,
+    },
     /// A ring that crosses or touches itself.
     SelfIntersection {
         /// Ring number within the feature.
@@ -97,6 +111,9 @@ impl Rule {
             Rule::WrongGeometryType { .. } => "wrong_geometry_type",
             Rule::UnclosedRing { .. } => "unclosed_ring",
             Rule::TooFewPoints { .. } => "too_few_points",
+            Rule::TooManyVertices { .. } => "too_many_vertices",
+            Rule::EmptyGeometry => "empty_geometry",
+            Rule::ZeroArea { .. } => "zero_area",
             Rule::SelfIntersection { .. } => "self_intersection",
             Rule::InvalidRings { .. } => "invalid_rings",
             Rule::NonFiniteCoordinate { .. } => "non_finite_coordinate",

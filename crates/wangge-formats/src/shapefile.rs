@@ -370,6 +370,14 @@ pub fn write(
                     first.unwrap_or("-")
                 )));
             }
+            // The shapefile writer indexes the first position of every shape and part for its
+            // bounding box, so an empty one would panic there: refuse it by name instead.
+            if has_empty_part(&f.geometry) {
+                return Err(unsupported(format!(
+                    "feature #{i} (code {}): the geometry is empty or has an empty part; a Shapefile cannot hold it",
+                    f.code
+                )));
+            }
             let r = match &f.geometry {
                 Geometry::Point(p) => w.write_shape(&shapefile::Point::new(p.x(), p.y())),
                 Geometry::MultiPoint(m) => w.write_shape(&shapefile::Multipoint::new(
@@ -411,6 +419,19 @@ pub fn write(
         out.files.push(p.clone());
     }
     Ok(out)
+}
+
+/// Whether the geometry, or any part or ring of it, has no positions.
+fn has_empty_part(g: &Geometry<f64>) -> bool {
+    let poly_empty = |p: &Polygon<f64>| p.exterior().0.is_empty() || p.interiors().iter().any(|r| r.0.is_empty());
+    match g {
+        Geometry::Polygon(p) => poly_empty(p),
+        Geometry::MultiPolygon(m) => m.0.is_empty() || m.0.iter().any(poly_empty),
+        Geometry::MultiPoint(m) => m.0.is_empty(),
+        Geometry::LineString(l) => l.0.is_empty(),
+        Geometry::MultiLineString(m) => m.0.is_empty() || m.0.iter().any(|l| l.0.is_empty()),
+        _ => false,
+    }
 }
 
 fn shp_points(l: &LineString<f64>) -> Vec<shapefile::Point> {
@@ -479,5 +500,23 @@ mod tests {
         got.parent_code = None;
         assert_eq!(got, f);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn empty_geometry_is_refused_not_panicked_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = Feature {
+            code: "G0".into(),
+            name: "空".into(),
+            parent_code: None,
+            attrs: Default::default(),
+            geometry: Geometry::Polygon(Polygon::new(LineString::new(vec![]), vec![])),
+        };
+        for g in [empty.geometry.clone(), Geometry::MultiPolygon(MultiPolygon(vec![]))] {
+            let f = Feature { geometry: g, ..empty.clone() };
+            let e = write(&dir.path().join("x.shp"), &[f], Crs::Wgs84, encoding_rs::UTF_8).unwrap_err();
+            assert!(e.to_string().contains("G0") && e.to_string().contains("empty"), "{e}");
+        }
+        assert!(!dir.path().join("x.shp").exists());
     }
 }

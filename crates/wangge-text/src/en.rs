@@ -57,6 +57,11 @@ impl Catalog for En {
             }
             Rule::UnclosedRing { ring } => format!("ring {ring} is not closed (first and last positions differ)"),
             Rule::TooFewPoints { ring } => format!("ring {ring} has fewer than 3 distinct positions"),
+            Rule::TooManyVertices { count, limit } => {
+                format!("the geometry has too many vertices: {count}, the limit is {limit}")
+            }
+            Rule::EmptyGeometry => "the geometry is empty (no positions)".to_string(),
+            Rule::ZeroArea { ring } => format!("ring {ring} encloses no area (all positions lie on one line)"),
             Rule::SelfIntersection { ring, at } => {
                 let place = at.map(|[x, y]| format!(" ({x:.7}, {y:.7})")).unwrap_or_default();
                 format!("ring {ring} intersects itself{place}")
@@ -136,6 +141,7 @@ impl Catalog for En {
                 "the split line does not cut the feature in two (it must cross it from outside to outside)".into()
             }
             EditProblem::MergeNeedsTwo => "merge needs at least two codes".into(),
+            EditProblem::MergeListedTwice(code) => format!("code {code} is listed twice in the merge"),
             EditProblem::NotAdjacent(n) => format!("the features are not adjacent: their union has {n} separate parts"),
             EditProblem::NeighbourEmptied => "the new boundary leaves one of the two neighbours empty".into(),
         }
@@ -169,6 +175,8 @@ impl Catalog for En {
             FilterErrorKind::BadCharacter(c) => format!("unexpected character '{c}'"),
             FilterErrorKind::BadNumber(n) => format!("'{n}' is not a number"),
             FilterErrorKind::BadGeometry(d) => format!("geometry literal: {d}"),
+            FilterErrorKind::TooDeep(n) => format!("the filter nests deeper than {n} levels (parentheses and NOT)"),
+            FilterErrorKind::TooLong(n) => format!("the filter is longer than {n} bytes"),
         };
         format!("CQL2 filter, character {}: {what}", error.position)
     }

@@ -146,6 +146,32 @@ fn tile_and_filter_errors_in_both_languages() {
 }
 
 #[test]
+fn hostile_input_refusals_in_both_languages() {
+    let twice = EditError::Invalid(EditProblem::MergeListedTwice("1".into()));
+    assert_eq!(twice.message(Lang::Zh), "合并的代码 1 列出了两次");
+    assert_eq!(twice.message(Lang::En), "code 1 is listed twice in the merge");
+    let empty = Problem::new(Some(2), Some("G9"), Rule::EmptyGeometry);
+    assert_eq!(empty.message(Lang::En), "feature #2 (code G9): the geometry is empty (no positions)");
+    assert_eq!(empty.message(Lang::Zh), "要素 #2（编码 G9）：几何为空（没有坐标）");
+    let flat = Problem::new(None, None, Rule::ZeroArea { ring: 0 });
+    assert_eq!(flat.message(Lang::En), "input: ring 0 encloses no area (all positions lie on one line)");
+    assert_eq!(flat.message(Lang::Zh), "输入：第 0 个环的面积为零（所有点在一条直线上）");
+    let many = Problem::new(None, Some("G"), Rule::TooManyVertices { count: 7, limit: 5 });
+    assert_eq!(many.message(Lang::En), "code G: the geometry has too many vertices: 7, the limit is 5");
+    assert_eq!(many.message(Lang::Zh), "编码 G：几何坐标点过多：7 个，上限为 5 个");
+    let deep = wangge_core::filter::parse(&"NOT (".repeat(40)).unwrap_err();
+    assert!(deep.message(Lang::Zh).contains("嵌套超过 64 层（括号与 NOT）"), "{}", deep.message(Lang::Zh));
+    assert!(
+        deep.message(Lang::En).contains("the filter nests deeper than 64 levels (parentheses and NOT)"),
+        "{}",
+        deep.message(Lang::En)
+    );
+    let long = wangge_core::filter::parse(&format!("a IN ({})", vec!["1"; 9000].join(","))).unwrap_err();
+    assert_eq!(long.message(Lang::En), "CQL2 filter, character 16384: the filter is longer than 16384 bytes");
+    assert_eq!(long.message(Lang::Zh), "CQL2 过滤条件第 16384 个字符：过滤条件超过 16384 字节");
+}
+
+#[test]
 fn a_split_piece_is_marked_in_its_name() {
     assert_eq!(split_piece_name("竹林社区第一网格"), "竹林社区第一网格（拆分）");
 }

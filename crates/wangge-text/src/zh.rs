@@ -58,6 +58,9 @@ impl Catalog for Zh {
             }
             Rule::UnclosedRing { ring } => format!("第 {ring} 个环未闭合（首尾坐标不同）"),
             Rule::TooFewPoints { ring } => format!("第 {ring} 个环少于 3 个不同的点"),
+            Rule::TooManyVertices { count, limit } => format!("几何坐标点过多：{count} 个，上限为 {limit} 个"),
+            Rule::EmptyGeometry => "几何为空（没有坐标）".to_string(),
+            Rule::ZeroArea { ring } => format!("第 {ring} 个环的面积为零（所有点在一条直线上）"),
             Rule::SelfIntersection { ring, at } => {
                 let place = at.map(|[x, y]| format!(" ({x:.7}, {y:.7})")).unwrap_or_default();
                 format!("第 {ring} 个环自相交{place}")
@@ -131,6 +134,7 @@ impl Catalog for Zh {
             EditProblem::DegenerateLine => "拆分线需要两个不同且有限的端点".into(),
             EditProblem::LineDoesNotCut => "拆分线没有把要素分成两部分（应从要素外穿过要素到要素外）".into(),
             EditProblem::MergeNeedsTwo => "合并至少需要两个代码".into(),
+            EditProblem::MergeListedTwice(code) => format!("合并的代码 {code} 列出了两次"),
             EditProblem::NotAdjacent(n) => format!("这些要素不相邻：合并后分成 {n} 块"),
             EditProblem::NeighbourEmptied => "新边界使两个相邻要素之一变为空".into(),
         }
@@ -161,6 +165,8 @@ impl Catalog for Zh {
             FilterErrorKind::BadCharacter(c) => format!("无法识别的字符 '{c}'"),
             FilterErrorKind::BadNumber(n) => format!("'{n}' 不是数字"),
             FilterErrorKind::BadGeometry(d) => format!("几何字面量有误：{d}"),
+            FilterErrorKind::TooDeep(n) => format!("嵌套超过 {n} 层（括号与 NOT）"),
+            FilterErrorKind::TooLong(n) => format!("过滤条件超过 {n} 字节"),
         };
         format!("CQL2 过滤条件第 {} 个字符：{what}", error.position)
     }

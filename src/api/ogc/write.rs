@@ -266,7 +266,10 @@ async fn run(
     let if_match = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_string);
     let (code, op) = op(code.as_deref().unwrap_or(""))?;
     // The body's shape is checked before any precondition: a malformed request is a 400 whatever
-    // the feature's state.
+    // the feature's state; and its size before any geometry is built from it.
+    if let Op::Create(v) | Op::Replace(v) | Op::Patch(v) = &op {
+        super::super::guard::check_vertices(v, &state, lang)?;
+    }
     match &op {
         Op::Create(v) | Op::Replace(v) => {
             let props = v.get("properties").is_some_and(Value::is_object);

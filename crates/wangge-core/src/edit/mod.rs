@@ -265,6 +265,10 @@ impl Draft {
                 if rest.is_empty() {
                     return Err(EditError::Invalid(EditProblem::MergeNeedsTwo));
                 }
+                // A code listed twice would be taken twice, the second time reported as missing.
+                if let Some((_, dup)) = codes.iter().enumerate().find(|(k, c)| codes[..*k].contains(c)) {
+                    return Err(EditError::Invalid(EditProblem::MergeListedTwice(dup.clone())));
+                }
                 let anchors = {
                     let mut inputs = Vec::new();
                     for code in codes {

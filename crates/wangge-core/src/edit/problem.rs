@@ -13,6 +13,8 @@ pub enum EditProblem {
     LineDoesNotCut,
     /// Merge was given fewer than two codes.
     MergeNeedsTwo,
+    /// Merge was given one code more than once.
+    MergeListedTwice(String),
     /// The merged features do not touch: their union has this many parts.
     NotAdjacent(usize),
     /// The moved boundary would leave one neighbour empty.
@@ -28,6 +30,7 @@ impl EditProblem {
             EditProblem::DegenerateLine => "edit.degenerate_line",
             EditProblem::LineDoesNotCut => "edit.line_does_not_cut",
             EditProblem::MergeNeedsTwo => "edit.merge_needs_two",
+            EditProblem::MergeListedTwice(_) => "edit.merge_listed_twice",
             EditProblem::NotAdjacent(_) => "edit.not_adjacent",
             EditProblem::NeighbourEmptied => "edit.neighbour_emptied",
         }
@@ -39,6 +42,7 @@ impl std::fmt::Display for EditProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             EditProblem::NotAdjacent(n) => write!(f, "{} ({n})", self.key()),
+            EditProblem::MergeListedTwice(code) => write!(f, "{} ({code})", self.key()),
             _ => f.write_str(self.key()),
         }
     }

@@ -157,7 +157,21 @@ pub enum FilterErrorKind {
     /// A geometry literal that is not well formed.
     #[error("filter.bad_geometry ({0})")]
     BadGeometry(String),
+    /// Parentheses and `NOT`s nested deeper than the parser allows ([`MAX_FILTER_DEPTH`]).
+    #[error("filter.too_deep ({0})")]
+    TooDeep(usize),
+    /// A filter text longer than the parser reads ([`MAX_FILTER_LEN`]).
+    #[error("filter.too_long ({0})")]
+    TooLong(usize),
 }
+
+/// How deep parentheses and `NOT`s may nest in one filter. The parser recurses once per level,
+/// so this bounds its stack (and that of evaluation and drop) whatever a caller sends.
+pub const MAX_FILTER_DEPTH: usize = 64;
+
+/// How many bytes of filter text the parser reads (16 KiB): far above any hand-written filter,
+/// and it bounds tokenising and geometry literals.
+pub const MAX_FILTER_LEN: usize = 16 * 1024;
 
 impl FilterErrorKind {
     /// Stable key of the error, e.g. `filter.unexpected_end`.
@@ -169,6 +183,8 @@ impl FilterErrorKind {
             FilterErrorKind::BadCharacter(_) => "filter.bad_character",
             FilterErrorKind::BadNumber(_) => "filter.bad_number",
             FilterErrorKind::BadGeometry(_) => "filter.bad_geometry",
+            FilterErrorKind::TooDeep(_) => "filter.too_deep",
+            FilterErrorKind::TooLong(_) => "filter.too_long",
         }
     }
 }

@@ -1,7 +1,7 @@
 //! CQL2 text → [`Expr`]: a tokenizer that remembers where each token starts, and a recursive
 //! descent over `OR` ← `AND` ← `NOT` ← predicates, so every error names its character position.
 
-use super::{CmpOp, Expr, FilterError, FilterErrorKind, Literal, Operand};
+use super::{CmpOp, Expr, FilterError, FilterErrorKind, Literal, MAX_FILTER_DEPTH, MAX_FILTER_LEN, Operand};
 use geo::{Coord, Geometry, LineString, Point, Polygon, Rect};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -145,6 +145,9 @@ struct Parser {
     toks: Vec<(usize, Tok)>,
     pos: usize,
     end: usize,
+    /// Current nesting of parentheses and `NOT`s: the recursion depth, bounded by
+    /// [`MAX_FILTER_DEPTH`] so no input can overflow the stack.
+    depth: usize,
 }
 
 impl Parser {
@@ -207,10 +210,22 @@ impl Parser {
         Ok(if parts.len() == 1 { parts.remove(0) } else { Expr::And(parts) })
     }
 
+    /// Enters one nesting level, refusing past [`MAX_FILTER_DEPTH`]; pair with `self.depth -= 1`.
+    fn descend(&mut self) -> Result<(), FilterError> {
+        if self.depth >= MAX_FILTER_DEPTH {
+            return Err(err(self.here(), FilterErrorKind::TooDeep(MAX_FILTER_DEPTH)));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
     fn not(&mut self) -> Result<Expr, FilterError> {
         if self.keyword("NOT") {
             self.pos += 1;
-            return Ok(Expr::Not(Box::new(self.not()?)));
+            self.descend()?;
+            let inner = self.not();
+            self.depth -= 1;
+            return Ok(Expr::Not(Box::new(inner?)));
         }
         self.primary()
     }
@@ -218,7 +233,10 @@ impl Parser {
     fn primary(&mut self) -> Result<Expr, FilterError> {
         if self.peek() == Some(&Tok::LParen) {
             self.pos += 1;
-            let e = self.or()?;
+            self.descend()?;
+            let e = self.or();
+            self.depth -= 1;
+            let e = e?;
             self.expect(Tok::RParen, "')'")?;
             return Ok(e);
         }
@@ -460,10 +478,16 @@ fn is_reserved(w: &str) -> bool {
 }
 
 /// Parses CQL2 text; the error names the 1-based character position.
+///
+/// Texts longer than [`MAX_FILTER_LEN`] bytes or nesting deeper than [`MAX_FILTER_DEPTH`] are
+/// refused, so the work and the stack stay bounded whatever a caller sends.
 pub fn parse(text: &str) -> Result<Expr, FilterError> {
+    if text.len() > MAX_FILTER_LEN {
+        return Err(err(MAX_FILTER_LEN, FilterErrorKind::TooLong(MAX_FILTER_LEN)));
+    }
     let toks = tokenize(text)?;
     let end = text.chars().count() + 1;
-    let mut p = Parser { toks, pos: 0, end };
+    let mut p = Parser { toks, pos: 0, end, depth: 0 };
     if p.toks.is_empty() {
         return Err(p.unexpected("a filter expression"));
     }
@@ -547,5 +571,20 @@ mod tests {
         assert_eq!(e.kind.key(), "filter.bad_geometry");
         assert!(parse("").is_err());
         assert!(parse("(a = 1").is_err());
+    }
+
+    #[test]
+    fn hostile_nesting_and_length_are_refused_not_overflowed() {
+        let parens = format!("{}a = 1{}", "(".repeat(2000), ")".repeat(2000));
+        assert_eq!(parse(&parens).unwrap_err().kind, FilterErrorKind::TooDeep(MAX_FILTER_DEPTH));
+        let nots = format!("{}a = 1", "NOT ".repeat(8000));
+        assert!(matches!(parse(&nots).unwrap_err().kind, FilterErrorKind::TooLong(_) | FilterErrorKind::TooDeep(_)));
+        let nots = format!("{}a = 1", "NOT ".repeat(1000));
+        assert_eq!(parse(&nots).unwrap_err().kind, FilterErrorKind::TooDeep(MAX_FILTER_DEPTH));
+        let fine = format!("{}a = 1{}", "(".repeat(MAX_FILTER_DEPTH), ")".repeat(MAX_FILTER_DEPTH));
+        assert!(parse(&fine).is_ok());
+        let long = format!("a IN ({})", vec!["1"; 9000].join(","));
+        assert_eq!(parse(&long).unwrap_err().kind, FilterErrorKind::TooLong(MAX_FILTER_LEN));
+        assert_eq!(parse(&"NOT (".repeat(40)).unwrap_err().kind, FilterErrorKind::TooDeep(MAX_FILTER_DEPTH));
     }
 }

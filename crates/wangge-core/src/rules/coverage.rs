@@ -13,7 +13,7 @@ use crate::distance::LocalFrame;
 use crate::model::{Feature, Layer};
 use crate::snapshot::{Snapshot, as_multipolygon};
 use geo::orient::{Direction, Orient};
-use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, Validation, unary_union};
+use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, unary_union};
 use std::collections::HashMap;
 
 /// Rule id: two siblings overlap by more than `overlap_tolerance_m2`.
@@ -55,7 +55,7 @@ pub fn check(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
 pub fn check_parent(child: Layer, parent: &Feature, kids: &[&Feature], config: &RulesConfig) -> Vec<Finding> {
     let parent_mp = as_multipolygon(&parent.geometry);
     let Some(bbox) = parent_mp.bounding_rect() else { return Vec::new() };
-    if !parent_mp.is_valid() {
+    if !crate::validate::multipolygon_is_valid(&parent_mp) {
         return Vec::new(); // reported by the geometry rule; boolean operations need valid input
     }
     let frame = LocalFrame::around(bbox);
@@ -63,7 +63,7 @@ pub fn check_parent(child: Layer, parent: &Feature, kids: &[&Feature], config: &
     let projected: Vec<(&Feature, MultiPolygon<f64>)> = kids
         .iter()
         .map(|f| (*f, as_multipolygon(&f.geometry)))
-        .filter(|(_, mp)| mp.is_valid())
+        .filter(|(_, mp)| crate::validate::multipolygon_is_valid(mp))
         .map(|(f, mp)| (f, frame.project_multipolygon(&mp).orient(Direction::Default)))
         .collect();
     let union = unary_union(projected.iter().map(|(_, mp)| mp));
