@@ -2,8 +2,9 @@
 //!
 //! Each check returns [`Finding`]s — values that carry the rule id, a severity (an error blocks
 //! publishing, a warning does not), the feature, a message in both languages and the source of
-//! the rule in `shared/domain.md`. Areas are computed in a local metric frame (see [`crate::distance::LocalFrame`]), so
-//! tolerances are in m² and metres, never in degrees.
+//! the rule in `shared/domain.md`. Boolean operations run in a local metric frame (see [`crate::distance::LocalFrame`]) and
+//! the areas they produce are measured on the WGS 84 ellipsoid, so tolerances are in m² and
+//! metres, never in degrees.
 
 pub mod codes;
 pub mod config;
