@@ -6,6 +6,7 @@
 //! the areas they produce are measured on the WGS 84 ellipsoid, so tolerances are in m² and
 //! metres, never in degrees.
 
+pub mod buildings;
 pub mod codes;
 pub mod config;
 pub mod containment;
@@ -36,6 +37,9 @@ pub const RULE_IDS: &[&str] = &[
     staffing::GRID_WORKER,
     staffing::WORKER_SHARED,
     staffing::COMMUNITY_WORKERS,
+    buildings::DUPLICATE,
+    buildings::OVERLAP,
+    buildings::ROLLUP,
 ];
 
 /// Runs every enabled rule over `snapshot`; all findings at once, errors first, then by layer and code.
@@ -47,6 +51,7 @@ pub fn run_rules(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
     out.extend(sizes::check(snapshot, config));
     out.extend(codes::check_snapshot(snapshot, config));
     out.extend(staffing::check(snapshot, config));
+    out.extend(buildings::check(snapshot, config));
     let mut out = config.apply(out);
     out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.layer.cmp(&b.layer)).then(a.code.cmp(&b.code)));
     out
