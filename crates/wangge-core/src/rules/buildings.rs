@@ -90,10 +90,6 @@ fn overlaps(buildings: &[Feature], config: &RulesConfig) -> Vec<Finding> {
             })
             .collect(),
     );
-    let duplicate: std::collections::HashSet<Vec<u64>> = {
-        let mut seen = std::collections::HashSet::new();
-        polys.iter().filter_map(|(b, _)| (!seen.insert(key(&b.geometry))).then(|| key(&b.geometry))).collect()
-    };
     let mut out = Vec::new();
     for (i, (a, ma)) in polys.iter().enumerate() {
         let Some(r) = ma.bounding_rect() else { continue };
@@ -102,7 +98,7 @@ fn overlaps(buildings: &[Feature], config: &RulesConfig) -> Vec<Finding> {
             let j = hit.data;
             let (b, mb) = &polys[j];
             // Identical footprints are the duplicate rule's.
-            if j <= i || (key(&a.geometry) == key(&b.geometry) && duplicate.contains(&key(&a.geometry))) {
+            if j <= i || key(&a.geometry) == key(&b.geometry) {
                 continue;
             }
             let frame = LocalFrame::around(r);
