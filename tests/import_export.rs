@@ -257,3 +257,85 @@ fn batch_lookup_csv_keeps_order() {
     assert_eq!(got, vec![("a", "440304006011002"), ("b", "440304006009001"), ("c", ""), ("d", "440304006011001")]);
     assert!(text(&r).contains("4 points, 3 inside a grid"));
 }
+
+/// Decimal text with `sig` significant digits: `int_part` (its digits count) and random decimals,
+/// the last one non-zero so the count is exact.
+fn random_decimal(state: &mut u64, int_part: u32, lo: u64, span: u64, sig: usize) -> String {
+    *state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let decimals = sig - int_part.to_string().len();
+    // `lo + r` in units of 10^-decimals stays within [lo, lo + span) × 10^-14 after truncation.
+    let r = (*state >> 11) % span;
+    let frac = format!("{:014}0", lo + r);
+    let mut digits: Vec<u8> = frac.as_bytes()[..decimals].to_vec();
+    *digits.last_mut().unwrap() = b'1' + ((*state >> 3) % 9) as u8;
+    format!("{int_part}.{}", String::from_utf8(digits).unwrap())
+}
+
+#[test]
+fn fifteen_to_seventeen_digit_coordinates_survive_import_and_export_bit_for_bit() {
+    // 2,500 disjoint rectangles on a 50 × 50 lattice of 0.01° cells, each corner number random
+    // with 15, 16 or 17 significant digits: 10,000 distinct coordinates. serde_json without
+    // `float_roundtrip` reads about a quarter of these one ulp off.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("digits.gpkg");
+    let mut state = 20240501u64;
+    let mut expected: Vec<[String; 4]> = Vec::new();
+    let mut features = Vec::new();
+    for k in 0..2500u64 {
+        let (col, row) = (k % 50, k / 50);
+        let sig = |s: &mut u64| 15 + ((*s >> 40) % 3) as usize;
+        // Within cell (col, row): x0, y0 in its first 40 %, x1, y1 in its second half.
+        let (cx, cy) = (col * 1_000_000_000_000, row * 1_000_000_000_000);
+        let s0 = sig(&mut state);
+        let x0 = random_decimal(&mut state, 100, cx, 400_000_000_000, s0);
+        let s1 = sig(&mut state);
+        let x1 = random_decimal(&mut state, 100, cx + 500_000_000_000, 400_000_000_000, s1);
+        let s2 = sig(&mut state);
+        let y0 = random_decimal(&mut state, 20, cy, 400_000_000_000, s2);
+        let s3 = sig(&mut state);
+        let y1 = random_decimal(&mut state, 20, cy + 500_000_000_000, 400_000_000_000, s3);
+        let ring = format!("[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]");
+        let code = format!("{:06}", 100_000 + k);
+        features.push(format!(
+            r#"{{"type":"Feature","properties":{{"code":"{code}","name":"d{k}"}},"geometry":{{"type":"Polygon","coordinates":[{ring}]}}}}"#
+        ));
+        expected.push([x0, y0, x1, y1]);
+    }
+    // Written as text, not through serde_json, so the digits are exactly the ones chosen.
+    let input = dir.path().join("digits.geojson");
+    std::fs::write(&input, format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, features.join(","))).unwrap();
+    let out = wangge(&["import", "--db", db.to_str().unwrap(), "--layer", "district", input.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    // GeoJSON out, read back with serde_json (which now parses exactly).
+    let exported = export(&db, "district", dir.path());
+    let mut changed = 0;
+    for (k, f) in exported["features"].as_array().unwrap().iter().enumerate() {
+        let ring = f["geometry"]["coordinates"][0].as_array().unwrap();
+        let [x0, y0, x1, y1] = &expected[k];
+        let want = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]];
+        for (v, [x, y]) in ring.iter().zip(want) {
+            for (got, text) in [(&v[0], x), (&v[1], y)] {
+                if got.as_f64().unwrap().to_bits() != text.parse::<f64>().unwrap().to_bits() {
+                    changed += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(changed, 0, "coordinates changed by the GeoJSON round trip");
+
+    // CSV out (WKT), parsed with Rust's exact `f64::from_str`, independent of serde_json.
+    let csv_path = dir.path().join("digits.csv");
+    let r = wangge(&["export", "--db", db.to_str().unwrap(), "--layer", "district", csv_path.to_str().unwrap()]);
+    assert!(r.status.success(), "{}", text(&r));
+    let csv_text = std::fs::read_to_string(&csv_path).unwrap();
+    let mut rows = csv_text.lines().skip(1);
+    for [x0, y0, x1, _] in &expected {
+        let row = rows.next().unwrap();
+        let wkt = &row[row.find("POLYGON((").unwrap() + 9..row.find("))").unwrap()];
+        let first: Vec<f64> = wkt.split(',').next().unwrap().split(' ').map(|n| n.parse().unwrap()).collect();
+        assert_eq!(first[0].to_bits(), x0.parse::<f64>().unwrap().to_bits(), "{row}");
+        assert_eq!(first[1].to_bits(), y0.parse::<f64>().unwrap().to_bits(), "{row}");
+        assert!(wkt.contains(&format!("{} {}", x1.parse::<f64>().unwrap(), y0.parse::<f64>().unwrap())));
+    }
+}

@@ -1,12 +1,12 @@
 //! The command-line face of file import and export (Shapefile, GeoPackage, CSV, GeoJSON in any
 //! CRS): prints what was used (encoding, CRS, renamed columns) and every problem, in zh or en.
 
-use super::common::open_existing;
+use super::common::{open_existing, report_problems};
 use super::import::finish_import;
 use anyhow::{Context, Result};
 use std::path::Path;
 use wangge_app::files::{ExportOptions, ReadOptions, export_file, parse_text, read_file};
-use wangge_app::import::{ImportOptions, Record, import_parsed};
+use wangge_app::import::{ImportOptions, Record, RepairReport, check_parsed, import_parsed, repair_parsed};
 use wangge_core::model::Layer;
 use wangge_formats::crs::Crs;
 use wangge_formats::formats::{FileError, FileFormat};
@@ -19,23 +19,18 @@ fn fail(e: &FileError, lang: Lang) -> Result<i32> {
     Ok(1)
 }
 
-/// `wangge import` of any format (`format`, or what the file's name or first character says): exit 0
-/// imported, 1 rejected (nothing written), 2 when the file cannot be read at all.
-#[allow(clippy::too_many_arguments)]
-pub fn import(
-    db: &Path,
+/// Reads `input` in any format (`format`, or what the file's name or first character says), in WGS 84:
+/// `Err(exit code)` when the file cannot be read at all (the reason is printed).
+fn read_input(
     input: &Path,
     format: Option<FileFormat>,
     read: &ReadOptions,
-    options: &ImportOptions,
-    record: &Record,
-    json: bool,
     lang: Lang,
-) -> Result<i32> {
+) -> Result<std::result::Result<wangge_formats::geojson::Parsed, i32>> {
     let (parsed, notes) = match format.or_else(|| FileFormat::from_path(input)) {
         Some(f) if !f.is_text() => match read_file(input, f, read) {
             Ok(r) => r,
-            Err(e) => return fail(&e, lang),
+            Err(e) => return fail(&e, lang).map(Err),
         },
         format => {
             let text = std::fs::read_to_string(input)
@@ -47,8 +42,106 @@ pub fn import(
     for n in &notes {
         eprintln!("{}", n.text(lang));
     }
+    Ok(Ok(parsed))
+}
+
+/// Prints what `--repair` changed, one line per feature on stderr (stdout keeps the problems'
+/// contract); with `json`, one JSON object `{"repaired":[…]}`.
+fn report_repairs(repairs: &[RepairReport], json: bool, lang: Lang) {
+    if json {
+        eprintln!("{}", serde_json::json!({ "repaired": repairs }));
+        return;
+    }
+    for r in repairs {
+        let rules = r.rules.join(", ");
+        eprintln!(
+            "{}",
+            if lang == Lang::Zh {
+                format!(
+                    "已修复要素 #{}（编码 {}，{rules}）：面积 {:.1} → {:.1} 平方米",
+                    r.index, r.code, r.area_before_m2, r.area_after_m2
+                )
+            } else {
+                format!(
+                    "repaired feature #{} (code {}, {rules}): area {:.1} → {:.1} m²",
+                    r.index, r.code, r.area_before_m2, r.area_after_m2
+                )
+            }
+        );
+    }
+}
+
+/// `wangge import` of any format (`format`, or what the file's name or first character says): exit 0
+/// imported, 1 rejected (nothing written), 2 when the file cannot be read at all. With `repair`,
+/// invalid polygons are made valid first (see [`repair_parsed`]) and every repair is reported.
+#[allow(clippy::too_many_arguments)]
+pub fn import(
+    db: &Path,
+    input: &Path,
+    format: Option<FileFormat>,
+    read: &ReadOptions,
+    options: &ImportOptions,
+    record: &Record,
+    json: bool,
+    repair: bool,
+    lang: Lang,
+) -> Result<i32> {
+    let mut parsed = match read_input(input, format, read, lang)? {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
+    if repair {
+        report_repairs(&repair_parsed(&mut parsed, options.layer), json, lang);
+    }
     let mut store = Store::open(db)?;
     finish_import(import_parsed(&mut store, parsed, options, Some(record)), options.layer, input, json, lang)
+}
+
+/// `wangge check`: everything `wangge import` would refuse in `input`, without writing. Without
+/// `db`, parents are not looked up. Exit 0 when the import would pass, 1 when it would not.
+#[allow(clippy::too_many_arguments)]
+pub fn check(
+    db: Option<&Path>,
+    input: &Path,
+    layer: Option<Layer>,
+    format: Option<FileFormat>,
+    read: &ReadOptions,
+    mode: wangge_store::WriteMode,
+    tolerance_m: f64,
+    json: bool,
+    repair: bool,
+    lang: Lang,
+) -> Result<i32> {
+    let mut parsed = match read_input(input, format, read, lang)? {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
+    if repair {
+        report_repairs(&repair_parsed(&mut parsed, layer.unwrap_or(Layer::Building)), json, lang);
+    }
+    let count = parsed.features.len() + parsed.problems.iter().filter(|p| p.index.is_some()).count();
+    let current = match db {
+        Some(db) => Some(open_existing(db, lang)?.load_snapshot()?),
+        None => None,
+    };
+    let problems = check_parsed(parsed, layer, current.as_ref(), mode, tolerance_m);
+    if problems.is_empty() {
+        if json {
+            println!("[]");
+        } else {
+            println!(
+                "{}",
+                if lang == Lang::Zh {
+                    format!("未发现问题：{} 可以导入（约 {count} 个要素）", input.display())
+                } else {
+                    format!("no problems: {} can be imported (about {count} features)", input.display())
+                }
+            );
+        }
+        return Ok(0);
+    }
+    report_problems(&problems, json, lang, &input.display().to_string());
+    Ok(1)
 }
 
 /// `wangge export` to any format and CRS: exit 0 written, 1 refused (nothing written).

@@ -92,6 +92,9 @@ pub enum Command {
         /// 以 JSON 输出问题 / print problems as JSON.
         #[arg(long)]
         json: bool,
+        /// 修复自相交等无效多边形并报告面积变化 / make invalid polygons valid (even–odd ring union) and report each with its area before and after.
+        #[arg(long)]
+        repair: bool,
         /// 修订作者，默认为系统用户 / revision author (default: the OS user).
         #[arg(long)]
         author: Option<String>,
@@ -99,6 +102,41 @@ pub enum Command {
         #[arg(long)]
         effective_date: Option<String>,
         /// 输入文件 / input file (.geojson, .json, .csv, .shp or .gpkg).
+        input: PathBuf,
+    },
+    /// 检查文件能否导入（不写入）/ report everything `import` would refuse, without writing.
+    Check {
+        /// 数据库文件（可选，用于检查上级）/ database file (optional; needed to check parents and stored codes).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// 图层 / layer (optional; without it geometry types and parents are not checked).
+        #[arg(long)]
+        layer: Option<Layer>,
+        /// 输入坐标系 / input CRS (default: what the file declares, else wgs84).
+        #[arg(long)]
+        crs: Option<Crs>,
+        /// 写入方式（影响已存在编码的判断）/ the import mode to check for (append refuses stored codes).
+        #[arg(long, default_value = "append")]
+        mode: WriteMode,
+        /// 文件格式 / file format (default: from the extension).
+        #[arg(long)]
+        format: Option<wangge_formats::formats::FileFormat>,
+        /// Shapefile 属性编码 / text encoding of a Shapefile's .dbf.
+        #[arg(long)]
+        encoding: Option<String>,
+        /// GeoPackage 要素表 / GeoPackage feature table.
+        #[arg(long)]
+        table: Option<String>,
+        /// 超出上级范围的容差（米）/ metres a feature may reach outside its parent.
+        #[arg(long, default_value_t = 5.0)]
+        tolerance_m: f64,
+        /// 以 JSON 输出问题 / print problems as JSON.
+        #[arg(long)]
+        json: bool,
+        /// 先修复无效多边形再检查 / check as `import --repair` would import.
+        #[arg(long)]
+        repair: bool,
+        /// 输入文件 / input file.
         input: PathBuf,
     },
     /// 导出一个图层（GeoJSON、CSV、Shapefile、GeoPackage）/ export a layer (GeoJSON, CSV, Shapefile, GeoPackage).
@@ -302,11 +340,17 @@ pub fn run(cli: Cli) -> Result<i32> {
             table,
             author,
             effective_date,
+            repair,
         } => {
             let record = import_record(layer, mode, &input, author, effective_date, lang)?;
             let read = wangge_app::files::ReadOptions { crs, encoding, table, layer_hint: Some(layer.id().into()) };
             let options = ImportOptions { layer, crs: Crs::Wgs84, mode, tolerance_m };
-            crate::cli::files::import(&db, &input, format, &read, &options, &record, json, lang)
+            crate::cli::files::import(&db, &input, format, &read, &options, &record, json, repair, lang)
+        }
+        Command::Check { db, layer, crs, mode, format, encoding, table, tolerance_m, json, repair, input } => {
+            let read =
+                wangge_app::files::ReadOptions { crs, encoding, table, layer_hint: layer.map(|l| l.id().into()) };
+            crate::cli::files::check(db.as_deref(), &input, layer, format, &read, mode, tolerance_m, json, repair, lang)
         }
         Command::Export { db, layer, crs, format, encoding, output } => {
             let format = format.or_else(|| wangge_formats::formats::FileFormat::from_path(&output));

@@ -152,3 +152,73 @@ fn write(
     };
     Ok(Imported { report, revision })
 }
+
+/// One feature that `--repair` made valid, with its area before and after (m², WGS 84 ellipsoid).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RepairReport {
+    /// Position of the feature in the input (0-based).
+    pub index: usize,
+    /// Its code.
+    pub code: String,
+    /// The rules its geometry broke (`self_intersection`, `invalid_rings`).
+    pub rules: Vec<&'static str>,
+    /// Area as given, m².
+    pub area_before_m2: f64,
+    /// Area after repair, m².
+    pub area_after_m2: f64,
+}
+
+/// Repairs, in place, every feature whose only geometry problems are crossing or badly related
+/// rings (see [`wangge_core::repair`] for the method); everything else — unclosed rings, bad
+/// coordinates, wrong types — is left for the import to refuse. Features must be in WGS 84.
+pub fn repair_parsed(parsed: &mut geojson::Parsed, layer: Layer) -> Vec<RepairReport> {
+    let mut out = Vec::new();
+    for (i, f) in &mut parsed.features {
+        let problems = check_geometry(layer, *i, Some(&f.code), &f.geometry);
+        let repairable = |p: &Problem| matches!(p.rule, Rule::SelfIntersection { .. } | Rule::InvalidRings { .. });
+        if problems.is_empty() || !problems.iter().all(repairable) {
+            continue;
+        }
+        if let Some(r) = wangge_core::repair::repair_area(&f.geometry) {
+            let mut rules: Vec<&'static str> = problems.iter().map(|p| p.rule.id()).collect();
+            rules.dedup();
+            f.geometry = r.geometry;
+            out.push(RepairReport {
+                index: *i,
+                code: f.code.clone(),
+                rules,
+                area_before_m2: r.area_before_m2,
+                area_after_m2: r.area_after_m2,
+            });
+        }
+    }
+    out
+}
+
+/// Everything an import of `parsed` would refuse, without writing: the checks of
+/// [`prepare_parsed`] against `current` (the database's state). Without a database
+/// (`current` = `None`) parents cannot be looked up, so `unknown_parent` is not reported; without
+/// a layer the geometry type is not checked against one and parents are not checked at all.
+pub fn check_parsed(
+    parsed: geojson::Parsed,
+    layer: Option<Layer>,
+    current: Option<&Snapshot>,
+    mode: WriteMode,
+    tolerance_m: f64,
+) -> Vec<Problem> {
+    let empty = Snapshot::empty();
+    // A building accepts points and areas alike, which is what "no layer" should check.
+    let options = ImportOptions { layer: layer.unwrap_or(Layer::Building), crs: Crs::Wgs84, mode, tolerance_m };
+    let problems = match prepare_parsed(parsed, &options, current.unwrap_or(&empty)) {
+        Ok(_) => Vec::new(),
+        Err(p) => p,
+    };
+    problems
+        .into_iter()
+        .filter(|p| match &p.rule {
+            Rule::UnknownParent { .. } => current.is_some() && layer.is_some(),
+            Rule::MissingProperty { key } if key == "parent_code" => layer.is_some(),
+            _ => true,
+        })
+        .collect()
+}

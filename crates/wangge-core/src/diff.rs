@@ -2,7 +2,7 @@
 //! the change of area in m²), attributes changed, and which buildings — with their households —
 //! move between grids, per building and per pair of grids.
 
-use super::distance::LocalFrame;
+use super::distance::geodesic_area_m2;
 use super::model::{Feature, Layer};
 use super::snapshot::{Snapshot, as_multipolygon};
 use geo::orient::{Direction, Orient};
@@ -112,16 +112,16 @@ pub fn changed_pieces(before: Option<&Feature>, after: Option<&Feature>) -> Vec<
         .collect()
 }
 
-/// Area in m², measured in a frame centred on the feature.
+/// Area in m² on the WGS 84 ellipsoid (`None` for a feature with no extent).
 pub fn area_m2(f: &Feature) -> Option<f64> {
     let mp = as_multipolygon(&f.geometry);
-    let bbox = mp.bounding_rect()?;
-    Some(LocalFrame::around(bbox).project_multipolygon(&mp).unsigned_area())
+    mp.bounding_rect()?;
+    Some(geodesic_area_m2(&mp))
 }
 
-/// Area of a multipolygon in m² (0 for an empty one).
+/// Area of a multipolygon in m² on the WGS 84 ellipsoid (0 for an empty one).
 pub fn multipolygon_area_m2(mp: &MultiPolygon<f64>) -> f64 {
-    mp.bounding_rect().map_or(0.0, |bbox| LocalFrame::around(bbox).project_multipolygon(mp).unsigned_area())
+    geodesic_area_m2(mp)
 }
 
 /// Features that differ between two states, per layer: (before, after), either side `None`.

@@ -15,8 +15,9 @@ type BoxEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
 pub enum Hit {
     /// The area that owns the point under the boundary rule of [`super::prepared`].
     Inside(u32),
-    /// The point lies on the outer edge of the layer, owned by no area under the half-open rule;
-    /// it is given to the area whose boundary it touches (the lowest id if several).
+    /// The point lies on the outer edge of the layer — any side. On the east and north edges no
+    /// area owns it under the half-open rule, and it is given to the area whose boundary it
+    /// touches (the lowest id if several); on the west and south edges it is the owning area.
     OnOuterBoundary(u32),
     /// No area holds the point.
     Outside,
@@ -92,6 +93,15 @@ impl AreaIndex {
     /// Where `p` falls: owned by an area, on the layer's outer edge, or outside.
     pub fn locate(&self, p: Coord) -> Hit {
         if let Some(id) = self.owner(p) {
+            // The half-open rule owns the west and south outer edges, so those are found by the
+            // mirrored rule instead: a point on a ring that the mirrored rule gives to no area has
+            // nothing west (or south) of it. Interior points never touch a ring, so the common
+            // case costs one band scan.
+            if self.areas[id as usize].on_ring(p)
+                && !self.candidates_at(p).into_iter().any(|c| self.areas[c as usize].contains_mirrored(p))
+            {
+                return Hit::OnOuterBoundary(id);
+            }
             return Hit::Inside(id);
         }
         let on_edge = self
@@ -205,6 +215,25 @@ mod tests {
         assert_eq!(index.locate(coord! { x: east, y: 22.5001 }), Hit::OnOuterBoundary(1));
         assert_eq!(index.locate(coord! { x: 114.0005, y: 22.5001 }), Hit::Inside(0));
         assert_eq!(index.locate(coord! { x: 114.01, y: 22.5001 }), Hit::Outside);
+    }
+
+    #[test]
+    fn every_side_of_the_layer_is_its_outer_edge() {
+        // 2 × 2 tiles: 0 1 along the bottom row, 2 3 above.
+        let index = AreaIndex::new(&tiles(2));
+        let s = 1.0 / 1024.0;
+        let (x0, y0) = (114.0, 22.5);
+        let on = |x: f64, y: f64| index.locate(coord! { x: x, y: y });
+        assert_eq!(on(x0, y0 + 0.5 * s), Hit::OnOuterBoundary(0), "west");
+        assert_eq!(on(x0 + 0.5 * s, y0), Hit::OnOuterBoundary(0), "south");
+        assert_eq!(on(x0 + 2.0 * s, y0 + 1.5 * s), Hit::OnOuterBoundary(3), "east");
+        assert_eq!(on(x0 + 1.5 * s, y0 + 2.0 * s), Hit::OnOuterBoundary(3), "north");
+        assert_eq!(on(x0, y0), Hit::OnOuterBoundary(0), "south-west corner");
+        assert_eq!(on(x0, y0 + s), Hit::OnOuterBoundary(2), "west edge at a shared vertex");
+        // Shared edges and the middle vertex are inside the layer.
+        assert_eq!(on(x0 + s, y0 + 0.5 * s), Hit::Inside(1));
+        assert_eq!(on(x0 + 0.5 * s, y0 + s), Hit::Inside(2));
+        assert_eq!(on(x0 + s, y0 + s), Hit::Inside(3));
     }
 
     #[test]

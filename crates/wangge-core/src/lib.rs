@@ -21,6 +21,7 @@ pub mod network;
 pub mod prepared;
 pub mod problem;
 pub mod raster;
+pub mod repair;
 pub mod rules;
 pub mod snapshot;
 pub mod tiles;

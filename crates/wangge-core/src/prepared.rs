@@ -152,6 +152,31 @@ impl PreparedArea {
         inside
     }
 
+    /// Whether `p` belongs to the area under the mirrored rule: the half-open rule with the ray
+    /// towards −x (west) and the open end at the bottom, i.e. the rule of this module applied to
+    /// the layer rotated by 180°. Under it a shared edge goes west/south instead of east/north, so a
+    /// point the two rules disagree on for a gap-free layer lies on the layer's outer edge.
+    #[inline]
+    pub fn contains_mirrored(&self, p: Coord) -> bool {
+        if !self.in_bbox(p) {
+            return false;
+        }
+        let mut inside = false;
+        for e in self.band(p.y) {
+            // The same canonical edge as `contains` (so neighbours agree bit for bit), with the
+            // half-open interval and the side reversed.
+            if e.y0 < p.y && p.y <= e.y1 && e.side(p) < 0.0 {
+                inside = !inside;
+            }
+        }
+        inside
+    }
+
+    /// Whether `p` lies exactly on one of the area's rings.
+    pub fn on_ring(&self, p: Coord) -> bool {
+        self.in_bbox(p) && self.band(p.y).iter().any(|e| e.touches(p))
+    }
+
     /// Classifies `p` as inside, on a ring, or outside (topological, not the half-open rule).
     pub fn locate(&self, p: Coord) -> Location {
         if !self.in_bbox(p) {
@@ -276,6 +301,19 @@ mod tests {
             let p = coord! { x: 0.3 * t, y: 0.7 * t };
             assert!(a.contains(p) ^ b.contains(p), "diagonal point {p:?} must belong to exactly one");
         }
+    }
+
+    #[test]
+    fn the_mirrored_rule_gives_shared_edges_west_and_south() {
+        let squares: Vec<PreparedArea> =
+            (0..4).map(|i| PreparedArea::new(&square((i % 2) as f64, (i / 2) as f64, 1.0))).collect();
+        assert!(squares[0].contains_mirrored(coord! { x: 1.0, y: 0.5 }));
+        assert!(!squares[1].contains_mirrored(coord! { x: 1.0, y: 0.5 }));
+        assert!(squares[0].contains_mirrored(coord! { x: 0.5, y: 1.0 }));
+        // The west and south outer edges belong to nobody under the mirrored rule.
+        assert!((0..4).all(|i| !squares[i].contains_mirrored(coord! { x: 0.0, y: 0.5 })));
+        assert!((0..4).all(|i| !squares[i].contains_mirrored(coord! { x: 0.5, y: 0.0 })));
+        assert!(squares[3].contains_mirrored(coord! { x: 2.0, y: 2.0 }));
     }
 
     #[test]

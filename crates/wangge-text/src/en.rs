@@ -125,6 +125,16 @@ impl Catalog for En {
             Message::CommunityWorkers { households, workers, ratio, needed } => format!(
                 "community has {households} households and {workers} community workers; one per {ratio} households means about {needed}"
             ),
+            Message::BuildingDuplicate { other, point } => {
+                let what = if *point { "point" } else { "footprint" };
+                format!("has the same {what} as building {other} (entered twice)")
+            }
+            Message::BuildingOverlap { other, m2, percent, limit_percent } => format!(
+                "overlaps building {other} by {m2:.1} m², {percent:.0} % of the smaller (limit {limit_percent:.0} %)"
+            ),
+            Message::GridHouseholdsRollup { declared, sum, tolerance_percent } => format!(
+                "grid declares {declared} households, its buildings add up to {sum} (tolerance {tolerance_percent:.0} %)"
+            ),
         }
     }
 

@@ -175,3 +175,50 @@ fn hostile_input_refusals_in_both_languages() {
 fn a_split_piece_is_marked_in_its_name() {
     assert_eq!(split_piece_name("竹林社区第一网格"), "竹林社区第一网格（拆分）");
 }
+
+#[test]
+fn building_findings_render_in_both_languages() {
+    use wangge_core::rules::buildings;
+    let dup = |point| {
+        Finding::new(
+            buildings::DUPLICATE,
+            Severity::Error,
+            Layer::Building,
+            "44030400600900100002",
+            Message::BuildingDuplicate { other: "44030400600900100001".into(), point },
+            buildings::SOURCE,
+        )
+    };
+    assert_eq!(dup(false).message.key(), "rule.building_duplicate");
+    assert_eq!(
+        catalog(Lang::Zh).finding(&dup(false).message),
+        "与楼栋 44030400600900100001 的轮廓完全相同（重复登记）"
+    );
+    assert_eq!(catalog(Lang::Zh).finding(&dup(true).message), "与楼栋 44030400600900100001 的位置完全相同（重复登记）");
+    assert_eq!(
+        catalog(Lang::En).finding(&dup(true).message),
+        "has the same point as building 44030400600900100001 (entered twice)"
+    );
+    let overlap = Message::BuildingOverlap {
+        other: "44030400600900100002".into(),
+        m2: 12345.678,
+        percent: 50.0,
+        limit_percent: 10.0,
+    };
+    assert_eq!(overlap.key(), "rule.building_overlap");
+    assert_eq!(
+        catalog(Lang::Zh).finding(&overlap),
+        "与楼栋 44030400600900100002 重叠 12345.7 平方米，占较小者的 50%（上限 10%）"
+    );
+    assert_eq!(
+        catalog(Lang::En).finding(&overlap),
+        "overlaps building 44030400600900100002 by 12345.7 m², 50 % of the smaller (limit 10 %)"
+    );
+    let rollup = Message::GridHouseholdsRollup { declared: 400, sum: 250, tolerance_percent: 5.0 };
+    assert_eq!(rollup.key(), "rule.grid_households_rollup");
+    assert_eq!(catalog(Lang::Zh).finding(&rollup), "网格登记 400 户，其楼栋合计 250 户（允许相差 5%）");
+    assert_eq!(
+        catalog(Lang::En).finding(&rollup),
+        "grid declares 400 households, its buildings add up to 250 (tolerance 5 %)"
+    );
+}

@@ -120,6 +120,16 @@ impl Catalog for Zh {
             Message::CommunityWorkers { households, workers, ratio, needed } => {
                 format!("社区有 {households} 户、{workers} 名社区工作者，按每 {ratio} 户 1 名约需 {needed} 名")
             }
+            Message::BuildingDuplicate { other, point } => {
+                let what = if *point { "位置" } else { "轮廓" };
+                format!("与楼栋 {other} 的{what}完全相同（重复登记）")
+            }
+            Message::BuildingOverlap { other, m2, percent, limit_percent } => {
+                format!("与楼栋 {other} 重叠 {m2:.1} 平方米，占较小者的 {percent:.0}%（上限 {limit_percent:.0}%）")
+            }
+            Message::GridHouseholdsRollup { declared, sum, tolerance_percent } => {
+                format!("网格登记 {declared} 户，其楼栋合计 {sum} 户（允许相差 {tolerance_percent:.0}%）")
+            }
         }
     }
 

@@ -11,10 +11,11 @@
 //! result equals a full recompute (tested).
 
 use super::context::{Context, Site, Unit};
+use crate::distance::LocalFrame;
 use crate::isochrone::{cell_size, circle_raster, raster_of_pieces};
 use crate::network::{Snapped, Walker};
 use crate::raster::Raster;
-use geo::{Area, BooleanOps, BoundingRect, Coord, MultiPolygon, Rect};
+use geo::{BooleanOps, BoundingRect, Coord, MultiPolygon, Rect};
 
 /// How service areas are measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -323,6 +324,7 @@ impl Coverage {
         };
         let chunk = units.len().div_ceil(threads).max(1);
         let counts = &self.counts;
+        let frame = ctx.net.frame();
         let cuts: Vec<(u32, UnitCover)> = std::thread::scope(|scope| {
             let workers: Vec<_> = units
                 .chunks(chunk)
@@ -331,7 +333,7 @@ impl Coverage {
                         part.iter()
                             .map(|&u| {
                                 let unit = &ctx.units[u as usize];
-                                (u, cut(unit, &counts.covered_in(unit.bbox)))
+                                (u, cut(&frame, unit, &counts.covered_in(unit.bbox)))
                             })
                             .collect::<Vec<_>>()
                     })
@@ -350,8 +352,8 @@ impl Coverage {
     }
 }
 
-/// A unit's covered part and gap under `union`.
-fn cut(unit: &Unit, union: &MultiPolygon<f64>) -> UnitCover {
+/// A unit's covered part and gap under `union`, cut in the frame and measured on the ellipsoid.
+fn cut(frame: &LocalFrame, unit: &Unit, union: &MultiPolygon<f64>) -> UnitCover {
     if union.0.is_empty() {
         return UnitCover {
             covered: MultiPolygon(vec![]),
@@ -362,6 +364,6 @@ fn cut(unit: &Unit, union: &MultiPolygon<f64>) -> UnitCover {
     }
     let covered = unit.polygon.intersection(union);
     let gap = unit.polygon.difference(union);
-    let (covered_m2, gap_m2) = (covered.unsigned_area(), gap.unsigned_area());
+    let (covered_m2, gap_m2) = (frame.area_m2(&covered), frame.area_m2(&gap));
     UnitCover { covered, gap, covered_m2, gap_m2 }
 }

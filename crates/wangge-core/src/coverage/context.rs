@@ -4,7 +4,7 @@
 
 use crate::isochrone::to_frame;
 use crate::network::{EdgeIndex, Network, Snapped};
-use geo::{Area, BoundingRect, Coord, MultiPolygon, Rect};
+use geo::{BoundingRect, Coord, MultiPolygon, Rect};
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 
@@ -22,7 +22,7 @@ pub struct Unit {
     pub polygon: MultiPolygon<f64>,
     /// Its bounding box in the frame.
     pub bbox: Rect<f64>,
-    /// Its area, m².
+    /// Its area on the WGS 84 ellipsoid, m².
     pub area_m2: f64,
 }
 
@@ -96,7 +96,8 @@ impl Context {
             .map(|u| {
                 let polygon = to_frame(&frame, &u.polygon);
                 let bbox = polygon.bounding_rect().unwrap_or(Rect::new(Coord::zero(), Coord::zero()));
-                let area_m2 = polygon.unsigned_area();
+                // Measured on the ellipsoid, like every area reported (see crate::distance).
+                let area_m2 = frame.area_m2(&polygon);
                 Unit { code: u.code, name: u.name, levels: u.levels, polygon, bbox, area_m2 }
             })
             .collect();

@@ -2,7 +2,8 @@
 //! statistics per grid, community, street and district, greedy suggestions for new sites, and
 //! incremental updates when one centre is added, moved or removed.
 //!
-//! Areas are in square metres of the network's local frame; households are counts.
+//! Geometry is cut in the network's local frame; the areas reported are m² on the WGS 84
+//! ellipsoid (see [`crate::distance`]); households are counts.
 
 pub mod compute;
 pub mod context;

@@ -8,7 +8,7 @@
 
 use super::compute::Coverage;
 use super::context::Context;
-use geo::{Area, BooleanOps};
+use geo::BooleanOps;
 use std::collections::BTreeMap;
 
 /// A level of the hierarchy to aggregate at.
@@ -135,11 +135,12 @@ pub struct CircleExcess {
 /// The circle-minus-network difference.
 pub fn circle_excess(ctx: &Context, circle: &Coverage, network: &Coverage) -> CircleExcess {
     let mut e = CircleExcess::default();
+    let frame = ctx.net.frame();
     for u in 0..ctx.units.len() {
         let (c, n) = (&circle.units[u], &network.units[u]);
         if c.covered_m2 > 0.0 {
             e.area_m2 +=
-                if n.covered_m2 > 0.0 { c.covered.difference(&n.covered).unsigned_area() } else { c.covered_m2 };
+                if n.covered_m2 > 0.0 { frame.area_m2(&c.covered.difference(&n.covered)) } else { c.covered_m2 };
         }
     }
     for (h, home) in ctx.homes.iter().enumerate() {

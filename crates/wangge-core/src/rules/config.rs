@@ -39,6 +39,13 @@ pub struct RulesConfig {
     pub households_per_community_worker: i64,
     /// How far the community-worker count may fall below households ÷ the ratio before it is reported.
     pub community_worker_slack: f64,
+    /// Share of the smaller footprint two buildings may overlap before `building_overlap` reports
+    /// them (default 0.10: adjoining buildings share walls, which is no overlap; more than a tenth
+    /// of a footprint is one building drawn twice or misplaced).
+    pub building_overlap_share: f64,
+    /// How far (share of the larger figure) a grid's declared `households` may differ from the sum
+    /// over its buildings before `grid_households_rollup` warns (default 0.05).
+    pub households_rollup_share: f64,
     /// Code length per layer id (domain.md §3: 6 + 3 + 3 + 3 = 15 for grids); layers not listed are not checked.
     pub code_lengths: BTreeMap<String, usize>,
     /// Per-rule switches and severities, keyed by rule id.
@@ -61,6 +68,8 @@ impl Default for RulesConfig {
             community_households: [1_000, 3_000],
             households_per_community_worker: 300,
             community_worker_slack: 0.5,
+            building_overlap_share: 0.10,
+            households_rollup_share: 0.05,
             code_lengths,
             rules: BTreeMap::new(),
         }
@@ -113,7 +122,13 @@ impl RulesConfig {
         };
         ordered("grid_households", self.grid_households)?;
         ordered("community_households", self.community_households)?;
-        let tolerances = [self.tolerance_m, self.overlap_tolerance_m2, self.gap_tolerance_m2];
+        let tolerances = [
+            self.tolerance_m,
+            self.overlap_tolerance_m2,
+            self.gap_tolerance_m2,
+            self.building_overlap_share,
+            self.households_rollup_share,
+        ];
         if tolerances.iter().any(|t| !t.is_finite() || *t < 0.0) || self.households_per_community_worker <= 0 {
             return Err(ConfigError::Invalid("tolerances must be ≥ 0 and the worker ratio > 0".into()));
         }

@@ -176,6 +176,33 @@ pub enum Message {
         /// Workers needed, rounded.
         needed: i64,
     },
+    /// A building has the identical footprint (or point) of an earlier one: entered twice.
+    BuildingDuplicate {
+        /// The earlier building's code.
+        other: String,
+        /// Whether the buildings are points (the same position) rather than footprints.
+        point: bool,
+    },
+    /// Two building footprints overlap by more than the share of the smaller.
+    BuildingOverlap {
+        /// The other building's code.
+        other: String,
+        /// The shared area, m².
+        m2: f64,
+        /// The shared area as a percentage of the smaller footprint.
+        percent: f64,
+        /// The limit, percent (configuration).
+        limit_percent: f64,
+    },
+    /// A grid's declared households differ from the sum over its buildings by more than the tolerance.
+    GridHouseholdsRollup {
+        /// Households the grid declares.
+        declared: i64,
+        /// Households of its buildings, summed.
+        sum: i64,
+        /// The tolerance, percent (configuration).
+        tolerance_percent: f64,
+    },
 }
 
 impl Message {
@@ -196,6 +223,9 @@ impl Message {
             Message::GridWorker => "rule.grid_worker",
             Message::WorkerShared { .. } => "rule.grid_worker_shared",
             Message::CommunityWorkers { .. } => "rule.community_workers",
+            Message::BuildingDuplicate { .. } => "rule.building_duplicate",
+            Message::BuildingOverlap { .. } => "rule.building_overlap",
+            Message::GridHouseholdsRollup { .. } => "rule.grid_households_rollup",
         }
     }
 }

@@ -2,9 +2,11 @@
 //!
 //! Each check returns [`Finding`]s — values that carry the rule id, a severity (an error blocks
 //! publishing, a warning does not), the feature, a [`Message`] (key and values, rendered by `wangge-text`) and the source of
-//! the rule in `shared/domain.md`. Areas are computed in a local metric frame (see [`crate::distance::LocalFrame`]), so
-//! tolerances are in m² and metres, never in degrees.
+//! the rule in `shared/domain.md`. Boolean operations run in a local metric frame (see [`crate::distance::LocalFrame`]) and
+//! the areas they produce are measured on the WGS 84 ellipsoid, so tolerances are in m² and
+//! metres, never in degrees.
 
+pub mod buildings;
 pub mod codes;
 pub mod config;
 pub mod containment;
@@ -35,6 +37,9 @@ pub const RULE_IDS: &[&str] = &[
     staffing::GRID_WORKER,
     staffing::WORKER_SHARED,
     staffing::COMMUNITY_WORKERS,
+    buildings::DUPLICATE,
+    buildings::OVERLAP,
+    buildings::ROLLUP,
 ];
 
 /// Runs every enabled rule over `snapshot`; all findings at once, errors first, then by layer and code.
@@ -46,6 +51,7 @@ pub fn run_rules(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
     out.extend(sizes::check(snapshot, config));
     out.extend(codes::check_snapshot(snapshot, config));
     out.extend(staffing::check(snapshot, config));
+    out.extend(buildings::check(snapshot, config));
     let mut out = config.apply(out);
     out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.layer.cmp(&b.layer)).then(a.code.cmp(&b.code)));
     out
