@@ -6,23 +6,12 @@ mod common;
 
 use common::city_db;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 use wangge_store::Store;
 
 fn start(db: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wangge"))
-        .args(["serve", "--db", db.to_str().unwrap(), "--addr", "127.0.0.1:0"])
-        .env("WANGGE_LANG", "en")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
-    let at = line.find("http://").expect("the server prints its address");
-    let base = line[at..].split('/').take(3).collect::<Vec<_>>().join("/");
-    (child, base)
+    common::serve_process(db)
 }
 
 #[test]

@@ -8,9 +8,7 @@ mod common;
 
 use common::{Server, city_db, text, wangge};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use wangge::api::{AppState, Limits};
 use wangge_store::Store;
@@ -102,16 +100,7 @@ fn create_plan(base: &str, planner: &str) -> i64 {
 fn deep_cql2_filters_are_refused_and_the_server_process_stays_alive() {
     let dir = tempfile::tempdir().unwrap();
     let db = city_db(dir.path());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wangge"))
-        .args(["serve", "--db", db.to_str().unwrap(), "--addr", "127.0.0.1:0"])
-        .env("WANGGE_LANG", "en")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
-    let at = line.find("http://").expect("the server prints its address");
-    let base = line[at..].split('/').take(3).collect::<Vec<_>>().join("/");
+    let (mut child, base) = common::serve_process(&db);
     let parens = format!("{}households%3E1{}", "%28".repeat(2000), "%29".repeat(2000));
     let nots = format!("{}households%3E1", "NOT+".repeat(8000));
     let items = format!("{base}/ogc/collections/grid/items?filter=");

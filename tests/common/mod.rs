@@ -136,3 +136,20 @@ impl Server {
         (resp.status().as_u16(), resp.body_mut().with_config().limit(64 << 20).read_to_string().unwrap())
     }
 }
+
+/// Starts the real `wangge serve` binary on `db` at a free loopback port (messages in English) and
+/// returns the process and its base URL, read from the line it prints when it listens.
+pub fn serve_process(db: &Path) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wangge"))
+        .args(["serve", "--db", db.to_str().unwrap(), "--addr", "127.0.0.1:0"])
+        .env("WANGGE_LANG", "en")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
+    let at = line.find("http://").expect("the server prints its address");
+    let base = line[at..].split('/').take(3).collect::<Vec<_>>().join("/");
+    (child, base)
+}
