@@ -59,7 +59,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
 }
 
 fn refuse(status: StatusCode, error: &'static str, detail: &str) -> Response {
-    ApiError { status, error, detail: detail.into(), problems: None }.into_response()
+    ApiError::new(status, error, detail).into_response()
 }
 
 fn request_lang(request: &Request) -> Lang {
@@ -216,12 +216,11 @@ pub async fn audit_log(
     // The ADMIN route layer has admitted only admins; this is the last line of defence should the
     // route ever be mounted without it.
     if caller.role() < Role::Admin {
-        return Err(ApiError {
-            status: StatusCode::FORBIDDEN,
-            error: "forbidden",
-            detail: lang.pick("审计日志只对 admin 开放", "the audit log is for admins only").into(),
-            problems: None,
-        });
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            lang.pick("审计日志只对 admin 开放", "the audit log is for admins only"),
+        ));
     }
     let (after, limit) = (query.after.unwrap_or(0), query.limit.unwrap_or(100));
     if !(1..=10_000).contains(&limit) {

@@ -18,6 +18,7 @@ use wangge_app::coverage::{CoverageError, CoverageService, DEFAULT_KIND, Request
 use wangge_app::coverage_json::{circle_features, excess_json, gap_features, params_json, picks_json, stat_json};
 use wangge_core::coverage::{self, Coverage, Mode, Params as CovParams};
 use wangge_text::Lang;
+use wangge_text::zh_en;
 
 /// Most candidate sites in one suggestion request.
 pub const MAX_CANDIDATES: usize = 20_000;
@@ -63,22 +64,20 @@ pub fn request_from(params: &Params) -> Result<Request, ApiError> {
 
 fn map_error(e: CoverageError, lang: Lang) -> ApiError {
     match e {
-        CoverageError::UnknownKind { kind, known } => ApiError::not_found(if lang == Lang::Zh {
-            format!("参数 kind：没有类型为 \"{kind}\" 的服务中心（现有：{known}）")
-        } else {
-            format!("parameter kind: no service centre of kind \"{kind}\" (known: {known})")
-        }),
-        CoverageError::NoNetwork => ApiError {
-            status: StatusCode::CONFLICT,
-            error: "no_network",
-            detail: lang
-                .pick(
-                    "尚未导入步行路网：请先运行 wangge import-roads",
-                    "no walking network: run wangge import-roads first",
-                )
-                .to_string(),
-            problems: None,
-        },
+        CoverageError::UnknownKind { kind, known } => ApiError::not_found(zh_en!(
+            lang,
+            ("参数 kind：没有类型为 \"{kind}\" 的服务中心（现有：{known}）"),
+            ("parameter kind: no service centre of kind \"{kind}\" (known: {known})")
+        )),
+        CoverageError::NoNetwork => ApiError::new(
+            StatusCode::CONFLICT,
+            "no_network",
+            lang.pick(
+                "尚未导入步行路网：请先运行 wangge import-roads",
+                "no walking network: run wangge import-roads first",
+            )
+            .to_string(),
+        ),
     }
 }
 

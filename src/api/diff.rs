@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
 use wangge_app::compare::{StateRef, changed_geojson, compare};
-use wangge_text::Lang;
+use wangge_text::zh_en;
 
 fn state_ref(params: &Params, key: &str, default: Option<&str>) -> Result<StateRef, ApiError> {
     let lang = params.lang;
@@ -18,19 +18,19 @@ fn state_ref(params: &Params, key: &str, default: Option<&str>) -> Result<StateR
         (Some(v), _) => v,
         (None, Some(d)) => d,
         (None, None) => {
-            return Err(ApiError::bad_parameter(if lang == Lang::Zh {
-                format!("缺少参数 {key}（published、revision:N 或 plan:N）")
-            } else {
-                format!("parameter {key} is missing (published, revision:N or plan:N)")
-            }));
+            return Err(ApiError::bad_parameter(zh_en!(
+                lang,
+                ("缺少参数 {key}（published、revision:N 或 plan:N）"),
+                ("parameter {key} is missing (published, revision:N or plan:N)")
+            )));
         }
     };
     raw.parse().map_err(|bad| {
-        ApiError::bad_parameter(if lang == Lang::Zh {
-            format!("参数 {key} 的值 {bad} 无法识别：应为 published、revision:N 或 plan:N")
-        } else {
-            format!("parameter {key}: {bad} is not published, revision:N or plan:N")
-        })
+        ApiError::bad_parameter(zh_en!(
+            lang,
+            ("参数 {key} 的值 {bad} 无法识别：应为 published、revision:N 或 plan:N"),
+            ("parameter {key}: {bad} is not published, revision:N or plan:N")
+        ))
     })
 }
 
@@ -46,11 +46,11 @@ pub async fn get_diff(State(state): State<AppState>, params: Params) -> Result<J
         None | Some("json") => false,
         Some("geojson") => true,
         Some(other) => {
-            return Err(ApiError::bad_parameter(if lang == Lang::Zh {
-                format!("参数 format 的值 \"{other}\" 无法识别：应为 json 或 geojson")
-            } else {
-                format!("parameter format: \"{other}\" is not json or geojson")
-            }));
+            return Err(ApiError::bad_parameter(zh_en!(
+                lang,
+                ("参数 format 的值 \"{other}\" 无法识别：应为 json 或 geojson"),
+                ("parameter format: \"{other}\" is not json or geojson")
+            )));
         }
     };
     let (from_text, to_text) =

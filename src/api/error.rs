@@ -20,24 +20,29 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// An error with no structured particulars.
+    pub fn new(status: StatusCode, error: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError { status, error, detail: detail.into(), problems: None }
+    }
+
     /// 400 for a query parameter or body field that is wrong.
     pub fn bad_parameter(detail: impl Into<String>) -> ApiError {
-        ApiError { status: StatusCode::BAD_REQUEST, error: "bad_parameter", detail: detail.into(), problems: None }
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_parameter", detail)
     }
 
     /// 400 for a body that cannot be read.
     pub fn bad_body(detail: impl Into<String>) -> ApiError {
-        ApiError { status: StatusCode::BAD_REQUEST, error: "bad_body", detail: detail.into(), problems: None }
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_body", detail)
     }
 
     /// 404 for an unknown layer, code or route.
     pub fn not_found(detail: impl Into<String>) -> ApiError {
-        ApiError { status: StatusCode::NOT_FOUND, error: "not_found", detail: detail.into(), problems: None }
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", detail)
     }
 
     /// 413 for a body or batch over the limit.
     pub fn too_large(detail: impl Into<String>) -> ApiError {
-        ApiError { status: StatusCode::PAYLOAD_TOO_LARGE, error: "too_large", detail: detail.into(), problems: None }
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", detail)
     }
 
     /// The error for a body that could not be read: 413 when it was over the limit, else 400.
@@ -52,12 +57,7 @@ impl ApiError {
     /// 500: the cause is logged here and never sent to the client.
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {
         tracing::error!("internal error: {cause}");
-        ApiError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            error: "internal",
-            detail: "internal error; see the server log".into(),
-            problems: None,
-        }
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log")
     }
 }
 

@@ -13,6 +13,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use serde::de::DeserializeOwned;
 use wangge_text::Lang;
+use wangge_text::zh_en;
 
 /// The language of a request's messages, decided as [`Params`] decides it.
 fn lang_of(headers: &HeaderMap, uri: &Uri) -> Lang {
@@ -49,11 +50,24 @@ fn path_error(e: PathRejection, lang: Lang) -> ApiError {
         ErrorKind::ParseError { value, expected_type } => (String::new(), value.clone(), *expected_type),
         _ => return ApiError::bad_parameter(e.body_text()),
     };
-    ApiError::bad_parameter(if lang == Lang::Zh {
-        format!("路径参数 {name} 的值 \"{value}\" 无效（应为 {expected}）")
-    } else {
-        format!("path parameter {name}: \"{value}\" is not valid (expected {expected})")
-    })
+    ApiError::bad_parameter(zh_en!(
+        lang,
+        ("路径参数 {name} 的值 \"{value}\" 无效（应为 {expected}）"),
+        ("path parameter {name}: \"{value}\" is not valid (expected {expected})")
+    ))
+}
+
+/// A body as bytes. One over the body limit is a 413, one that cannot be read a 400, both JSON.
+#[derive(Debug)]
+pub struct ApiBytes(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let lang = lang_of(request.headers(), request.uri());
+        Bytes::from_request(request, state).await.map(ApiBytes).map_err(|e| ApiError::from_body_rejection(&e, lang))
+    }
 }
 
 /// A JSON body as `T`. A body with a non-JSON `Content-Type` is 415; one that is not JSON, or does
@@ -77,19 +91,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         if let Some(ct) = request.headers().get(CONTENT_TYPE) {
             let ct = ct.to_str().unwrap_or("");
             if !is_json(ct) {
-                return Err(ApiError {
-                    status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    error: "unsupported_media_type",
-                    detail: if lang == Lang::Zh {
-                        format!("请求体应为 JSON（Content-Type: application/json），而不是 {ct}")
-                    } else {
-                        format!("the body must be JSON (Content-Type: application/json), not {ct}")
-                    },
-                    problems: None,
-                });
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    zh_en!(
+                        lang,
+                        ("请求体应为 JSON（Content-Type: application/json），而不是 {ct}"),
+                        ("the body must be JSON (Content-Type: application/json), not {ct}")
+                    ),
+                ));
             }
         }
-        let body = Bytes::from_request(request, state).await.map_err(|e| ApiError::from_body_rejection(&e, lang))?;
+        let ApiBytes(body) = ApiBytes::from_request(request, state).await?;
         let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &body };
         let what = lang.pick("JSON 无法解析", "invalid JSON");
         let mut de = serde_json::Deserializer::from_slice(text);
@@ -104,11 +117,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 && let Some((_, expected)) = rest.split_once(", expected ")
             {
                 let expected = expected.split(" at line ").next().unwrap_or(expected);
-                return ApiError::bad_body(if lang == Lang::Zh {
-                    format!("\"{path}\" 的类型不对（应为 {expected}）")
-                } else {
-                    format!("\"{path}\" must be {expected}")
-                });
+                return ApiError::bad_body(zh_en!(
+                    lang,
+                    ("\"{path}\" 的类型不对（应为 {expected}）"),
+                    ("\"{path}\" must be {expected}")
+                ));
             }
             ApiError::bad_body(if path == "." {
                 format!("{what}: {inner}")

@@ -4,13 +4,12 @@
 use super::AppState;
 use super::access::Caller;
 use super::error::ApiError;
+use super::extract::ApiBytes;
 use super::lookup::parse_crs;
 use super::params::Params;
 use super::schema::{ErrorBody, GeocodeQuery, LangQuery, ReverseQuery};
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use geo::Coord;
@@ -130,10 +129,9 @@ pub async fn post_batch(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
-    body: Result<Bytes, BytesRejection>,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Response, ApiError> {
     let lang = params.lang;
-    let body = body.map_err(|e| ApiError::from_body_rejection(&e, lang))?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_body(
             lang.pick("请求体为空：需要 CSV（address 列）", "empty body: CSV with an address column expected"),

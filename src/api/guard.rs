@@ -16,6 +16,7 @@ use serde_json::Value;
 use std::sync::Arc;
 use tokio::sync::OwnedSemaphorePermit;
 use wangge_text::Lang;
+use wangge_text::zh_en;
 
 tokio::task_local! {
     /// The heavy-request permit of the request being served, if it is a heavy one: [`blocking`]
@@ -33,7 +34,7 @@ fn request_lang(request: &Request) -> Lang {
 }
 
 fn unavailable(error: &'static str, detail: String) -> Response {
-    let mut r = ApiError { status: StatusCode::SERVICE_UNAVAILABLE, error, detail, problems: None }.into_response();
+    let mut r = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, error, detail).into_response();
     r.headers_mut().insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
     r
 }
@@ -47,11 +48,11 @@ pub async fn heavy(State(state): State<AppState>, request: Request, next: Next) 
         let n = state.limits.max_heavy;
         return unavailable(
             "busy",
-            if lang == Lang::Zh {
-                format!("服务繁忙：同时处理的重型请求已达上限 {n}，请稍后重试")
-            } else {
-                format!("the service is busy: {n} heavy requests are already running (the limit); retry shortly")
-            },
+            zh_en!(
+                lang,
+                ("服务繁忙：同时处理的重型请求已达上限 {n}，请稍后重试"),
+                ("the service is busy: {n} heavy requests are already running (the limit); retry shortly")
+            ),
         );
     };
     let deadline = state.limits.heavy_deadline;
@@ -63,11 +64,11 @@ pub async fn heavy(State(state): State<AppState>, request: Request, next: Next) 
             tracing::warn!("a heavy request ran past its {s} s deadline and was abandoned");
             unavailable(
                 "deadline",
-                if lang == Lang::Zh {
-                    format!("请求超过 {s} 秒的处理时限，已放弃；未保存任何修改")
-                } else {
-                    format!("the request ran past its {s} s deadline and was abandoned; nothing was stored")
-                },
+                zh_en!(
+                    lang,
+                    ("请求超过 {s} 秒的处理时限，已放弃；未保存任何修改"),
+                    ("the request ran past its {s} s deadline and was abandoned; nothing was stored")
+                ),
             )
         }
     }
@@ -104,11 +105,11 @@ pub fn check_vertices(body: &Value, state: &AppState, lang: Lang) -> Result<(), 
     if count <= limit {
         return Ok(());
     }
-    Err(ApiError::too_large(if lang == Lang::Zh {
-        format!("请求中的几何坐标点过多：{count} 个，上限为 {limit} 个")
-    } else {
-        format!("the request holds too many vertices: {count}, the limit is {limit}")
-    }))
+    Err(ApiError::too_large(zh_en!(
+        lang,
+        ("请求中的几何坐标点过多：{count} 个，上限为 {limit} 个"),
+        ("the request holds too many vertices: {count}, the limit is {limit}")
+    )))
 }
 
 /// Answers 414 (JSON) for a URI longer than [`super::Limits::max_uri_bytes`]. (URIs over 64 KiB
@@ -117,16 +118,15 @@ pub async fn uri_length(State(state): State<AppState>, request: Request, next: N
     let (len, limit) = (request.uri().to_string().len(), state.limits.max_uri_bytes);
     if len > limit {
         let lang = request_lang(&request);
-        return ApiError {
-            status: StatusCode::URI_TOO_LONG,
-            error: "uri_too_long",
-            detail: if lang == Lang::Zh {
-                format!("请求地址过长：{len} 字节，上限为 {limit} 字节")
-            } else {
-                format!("the request URI is too long: {len} bytes, the limit is {limit}")
-            },
-            problems: None,
-        }
+        return ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            zh_en!(
+                lang,
+                ("请求地址过长：{len} 字节，上限为 {limit} 字节"),
+                ("the request URI is too long: {len} bytes, the limit is {limit}")
+            ),
+        )
         .into_response();
     }
     next.run(request).await
@@ -174,7 +174,7 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
     } else {
         detail
     };
-    let json = ApiError { status, error: error_code(status), detail, problems: None }.into_response();
+    let json = ApiError::new(status, error_code(status), detail).into_response();
     let (json_parts, json_body) = json.into_parts();
     parts.headers.remove(CONTENT_LENGTH);
     if let Some(v) = json_parts.headers.get(CONTENT_TYPE) {

@@ -6,7 +6,7 @@ use super::error::ApiError;
 use super::extract::ApiPath;
 use super::params::Params;
 use super::plans::{plan_error, with_backend, with_store};
-use super::schema::{ErrorBody, LangQuery, Plan, Revision, RevisionList};
+use super::schema::{ErrorBody, LangQuery, Plan, RevisionList};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -15,6 +15,7 @@ use wangge_app::plan as svc;
 use wangge_core::snapshot::Snapshot;
 use wangge_store::history::AsOf;
 use wangge_text::Lang;
+use wangge_text::zh_en;
 
 /// Checks a `YYYY-MM-DD` date (the form stored in `valid_from`/`valid_to`, so text order is date
 /// order); see [`wangge_core::dates::parse_ymd`].
@@ -22,11 +23,11 @@ pub fn parse_date(s: &str, lang: Lang) -> Result<String, ApiError> {
     if wangge_core::dates::parse_ymd(s).is_some() {
         Ok(s.to_string())
     } else {
-        Err(ApiError::bad_parameter(if lang == Lang::Zh {
-            format!("日期 \"{s}\" 应为 YYYY-MM-DD 格式")
-        } else {
-            format!("date \"{s}\" must be YYYY-MM-DD")
-        }))
+        Err(ApiError::bad_parameter(zh_en!(
+            lang,
+            ("日期 \"{s}\" 应为 YYYY-MM-DD 格式"),
+            ("date \"{s}\" must be YYYY-MM-DD")
+        )))
     }
 }
 
@@ -49,7 +50,6 @@ pub async fn list(State(state): State<AppState>, params: Params) -> Result<Respo
         Ok((s.current_revision().map_err(ApiError::internal)?, s.revisions_since(0).map_err(ApiError::internal)?))
     })
     .await?;
-    let revisions = revisions.into_iter().map(Revision::from).collect();
     let mut r = Json(RevisionList { current, revisions }).into_response();
     if let Ok(v) = header::HeaderValue::from_str(&format!("\"r{current}\"")) {
         r.headers_mut().insert(header::ETAG, v);
@@ -71,7 +71,7 @@ pub async fn restore(
     let author = caller.author();
     let plan = with_store(&state, lang, move |s| svc::restore(s, id, author).map_err(|e| plan_error(e, lang))).await?;
     let version = plan.version;
-    let mut r = (StatusCode::CREATED, Json(Plan::from(plan))).into_response();
+    let mut r = (StatusCode::CREATED, Json(plan)).into_response();
     if let Ok(v) = header::HeaderValue::from_str(&format!("\"v{version}\"")) {
         r.headers_mut().insert(header::ETAG, v);
     }

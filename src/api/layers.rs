@@ -11,6 +11,7 @@ use geo::{Coord, Rect};
 use serde_json::Value;
 use wangge_core::model::Layer;
 use wangge_formats::geojson::feature_to_json;
+use wangge_text::zh_en;
 use wangge_text::{Label, Lang};
 
 /// Default page size for feature listings.
@@ -48,11 +49,11 @@ fn parse_layer(raw: &str, lang: Lang) -> Result<Layer, ApiError> {
 
 fn parse_bbox(raw: &str, lang: Lang) -> Result<Rect<f64>, ApiError> {
     let bad = || {
-        ApiError::bad_parameter(if lang == Lang::Zh {
-            format!("参数 bbox \"{raw}\" 无效：应为 最小经度,最小纬度,最大经度,最大纬度")
-        } else {
-            format!("parameter bbox \"{raw}\" is not valid: expected minLon,minLat,maxLon,maxLat")
-        })
+        ApiError::bad_parameter(zh_en!(
+            lang,
+            ("参数 bbox \"{raw}\" 无效：应为 最小经度,最小纬度,最大经度,最大纬度"),
+            ("parameter bbox \"{raw}\" is not valid: expected minLon,minLat,maxLon,maxLat")
+        ))
     };
     let v: Vec<f64> = raw.split(',').map(|s| s.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| bad())?;
     let [x0, y0, x1, y1] = v[..] else { return Err(bad()) };
@@ -125,11 +126,11 @@ pub async fn get_feature(
     let layer = parse_layer(&layer, lang)?;
     let snapshot = state.snapshot();
     let f = snapshot.layer(layer).get(&code).ok_or_else(|| {
-        ApiError::not_found(if lang == Lang::Zh {
-            format!("{}图层中没有编码 {code}", layer.label(lang))
-        } else {
-            format!("no feature with code {code} in layer {layer}")
-        })
+        ApiError::not_found(zh_en!(
+            lang,
+            ("{}图层中没有编码 {code}", layer.label(lang)),
+            ("no feature with code {code} in layer {layer}")
+        ))
     })?;
     Ok(Json(feature_to_json(f)))
 }

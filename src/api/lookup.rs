@@ -2,12 +2,11 @@
 
 use super::AppState;
 use super::error::ApiError;
+use super::extract::ApiBytes;
 use super::params::Params;
 use super::schema::{BatchLookupQuery, ErrorBody, LookupAnswer, LookupBatch, LookupQuery};
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use axum::http::HeaderMap;
 use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
@@ -50,10 +49,9 @@ pub async fn post_lookup(
     State(state): State<AppState>,
     params: Params,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Response, ApiError> {
     let lang = params.lang;
-    let body = body.map_err(|e| ApiError::from_body_rejection(&e, lang))?;
     let default_crs = parse_crs(&params)?;
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let is_csv = content_type.starts_with("text/csv") || content_type.starts_with("text/plain");

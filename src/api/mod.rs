@@ -181,8 +181,8 @@ pub fn guarded_routes() -> Vec<GuardedRoute> {
         guarded(Method::POST, "/api/v1/revisions/{id}/restore", R::PLANNER, post(history::restore)),
         // OGC API – Features Part 4 writes go into draft plans too.
         guarded(Method::POST, items, R::PLANNER, post(ogc::write::create)),
-        guarded(Method::PUT, item, R::PLANNER, put(ogc::write::replace)),
-        guarded(Method::PATCH, item, R::PLANNER, patch(ogc::write::update)),
+        guarded(Method::PUT, item, R::PLANNER, put(ogc::write::replace_or_update)),
+        guarded(Method::PATCH, item, R::PLANNER, patch(ogc::write::replace_or_update)),
         guarded(Method::DELETE, item, R::PLANNER, delete(ogc::write::remove)),
         guarded(Method::GET, "/api/v1/audit", R::ADMIN, get(access::audit_log)),
     ]
@@ -323,12 +323,11 @@ async fn not_found(uri: axum::http::Uri) -> ApiError {
 }
 
 async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
-    ApiError {
-        status: axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        error: "method_not_allowed",
-        detail: format!("{method} is not allowed on {}", uri.path()),
-        problems: None,
-    }
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not allowed on {}", uri.path()),
+    )
 }
 
 /// Serves `app(state)` on `listener` until Ctrl-C or SIGTERM.

@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 use wangge_app::plan::{self as svc, PlanServiceError};
 use wangge_store::plans::PlanError;
 use wangge_store::{Backend, Pool, Store};
+use wangge_text::zh_en;
 use wangge_text::{FindingJson, Lang};
 
 /// The served store, or the answer of a service without one.
@@ -80,18 +81,12 @@ fn if_match(headers: &HeaderMap, lang: Lang) -> Result<Option<i64>, ApiError> {
 
 /// Maps planning failures to their HTTP outcome.
 pub(super) fn plan_error(e: PlanServiceError, lang: Lang) -> ApiError {
-    let zh = lang == Lang::Zh;
     match e {
-        PlanServiceError::BadEdit { index, detail, detail_zh } => ApiError {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            error: "bad_edit",
-            detail: if zh {
-                format!("第 {index} 项编辑无法应用：{detail_zh}")
-            } else {
-                format!("edit {index} cannot be applied: {detail}")
-            },
-            problems: None,
-        },
+        PlanServiceError::BadEdit { index, detail, detail_zh } => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_edit",
+            zh_en!(lang, ("第 {index} 项编辑无法应用：{detail_zh}"), ("edit {index} cannot be applied: {detail}")),
+        ),
         PlanServiceError::Rejected(findings) => ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             error: "rules_failed",
@@ -100,37 +95,34 @@ pub(super) fn plan_error(e: PlanServiceError, lang: Lang) -> ApiError {
                 .into(),
             problems: Some(Value::Array(findings.iter().map(|f| f.to_json(lang)).collect())),
         },
-        PlanServiceError::Plan(PlanError::NotFound(id)) => ApiError::not_found(if zh {
-            format!("方案或修订 {id} 不存在")
-        } else {
-            format!("no plan or revision {id}")
-        }),
+        PlanServiceError::Plan(PlanError::NotFound(id)) => {
+            ApiError::not_found(zh_en!(lang, ("方案或修订 {id} 不存在"), ("no plan or revision {id}")))
+        }
         PlanServiceError::Plan(PlanError::StaleVersion { id, expected, current }) => ApiError {
             status: StatusCode::CONFLICT,
             error: "stale",
-            detail: if zh {
-                format!("方案 {id} 已被修改：当前版本 v{current}，请求基于 v{expected}")
-            } else {
-                format!("plan {id} changed: it is at v{current}, the request was based on v{expected}")
-            },
+            detail: zh_en!(
+                lang,
+                ("方案 {id} 已被修改：当前版本 v{current}，请求基于 v{expected}"),
+                ("plan {id} changed: it is at v{current}, the request was based on v{expected}")
+            ),
             problems: Some(json!({ "current_version": current, "etag": format!("\"v{current}\"") })),
         },
         PlanServiceError::Plan(PlanError::StaleBase { base, current, since }) => ApiError {
             status: StatusCode::CONFLICT,
             error: "stale_base",
-            detail: if zh {
-                format!("方案基于修订 {base}，但当前已发布修订 {current}")
-            } else {
-                format!("the plan is based on revision {base}, but revision {current} is published")
-            },
+            detail: zh_en!(
+                lang,
+                ("方案基于修订 {base}，但当前已发布修订 {current}"),
+                ("the plan is based on revision {base}, but revision {current} is published")
+            ),
             problems: Some(json!({ "since": since })),
         },
-        PlanServiceError::Plan(PlanError::NotDraft(id)) => ApiError {
-            status: StatusCode::CONFLICT,
-            error: "not_draft",
-            detail: if zh { format!("方案 {id} 已发布") } else { format!("plan {id} is already published") },
-            problems: None,
-        },
+        PlanServiceError::Plan(PlanError::NotDraft(id)) => ApiError::new(
+            StatusCode::CONFLICT,
+            "not_draft",
+            zh_en!(lang, ("方案 {id} 已发布"), ("plan {id} is already published")),
+        ),
         PlanServiceError::Plan(PlanError::Store(e)) => ApiError::internal(e),
     }
 }
@@ -159,7 +151,7 @@ pub async fn create(
         return Err(ApiError::bad_body(lang.pick("缺少方案名称 \"name\"", "\"name\" is missing or blank")));
     }
     let plan = with_store(&state, lang, move |s| s.create_plan(&name, author).map_err(ApiError::internal)).await?;
-    Ok(with_etag(StatusCode::CREATED, plan.version, Plan::from(plan)))
+    Ok(with_etag(StatusCode::CREATED, plan.version, plan))
 }
 
 /// `GET /api/v1/plans`
@@ -167,7 +159,7 @@ pub async fn create(
     responses((status = 200, description = "Every plan", body = PlanList), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>, params: Params) -> Result<Json<PlanList>, ApiError> {
     let plans = with_backend(&state, params.lang, |s| s.plans().map_err(ApiError::internal)).await?;
-    Ok(Json(PlanList { plans: plans.into_iter().map(Plan::from).collect() }))
+    Ok(Json(PlanList { plans }))
 }
 
 /// `GET /api/v1/plans/{id}`: the plan and its edits.
@@ -186,7 +178,7 @@ pub async fn get(
     })
     .await?;
     let version = plan.version;
-    Ok(with_etag(StatusCode::OK, version, PlanDetail { plan: plan.into(), edits }))
+    Ok(with_etag(StatusCode::OK, version, PlanDetail { plan, edits }))
 }
 
 /// `POST /api/v1/plans/{id}/edits` with one edit; honours `If-Match`. The body is read as
@@ -215,7 +207,7 @@ pub async fn add_edit(
         svc::add_edit(s, id, author, &edit, expected).map_err(|e| plan_error(e, lang))
     })
     .await?;
-    Ok(with_etag(StatusCode::OK, plan.version, Plan::from(plan)))
+    Ok(with_etag(StatusCode::OK, plan.version, plan))
 }
 
 /// `POST /api/v1/plans/{id}/validate`: every finding at once.
@@ -275,5 +267,5 @@ pub async fn publish(
         svc::publish(s, Some(&live), id, author, &message, &date, &rules).map_err(|e| plan_error(e, lang))
     })
     .await?;
-    Ok(Json(rev.into()))
+    Ok(Json(rev))
 }

@@ -7,7 +7,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
-use wangge_store::plans::{PlanRow, RevisionRow};
+/// A plan and a revision are answered as stored.
+pub use wangge_store::plans::{PlanRow as Plan, RevisionRow as Revision};
 
 /// `?lang=` alone, for routes with no other query parameters.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -269,34 +270,6 @@ impl EditRequest {
     }
 }
 
-/// A plan (the ETag of its answers is `"v{version}"`).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Plan {
-    /// Plan id.
-    pub id: i64,
-    /// Name.
-    pub name: String,
-    /// Who created it (the token holder).
-    pub author: String,
-    /// Their role.
-    pub author_role: String,
-    /// The revision its edits apply to.
-    pub base_revision: i64,
-    /// `draft` or `published`.
-    pub status: String,
-    /// Bumped by every change.
-    pub version: i64,
-    /// Creation time (UTC, ISO 8601).
-    pub created_at: String,
-}
-
-impl From<PlanRow> for Plan {
-    fn from(p: PlanRow) -> Plan {
-        let PlanRow { id, name, author, author_role, base_revision, status, version, created_at } = p;
-        Plan { id, name, author, author_role, base_revision, status, version, created_at }
-    }
-}
-
 /// `GET /api/v1/plans`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PlanList {
@@ -326,32 +299,6 @@ pub struct Validation {
     pub warnings: usize,
     /// Every finding (`rule`, `severity`, `message`, codes, …).
     pub findings: Vec<Value>,
-}
-
-/// A published revision.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Revision {
-    /// Revision id (0 is the state before any plan).
-    pub id: i64,
-    /// Who published it.
-    pub author: String,
-    /// Their role.
-    pub author_role: String,
-    /// When (UTC).
-    pub created_at: String,
-    /// Why.
-    pub message: String,
-    /// The plan published (none for imports).
-    pub plan_id: Option<i64>,
-    /// From when its features are valid (`YYYY-MM-DD`).
-    pub effective_date: String,
-}
-
-impl From<RevisionRow> for Revision {
-    fn from(r: RevisionRow) -> Revision {
-        let RevisionRow { id, author, author_role, created_at, message, plan_id, effective_date } = r;
-        Revision { id, author, author_role, created_at, message, plan_id, effective_date }
-    }
 }
 
 /// `GET /api/v1/revisions` (ETag `"r{current}"`).

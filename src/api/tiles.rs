@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 use wangge_app::tiles::TileSource;
 use wangge_core::model::Feature;
 use wangge_core::tiles::TileId;
+use wangge_text::zh_en;
 use wangge_text::{Label, Lang, Text};
 
 /// The MVT media type.
@@ -24,11 +25,11 @@ const CACHE_CONTROL: &str = "public, no-cache";
 
 fn unknown_layer(raw: &str, lang: Lang) -> ApiError {
     let known = TileSource::all().iter().map(|s| s.id()).collect::<Vec<_>>().join(", ");
-    ApiError::not_found(if lang == Lang::Zh {
-        format!("瓦片图层 {raw} 不存在（可用：{known}）")
-    } else {
-        format!("no tile layer '{raw}' (known: {known})")
-    })
+    ApiError::not_found(zh_en!(
+        lang,
+        ("瓦片图层 {raw} 不存在（可用：{known}）"),
+        ("no tile layer '{raw}' (known: {known})")
+    ))
 }
 
 /// `GET /tiles/{layer}/{z}/{x}/{y}.mvt`: one tile, gzip-compressed for clients that accept it,
@@ -42,11 +43,11 @@ pub async fn get_tile(
     let lang = params.lang;
     let source = TileSource::parse(&layer).ok_or_else(|| unknown_layer(&layer, lang))?;
     let y = file.strip_suffix(".mvt").ok_or_else(|| {
-        ApiError::not_found(if lang == Lang::Zh {
-            format!("瓦片 {file} 不存在：只提供 .mvt 格式（/tiles/{layer}/{z}/{x}/{{y}}.mvt）")
-        } else {
-            format!("no tile {file}: tiles are served as .mvt (/tiles/{layer}/{z}/{x}/{{y}}.mvt)")
-        })
+        ApiError::not_found(zh_en!(
+            lang,
+            ("瓦片 {file} 不存在：只提供 .mvt 格式（/tiles/{layer}/{z}/{x}/{{y}}.mvt）"),
+            ("no tile {file}: tiles are served as .mvt (/tiles/{layer}/{z}/{x}/{{y}}.mvt)")
+        ))
     })?;
     let tile = TileId::parse(&z, &x, y).map_err(|e| ApiError::bad_parameter(e.message(lang)))?;
     let Some(t) = state.published().tile(source, tile) else {
@@ -85,11 +86,11 @@ pub async fn get_tilejson(
 ) -> Result<axum::Json<Value>, ApiError> {
     let lang = params.lang;
     let layer = file.strip_suffix(".json").ok_or_else(|| {
-        ApiError::not_found(if lang == Lang::Zh {
-            format!("{file} 不存在：TileJSON 地址为 /tiles/{{图层}}.json")
-        } else {
-            format!("no {file}: TileJSON is at /tiles/{{layer}}.json")
-        })
+        ApiError::not_found(zh_en!(
+            lang,
+            ("{file} 不存在：TileJSON 地址为 /tiles/{{图层}}.json"),
+            ("no {file}: TileJSON is at /tiles/{{layer}}.json")
+        ))
     })?;
     let source = TileSource::parse(layer).ok_or_else(|| unknown_layer(layer, lang))?;
     let published = state.published();

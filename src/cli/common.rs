@@ -1,9 +1,11 @@
-//! What every command shares: opening an existing database, printing problems, writing a file atomically.
+//! What every command shares: opening an existing database, printing problems, writing a file
+//! atomically, and the read → rows with a progress bar → CSV out of the batch commands.
 
 use anyhow::{Context, Result, bail};
 use std::path::Path;
 use wangge_core::problem::Problem;
 use wangge_store::Store;
+use wangge_text::zh_en;
 use wangge_text::{Lang, Text};
 
 pub(super) fn open_existing(db: &Path, lang: Lang) -> Result<Store> {
@@ -28,11 +30,7 @@ pub(super) fn report_problems(problems: &[Problem], json: bool, lang: Lang, sour
     }
     eprintln!(
         "{}",
-        if lang == Lang::Zh {
-            format!("{source}：发现 {} 个问题", problems.len())
-        } else {
-            format!("{source}: {} problem(s)", problems.len())
-        }
+        zh_en!(lang, ("{source}：发现 {} 个问题", problems.len()), ("{source}: {} problem(s)", problems.len()))
     );
     for p in problems {
         eprintln!("  [{}] {}", p.rule.id(), p.message(lang));
@@ -45,4 +43,36 @@ pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+/// Reads a whole input file, naming it when it cannot be read.
+pub(super) fn read_input_file(input: &Path, lang: Lang) -> Result<Vec<u8>> {
+    std::fs::read(input).with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), input.display()))
+}
+
+/// Answers every item in order with a progress bar on stderr (cleared at the end); the first error
+/// stops the batch.
+pub(super) fn answer_all<T, R>(items: &[T], mut answer: impl FnMut(usize, &T) -> Result<R>) -> Result<Vec<R>> {
+    let bar = indicatif::ProgressBar::new(items.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        out.push(answer(i, item)?);
+        if i % 256 == 0 {
+            bar.set_position(i as u64);
+        }
+    }
+    bar.finish_and_clear();
+    Ok(out)
+}
+
+/// Writes a batch's CSV answer to `out` (atomically) or, without one, to stdout.
+pub(super) fn write_csv(out: Option<&Path>, csv: &str) -> Result<()> {
+    match out {
+        Some(path) => write_atomically(path, csv.as_bytes()),
+        None => Ok(std::io::Write::write_all(&mut std::io::stdout(), csv.as_bytes())?),
+    }
 }

@@ -12,6 +12,7 @@ use wangge_formats::crs::Crs;
 use wangge_formats::formats::{FileError, FileFormat};
 use wangge_store::Store;
 use wangge_text::Lang;
+use wangge_text::zh_en;
 
 fn fail(e: &FileError, lang: Lang) -> Result<i32> {
     eprintln!("{}", e.message(lang));
@@ -21,10 +22,13 @@ fn fail(e: &FileError, lang: Lang) -> Result<i32> {
 
 /// Reads `input` in any format (`format`, or what the file's name or first character says), in WGS 84:
 /// `Err(exit code)` when the file cannot be read at all (the reason is printed).
+/// With `repair`, invalid polygons are then made valid as features of `layer` (see [`repair_parsed`])
+/// and every repair is reported.
 fn read_input(
     input: &Path,
     format: Option<FileFormat>,
     read: &ReadOptions,
+    repair: Option<(Layer, bool)>,
     lang: Lang,
 ) -> Result<std::result::Result<wangge_formats::geojson::Parsed, i32>> {
     let (parsed, notes) = match format.or_else(|| FileFormat::from_path(input)) {
@@ -42,6 +46,10 @@ fn read_input(
     for n in &notes {
         eprintln!("{}", n.text(lang));
     }
+    let mut parsed = parsed;
+    if let Some((layer, json)) = repair {
+        report_repairs(&repair_parsed(&mut parsed, layer), json, lang);
+    }
     Ok(Ok(parsed))
 }
 
@@ -56,17 +64,23 @@ fn report_repairs(repairs: &[RepairReport], json: bool, lang: Lang) {
         let rules = r.rules.join(", ");
         eprintln!(
             "{}",
-            if lang == Lang::Zh {
-                format!(
+            zh_en!(
+                lang,
+                (
                     "已修复要素 #{}（编码 {}，{rules}）：面积 {:.1} → {:.1} 平方米",
-                    r.index, r.code, r.area_before_m2, r.area_after_m2
-                )
-            } else {
-                format!(
+                    r.index,
+                    r.code,
+                    r.area_before_m2,
+                    r.area_after_m2
+                ),
+                (
                     "repaired feature #{} (code {}, {rules}): area {:.1} → {:.1} m²",
-                    r.index, r.code, r.area_before_m2, r.area_after_m2
+                    r.index,
+                    r.code,
+                    r.area_before_m2,
+                    r.area_after_m2
                 )
-            }
+            )
         );
     }
 }
@@ -86,13 +100,10 @@ pub fn import(
     repair: bool,
     lang: Lang,
 ) -> Result<i32> {
-    let mut parsed = match read_input(input, format, read, lang)? {
+    let parsed = match read_input(input, format, read, repair.then_some((options.layer, json)), lang)? {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
-    if repair {
-        report_repairs(&repair_parsed(&mut parsed, options.layer), json, lang);
-    }
     let mut store = Store::open(db)?;
     finish_import(import_parsed(&mut store, parsed, options, Some(record)), options.layer, input, json, lang)
 }
@@ -112,13 +123,11 @@ pub fn check(
     repair: bool,
     lang: Lang,
 ) -> Result<i32> {
-    let mut parsed = match read_input(input, format, read, lang)? {
+    let repair = repair.then_some((layer.unwrap_or(Layer::Building), json));
+    let parsed = match read_input(input, format, read, repair, lang)? {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
-    if repair {
-        report_repairs(&repair_parsed(&mut parsed, layer.unwrap_or(Layer::Building)), json, lang);
-    }
     let count = parsed.features.len() + parsed.problems.iter().filter(|p| p.index.is_some()).count();
     let current = match db {
         Some(db) => Some(open_existing(db, lang)?.load_snapshot()?),
@@ -131,11 +140,11 @@ pub fn check(
         } else {
             println!(
                 "{}",
-                if lang == Lang::Zh {
-                    format!("未发现问题：{} 可以导入（约 {count} 个要素）", input.display())
-                } else {
-                    format!("no problems: {} can be imported (about {count} features)", input.display())
-                }
+                zh_en!(
+                    lang,
+                    ("未发现问题：{} 可以导入（约 {count} 个要素）", input.display()),
+                    ("no problems: {} can be imported (about {count} features)", input.display())
+                )
             );
         }
         return Ok(0);
@@ -156,23 +165,17 @@ pub fn export(db: &Path, layer: Layer, output: &Path, options: &ExportOptions, l
             let files: Vec<String> = done.files.iter().map(|p| p.display().to_string()).collect();
             println!(
                 "{}",
-                if lang == Lang::Zh {
-                    format!(
-                        "已导出 {} 个要素（{}，{}）：{}",
-                        done.count,
-                        options.format.id(),
-                        options.crs,
-                        files.join(", ")
-                    )
-                } else {
-                    format!(
+                zh_en!(
+                    lang,
+                    ("已导出 {} 个要素（{}，{}）：{}", done.count, options.format.id(), options.crs, files.join(", ")),
+                    (
                         "exported {} features ({}, {}): {}",
                         done.count,
                         options.format.id(),
                         options.crs,
                         files.join(", ")
                     )
-                }
+                )
             );
             Ok(0)
         }

@@ -1,8 +1,7 @@
 //! `wangge import-addresses` and the batch form of `wangge geocode`.
 
-use super::common::write_atomically;
+use super::common::{answer_all, read_input_file, write_csv};
 use anyhow::{Context, Result};
-use std::io::Write;
 use std::path::Path;
 use wangge_app::address::{batch_csv, batch_queries, batch_row, link};
 use wangge_core::address::Gazetteer;
@@ -10,6 +9,7 @@ use wangge_formats::addresses::{read_csv, read_osm_pbf};
 use wangge_formats::crs::Crs;
 use wangge_store::{Store, WriteMode};
 use wangge_text::Lang;
+use wangge_text::zh_en;
 
 pub(super) fn import_addresses(db: &Path, crs: Crs, mode: WriteMode, input: &Path, lang: Lang) -> Result<i32> {
     let name = input.to_string_lossy().to_ascii_lowercase();
@@ -28,22 +28,22 @@ pub(super) fn import_addresses(db: &Path, crs: Crs, mode: WriteMode, input: &Pat
             let in_grid = records.iter().filter(|r| r.grid.is_some()).count();
             println!(
                 "{}",
-                if lang == Lang::Zh {
-                    format!(
+                zh_en!(
+                    lang,
+                    (
                         "已导入 {} 条地址（新增 {}，更新 {}），{} 条在网格内",
                         records.len(),
                         r.inserted,
                         r.updated,
                         in_grid
-                    )
-                } else {
-                    format!(
+                    ),
+                    (
                         "imported {} addresses ({} inserted, {} updated), {in_grid} inside a grid",
                         records.len(),
                         r.inserted,
                         r.updated
                     )
-                }
+                )
             );
             Ok(0)
         }
@@ -58,36 +58,19 @@ pub(super) fn import_addresses(db: &Path, crs: Crs, mode: WriteMode, input: &Pat
 }
 
 pub(super) fn geocode_csv(g: &Gazetteer, input: &Path, out: Option<&Path>, lang: Lang) -> Result<i32> {
-    let bytes = std::fs::read(input)
-        .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), input.display()))?;
+    let bytes = read_input_file(input, lang)?;
     let queries = batch_queries(&bytes, lang).map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
-    let bar = indicatif::ProgressBar::new(queries.len() as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let mut rows = Vec::with_capacity(queries.len());
-    for (i, (id, q)) in queries.iter().enumerate() {
-        rows.push(batch_row(g, id, q));
-        if i % 256 == 0 {
-            bar.set_position(i as u64);
-        }
-    }
-    bar.finish_and_clear();
-    let csv = batch_csv(&rows);
-    match out {
-        Some(path) => write_atomically(path, csv.as_bytes())?,
-        None => std::io::stdout().write_all(csv.as_bytes())?,
-    }
+    let rows = answer_all(&queries, |_, (id, q)| Ok(batch_row(g, id, q)))?;
+    write_csv(out, &batch_csv(&rows))?;
     let count = |s: &str| rows.iter().filter(|r| r[2] == s).count();
     let (m, a, n) = (count("matched"), count("ambiguous"), count("not_found"));
     eprintln!(
         "{}",
-        if lang == Lang::Zh {
-            format!("共 {} 条：匹配 {m}，有歧义 {a}，未找到 {n}", rows.len())
-        } else {
-            format!("{} rows: {m} matched, {a} ambiguous, {n} not found", rows.len())
-        }
+        zh_en!(
+            lang,
+            ("共 {} 条：匹配 {m}，有歧义 {a}，未找到 {n}", rows.len()),
+            ("{} rows: {m} matched, {a} ambiguous, {n} not found", rows.len())
+        )
     );
     Ok(0)
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 use wangge_app::import::ImportError;
 use wangge_core::model::Layer;
 use wangge_store::WriteMode;
+use wangge_text::zh_en;
 use wangge_text::{Label, Lang};
 
 /// Prints what an import did (exit 0) or every problem (exit 1, nothing written).
@@ -26,11 +27,11 @@ pub(super) fn import_record(
     };
     let file = input.file_name().map_or_else(|| input.display().to_string(), |n| n.to_string_lossy().into_owned());
     let mode = mode.id().to_string();
-    let message = if lang == Lang::Zh {
-        format!("导入 {layer} 图层自 {file}（方式 {mode}，{{n}} 个要素）")
-    } else {
-        format!("import {layer} from {file} (mode {mode}, {{n}} features)")
-    };
+    let message = zh_en!(
+        lang,
+        ("导入 {layer} 图层自 {file}（方式 {mode}，{{n}} 个要素）"),
+        ("import {layer} from {file} (mode {mode}, {{n}} features)")
+    );
     Ok(wangge_app::import::Record { author: crate::cli::plan::cli_author(author), message, effective_date })
 }
 
@@ -45,29 +46,31 @@ pub(super) fn finish_import(
         Ok(r) => {
             println!(
                 "{}",
-                if lang == Lang::Zh {
-                    format!(
+                zh_en!(
+                    lang,
+                    (
                         "已导入 {} 图层：新增 {}，更新 {}，删除 {}",
                         layer.label(lang),
                         r.report.inserted,
                         r.report.updated,
                         r.report.deleted
-                    )
-                } else {
-                    format!(
+                    ),
+                    (
                         "imported into layer {layer}: {} inserted, {} updated, {} deleted",
-                        r.report.inserted, r.report.updated, r.report.deleted
+                        r.report.inserted,
+                        r.report.updated,
+                        r.report.deleted
                     )
-                }
+                )
             );
             if let Some(rev) = &r.revision {
                 println!(
                     "{}",
-                    if lang == Lang::Zh {
-                        format!("已记录为修订 {}（{}，{} 起生效）", rev.id, rev.author, rev.effective_date)
-                    } else {
-                        format!("recorded as revision {} ({}, effective {})", rev.id, rev.author, rev.effective_date)
-                    }
+                    zh_en!(
+                        lang,
+                        ("已记录为修订 {}（{}，{} 起生效）", rev.id, rev.author, rev.effective_date),
+                        ("recorded as revision {} ({}, effective {})", rev.id, rev.author, rev.effective_date)
+                    )
                 );
             }
             Ok(0)

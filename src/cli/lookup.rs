@@ -1,12 +1,12 @@
 //! `wangge lookup`: one point, or a CSV batch with a progress bar.
 
-use super::common::write_atomically;
-use anyhow::{Context, Result};
-use std::io::Write;
+use super::common::{answer_all, read_input_file, write_csv};
+use anyhow::Result;
 use std::path::Path;
 use wangge_app::lookup::{lookup_one, points_from_csv, results_to_csv};
 use wangge_formats::crs::Crs;
 use wangge_text::Lang;
+use wangge_text::zh_en;
 
 pub(super) fn lookup_csv(
     snapshot: &wangge_core::snapshot::Snapshot,
@@ -15,42 +15,23 @@ pub(super) fn lookup_csv(
     crs: Crs,
     lang: Lang,
 ) -> Result<i32> {
-    let bytes = std::fs::read(input)
-        .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), input.display()))?;
+    let bytes = read_input_file(input, lang)?;
     let points = points_from_csv(&bytes, crs, lang).map_err(|e| anyhow::anyhow!("{}: {}", input.display(), e.0))?;
-    let bar = indicatif::ProgressBar::new(points.len() as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let mut results = Vec::with_capacity(points.len());
-    for (i, p) in points.iter().enumerate() {
-        let row = lookup_one(snapshot, p, lang).map_err(|e| {
+    let results = answer_all(&points, |i, p| {
+        lookup_one(snapshot, p, lang).map_err(|e| {
             let row = i + 2;
-            anyhow::anyhow!(
-                "{}",
-                if lang == Lang::Zh { format!("第 {row} 行：{}", e.0) } else { format!("row {row}: {}", e.0) }
-            )
-        })?;
-        results.push(row);
-        if i % 1024 == 0 {
-            bar.set_position(i as u64);
-        }
-    }
-    bar.finish_and_clear();
-    let csv = results_to_csv(&results);
-    match out {
-        Some(path) => write_atomically(path, csv.as_bytes())?,
-        None => std::io::stdout().write_all(csv.as_bytes())?,
-    }
+            anyhow::anyhow!("{}", zh_en!(lang, ("第 {row} 行：{}", e.0), ("row {row}: {}", e.0)))
+        })
+    })?;
+    write_csv(out, &results_to_csv(&results))?;
     let covered = results.iter().filter(|r| r["covered"] == true).count();
     eprintln!(
         "{}",
-        if lang == Lang::Zh {
-            format!("共 {} 个点，{} 个在网格内", results.len(), covered)
-        } else {
-            format!("{} points, {} inside a grid", results.len(), covered)
-        }
+        zh_en!(
+            lang,
+            ("共 {} 个点，{} 个在网格内", results.len(), covered),
+            ("{} points, {} inside a grid", results.len(), covered)
+        )
     );
     Ok(0)
 }

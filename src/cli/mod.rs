@@ -12,6 +12,7 @@ use wangge_formats::crs::Crs;
 use wangge_formats::geojson::collection_to_json;
 use wangge_store::WriteMode;
 use wangge_text::Lang;
+use wangge_text::zh_en;
 
 mod common;
 pub mod coverage;
@@ -40,6 +41,35 @@ pub struct Cli {
     /// 子命令 / subcommand.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How `import` and `check` read an input file: the options the two commands share.
+#[derive(clap::Args, Debug)]
+pub struct ReadArgs {
+    /// 输入坐标系（默认取 .prj / GeoPackage 声明，否则 wgs84）/ input CRS: wgs84, cgcs2000, gcj02, bd09, EPSG:n (default: what the file declares, else wgs84).
+    #[arg(long)]
+    pub crs: Option<Crs>,
+    /// 写入方式 / how to treat existing features.
+    #[arg(long, default_value = "append")]
+    pub mode: WriteMode,
+    /// 文件格式（默认按扩展名）/ file format: geojson, csv, shp, gpkg (default: from the extension).
+    #[arg(long)]
+    pub format: Option<wangge_formats::formats::FileFormat>,
+    /// Shapefile 属性编码 / text encoding of a Shapefile's .dbf: GBK or UTF-8 (default: .cpg, else detected).
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// GeoPackage 要素表 / GeoPackage feature table (default: the only one, or the one named like the layer).
+    #[arg(long)]
+    pub table: Option<String>,
+    /// 超出上级范围的容差（米）/ metres a feature may reach outside its parent.
+    #[arg(long, default_value_t = 5.0)]
+    pub tolerance_m: f64,
+    /// 以 JSON 输出问题 / print problems as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// 修复自相交等无效多边形并报告面积变化 / make invalid polygons valid (even–odd ring union) and report each with its area before and after.
+    #[arg(long)]
+    pub repair: bool,
 }
 
 /// What to do.
@@ -71,30 +101,9 @@ pub enum Command {
         /// 图层 / layer: district, street, community, grid, building, service_centre.
         #[arg(long)]
         layer: Layer,
-        /// 输入坐标系（默认取 .prj / GeoPackage 声明，否则 wgs84）/ input CRS: wgs84, cgcs2000, gcj02, bd09, EPSG:n (default: what the file declares, else wgs84).
-        #[arg(long)]
-        crs: Option<Crs>,
-        /// 写入方式 / how to treat existing features.
-        #[arg(long, default_value = "append")]
-        mode: WriteMode,
-        /// 文件格式（默认按扩展名）/ file format: geojson, csv, shp, gpkg (default: from the extension).
-        #[arg(long)]
-        format: Option<wangge_formats::formats::FileFormat>,
-        /// Shapefile 属性编码 / text encoding of a Shapefile's .dbf: GBK or UTF-8 (default: .cpg, else detected).
-        #[arg(long)]
-        encoding: Option<String>,
-        /// GeoPackage 要素表 / GeoPackage feature table (default: the only one, or the one named like the layer).
-        #[arg(long)]
-        table: Option<String>,
-        /// 超出上级范围的容差（米）/ metres a feature may reach outside its parent.
-        #[arg(long, default_value_t = 5.0)]
-        tolerance_m: f64,
-        /// 以 JSON 输出问题 / print problems as JSON.
-        #[arg(long)]
-        json: bool,
-        /// 修复自相交等无效多边形并报告面积变化 / make invalid polygons valid (even–odd ring union) and report each with its area before and after.
-        #[arg(long)]
-        repair: bool,
+        /// How the input is read.
+        #[command(flatten)]
+        read: ReadArgs,
         /// 修订作者，默认为系统用户 / revision author (default: the OS user).
         #[arg(long)]
         author: Option<String>,
@@ -112,30 +121,9 @@ pub enum Command {
         /// 图层 / layer (optional; without it geometry types and parents are not checked).
         #[arg(long)]
         layer: Option<Layer>,
-        /// 输入坐标系 / input CRS (default: what the file declares, else wgs84).
-        #[arg(long)]
-        crs: Option<Crs>,
-        /// 写入方式（影响已存在编码的判断）/ the import mode to check for (append refuses stored codes).
-        #[arg(long, default_value = "append")]
-        mode: WriteMode,
-        /// 文件格式 / file format (default: from the extension).
-        #[arg(long)]
-        format: Option<wangge_formats::formats::FileFormat>,
-        /// Shapefile 属性编码 / text encoding of a Shapefile's .dbf.
-        #[arg(long)]
-        encoding: Option<String>,
-        /// GeoPackage 要素表 / GeoPackage feature table.
-        #[arg(long)]
-        table: Option<String>,
-        /// 超出上级范围的容差（米）/ metres a feature may reach outside its parent.
-        #[arg(long, default_value_t = 5.0)]
-        tolerance_m: f64,
-        /// 以 JSON 输出问题 / print problems as JSON.
-        #[arg(long)]
-        json: bool,
-        /// 先修复无效多边形再检查 / check as `import --repair` would import.
-        #[arg(long)]
-        repair: bool,
+        /// How the input is read.
+        #[command(flatten)]
+        read: ReadArgs,
         /// 输入文件 / input file.
         input: PathBuf,
     },
@@ -327,27 +315,15 @@ pub fn run(cli: Cli) -> Result<i32> {
     let lang = cli.lang;
     match cli.command {
         Command::Serve { db, addr, demo, data_dir, web_dir } => serve(&db, &addr, demo, data_dir, web_dir, lang),
-        Command::Import {
-            db,
-            layer,
-            crs,
-            mode,
-            tolerance_m,
-            json,
-            input,
-            format,
-            encoding,
-            table,
-            author,
-            effective_date,
-            repair,
-        } => {
-            let record = import_record(layer, mode, &input, author, effective_date, lang)?;
+        Command::Import { db, layer, read, author, effective_date, input } => {
+            let record = import_record(layer, read.mode, &input, author, effective_date, lang)?;
+            let ReadArgs { crs, mode, format, encoding, table, tolerance_m, json, repair } = read;
             let read = wangge_app::files::ReadOptions { crs, encoding, table, layer_hint: Some(layer.id().into()) };
             let options = ImportOptions { layer, crs: Crs::Wgs84, mode, tolerance_m };
             crate::cli::files::import(&db, &input, format, &read, &options, &record, json, repair, lang)
         }
-        Command::Check { db, layer, crs, mode, format, encoding, table, tolerance_m, json, repair, input } => {
+        Command::Check { db, layer, read, input } => {
+            let ReadArgs { crs, mode, format, encoding, table, tolerance_m, json, repair } = read;
             let read =
                 wangge_app::files::ReadOptions { crs, encoding, table, layer_hint: layer.map(|l| l.id().into()) };
             crate::cli::files::check(db.as_deref(), &input, layer, format, &read, mode, tolerance_m, json, repair, lang)
@@ -368,11 +344,11 @@ pub fn run(cli: Cli) -> Result<i32> {
             write_atomically(&output, text.as_bytes())?;
             println!(
                 "{}",
-                if lang == Lang::Zh {
-                    format!("已导出 {} 个要素到 {}", features.len(), output.display())
-                } else {
-                    format!("exported {} features to {}", features.len(), output.display())
-                }
+                zh_en!(
+                    lang,
+                    ("已导出 {} 个要素到 {}", features.len(), output.display()),
+                    ("exported {} features to {}", features.len(), output.display())
+                )
             );
             Ok(0)
         }
@@ -419,11 +395,11 @@ pub fn run(cli: Cli) -> Result<i32> {
             wangge_demo::addresses::write_csv(&records, &out)?;
             println!(
                 "{}",
-                if lang == Lang::Zh {
-                    format!("已生成 {} 条示意地址：{}", records.len(), out.display())
-                } else {
-                    format!("wrote {} illustrative addresses to {}", records.len(), out.display())
-                }
+                zh_en!(
+                    lang,
+                    ("已生成 {} 条示意地址：{}", records.len(), out.display()),
+                    ("wrote {} illustrative addresses to {}", records.len(), out.display())
+                )
             );
             Ok(0)
         }
@@ -481,11 +457,11 @@ pub fn run(cli: Cli) -> Result<i32> {
             if let Some(bad) = area.iter().find(|a| !a.bytes().all(|b| b.is_ascii_digit())) {
                 bail!(
                     "{}",
-                    if lang == Lang::Zh {
-                        format!("--area 中的 \"{bad}\" 不是区划代码（应为数字）")
-                    } else {
-                        format!("--area: \"{bad}\" is not a division code (digits expected)")
-                    }
+                    zh_en!(
+                        lang,
+                        ("--area 中的 \"{bad}\" 不是区划代码（应为数字）"),
+                        ("--area: \"{bad}\" is not a division code (digits expected)")
+                    )
                 );
             }
             println!("{}", store.create_scoped_token(&name, role, &area)?);

@@ -16,6 +16,7 @@ use wangge_core::rules::finding::tally;
 use wangge_core::rules::{Finding, RulesConfig};
 use wangge_store::Store;
 use wangge_store::plans::{Author, PlanError};
+use wangge_text::zh_en;
 use wangge_text::{FindingJson, Label, Lang, Text};
 
 /// What to do with plans.
@@ -193,19 +194,14 @@ fn report(json: bool, value: Value, message: String) -> Result<()> {
 
 /// A refusal the user can act on (exit 1), or an error (exit 2), with its message.
 fn refusal(e: PlanServiceError, lang: Lang, json: bool) -> Result<i32> {
-    let zh = lang == Lang::Zh;
     let (code, message, extra) = match e {
         PlanServiceError::Plan(PlanError::NotFound(id)) => {
-            bail!("{}", if zh { format!("方案或修订 {id} 不存在") } else { format!("no plan or revision {id}") })
+            bail!("{}", zh_en!(lang, ("方案或修订 {id} 不存在"), ("no plan or revision {id}")))
         }
         PlanServiceError::Plan(PlanError::Store(e)) => return Err(e.into()),
         PlanServiceError::BadEdit { index, detail, detail_zh } => (
             "bad_edit",
-            if zh {
-                format!("第 {index} 项编辑无法应用：{detail_zh}")
-            } else {
-                format!("edit {index} cannot be applied: {detail}")
-            },
+            zh_en!(lang, ("第 {index} 项编辑无法应用：{detail_zh}"), ("edit {index} cannot be applied: {detail}")),
             Value::Null,
         ),
         PlanServiceError::Rejected(findings) => {
@@ -221,11 +217,11 @@ fn refusal(e: PlanServiceError, lang: Lang, json: bool) -> Result<i32> {
         }
         PlanServiceError::Plan(PlanError::StaleVersion { id, expected, current }) => (
             "stale",
-            if zh {
-                format!("方案 {id} 已被修改：当前版本 v{current}，请求基于 v{expected}")
-            } else {
-                format!("plan {id} changed: it is at v{current}, the request was based on v{expected}")
-            },
+            zh_en!(
+                lang,
+                ("方案 {id} 已被修改：当前版本 v{current}，请求基于 v{expected}"),
+                ("plan {id} changed: it is at v{current}, the request was based on v{expected}")
+            ),
             json!({ "current_version": current }),
         ),
         PlanServiceError::Plan(PlanError::StaleBase { base, current, since }) => {
@@ -236,21 +232,17 @@ fn refusal(e: PlanServiceError, lang: Lang, json: bool) -> Result<i32> {
             }
             (
                 "stale_base",
-                if zh {
-                    format!("方案基于修订 {base}，但当前已发布修订 {current}；请基于当前修订重新建立方案")
-                } else {
-                    format!(
-                        "the plan is based on revision {base}, but revision {current} is published; redo it on the current revision"
-                    )
-                },
+                zh_en!(
+                    lang,
+                    ("方案基于修订 {base}，但当前已发布修订 {current}；请基于当前修订重新建立方案"),
+                    ("the plan is based on revision {base}, but revision {current} is published; redo it on the current revision")
+                ),
                 json!({ "since": since }),
             )
         }
-        PlanServiceError::Plan(PlanError::NotDraft(id)) => (
-            "not_draft",
-            if zh { format!("方案 {id} 已发布") } else { format!("plan {id} is already published") },
-            Value::Null,
-        ),
+        PlanServiceError::Plan(PlanError::NotDraft(id)) => {
+            ("not_draft", zh_en!(lang, ("方案 {id} 已发布"), ("plan {id} is already published")), Value::Null)
+        }
     };
     if json {
         print_json(&json!({ "error": code, "detail": message, "problems": extra }))?;
@@ -286,7 +278,6 @@ fn read_edits(input: Option<&Path>, lang: Lang) -> Result<Vec<Value>> {
 
 /// Runs one `wangge plan …` command; returns the exit code.
 pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
-    let zh = lang == Lang::Zh;
     match action {
         PlanAction::List { db, json } => {
             let plans = open(&db, lang)?.plans()?;
@@ -307,11 +298,11 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
             report(
                 json,
                 json!(plan),
-                if zh {
-                    format!("已创建方案 {}（基于修订 {}）", plan.id, plan.base_revision)
-                } else {
-                    format!("created plan {} on revision {}", plan.id, plan.base_revision)
-                },
+                zh_en!(
+                    lang,
+                    ("已创建方案 {}（基于修订 {}）", plan.id, plan.base_revision),
+                    ("created plan {} on revision {}", plan.id, plan.base_revision)
+                ),
             )?;
             Ok(0)
         }
@@ -339,11 +330,11 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
                     report(
                         json,
                         json!(plan),
-                        if zh {
-                            format!("方案 {id} 已添加 {} 项编辑，当前版本 v{}", edits.len(), plan.version)
-                        } else {
-                            format!("plan {id}: {} edit(s) added, now at v{}", edits.len(), plan.version)
-                        },
+                        zh_en!(
+                            lang,
+                            ("方案 {id} 已添加 {} 项编辑，当前版本 v{}", edits.len(), plan.version),
+                            ("plan {id}: {} edit(s) added, now at v{}", edits.len(), plan.version)
+                        ),
                     )?;
                     Ok(0)
                 }
@@ -365,11 +356,11 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
                 print_findings(&findings, lang);
                 println!(
                     "{}",
-                    if zh {
-                        format!("方案 {id}：{errors} 个错误、{warnings} 个警告")
-                    } else {
-                        format!("plan {id}: {errors} error(s), {warnings} warning(s)")
-                    }
+                    zh_en!(
+                        lang,
+                        ("方案 {id}：{errors} 个错误、{warnings} 个警告"),
+                        ("plan {id}: {errors} error(s), {warnings} warning(s)")
+                    )
                 );
             }
             Ok(if errors > 0 { 1 } else { 0 })
@@ -425,15 +416,11 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
                 }
                 println!(
                     "{}",
-                    if zh {
-                        format!("{} 个要素有变化，{} 户改变网格", d.changed.len(), d.households_moved)
-                    } else {
-                        format!(
-                            "{} feature(s) changed, {} household(s) change grid",
-                            d.changed.len(),
-                            d.households_moved
-                        )
-                    }
+                    zh_en!(
+                        lang,
+                        ("{} 个要素有变化，{} 户改变网格", d.changed.len(), d.households_moved),
+                        ("{} feature(s) changed, {} household(s) change grid", d.changed.len(), d.households_moved)
+                    )
                 );
             }
             Ok(0)
@@ -450,11 +437,11 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
                     report(
                         json,
                         json!(rev),
-                        if zh {
-                            format!("方案 {id} 已发布为修订 {}，{} 起生效", rev.id, rev.effective_date)
-                        } else {
-                            format!("plan {id} published as revision {}, effective {}", rev.id, rev.effective_date)
-                        },
+                        zh_en!(
+                            lang,
+                            ("方案 {id} 已发布为修订 {}，{} 起生效", rev.id, rev.effective_date),
+                            ("plan {id} published as revision {}, effective {}", rev.id, rev.effective_date)
+                        ),
                     )?;
                     Ok(0)
                 }
@@ -468,11 +455,11 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
                     report(
                         json,
                         json!(plan),
-                        if zh {
-                            format!("已创建方案 {}，恢复到修订 {revision}", plan.id)
-                        } else {
-                            format!("created plan {} restoring revision {revision}", plan.id)
-                        },
+                        zh_en!(
+                            lang,
+                            ("已创建方案 {}，恢复到修订 {revision}", plan.id),
+                            ("created plan {} restoring revision {revision}", plan.id)
+                        ),
                     )?;
                     Ok(0)
                 }

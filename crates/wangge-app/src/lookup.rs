@@ -2,11 +2,12 @@
 //! JSON values shared by the HTTP API and the CLI, plus the CSV forms of batches.
 
 use geo::Coord;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use wangge_core::model::Feature;
 use wangge_core::snapshot::{Lookup, Snapshot};
 use wangge_formats::crs::Crs;
 use wangge_text::Lang;
+use wangge_text::zh_en;
 
 /// A point that cannot be looked up; the message names it (and its id, if any).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -37,14 +38,15 @@ pub fn lookup_one(snapshot: &Snapshot, p: &PointIn, lang: Lang) -> Result<Value,
     }
     let c = p.crs.to_wgs84(Coord { x: p.x, y: p.y }).map_err(|e| BadPoint(at(&format!("crs {}: {e}", p.crs))))?;
     if !(-180.0..=180.0).contains(&c.x) || !(-90.0..=90.0).contains(&c.y) {
-        let msg = if lang == Lang::Zh {
-            format!("坐标 ({}, {}) 超出经纬度范围；投影坐标请用 crs=EPSG:<代码>", p.x, p.y)
-        } else {
-            format!(
+        let msg = zh_en!(
+            lang,
+            ("坐标 ({}, {}) 超出经纬度范围；投影坐标请用 crs=EPSG:<代码>", p.x, p.y),
+            (
                 "({}, {}) is outside longitude ±180 / latitude ±90; for projected coordinates pass crs=EPSG:<code>",
-                p.x, p.y
+                p.x,
+                p.y
             )
-        };
+        );
         return Err(BadPoint(at(&msg)));
     }
     let mut out = lookup_json(&snapshot.lookup(c), c);
@@ -82,16 +84,7 @@ pub fn lookup_json(l: &Lookup<'_>, p: Coord) -> Value {
 
 /// A feature's identity and attributes, without geometry.
 pub fn summary(f: &Feature) -> Value {
-    let mut m = Map::new();
-    m.insert("code".into(), Value::String(f.code.clone()));
-    m.insert("name".into(), Value::String(f.name.clone()));
-    if let Some(p) = &f.parent_code {
-        m.insert("parent_code".into(), Value::String(p.clone()));
-    }
-    for (k, v) in &f.attrs {
-        m.entry(k.clone()).or_insert_with(|| v.clone());
-    }
-    Value::Object(m)
+    Value::Object(wangge_formats::geojson::feature_properties(f))
 }
 
 /// Points from a JSON body: an array of `[lon, lat]` or `{"lon","lat","id","crs"}`, `{"points": [...]}`,
@@ -99,9 +92,7 @@ pub fn summary(f: &Feature) -> Value {
 pub fn points_from_json(body: &[u8], crs: Crs, lang: Lang) -> Result<Vec<PointIn>, BadPoint> {
     let v: Value = serde_json::from_slice(body)
         .map_err(|e| BadPoint(format!("{}: {e}", lang.pick("JSON 格式错误", "malformed JSON"))))?;
-    let bad = |i: usize, what: &str| {
-        BadPoint(if lang == Lang::Zh { format!("第 {i} 项：{what}") } else { format!("item {i}: {what}") })
-    };
+    let bad = |i: usize, what: &str| BadPoint(zh_en!(lang, ("第 {i} 项：{what}"), ("item {i}: {what}")));
     let items: Vec<Value> = match v {
         Value::Array(a) => a,
         Value::Object(ref o) if o.get("type").and_then(Value::as_str) == Some("FeatureCollection") => {
@@ -163,14 +154,9 @@ fn pair(v: &Value) -> Option<(f64, f64)> {
 
 /// Points from CSV with `lon,lat` columns and optional `id` and `crs` columns.
 pub fn points_from_csv(body: &[u8], crs: Crs, lang: Lang) -> Result<Vec<PointIn>, BadPoint> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(body);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| BadPoint(format!("CSV: {e}")))?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
-        .collect();
-    let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
+    let (mut reader, columns) =
+        wangge_formats::csv_in::reader_with_columns(body).map_err(|e| BadPoint(format!("CSV: {e}")))?;
+    let col = |names: &[&str]| columns.find(names);
     let (Some(lon), Some(lat)) = (col(&["lon", "lng", "longitude", "x"]), col(&["lat", "latitude", "y"])) else {
         return Err(BadPoint(lang.pick("CSV 需要 lon,lat 列", "CSV needs lon,lat columns").to_string()));
     };

@@ -131,6 +131,18 @@ pub struct Feature {
 }
 
 impl Feature {
+    /// A feature read from a table whose name column may be empty or absent: the name is then
+    /// the code, as every importer has always named such features.
+    pub fn with_default_name(
+        code: String,
+        name: Option<String>,
+        parent_code: Option<String>,
+        attrs: Map<String, Value>,
+        geometry: Geometry<f64>,
+    ) -> Feature {
+        Feature { name: name.unwrap_or_else(|| code.clone()), code, parent_code, attrs, geometry }
+    }
+
     /// An integer attribute such as `households`, if present and a whole number.
     pub fn int_attr(&self, key: &str) -> Option<i64> {
         self.attrs.get(key).and_then(Value::as_i64)

@@ -41,14 +41,9 @@ pub struct AddressInputError(pub String);
 /// `lon`,`lat` or `building` per row; optional `code`/`id`, `crs`, `road`, `door`, `estate`,
 /// `illustrative` (`true`/`1`).
 pub fn read_csv(bytes: &[u8]) -> Result<Vec<AddressIn>, AddressInputError> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| AddressInputError(format!("CSV header: {e}")))?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_lowercase())
-        .collect();
-    let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
+    let (mut reader, columns) =
+        crate::csv_in::reader_with_columns(bytes).map_err(|e| AddressInputError(format!("CSV header: {e}")))?;
+    let col = |names: &[&str]| columns.find(names);
     let Some(address) = col(&["address", "地址", "q"]) else {
         return Err(AddressInputError("CSV needs an address column".into()));
     };

@@ -112,6 +112,25 @@ fn typed(v: &str) -> Value {
     }
 }
 
+/// A CSV table's header, lower-cased with any byte-order mark dropped, so that columns are found
+/// by name whatever case or encoding marker a spreadsheet wrote.
+#[derive(Debug, Clone)]
+pub struct Columns(Vec<String>);
+
+impl Columns {
+    /// The index of the first header spelt like one of `names` (lower case).
+    pub fn find(&self, names: &[&str]) -> Option<usize> {
+        self.0.iter().position(|h| names.contains(&h.as_str()))
+    }
+}
+
+/// A reader over `bytes` (fields trimmed) and its [`Columns`].
+pub fn reader_with_columns(bytes: &[u8]) -> csv::Result<(csv::Reader<&[u8]>, Columns)> {
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
+    let names = reader.headers()?.iter().map(|h| h.trim_start_matches('\u{feff}').to_lowercase()).collect();
+    Ok((reader, Columns(names)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@ use crate::geojson::Parsed;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use wangge_text::Lang;
+use wangge_text::zh_en;
 
 /// A file format wangge reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,11 +172,7 @@ impl FileError {
         let zh = lang == Lang::Zh;
         match self {
             FileError::Missing { path } => {
-                if zh {
-                    format!("缺少文件 {}", path.display())
-                } else {
-                    format!("missing file {}", path.display())
-                }
+                zh_en!(lang, ("缺少文件 {}", path.display()), ("missing file {}", path.display()))
             }
             FileError::Corrupt { path, record, detail } => match (record, zh) {
                 (Some(r), true) => format!("{} 第 {r} 条记录已损坏：{detail}", path.display()),
@@ -184,24 +181,18 @@ impl FileError {
                 (None, false) => format!("{} is damaged or not of this format: {detail}", path.display()),
             },
             FileError::Crs { path, detail } => {
-                if zh {
-                    format!("{} 中的坐标系无法识别（{detail}）；请用 --crs EPSG:n 指定", path.display())
-                } else {
-                    format!(
-                        "{}: the coordinate system cannot be understood ({detail}); give --crs EPSG:n",
-                        path.display()
-                    )
-                }
+                zh_en!(
+                    lang,
+                    ("{} 中的坐标系无法识别（{detail}）；请用 --crs EPSG:n 指定", path.display()),
+                    ("{}: the coordinate system cannot be understood ({detail}); give --crs EPSG:n", path.display())
+                )
             }
             FileError::Encoding { path, detail } => {
-                if zh {
-                    format!("{} 的文字编码无法确定（{detail}）；请用 --encoding GBK 或 UTF-8 指定", path.display())
-                } else {
-                    format!(
-                        "{}: the text encoding cannot be told ({detail}); give --encoding GBK or UTF-8",
-                        path.display()
-                    )
-                }
+                zh_en!(
+                    lang,
+                    ("{} 的文字编码无法确定（{detail}）；请用 --encoding GBK 或 UTF-8 指定", path.display()),
+                    ("{}: the text encoding cannot be told ({detail}); give --encoding GBK or UTF-8", path.display())
+                )
             }
             FileError::Table { path, available, wanted } => {
                 let list = if available.is_empty() { "-".to_string() } else { available.join(", ") };
@@ -215,18 +206,10 @@ impl FileError {
                 }
             }
             FileError::Unsupported { path, detail } => {
-                if zh {
-                    format!("{}：不支持 {detail}", path.display())
-                } else {
-                    format!("{}: not supported: {detail}", path.display())
-                }
+                zh_en!(lang, ("{}：不支持 {detail}", path.display()), ("{}: not supported: {detail}", path.display()))
             }
             FileError::Write { path, detail } => {
-                if zh {
-                    format!("无法写入 {}：{detail}", path.display())
-                } else {
-                    format!("cannot write {}: {detail}", path.display())
-                }
+                zh_en!(lang, ("无法写入 {}：{detail}", path.display()), ("cannot write {}: {detail}", path.display()))
             }
         }
     }

@@ -142,8 +142,9 @@ fn take_text(props: &mut Map<String, Value>, key: &str) -> Option<String> {
     }
 }
 
-/// A feature as a GeoJSON Feature object, with `id` = code.
-pub fn feature_to_json(f: &Feature) -> Value {
+/// A feature's identity (`code`, `name`, `parent_code`) and attributes as one properties object;
+/// an attribute spelt like an identity field never hides it.
+pub fn feature_properties(f: &Feature) -> Map<String, Value> {
     let mut props = Map::new();
     props.insert("code".into(), Value::String(f.code.clone()));
     props.insert("name".into(), Value::String(f.name.clone()));
@@ -151,8 +152,14 @@ pub fn feature_to_json(f: &Feature) -> Value {
         props.insert("parent_code".into(), Value::String(p.clone()));
     }
     for (k, v) in &f.attrs {
-        props.insert(k.clone(), v.clone());
+        props.entry(k.clone()).or_insert_with(|| v.clone());
     }
+    props
+}
+
+/// A feature as a GeoJSON Feature object, with `id` = code.
+pub fn feature_to_json(f: &Feature) -> Value {
+    let props = feature_properties(f);
     json!({
         "type": "Feature",
         "id": f.code,

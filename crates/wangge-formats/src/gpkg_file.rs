@@ -133,13 +133,7 @@ pub fn read(path: &Path, table: Option<&str>, hint: Option<&str>) -> Result<File
             }
             attrs.extend(m);
         }
-        let feature = Feature {
-            name: text(name_col).unwrap_or_else(|| code.clone()),
-            parent_code: text(parent_col),
-            code,
-            attrs,
-            geometry,
-        };
+        let feature = Feature::with_default_name(code, text(name_col), text(parent_col), attrs, geometry);
         read.parsed.features.push((i, feature));
         i += 1;
     }

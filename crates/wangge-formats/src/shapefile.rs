@@ -195,13 +195,7 @@ pub fn read(shp: &Path, encoding: Option<&str>) -> Result<FileRead, FileError> {
                 attrs.insert(f.name.clone(), v.clone());
             }
         }
-        let feature = Feature {
-            name: text(name_col).unwrap_or_else(|| code.clone()),
-            parent_code: text(parent_col),
-            code,
-            attrs,
-            geometry,
-        };
+        let feature = Feature::with_default_name(code, text(name_col), text(parent_col), attrs, geometry);
         read.parsed.features.push((i, feature));
     }
     Ok(read)

@@ -95,29 +95,14 @@ impl TokenHolder {
     }
 }
 
-/// One line of the audit log.
+/// One line of the audit log as stored: its id and the entry that was queued.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AuditRow {
     /// Row id.
     pub id: i64,
-    /// When (UTC).
-    pub at: String,
-    /// Who (token holder's name, `?` for an unknown token, `anonymous`).
-    pub who: String,
-    /// Their role.
-    pub role: String,
-    /// HTTP method (or `CLI`).
-    pub method: String,
-    /// Path or command.
-    pub path: String,
-    /// HTTP status of the answer.
-    pub status: u16,
-    /// What was read or written (e.g. `geocode: 景田花园3栋`).
-    pub detail: String,
-    /// How many household-level rows were returned (reads).
-    pub rows: Option<i64>,
-    /// The caller's area, comma-separated.
-    pub area: String,
+    /// What was recorded (its fields are answered beside `id`, as one object).
+    #[serde(flatten)]
+    pub entry: AuditEntry,
 }
 
 /// SHA-256 of a token, hex.
@@ -234,8 +219,7 @@ impl Store {
             .map_err(|e| self.wrap(e))?;
         let rows = stmt
             .query_map(params![after, limit], |r| {
-                Ok(AuditRow {
-                    id: r.get(0)?,
+                let entry = AuditEntry {
                     at: r.get(1)?,
                     who: r.get(2)?,
                     role: r.get(3)?,
@@ -245,7 +229,8 @@ impl Store {
                     detail: r.get(7)?,
                     rows: r.get(8)?,
                     area: r.get(9)?,
-                })
+                };
+                Ok(AuditRow { id: r.get(0)?, entry })
             })
             .and_then(|rows| rows.collect())
             .map_err(|e| self.wrap(e))?;

@@ -88,14 +88,15 @@ impl From<&Author> for Author {
     }
 }
 
-/// A plan as stored.
+/// A plan as stored (the ETag of its HTTP answers is `"v{version}"`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Plan))]
 pub struct PlanRow {
     /// Plan id.
     pub id: i64,
     /// Name.
     pub name: String,
-    /// Who created it.
+    /// Who created it (the token holder).
     pub author: String,
     /// Their role.
     pub author_role: String,
@@ -111,6 +112,7 @@ pub struct PlanRow {
 
 /// A published revision.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Revision))]
 pub struct RevisionRow {
     /// Revision id (0 is the state before any plan).
     pub id: i64,
@@ -122,7 +124,7 @@ pub struct RevisionRow {
     pub created_at: String,
     /// Why.
     pub message: String,
-    /// The plan published.
+    /// The plan published (none for imports).
     pub plan_id: Option<i64>,
     /// The date from which its features are valid (YYYY-MM-DD).
     pub effective_date: String,

@@ -36,15 +36,15 @@ pub const READERS: usize = 4;
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One audit-log line, stamped when it is queued (not when the batch is written).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct AuditEntry {
     /// When (UTC, `YYYY-MM-DDTHH:MM:SS.mmmZ`).
     pub at: String,
-    /// Who (token holder name, `?` for an unknown token).
+    /// Who (token holder name, `?` for an unknown token, `anonymous`).
     pub who: String,
     /// Their role.
     pub role: String,
-    /// HTTP method.
+    /// HTTP method (or `CLI`).
     pub method: String,
     /// Path.
     pub path: String,

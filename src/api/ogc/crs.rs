@@ -6,6 +6,7 @@ use geo::{Coord, Geometry, MapCoords, Rect};
 use wangge_formats::crs::Crs;
 use wangge_formats::crs::output::{from_wgs84, north_first};
 use wangge_text::Lang;
+use wangge_text::zh_en;
 
 /// The stored system: WGS 84 longitude/latitude.
 pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
@@ -54,13 +55,11 @@ impl OgcCrs {
                 code.and_then(|c| c.parse::<u32>().ok()).filter(|c| offered_codes().any(|o| o == *c)).map(OgcCrs::Epsg)
             };
         crs.ok_or_else(|| {
-            ApiError::bad_parameter(if lang == Lang::Zh {
-                format!("参数 {param}：不支持坐标系 \"{raw}\"（支持 CRS84、EPSG:4326、EPSG:4490、EPSG:4491–4554）")
-            } else {
-                format!(
-                    "parameter {param}: CRS \"{raw}\" is not supported (CRS84, EPSG:4326, EPSG:4490, EPSG:4491–4554)"
-                )
-            })
+            ApiError::bad_parameter(zh_en!(
+                lang,
+                ("参数 {param}：不支持坐标系 \"{raw}\"（支持 CRS84、EPSG:4326、EPSG:4490、EPSG:4491–4554）"),
+                ("parameter {param}: CRS \"{raw}\" is not supported (CRS84, EPSG:4326, EPSG:4490, EPSG:4491–4554)")
+            ))
         })
     }
 

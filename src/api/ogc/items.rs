@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use wangge_core::model::{Feature, Layer};
 use wangge_formats::geojson::{feature_to_json, geometry_to_json};
-use wangge_text::Lang;
+use wangge_text::zh_en;
 
 /// Items per page when `limit` is not given.
 pub const DEFAULT_LIMIT: usize = 10;
@@ -62,11 +62,11 @@ fn limit_param(req: &OgcRequest) -> Result<usize, ApiError> {
     let Some(raw) = req.params.get("limit") else { return Ok(DEFAULT_LIMIT) };
     match raw.trim().parse::<u64>() {
         Ok(n) if n >= 1 => Ok((n.min(MAX_LIMIT as u64)) as usize),
-        _ => Err(ApiError::bad_parameter(if lang == Lang::Zh {
-            format!("参数 limit 的值 \"{raw}\" 无效：应为不小于 1 的整数")
-        } else {
-            format!("parameter limit: \"{raw}\" is not valid (an integer ≥ 1)")
-        })),
+        _ => Err(ApiError::bad_parameter(zh_en!(
+            lang,
+            ("参数 limit 的值 \"{raw}\" 无效：应为不小于 1 的整数"),
+            ("parameter limit: \"{raw}\" is not valid (an integer ≥ 1)")
+        ))),
     }
 }
 
@@ -181,11 +181,11 @@ pub async fn one(
         None => Source::Live(state.snapshot()),
     };
     let f = source.get(layer, &code).ok_or_else(|| {
-        ApiError::not_found(if lang == Lang::Zh {
-            format!("集合 {layer} 中没有要素 {code}")
-        } else {
-            format!("no feature {code} in collection {layer}")
-        })
+        ApiError::not_found(zh_en!(
+            lang,
+            ("集合 {layer} 中没有要素 {code}"),
+            ("no feature {code} in collection {layer}")
+        ))
     })?;
     let mut body = feature_json(f, crs)?;
     let here = format!("{}/collections/{}/items/{}", req.base, layer.id(), code);

@@ -21,6 +21,7 @@ use axum::routing::get;
 use serde_json::Value;
 use wangge_core::model::Layer;
 use wangge_text::Lang;
+use wangge_text::zh_en;
 
 /// Media type of GeoJSON responses.
 pub const GEOJSON: &str = "application/geo+json";
@@ -44,13 +45,10 @@ pub fn router() -> Router<AppState> {
 
 /// The layer a collection id names, or 404.
 pub fn collection(id: &str, lang: Lang) -> Result<Layer, ApiError> {
-    id.parse::<Layer>().ok().filter(|l| l.id() == id).ok_or_else(|| {
-        ApiError::not_found(if lang == Lang::Zh {
-            format!("集合 {id} 不存在")
-        } else {
-            format!("no collection {id}")
-        })
-    })
+    id.parse::<Layer>()
+        .ok()
+        .filter(|l| l.id() == id)
+        .ok_or_else(|| ApiError::not_found(zh_en!(lang, ("集合 {id} 不存在"), ("no collection {id}"))))
 }
 
 /// A JSON body with `content_type`.

@@ -7,6 +7,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header::{ACCEPT, ACCEPT_LANGUAGE, HOST};
 use axum::http::request::Parts;
 use wangge_text::Lang;
+use wangge_text::zh_en;
 
 /// The two encodings every resource has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,24 +92,20 @@ const FIXED: &[&str] = &[
 ];
 
 fn check_fixed(params: &Params, keys: &[String]) -> Result<(), ApiError> {
-    let zh = params.lang == Lang::Zh;
+    let lang = params.lang;
     for (i, k) in keys.iter().enumerate() {
         if !FIXED.contains(&k.as_str()) {
             continue;
         }
         if keys[..i].contains(k) {
-            return Err(ApiError::bad_parameter(if zh {
-                format!("参数 {k} 重复")
-            } else {
-                format!("parameter {k} is given more than once")
-            }));
+            return Err(ApiError::bad_parameter(zh_en!(
+                lang,
+                ("参数 {k} 重复"),
+                ("parameter {k} is given more than once")
+            )));
         }
         if params.get(k).is_none() {
-            return Err(ApiError::bad_parameter(if zh {
-                format!("参数 {k} 为空")
-            } else {
-                format!("parameter {k} is empty")
-            }));
+            return Err(ApiError::bad_parameter(zh_en!(lang, ("参数 {k} 为空"), ("parameter {k} is empty"))));
         }
     }
     if let Some(l) = params.get("lang")

@@ -13,6 +13,7 @@ use wangge_app::plan as svc;
 use wangge_core::filter::{self, Expr};
 use wangge_core::model::{Feature, Layer};
 use wangge_core::snapshot::{Snapshot, geometry_bbox};
+use wangge_text::zh_en;
 use wangge_text::{Lang, Text};
 
 /// The features a request reads from.
@@ -64,11 +65,11 @@ fn date_part(raw: &str, lang: Lang) -> Result<Option<String>, ApiError> {
             && rest[1..].chars().all(|c| c.is_ascii_digit() || matches!(c, ':' | '.' | 'Z' | 'z' | '+' | '-')));
     let day = super::super::history::parse_date(day, lang).ok().filter(|_| time_ok);
     day.map(Some).ok_or_else(|| {
-        ApiError::bad_parameter(if lang == Lang::Zh {
-            format!("参数 datetime：\"{raw}\" 应为 RFC 3339 日期或时刻，或以 / 分隔的区间（.. 表示不限）")
-        } else {
-            format!("parameter datetime: \"{raw}\" must be an RFC 3339 date or instant, or an interval a/b (.. open)")
-        })
+        ApiError::bad_parameter(zh_en!(
+            lang,
+            ("参数 datetime：\"{raw}\" 应为 RFC 3339 日期或时刻，或以 / 分隔的区间（.. 表示不限）"),
+            ("parameter datetime: \"{raw}\" must be an RFC 3339 date or instant, or an interval a/b (.. open)")
+        ))
     })
 }
 
@@ -114,11 +115,11 @@ pub fn bbox_param(req: &OgcRequest) -> Result<Option<Vec<Rect<f64>>>, ApiError> 
         None => OgcCrs::Crs84,
     };
     let bad = |why: &str| {
-        ApiError::bad_parameter(if lang == Lang::Zh {
-            format!("参数 bbox \"{raw}\" 无效：{why}")
-        } else {
-            format!("parameter bbox \"{raw}\" is not valid: {why}")
-        })
+        ApiError::bad_parameter(zh_en!(
+            lang,
+            ("参数 bbox \"{raw}\" 无效：{why}"),
+            ("parameter bbox \"{raw}\" is not valid: {why}")
+        ))
     };
     let v: Vec<f64> = raw
         .split(',')
@@ -148,11 +149,11 @@ pub fn filter_param(req: &OgcRequest, snapshot: &Snapshot, layer: Layer) -> Resu
     if let Some(l) = req.params.get("filter-lang")
         && l != "cql2-text"
     {
-        return Err(ApiError::bad_parameter(if lang == Lang::Zh {
-            format!("参数 filter-lang：不支持 \"{l}\"，只支持 cql2-text")
-        } else {
-            format!("parameter filter-lang: \"{l}\" is not supported, only cql2-text")
-        }));
+        return Err(ApiError::bad_parameter(zh_en!(
+            lang,
+            ("参数 filter-lang：不支持 \"{l}\"，只支持 cql2-text"),
+            ("parameter filter-lang: \"{l}\" is not supported, only cql2-text")
+        )));
     }
     let crs = match req.params.get("filter-crs") {
         Some(c) => OgcCrs::parse(c, "filter-crs", lang)?,
@@ -163,11 +164,11 @@ pub fn filter_param(req: &OgcRequest, snapshot: &Snapshot, layer: Layer) -> Resu
     let known = queryables(snapshot, layer);
     if let Some(p) = expr.properties().into_iter().find(|p| !known.iter().any(|(k, _)| k == p)) {
         let names: Vec<&str> = known.iter().map(|(k, _)| k.as_str()).collect();
-        return Err(ApiError::bad_parameter(if lang == Lang::Zh {
-            format!("filter：集合 {layer} 没有可查询属性 \"{p}\"（可用：{}）", names.join("、"))
-        } else {
-            format!("filter: collection {layer} has no queryable \"{p}\" (queryables: {})", names.join(", "))
-        }));
+        return Err(ApiError::bad_parameter(zh_en!(
+            lang,
+            ("filter：集合 {layer} 没有可查询属性 \"{p}\"（可用：{}）", names.join("、")),
+            ("filter: collection {layer} has no queryable \"{p}\" (queryables: {})", names.join(", "))
+        )));
     }
     for g in expr.geometries_mut() {
         *g = crs.geometry_to_wgs84(g)?;

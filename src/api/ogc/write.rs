@@ -16,7 +16,7 @@ use super::select::plan_param;
 use super::{GEOJSON, collection, json_response};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -30,6 +30,7 @@ use wangge_core::validate::check_geometry;
 use wangge_formats::edit_json::parse_edit;
 use wangge_formats::geojson::{feature_to_json, read_features};
 use wangge_store::Store;
+use wangge_text::zh_en;
 use wangge_text::{FindingJson, Lang, Text};
 
 /// Name of the response header carrying the draft plan a write went into.
@@ -53,11 +54,11 @@ fn precondition_failed(lang: Lang, code: &str, current: Option<&Feature>) -> Api
     ApiError {
         status: StatusCode::PRECONDITION_FAILED,
         error: "stale",
-        detail: if lang == Lang::Zh {
-            format!("要素 {code} 已被修改：If-Match 不是它当前的 ETag")
-        } else {
-            format!("feature {code} changed: If-Match is not its current ETag")
-        },
+        detail: zh_en!(
+            lang,
+            ("要素 {code} 已被修改：If-Match 不是它当前的 ETag"),
+            ("feature {code} changed: If-Match is not its current ETag")
+        ),
         problems: Some(json!({
             "current_etag": current.map(feature_etag),
             "current": current.map(feature_to_json),
@@ -176,25 +177,24 @@ fn apply(
         return Err(precondition_failed(lang, code, current));
     }
     let missing = || {
-        ApiError::not_found(if lang == Lang::Zh {
-            format!("集合 {layer} 中没有要素 {code}")
-        } else {
-            format!("no feature {code} in collection {layer}")
-        })
+        ApiError::not_found(zh_en!(
+            lang,
+            ("集合 {layer} 中没有要素 {code}"),
+            ("no feature {code} in collection {layer}")
+        ))
     };
     let edit = match op {
         Op::Create(body) => {
             if current.is_some() {
-                return Err(ApiError {
-                    status: StatusCode::CONFLICT,
-                    error: "exists",
-                    detail: if lang == Lang::Zh {
-                        format!("集合 {layer} 中已有要素 {code}；修改请用 PUT 或 PATCH")
-                    } else {
-                        format!("feature {code} already exists in {layer}; use PUT or PATCH to change it")
-                    },
-                    problems: None,
-                });
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "exists",
+                    zh_en!(
+                        lang,
+                        ("集合 {layer} 中已有要素 {code}；修改请用 PUT 或 PATCH"),
+                        ("feature {code} already exists in {layer}; use PUT or PATCH to change it")
+                    ),
+                ));
             }
             let f = read_feature(&body, code, layer, crs, lang)?;
             json!({ "op": "create", "layer": layer.id(), "feature": feature_to_json(&f) })
@@ -356,32 +356,22 @@ pub async fn create(
     .await
 }
 
-/// `PUT /ogc/collections/{id}/items/{featureId}`: replaces the feature.
-pub async fn replace(
+/// `PUT /ogc/collections/{id}/items/{featureId}` replaces the feature; `PATCH` applies a JSON
+/// merge patch of its properties and geometry. One handler, because the two differ only in the
+/// edit the body becomes.
+pub async fn replace_or_update(
     State(state): State<AppState>,
     Path((collection_id, code)): Path<(String, String)>,
+    method: Method,
     req: OgcRequest,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let lang = req.lang();
+    let patch = method == Method::PATCH;
     run(state, req, headers, collection_id, Some(code), move |c| {
-        Ok((c.to_string(), Op::Replace(json_body(&body, lang)?)))
-    })
-    .await
-}
-
-/// `PATCH /ogc/collections/{id}/items/{featureId}`: a JSON merge patch of properties and geometry.
-pub async fn update(
-    State(state): State<AppState>,
-    Path((collection_id, code)): Path<(String, String)>,
-    req: OgcRequest,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let lang = req.lang();
-    run(state, req, headers, collection_id, Some(code), move |c| {
-        Ok((c.to_string(), Op::Patch(json_body(&body, lang)?)))
+        let body = json_body(&body, lang)?;
+        Ok((c.to_string(), if patch { Op::Patch(body) } else { Op::Replace(body) }))
     })
     .await
 }
