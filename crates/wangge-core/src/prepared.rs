@@ -140,16 +140,14 @@ impl PreparedArea {
     /// Whether `p` belongs to the area under the half-open rule of this module.
     #[inline]
     pub fn contains(&self, p: Coord) -> bool {
-        if !self.in_bbox(p) {
-            return false;
-        }
-        let mut inside = false;
-        for e in self.band(p.y) {
-            if e.crossed_by_ray(p) {
-                inside = !inside;
-            }
-        }
-        inside
+        self.odd_crossings(p, |e| e.crossed_by_ray(p))
+    }
+
+    /// Whether `p` is in the bounding box and an odd number of the edges in its band satisfy
+    /// `crosses`: the even–odd test shared by both rules.
+    #[inline]
+    fn odd_crossings(&self, p: Coord, crosses: impl Fn(&Edge) -> bool) -> bool {
+        self.in_bbox(p) && self.band(p.y).iter().filter(|e| crosses(e)).count() % 2 == 1
     }
 
     /// Whether `p` belongs to the area under the mirrored rule: the half-open rule with the ray
@@ -158,18 +156,9 @@ impl PreparedArea {
     /// point the two rules disagree on for a gap-free layer lies on the layer's outer edge.
     #[inline]
     pub fn contains_mirrored(&self, p: Coord) -> bool {
-        if !self.in_bbox(p) {
-            return false;
-        }
-        let mut inside = false;
-        for e in self.band(p.y) {
-            // The same canonical edge as `contains` (so neighbours agree bit for bit), with the
-            // half-open interval and the side reversed.
-            if e.y0 < p.y && p.y <= e.y1 && e.side(p) < 0.0 {
-                inside = !inside;
-            }
-        }
-        inside
+        // The same canonical edge as `contains` (so neighbours agree bit for bit), with the
+        // half-open interval and the side reversed.
+        self.odd_crossings(p, |e| e.y0 < p.y && p.y <= e.y1 && e.side(p) < 0.0)
     }
 
     /// Whether `p` lies exactly on one of the area's rings.

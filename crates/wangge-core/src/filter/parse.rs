@@ -193,21 +193,27 @@ impl Parser {
     }
 
     fn or(&mut self) -> Result<Expr, FilterError> {
-        let mut parts = vec![self.and()?];
-        while self.keyword("OR") {
-            self.pos += 1;
-            parts.push(self.and()?);
-        }
-        Ok(if parts.len() == 1 { parts.remove(0) } else { Expr::Or(parts) })
+        self.chain("OR", Self::and, Expr::Or)
     }
 
     fn and(&mut self) -> Result<Expr, FilterError> {
-        let mut parts = vec![self.not()?];
-        while self.keyword("AND") {
+        self.chain("AND", Self::not, Expr::And)
+    }
+
+    /// `operand (word operand)*`, folded into `join` when there is more than one operand: both
+    /// boolean connectives are read this way, so `a OR b OR c` is one flat list, not a tree.
+    fn chain(
+        &mut self,
+        word: &str,
+        operand: fn(&mut Self) -> Result<Expr, FilterError>,
+        join: fn(Vec<Expr>) -> Expr,
+    ) -> Result<Expr, FilterError> {
+        let mut parts = vec![operand(self)?];
+        while self.keyword(word) {
             self.pos += 1;
-            parts.push(self.not()?);
+            parts.push(operand(self)?);
         }
-        Ok(if parts.len() == 1 { parts.remove(0) } else { Expr::And(parts) })
+        Ok(if parts.len() == 1 { parts.remove(0) } else { join(parts) })
     }
 
     /// Enters one nesting level, refusing past [`MAX_FILTER_DEPTH`]; pair with `self.depth -= 1`.

@@ -23,50 +23,31 @@ pub fn is_comprehensive(f: &Feature) -> bool {
     !matches!(f.attrs.get("kind").and_then(|v| v.as_str()), Some("专属" | "exclusive"))
 }
 
+/// The feature's stated `households` when it lies outside `lo..=hi`.
+fn households_outside(f: &Feature, lo: i64, hi: i64) -> Option<i64> {
+    f.int_attr("households").filter(|h| !(lo..=hi).contains(h))
+}
+
 /// Checks every grid and community that states its households/residents; features that do not are skipped.
 pub fn check(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
     let mut out = Vec::new();
-    let [lo, hi] = config.grid_households;
+    let mut warn = |rule, layer, code: &str, message, source| {
+        out.push(Finding::new(rule, Severity::Warning, layer, code, message, source));
+    };
+    let ([lo, hi], max) = (config.grid_households, config.grid_max_residents);
     for g in snapshot.layer(Layer::Grid).features().iter().filter(|g| is_comprehensive(g)) {
-        if let Some(h) = g.int_attr("households")
-            && (h < lo || h > hi)
-        {
-            out.push(Finding::new(
-                GRID_HOUSEHOLDS,
-                Severity::Warning,
-                Layer::Grid,
-                &g.code,
-                Message::GridHouseholds { households: h, lo, hi },
-                GRID_SOURCE,
-            ));
+        if let Some(h) = households_outside(g, lo, hi) {
+            warn(GRID_HOUSEHOLDS, Layer::Grid, &g.code, Message::GridHouseholds { households: h, lo, hi }, GRID_SOURCE);
         }
-        let max = config.grid_max_residents;
-        if let Some(r) = g.int_attr("residents")
-            && r > max
-        {
-            out.push(Finding::new(
-                GRID_RESIDENTS,
-                Severity::Warning,
-                Layer::Grid,
-                &g.code,
-                Message::GridResidents { residents: r, max },
-                GRID_SOURCE,
-            ));
+        if let Some(r) = g.int_attr("residents").filter(|r| *r > max) {
+            warn(GRID_RESIDENTS, Layer::Grid, &g.code, Message::GridResidents { residents: r, max }, GRID_SOURCE);
         }
     }
     let [lo, hi] = config.community_households;
     for c in snapshot.layer(Layer::Community).features() {
-        if let Some(h) = c.int_attr("households")
-            && (h < lo || h > hi)
-        {
-            out.push(Finding::new(
-                COMMUNITY_HOUSEHOLDS,
-                Severity::Warning,
-                Layer::Community,
-                &c.code,
-                Message::CommunityHouseholds { households: h, lo, hi },
-                COMMUNITY_SOURCE,
-            ));
+        if let Some(h) = households_outside(c, lo, hi) {
+            let message = Message::CommunityHouseholds { households: h, lo, hi };
+            warn(COMMUNITY_HOUSEHOLDS, Layer::Community, &c.code, message, COMMUNITY_SOURCE);
         }
     }
     out

@@ -399,19 +399,15 @@ mod tests {
     fn inverses_improve_on_published_one_step_vectors() {
         let target = (116.404, 39.915);
 
-        let one_step = (116.397_755_500_830_61, 39.913_595_718_498_36);
-        let ours = gcj02_to_wgs84(target.0, target.1);
-        assert_close(ours, one_step, 1e-5, "gcj02_to_wgs84 near one-step");
-        assert_close(wgs84_to_gcj02(ours.0, ours.1), target, 1e-10, "exact");
-        let theirs_miss = metres_between(wgs84_to_gcj02(one_step.0, one_step.1), target);
-        assert!(theirs_miss > 0.01, "one-step misses by {theirs_miss} m");
-
-        let one_step = (116.397_627_291_193_15, 39.908_656_739_576_31);
-        let ours = bd09_to_gcj02(target.0, target.1);
-        assert_close(ours, one_step, 1e-5, "bd09_to_gcj02 near one-step");
-        assert_close(gcj02_to_bd09(ours.0, ours.1), target, 1e-10, "exact");
-        let theirs_miss = metres_between(gcj02_to_bd09(one_step.0, one_step.1), target);
-        assert!(theirs_miss > 0.01, "one-step misses by {theirs_miss} m");
+        let improves = |inverse: Transform, forward: Transform, one_step: (f64, f64), what: &str| {
+            let ours = inverse(target.0, target.1);
+            assert_close(ours, one_step, 1e-5, what);
+            assert_close(forward(ours.0, ours.1), target, 1e-10, what);
+            let theirs_miss = metres_between(forward(one_step.0, one_step.1), target);
+            assert!(theirs_miss > 0.01, "{what}: one-step misses by {theirs_miss} m");
+        };
+        improves(gcj02_to_wgs84, wgs84_to_gcj02, (116.397_755_500_830_61, 39.913_595_718_498_36), "gcj02_to_wgs84");
+        improves(bd09_to_gcj02, gcj02_to_bd09, (116.397_627_291_193_15, 39.908_656_739_576_31), "bd09_to_gcj02");
     }
 
     // hujiulong/gcoord, test/unit/crs/GCJ02.spec.js (printed to 8 decimals):
