@@ -1,13 +1,15 @@
 //! `wangge lookup`: one point, or a CSV batch with a progress bar.
 
-use super::common::{answer_all, read_input_file, write_csv};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::path::Path;
-use wangge_app::lookup::{lookup_one, points_from_csv, results_to_csv};
+use wangge_app::batch::lookup_csv_stream;
 use wangge_formats::crs::Crs;
 use wangge_text::Lang;
 use wangge_text::zh_en;
 
+/// `wangge lookup --csv`: streams the file through [`lookup_csv_stream`] with a progress bar by
+/// bytes read. With `--out`, the answer goes to a temporary sibling renamed into place at the end,
+/// so a batch stopped by a bad row leaves no file; on stdout, earlier rows may have been printed.
 pub(super) fn lookup_csv(
     snapshot: &wangge_core::snapshot::Snapshot,
     input: &Path,
@@ -15,22 +17,39 @@ pub(super) fn lookup_csv(
     crs: Crs,
     lang: Lang,
 ) -> Result<i32> {
-    let bytes = read_input_file(input, lang)?;
-    let points = points_from_csv(&bytes, crs, lang).map_err(|e| anyhow::anyhow!("{}: {}", input.display(), e.0))?;
-    let results = answer_all(&points, |i, p| {
-        lookup_one(snapshot, p, lang).map_err(|e| {
-            let row = i + 2;
-            anyhow::anyhow!("{}", zh_en!(lang, ("第 {row} 行：{}", e.0), ("row {row}: {}", e.0)))
-        })
-    })?;
-    write_csv(out, &results_to_csv(&results))?;
-    let covered = results.iter().filter(|r| r["covered"] == true).count();
+    let cannot_read = || format!("{} {}", lang.pick("无法读取", "cannot read"), input.display());
+    let file = std::fs::File::open(input).with_context(cannot_read)?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = indicatif::ProgressBar::new(size);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let progress = |_, bytes| bar.set_position(bytes);
+    let input_reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let result = match out {
+        Some(path) => {
+            let tmp = path.with_extension("partial");
+            let file = std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+            let result = lookup_csv_stream(snapshot, input_reader, file, crs, lang, progress);
+            match &result {
+                Ok(_) => std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?,
+                Err(_) => {
+                    let _ = std::fs::remove_file(&tmp);
+                }
+            }
+            result
+        }
+        None => lookup_csv_stream(snapshot, input_reader, std::io::stdout().lock(), crs, lang, progress),
+    };
+    bar.finish_and_clear();
+    let count = result.map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
     eprintln!(
         "{}",
         zh_en!(
             lang,
-            ("共 {} 个点，{} 个在网格内", results.len(), covered),
-            ("{} points, {} inside a grid", results.len(), covered)
+            ("共 {} 个点，{} 个在网格内", count.points, count.covered),
+            ("{} points, {} inside a grid", count.points, count.covered)
         )
     );
     Ok(0)

@@ -27,8 +27,9 @@ pub struct PointIn {
     pub crs: Crs,
 }
 
-/// Looks up one point; the answer is the JSON of [`lookup_json`] plus `id` and `input` echoes.
-pub fn lookup_one(snapshot: &Snapshot, p: &PointIn, lang: Lang) -> Result<Value, BadPoint> {
+/// The point in WGS 84 and what holds it, after the checks every face applies: finite numbers,
+/// a known conversion, and a result within longitude ±180 / latitude ±90.
+pub fn locate<'s>(snapshot: &'s Snapshot, p: &PointIn, lang: Lang) -> Result<(Coord, Lookup<'s>), BadPoint> {
     let at = |what: &str| match &p.id {
         Some(id) => format!("{what} (id {id})"),
         None => what.to_string(),
@@ -49,7 +50,13 @@ pub fn lookup_one(snapshot: &Snapshot, p: &PointIn, lang: Lang) -> Result<Value,
         );
         return Err(BadPoint(at(&msg)));
     }
-    let mut out = lookup_json(&snapshot.lookup(c), c);
+    Ok((c, snapshot.lookup(c)))
+}
+
+/// Looks up one point; the answer is the JSON of [`lookup_json`] plus `id` and `input` echoes.
+pub fn lookup_one(snapshot: &Snapshot, p: &PointIn, lang: Lang) -> Result<Value, BadPoint> {
+    let (c, found) = locate(snapshot, p, lang)?;
+    let mut out = lookup_json(&found, c);
     if p.crs != Crs::Wgs84 {
         out["input"] = json!({ "x": p.x, "y": p.y, "crs": p.crs.to_string() });
     }
@@ -152,60 +159,85 @@ fn pair(v: &Value) -> Option<(f64, f64)> {
     Some((a[0].as_f64()?, a[1].as_f64()?))
 }
 
-/// Points from CSV with `lon,lat` columns and optional `id` and `crs` columns.
-pub fn points_from_csv(body: &[u8], crs: Crs, lang: Lang) -> Result<Vec<PointIn>, BadPoint> {
-    let (mut reader, columns) =
-        wangge_formats::csv_in::reader_with_columns(body).map_err(|e| BadPoint(format!("CSV: {e}")))?;
-    let col = |names: &[&str]| columns.find(names);
-    let (Some(lon), Some(lat)) = (col(&["lon", "lng", "longitude", "x"]), col(&["lat", "latitude", "y"])) else {
-        return Err(BadPoint(lang.pick("CSV 需要 lon,lat 列", "CSV needs lon,lat columns").to_string()));
-    };
-    let (id_col, crs_col) = (col(&["id"]), col(&["crs"]));
-    let mut out = Vec::new();
-    for (i, rec) in reader.records().enumerate() {
-        let row = i + 2;
-        let rec = rec.map_err(|e| BadPoint(format!("CSV row {row}: {e}")))?;
+/// Where a CSV batch keeps its point columns (`lon,lat` required; `id` and `crs` optional).
+#[derive(Debug, Clone, Copy)]
+pub struct PointColumns {
+    lon: usize,
+    lat: usize,
+    id: Option<usize>,
+    crs: Option<usize>,
+}
+
+impl PointColumns {
+    /// Finds the columns in a CSV header; a header without `lon,lat` is refused.
+    pub fn find(columns: &wangge_formats::csv_in::Columns, lang: Lang) -> Result<PointColumns, BadPoint> {
+        let (Some(lon), Some(lat)) =
+            (columns.find(&["lon", "lng", "longitude", "x"]), columns.find(&["lat", "latitude", "y"]))
+        else {
+            return Err(BadPoint(lang.pick("CSV 需要 lon,lat 列", "CSV needs lon,lat columns").to_string()));
+        };
+        Ok(PointColumns { lon, lat, id: columns.find(&["id"]), crs: columns.find(&["crs"]) })
+    }
+
+    /// The point of one record (`row` is its 1-based line number, for messages); an empty `crs`
+    /// cell means `crs`.
+    pub fn point(&self, rec: &csv::StringRecord, row: usize, crs: Crs) -> Result<PointIn, BadPoint> {
         let num = |c: usize, name: &str| {
             rec.get(c).and_then(|s| s.parse::<f64>().ok()).ok_or_else(|| {
                 BadPoint(format!("CSV row {row}: {name} '{}' is not a number", rec.get(c).unwrap_or("")))
             })
         };
-        let crs = match crs_col.and_then(|c| rec.get(c)).filter(|s| !s.is_empty()) {
+        let crs = match self.crs.and_then(|c| rec.get(c)).filter(|s| !s.is_empty()) {
             Some(c) => {
                 c.parse().map_err(|e: wangge_formats::crs::UnknownCrs| BadPoint(format!("CSV row {row}: {e}")))?
             }
             None => crs,
         };
-        out.push(PointIn {
-            id: id_col.and_then(|c| rec.get(c)).map(|s| Value::String(s.to_string())),
-            x: num(lon, "lon")?,
-            y: num(lat, "lat")?,
+        Ok(PointIn {
+            id: self.id.and_then(|c| rec.get(c)).map(|s| Value::String(s.to_string())),
+            x: num(self.lon, "lon")?,
+            y: num(self.lat, "lat")?,
             crs,
-        });
+        })
+    }
+}
+
+/// Points from CSV with `lon,lat` columns and optional `id` and `crs` columns.
+pub fn points_from_csv(body: &[u8], crs: Crs, lang: Lang) -> Result<Vec<PointIn>, BadPoint> {
+    let (mut reader, columns) =
+        wangge_formats::csv_in::reader_with_columns(body).map_err(|e| BadPoint(format!("CSV: {e}")))?;
+    let cols = PointColumns::find(&columns, lang)?;
+    let mut out = Vec::new();
+    for (i, rec) in reader.records().enumerate() {
+        let row = i + 2;
+        let rec = rec.map_err(|e| BadPoint(format!("CSV row {row}: {e}")))?;
+        out.push(cols.point(&rec, row, crs)?);
     }
     Ok(out)
 }
 
+/// The columns of a batch's CSV answer, in order.
+pub const BATCH_COLUMNS: [&str; 14] = [
+    "id",
+    "lon",
+    "lat",
+    "covered",
+    "grid_code",
+    "grid_name",
+    "community_code",
+    "community_name",
+    "street_code",
+    "street_name",
+    "district_code",
+    "district_name",
+    "nearest_grid_code",
+    "distance_m",
+];
+
 /// Batch results as CSV: one row per input point, in order.
 pub fn results_to_csv(results: &[Value]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let header = [
-        "id",
-        "lon",
-        "lat",
-        "covered",
-        "grid_code",
-        "grid_name",
-        "community_code",
-        "community_name",
-        "street_code",
-        "street_name",
-        "district_code",
-        "district_name",
-        "nearest_grid_code",
-        "distance_m",
-    ];
-    let _ = w.write_record(header);
+    let _ = w.write_record(BATCH_COLUMNS);
     let text = |v: &Value| match v {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),

@@ -124,9 +124,9 @@ impl Columns {
     }
 }
 
-/// A reader over `bytes` (fields trimmed) and its [`Columns`].
-pub fn reader_with_columns(bytes: &[u8]) -> csv::Result<(csv::Reader<&[u8]>, Columns)> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
+/// A reader over `input` (fields trimmed) and its [`Columns`].
+pub fn reader_with_columns<R: std::io::Read>(input: R) -> csv::Result<(csv::Reader<R>, Columns)> {
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(input);
     let names = reader.headers()?.iter().map(|h| h.trim_start_matches('\u{feff}').to_lowercase()).collect();
     Ok((reader, Columns(names)))
 }
