@@ -11,7 +11,8 @@ use axum::http::HeaderMap;
 use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use wangge_app::lookup::{BadPoint, PointIn, lookup_one, points_from_csv, points_from_json, results_to_csv};
+use wangge_app::batch::{BatchError, lookup_points_csv};
+use wangge_app::lookup::{BadPoint, PointIn, lookup_one, points_from_csv, points_from_json};
 use wangge_formats::crs::Crs;
 
 impl From<BadPoint> for ApiError {
@@ -69,14 +70,20 @@ pub async fn post_lookup(
     let snapshot = state.snapshot();
     let wants_csv = params.get("format") == Some("csv")
         || headers.get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.starts_with("text/csv"));
+    if wants_csv {
+        // The CSV answer is written straight from the lookups, on every core, off the async workers.
+        let csv = super::guard::blocking(move || lookup_points_csv(&snapshot, &points, lang)).await?;
+        let (bytes, _) = csv.map_err(|e| match e {
+            BatchError::Input(e) => ApiError::bad_body(e.0),
+            BatchError::Output(e) => ApiError::internal(e),
+        })?;
+        return Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8")], bytes).into_response());
+    }
     // A batch is CPU work: keep it off the async workers so single lookups stay fast.
     let results = super::guard::blocking(move || {
         points.iter().map(|p| lookup_one(&snapshot, p, lang)).collect::<Result<Vec<Value>, BadPoint>>()
     })
     .await??;
-    if wants_csv {
-        return Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8")], results_to_csv(&results)).into_response());
-    }
     let covered = results.iter().filter(|r| r["covered"] == Value::Bool(true)).count();
     Ok(Json(LookupBatch { count: results.len(), covered, results }).into_response())
 }

@@ -233,34 +233,3 @@ pub const BATCH_COLUMNS: [&str; 14] = [
     "nearest_grid_code",
     "distance_m",
 ];
-
-/// Batch results as CSV: one row per input point, in order.
-pub fn results_to_csv(results: &[Value]) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(BATCH_COLUMNS);
-    let text = |v: &Value| match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    for r in results {
-        let row = [
-            text(&r["id"]),
-            text(&r["point"]["lon"]),
-            text(&r["point"]["lat"]),
-            text(&r["covered"]),
-            text(&r["grid"]["code"]),
-            text(&r["grid"]["name"]),
-            text(&r["community"]["code"]),
-            text(&r["community"]["name"]),
-            text(&r["street"]["code"]),
-            text(&r["street"]["name"]),
-            text(&r["district"]["code"]),
-            text(&r["district"]["name"]),
-            text(&r["nearest_grid"]["code"]),
-            text(&r["nearest_grid"]["distance_m"]),
-        ];
-        let _ = w.write_record(row);
-    }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
-}
