@@ -88,3 +88,147 @@ fn a_bad_row_after_the_first_chunk_stops_the_batch_and_leaves_no_file() {
         assert!(!out.with_extension("partial").exists(), "no temporary file left behind");
     }
 }
+
+/// A grid worker's visit sheet: text ids with leading zeros, names, numbers and text coordinates,
+/// a yes/no column, a date, and an empty spacer row.
+fn visit_sheet(n: usize) -> wangge_formats::xlsx::Table {
+    use wangge_formats::xlsx::Cell;
+    let header = ["编号", "姓名", "lon", "LAT", "已走访", "日期"].map(|h| Cell::Text(h.into())).to_vec();
+    let mut rows = vec![header];
+    for i in 0..n {
+        if i == 3 {
+            rows.push(vec![Cell::Empty; 6]);
+        }
+        let (lon, lat) = (113.998 + (i % 23) as f64 * 0.0009, 22.498 + (i % 19) as f64 * 0.0011);
+        rows.push(vec![
+            Cell::Text(format!("{i:04}")),
+            Cell::Text(format!("住户{i}")),
+            Cell::Number(lon),
+            if i % 2 == 0 { Cell::Number(lat) } else { Cell::Text(format!("{lat}")) },
+            Cell::Bool(i % 3 == 0),
+            Cell::Date(46_000.0 + i as f64),
+        ]);
+    }
+    wangge_formats::xlsx::Table { name: "走访".into(), rows }
+}
+
+#[test]
+fn a_workbook_comes_back_with_every_column_and_the_grid_columns_added() {
+    use wangge_formats::xlsx::{Cell, read_first_sheet, write_table};
+    let dir = tempfile::tempdir().unwrap();
+    let db = city_db(dir.path());
+    let sheet = visit_sheet(60);
+    let input = dir.path().join("visits.xlsx");
+    std::fs::write(&input, write_table(&sheet).unwrap()).unwrap();
+    let out = dir.path().join("answered.xlsx");
+    let args = |i: &std::path::Path, o: &std::path::Path| {
+        let (db, i, o) =
+            (db.to_str().unwrap().to_string(), i.to_str().unwrap().to_string(), o.to_str().unwrap().to_string());
+        wangge(&["--lang", "en", "lookup", "--db", &db, "--xlsx", &i, "--out", &o])
+    };
+    let r = args(&input, &out);
+    assert!(r.status.success(), "{}", text(&r));
+    let back = read_first_sheet(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(back.name, "走访");
+    assert_eq!(back.rows.len(), sheet.rows.len(), "every row, the spacer too");
+    let header: Vec<String> = back.rows[0].iter().map(Cell::text).collect();
+    assert_eq!(header[..6], ["编号", "姓名", "lon", "LAT", "已走访", "日期"]);
+    assert_eq!(
+        header[6..],
+        [
+            "covered",
+            "grid_code",
+            "grid_name",
+            "community_code",
+            "community_name",
+            "street_code",
+            "street_name",
+            "district_code",
+            "district_name",
+            "nearest_grid_code",
+            "distance_m"
+        ]
+    );
+    for (got, want) in back.rows.iter().zip(&sheet.rows).skip(1) {
+        assert_eq!(got[..want.len()], want[..], "user cells keep their values and types");
+    }
+    assert!(back.rows[4].iter().all(|c| *c == Cell::Empty), "the spacer row stays empty");
+    // The grid column agrees with the CSV batch for the same points.
+    let csv: String = std::iter::once("id,lon,lat\n".to_string())
+        .chain(
+            sheet
+                .rows
+                .iter()
+                .skip(1)
+                .filter(|r| r[0] != Cell::Empty)
+                .map(|r| format!("{},{},{}\n", r[0].text(), r[2].text(), r[3].text())),
+        )
+        .collect();
+    let csv_in = dir.path().join("same.csv");
+    std::fs::write(&csv_in, csv).unwrap();
+    let r = wangge(&["lookup", "--db", db.to_str().unwrap(), "--csv", csv_in.to_str().unwrap()]);
+    let by_csv: Vec<(String, String)> = String::from_utf8(r.stdout)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_string(), f[4].to_string())
+        })
+        .collect();
+    let by_xlsx: Vec<(String, String)> =
+        back.rows.iter().skip(1).filter(|r| r[0] != Cell::Empty).map(|r| (r[0].text(), r[7].text())).collect();
+    assert_eq!(by_xlsx, by_csv);
+    assert!(by_xlsx.iter().any(|(_, g)| g.is_empty()) && by_xlsx.iter().any(|(_, g)| !g.is_empty()));
+
+    // Answering the answered workbook again replaces the answer columns instead of adding more.
+    let again = dir.path().join("again.xlsx");
+    assert!(args(&out, &again).status.success());
+    let twice = read_first_sheet(&std::fs::read(&again).unwrap()).unwrap();
+    assert_eq!(twice.rows, back.rows);
+
+    // Over HTTP, a workbook body is answered with a workbook.
+    let body = std::fs::read(&input).unwrap();
+    let resp = ureq::post(&format!("{}/api/v1/lookup", Server::start(&db).base))
+        .header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .send(&body[..])
+        .unwrap();
+    assert!(resp.headers().get("content-type").unwrap().to_str().unwrap().contains("spreadsheetml"));
+    let http = read_first_sheet(&resp.into_body().read_to_vec().unwrap()).unwrap();
+    assert_eq!(http.rows, back.rows);
+}
+
+#[test]
+fn a_bad_workbook_row_or_file_is_named() {
+    use wangge_formats::xlsx::{Cell, write_table};
+    let dir = tempfile::tempdir().unwrap();
+    let db = city_db(dir.path());
+    let mut sheet = visit_sheet(10);
+    sheet.rows[6][2] = Cell::Text("东经114".into());
+    let input = dir.path().join("visits.xlsx");
+    std::fs::write(&input, write_table(&sheet).unwrap()).unwrap();
+    let out = dir.path().join("answered.xlsx");
+    let r = wangge(&[
+        "lookup",
+        "--db",
+        db.to_str().unwrap(),
+        "--xlsx",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!r.status.success());
+    assert!(text(&r).contains("row 7: lon '东经114' is not a number"), "{}", text(&r));
+    assert!(!out.exists());
+    std::fs::write(&input, "lon,lat\n114,22.5\n").unwrap();
+    let r = wangge(&[
+        "lookup",
+        "--db",
+        db.to_str().unwrap(),
+        "--xlsx",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!r.status.success() && text(&r).contains("xlsx"), "{}", text(&r));
+}

@@ -11,9 +11,10 @@ use axum::http::HeaderMap;
 use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use wangge_app::batch::{BatchError, lookup_points_csv};
+use wangge_app::batch::{BatchError, lookup_points_csv, lookup_xlsx};
 use wangge_app::lookup::{BadPoint, PointIn, lookup_one, points_from_csv, points_from_json};
 use wangge_formats::crs::Crs;
+use wangge_text::Lang;
 
 impl From<BadPoint> for ApiError {
     fn from(e: BadPoint) -> Self {
@@ -43,7 +44,7 @@ pub async fn get_lookup(State(state): State<AppState>, params: Params) -> Result
 /// `POST /api/v1/lookup?crs=..` with a JSON array of points, a GeoJSON FeatureCollection of
 /// points, or CSV (`Content-Type: text/csv`, columns lon,lat and optionally id and crs).
 #[utoipa::path(post, path = "/api/v1/lookup", tag = "lookup", params(BatchLookupQuery),
-    request_body(content = Object, description = "A JSON array of `{lon, lat[, id, crs]}` or `[lon, lat]`, a GeoJSON FeatureCollection of points, or CSV (`text/csv`: lon,lat[,id,crs])"),
+    request_body(content = Object, description = "A JSON array of `{lon, lat[, id, crs]}` or `[lon, lat]`, a GeoJSON FeatureCollection of points, CSV (`text/csv`: lon,lat[,id,crs]), or an `.xlsx` workbook (answered as a workbook with the hierarchy columns added)"),
     responses((status = 200, description = "One answer per point in input order (CSV with `format=csv`)", body = LookupBatch), (status = 400, description = "A parameter or field is wrong", body = ErrorBody),
         (status = 413, description = "Too many points or too large a body", body = ErrorBody)))]
 pub async fn post_lookup(
@@ -55,17 +56,25 @@ pub async fn post_lookup(
     let lang = params.lang;
     let default_crs = parse_crs(&params)?;
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if content_type.starts_with(XLSX) {
+        // A workbook comes back as a workbook: the user's columns and the answer columns.
+        let snapshot = state.snapshot();
+        let answer = super::guard::blocking(move || lookup_xlsx(&snapshot, &body, default_crs, lang)).await?;
+        let (bytes, count) = answer.map_err(|e| match e {
+            BatchError::Input(e) => ApiError::bad_body(e.0),
+            BatchError::Output(e) => ApiError::internal(e),
+        })?;
+        if count.points > state.limits.max_batch_points {
+            return Err(too_many(count.points, &state, lang));
+        }
+        return Ok(([(CONTENT_TYPE, XLSX)], bytes).into_response());
+    }
     let is_csv = content_type.starts_with("text/csv") || content_type.starts_with("text/plain");
     let points =
         if is_csv { points_from_csv(&body, default_crs, lang) } else { points_from_json(&body, default_crs, lang) }
             .map_err(|e| ApiError::bad_body(e.0))?;
     if points.len() > state.limits.max_batch_points {
-        return Err(ApiError::too_large(format!(
-            "{} {} > {}",
-            lang.pick("批量点数超过上限", "batch has too many points:"),
-            points.len(),
-            state.limits.max_batch_points
-        )));
+        return Err(too_many(points.len(), &state, lang));
     }
     let snapshot = state.snapshot();
     let wants_csv = params.get("format") == Some("csv")
@@ -86,6 +95,14 @@ pub async fn post_lookup(
     .await??;
     let covered = results.iter().filter(|r| r["covered"] == Value::Bool(true)).count();
     Ok(Json(LookupBatch { count: results.len(), covered, results }).into_response())
+}
+
+/// The media type of an `.xlsx` workbook.
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn too_many(n: usize, state: &AppState, lang: Lang) -> ApiError {
+    let limit = state.limits.max_batch_points;
+    ApiError::too_large(format!("{} {n} > {limit}", lang.pick("批量点数超过上限", "batch has too many points:")))
 }
 
 pub(super) fn parse_crs(params: &Params) -> Result<Crs, ApiError> {

@@ -55,6 +55,30 @@ pub(super) fn lookup_csv(
     Ok(0)
 }
 
+/// `wangge lookup --xlsx IN --out OUT`: the workbook's first sheet with the answer columns
+/// added ([`wangge_app::batch::lookup_xlsx`]), written atomically.
+pub(super) fn lookup_xlsx(
+    snapshot: &wangge_core::snapshot::Snapshot,
+    input: &Path,
+    out: &Path,
+    crs: Crs,
+    lang: Lang,
+) -> Result<i32> {
+    let bytes = super::common::read_input_file(input, lang)?;
+    let (answer, count) = wangge_app::batch::lookup_xlsx(snapshot, &bytes, crs, lang)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
+    super::common::write_atomically(out, &answer)?;
+    eprintln!(
+        "{}",
+        zh_en!(
+            lang,
+            ("共 {} 个点，{} 个在网格内：{}", count.points, count.covered, out.display()),
+            ("{} points, {} inside a grid: {}", count.points, count.covered, out.display())
+        )
+    );
+    Ok(0)
+}
+
 pub(super) fn print_answer(answer: &serde_json::Value, lang: Lang) {
     let line = |label: &str, v: &serde_json::Value| {
         if let (Some(code), Some(name)) = (v["code"].as_str(), v["name"].as_str()) {

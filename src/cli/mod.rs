@@ -27,7 +27,7 @@ mod validate;
 use common::{open_existing, write_atomically};
 use geocode::{geocode_csv, import_addresses};
 use import::import_record;
-use lookup::{lookup_csv, print_answer};
+use lookup::{lookup_csv, lookup_xlsx, print_answer};
 use serve::serve;
 use validate::validate;
 
@@ -164,8 +164,12 @@ pub enum Command {
         /// 批量输入 CSV（lon,lat[,id][,crs]）/ batch input CSV.
         #[arg(long, conflicts_with_all = ["lon", "lat"])]
         csv: Option<PathBuf>,
-        /// 批量输出 CSV，默认标准输出 / batch output CSV (default stdout).
-        #[arg(long, requires = "csv")]
+        /// 批量输入 Excel（首个工作表，含 lon、lat 列；保留全部原有列，追加网格层级列）/ batch input workbook
+        /// (.xlsx, first sheet with lon and lat columns; every column kept, the hierarchy columns added); needs --out.
+        #[arg(long, conflicts_with_all = ["lon", "lat", "csv"], requires = "out")]
+        xlsx: Option<PathBuf>,
+        /// 批量输出（CSV 默认标准输出；Excel 必填）/ batch output: CSV (default stdout) or, with --xlsx, the .xlsx to write.
+        #[arg(long)]
         out: Option<PathBuf>,
         /// 以 JSON 输出单点结果 / print the single answer as JSON.
         #[arg(long)]
@@ -352,11 +356,17 @@ pub fn run(cli: Cli) -> Result<i32> {
             );
             Ok(0)
         }
-        Command::Lookup { db, lon, lat, crs, csv, out, json } => {
+        Command::Lookup { db, lon, lat, crs, csv, xlsx, out, json } => {
+            if out.is_some() && csv.is_none() && xlsx.is_none() {
+                bail!("{}", lang.pick("--out 只用于 --csv 或 --xlsx 批量", "--out is for a --csv or --xlsx batch"));
+            }
             let store = open_existing(&db, lang)?;
             let snapshot = store.load_snapshot()?;
             if let Some(input) = csv {
                 return lookup_csv(&snapshot, &input, out.as_deref(), crs, lang);
+            }
+            if let (Some(input), Some(out)) = (xlsx, out) {
+                return lookup_xlsx(&snapshot, &input, &out, crs, lang);
             }
             let (Some(x), Some(y)) = (lon, lat) else {
                 bail!("{}", lang.pick("请给出 --lon 和 --lat，或 --csv 文件", "give --lon and --lat, or --csv FILE"));

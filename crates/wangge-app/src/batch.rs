@@ -68,7 +68,7 @@ pub fn lookup_csv_stream<R: Read, W: Write>(
         while points.len() < CHUNK {
             let row = count.points + points.len() + 2;
             match reader.read_record(&mut record) {
-                Ok(true) => points.push(cols.point(&record, row, crs).map_err(BatchError::Input)?),
+                Ok(true) => points.push(cols.point(|c| record.get(c), row, crs).map_err(BatchError::Input)?),
                 Ok(false) => break,
                 Err(e) => return Err(BatchError::Input(BadPoint(format!("CSV row {row}: {e}")))),
             }
@@ -98,6 +98,95 @@ pub fn lookup_points_csv(
         answer_chunk(snapshot, chunk, lang, threads, &mut writer, &mut number, &mut count)?;
     }
     let bytes = writer.into_inner().map_err(|e| BatchError::Output(e.into_error()))?;
+    Ok((bytes, count))
+}
+
+/// The first sheet of an `.xlsx` batch with the answer added: every user column kept as it was
+/// (cell types included), and the answer columns ([`BATCH_COLUMNS`] from `covered` on) filled in
+/// on each row, replacing a column of the same name (a workbook answered before) or appended.
+/// Row numbers in messages are the sheet's.
+pub fn lookup_xlsx(
+    snapshot: &Snapshot,
+    bytes: &[u8],
+    crs: Crs,
+    lang: Lang,
+) -> Result<(Vec<u8>, BatchCount), BatchError> {
+    use wangge_formats::xlsx::{Cell, Table, read_first_sheet, write_table};
+    let bad = |e: wangge_formats::xlsx::XlsxError| BatchError::Input(BadPoint(e.0));
+    let mut table: Table = read_first_sheet(bytes).map_err(bad)?;
+    let Some(header) = table.rows.first() else {
+        return Err(BatchError::Input(BadPoint(lang.pick("工作表为空", "the sheet is empty").into())));
+    };
+    let names: Vec<String> = header.iter().map(Cell::text).collect();
+    let cols =
+        PointColumns::find(&wangge_formats::csv_in::Columns::from_names(&names), lang).map_err(BatchError::Input)?;
+    // Rows with nothing in them (spacers, a sheet's tail) are kept as they are and not answered.
+    let (mut points, mut at_row) = (Vec::with_capacity(table.rows.len()), Vec::with_capacity(table.rows.len()));
+    for (i, row) in table.rows.iter().enumerate().skip(1) {
+        if row.iter().all(|c| *c == Cell::Empty) {
+            continue;
+        }
+        let texts: Vec<String> = row.iter().map(Cell::text).collect();
+        let point = cols.point(|c| texts.get(c).map(String::as_str), i + 1, crs);
+        points.push(point.map_err(|e| BatchError::Input(BadPoint(e.0.replacen("CSV row", "row", 1))))?);
+        at_row.push(i);
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let answers = locate_all(snapshot, &points, lang, threads);
+    // Where each answer column goes: over a column already named so, else after the last one.
+    let mut width = names.len();
+    let targets: Vec<usize> = BATCH_COLUMNS[3..]
+        .iter()
+        .map(|name| {
+            names.iter().position(|n| n.trim().eq_ignore_ascii_case(name)).unwrap_or_else(|| {
+                width += 1;
+                width - 1
+            })
+        })
+        .collect();
+    let mut count = BatchCount::default();
+    let set = |row: &mut Vec<Cell>, at: usize, cell: Cell| {
+        if row.len() <= at {
+            row.resize(at + 1, Cell::Empty);
+        }
+        row[at] = cell;
+    };
+    for (name, &at) in BATCH_COLUMNS[3..].iter().zip(&targets) {
+        set(&mut table.rows[0], at, Cell::Text((*name).to_string()));
+    }
+    for (answer, &i) in answers.into_iter().zip(&at_row) {
+        let (_, l) = answer.map_err(|e| {
+            let row = i + 1;
+            BatchError::Input(BadPoint(zh_en!(lang, ("第 {row} 行：{}", e.0), ("row {row}: {}", e.0))))
+        })?;
+        count.points += 1;
+        count.covered += usize::from(l.grid.is_some());
+        let text = |f: Option<&Feature>, name: bool| {
+            f.map_or(Cell::Empty, |f| Cell::Text(if name { f.name.clone() } else { f.code.clone() }))
+        };
+        let (nearest, distance) = match &l.nearest_grid {
+            Some((f, n)) => (Cell::Text(f.code.clone()), Cell::Number((n.metres * 100.0).round() / 100.0)),
+            None => (Cell::Empty, Cell::Empty),
+        };
+        let values = [
+            Cell::Bool(l.grid.is_some()),
+            text(l.grid, false),
+            text(l.grid, true),
+            text(l.community, false),
+            text(l.community, true),
+            text(l.street, false),
+            text(l.street, true),
+            text(l.district, false),
+            text(l.district, true),
+            nearest,
+            distance,
+        ];
+        let row = &mut table.rows[i];
+        for (value, &at) in values.into_iter().zip(&targets) {
+            set(row, at, value);
+        }
+    }
+    let bytes = write_table(&table).map_err(|e| BatchError::Output(std::io::Error::other(e.0)))?;
     Ok((bytes, count))
 }
 

@@ -179,22 +179,22 @@ impl PointColumns {
         Ok(PointColumns { lon, lat, id: columns.find(&["id"]), crs: columns.find(&["crs"]) })
     }
 
-    /// The point of one record (`row` is its 1-based line number, for messages); an empty `crs`
-    /// cell means `crs`.
-    pub fn point(&self, rec: &csv::StringRecord, row: usize, crs: Crs) -> Result<PointIn, BadPoint> {
+    /// The point of one row whose cell `c` is `get(c)` (`row` is its 1-based line number, for
+    /// messages); an empty `crs` cell means `crs`.
+    pub fn point<'r>(&self, get: impl Fn(usize) -> Option<&'r str>, row: usize, crs: Crs) -> Result<PointIn, BadPoint> {
         let num = |c: usize, name: &str| {
-            rec.get(c).and_then(|s| s.parse::<f64>().ok()).ok_or_else(|| {
-                BadPoint(format!("CSV row {row}: {name} '{}' is not a number", rec.get(c).unwrap_or("")))
-            })
+            get(c)
+                .and_then(|s| s.trim().parse::<f64>().ok())
+                .ok_or_else(|| BadPoint(format!("CSV row {row}: {name} '{}' is not a number", get(c).unwrap_or(""))))
         };
-        let crs = match self.crs.and_then(|c| rec.get(c)).filter(|s| !s.is_empty()) {
+        let crs = match self.crs.and_then(&get).filter(|s| !s.is_empty()) {
             Some(c) => {
                 c.parse().map_err(|e: wangge_formats::crs::UnknownCrs| BadPoint(format!("CSV row {row}: {e}")))?
             }
             None => crs,
         };
         Ok(PointIn {
-            id: self.id.and_then(|c| rec.get(c)).map(|s| Value::String(s.to_string())),
+            id: self.id.and_then(&get).map(|s| Value::String(s.to_string())),
             x: num(self.lon, "lon")?,
             y: num(self.lat, "lat")?,
             crs,
@@ -211,7 +211,7 @@ pub fn points_from_csv(body: &[u8], crs: Crs, lang: Lang) -> Result<Vec<PointIn>
     for (i, rec) in reader.records().enumerate() {
         let row = i + 2;
         let rec = rec.map_err(|e| BadPoint(format!("CSV row {row}: {e}")))?;
-        out.push(cols.point(&rec, row, crs)?);
+        out.push(cols.point(|c| rec.get(c), row, crs)?);
     }
     Ok(out)
 }

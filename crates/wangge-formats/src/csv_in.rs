@@ -118,6 +118,11 @@ fn typed(v: &str) -> Value {
 pub struct Columns(Vec<String>);
 
 impl Columns {
+    /// Columns named `names`, lower-cased with any byte-order mark dropped (a spreadsheet's header row).
+    pub fn from_names<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Columns {
+        Columns(names.into_iter().map(|h| h.as_ref().trim().trim_start_matches('\u{feff}').to_lowercase()).collect())
+    }
+
     /// The index of the first header spelt like one of `names` (lower case).
     pub fn find(&self, names: &[&str]) -> Option<usize> {
         self.0.iter().position(|h| names.contains(&h.as_str()))
@@ -127,8 +132,8 @@ impl Columns {
 /// A reader over `input` (fields trimmed) and its [`Columns`].
 pub fn reader_with_columns<R: std::io::Read>(input: R) -> csv::Result<(csv::Reader<R>, Columns)> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(input);
-    let names = reader.headers()?.iter().map(|h| h.trim_start_matches('\u{feff}').to_lowercase()).collect();
-    Ok((reader, Columns(names)))
+    let columns = Columns::from_names(reader.headers()?.iter());
+    Ok((reader, columns))
 }
 
 #[cfg(test)]

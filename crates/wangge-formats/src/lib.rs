@@ -18,4 +18,5 @@ pub mod gpkg_file;
 pub mod mvt;
 pub mod roads;
 pub mod shapefile;
+pub mod xlsx;
 pub mod zip_out;
