@@ -127,6 +127,7 @@ fn every_bad_input_is_a_json_4xx_naming_the_parameter() {
         ("/api/v1/coverage?mode=bus", 400, "mode"),
         ("/api/v1/coverage?kind=菜市场", 404, "kind"),
         ("/api/v1/coverage/stats?level=city", 400, "level"),
+        ("/api/v1/coverage/stats?format=pdf", 400, "format"),
         ("/api/v1/layers/coverage_gap/features?minutes=-3", 400, "minutes"),
     ] {
         let (got, v) = server().get(&format!("{path}&lang=en"));
@@ -161,4 +162,40 @@ fn without_a_network_coverage_answers_409() {
     assert_eq!(status, 409, "{v}");
     assert_eq!(v["error"], "no_network");
     assert!(v["detail"].as_str().unwrap().contains("import-roads"));
+}
+
+#[test]
+fn stats_download_as_csv_and_xlsx_with_the_api_numbers() {
+    use wangge_formats::xlsx::{Cell, read_first_sheet};
+    let (_, v) = server().get("/api/v1/coverage/stats?level=community&minutes=10");
+    let rows = v["stats"].as_array().unwrap();
+    let get = |format: &str| {
+        let url = format!("{}/api/v1/coverage/stats?level=community&minutes=10&format={format}", server().base);
+        let mut resp = ureq::get(&url).call().unwrap();
+        let disposition = resp.headers().get("content-disposition").unwrap().to_str().unwrap().to_string();
+        assert!(disposition.contains(&format!("coverage-community-10min.{format}")), "{disposition}");
+        resp.body_mut().with_config().limit(64 << 20).read_to_vec().unwrap()
+    };
+    // CSV: one line per community and the total, each number as the JSON has it.
+    let csv = String::from_utf8(get("csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), rows.len() + 1);
+    for (r, j) in records.iter().zip(rows) {
+        assert_eq!(&r[0], j["code"].as_str().unwrap());
+        assert_eq!(r[6].parse::<i64>().unwrap(), j["households"].as_i64().unwrap());
+        assert_eq!(r[8].parse::<f64>().unwrap(), j["covered_households_pct"].as_f64().unwrap());
+    }
+    let last = records.last().unwrap();
+    assert_eq!(&last[0], "total");
+    assert_eq!(last[6].parse::<i64>().unwrap(), v["total"]["households"].as_i64().unwrap());
+    // xlsx: the same table with numbers as numbers, and every uncovered building on its own sheet.
+    let book = read_first_sheet(&get("xlsx")).unwrap();
+    assert_eq!(book.name, "community");
+    for (r, j) in book.rows.iter().skip(1).zip(rows) {
+        assert_eq!(r[0], Cell::Text(j["code"].as_str().unwrap().into()));
+        assert_eq!(r[7], Cell::Number(j["covered_households"].as_f64().unwrap()));
+    }
+    let uncovered: usize = rows.iter().map(|r| r["uncovered_buildings"].as_array().unwrap().len()).sum();
+    assert!(uncovered > 0, "the demo has uncovered buildings at 10 minutes");
 }

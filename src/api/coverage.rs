@@ -12,10 +12,13 @@ use super::schema::ErrorBody;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use wangge_app::coverage::{CoverageError, CoverageService, DEFAULT_KIND, Request, parse_level};
 use wangge_app::coverage_json::{circle_features, excess_json, gap_features, params_json, picks_json, stat_json};
+use wangge_app::coverage_report;
 use wangge_core::coverage::{self, Coverage, Mode, Params as CovParams};
 use wangge_text::Lang;
 use wangge_text::zh_en;
@@ -121,9 +124,17 @@ pub async fn get_coverage(State(state): State<AppState>, params: Params) -> Resu
 /// `GET /api/v1/coverage/stats?level=community|street|grid|district`: one row per area with the
 /// uncovered buildings listed, and the totals.
 #[utoipa::path(get, path = "/api/v1/coverage/stats", tag = "coverage", params(super::schema::StatsQuery),
-    responses((status = 200, description = "One row per area and the totals", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody)))]
-pub async fn get_stats(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
+    responses((status = 200, description = "One row per area and the totals (JSON; with `format=csv` a CSV table, the total last; with `format=xlsx` a workbook with the table and the uncovered buildings)", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody)))]
+pub async fn get_stats(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
     let lang = params.lang;
+    let format = params.get("format").unwrap_or("json").to_string();
+    if !matches!(format.as_str(), "json" | "csv" | "xlsx") {
+        return Err(bad(
+            lang,
+            format!("参数 format 的值 \"{format}\" 无效：应为 json、csv 或 xlsx"),
+            format!("parameter format: \"{format}\" is not json, csv or xlsx"),
+        ));
+    }
     let raw = params.get("level").unwrap_or("community");
     let level = parse_level(raw).ok_or_else(|| {
         bad(
@@ -137,13 +148,30 @@ pub async fn get_stats(State(state): State<AppState>, params: Params) -> Result<
     let cov = compute(service.clone(), req.clone(), lang).await?;
     let ctx = service.context().map_err(|e| map_error(e, lang))?.clone();
     let rows: Vec<Value> = coverage::by_level(&ctx, &cov, level).iter().map(|s| stat_json(&ctx, s, true)).collect();
-    Ok(Json(json!({
-        "level": raw,
-        "params": params_json(&req.kind, &cov),
-        "total": stat_json(&ctx, &coverage::total(&ctx, &cov), false),
-        "stats": rows,
-    })))
+    let total = stat_json(&ctx, &coverage::total(&ctx, &cov), false);
+    let file = |ext: &str| format!("attachment; filename=\"coverage-{raw}-{}min.{ext}\"", cov.params.minutes);
+    match format.as_str() {
+        "csv" => Ok((
+            [(CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (CONTENT_DISPOSITION, file("csv"))],
+            coverage_report::stats_csv(&rows, &total),
+        )
+            .into_response()),
+        "xlsx" => {
+            let bytes = coverage_report::stats_xlsx(raw, &rows, &total).map_err(|e| ApiError::internal(e.0))?;
+            Ok(([(CONTENT_TYPE, XLSX.to_string()), (CONTENT_DISPOSITION, file("xlsx"))], bytes).into_response())
+        }
+        _ => Ok(Json(json!({
+            "level": raw,
+            "params": params_json(&req.kind, &cov),
+            "total": total,
+            "stats": rows,
+        }))
+        .into_response()),
+    }
 }
+
+/// The media type of an `.xlsx` workbook.
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// `GET /api/v1/layers/coverage_circle/features`: the service circles as a feature layer.
 #[utoipa::path(get, path = "/api/v1/layers/coverage_circle/features", tag = "coverage", params(super::schema::CoverageQuery),

@@ -136,6 +136,9 @@ pub struct StatsQuery {
     pub walk_off_m: Option<f64>,
     /// `network` (default) or `circle`.
     pub mode: Option<String>,
+    /// `json` (default), `csv` (the table, the total last) or `xlsx` (a workbook: the table and the
+    /// uncovered buildings).
+    pub format: Option<String>,
     /// `zh` or `en`.
     pub lang: Option<String>,
 }

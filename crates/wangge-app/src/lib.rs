@@ -7,6 +7,7 @@ pub mod batch;
 pub mod compare;
 pub mod coverage;
 pub mod coverage_json;
+pub mod coverage_report;
 pub mod demo;
 pub mod files;
 pub mod import;

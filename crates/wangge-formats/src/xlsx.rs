@@ -84,35 +84,50 @@ pub fn read_first_sheet(bytes: &[u8]) -> Result<Table, XlsxError> {
 
 /// Writes `table` as a one-sheet workbook, from A1.
 pub fn write_table(table: &Table) -> Result<Vec<u8>, XlsxError> {
+    write_tables(std::slice::from_ref(table))
+}
+
+/// Writes each table as one sheet of a workbook, in order, each from A1.
+pub fn write_tables(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
     let fail = |e: rust_xlsxwriter::XlsxError| XlsxError(format!("xlsx: {e}"));
     let mut book = rust_xlsxwriter::Workbook::new();
     let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
-    let sheet = book.add_worksheet();
+    for table in tables {
+        write_sheet(book.add_worksheet(), table, &date).map_err(fail)?;
+    }
+    book.save_to_buffer().map_err(fail)
+}
+
+fn write_sheet(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    table: &Table,
+    date: &rust_xlsxwriter::Format,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
     if !table.name.is_empty() {
-        sheet.set_name(&table.name).map_err(fail)?;
+        sheet.set_name(&table.name)?;
     }
     for (r, row) in table.rows.iter().enumerate() {
-        let r = u32::try_from(r).map_err(|_| XlsxError("xlsx: too many rows".into()))?;
+        let r = u32::try_from(r).map_err(|_| rust_xlsxwriter::XlsxError::RowColumnLimitError)?;
         for (c, cell) in row.iter().enumerate() {
-            let c = u16::try_from(c).map_err(|_| XlsxError("xlsx: too many columns".into()))?;
+            let c = u16::try_from(c).map_err(|_| rust_xlsxwriter::XlsxError::RowColumnLimitError)?;
             match cell {
                 Cell::Empty => {}
                 Cell::Text(s) => {
-                    sheet.write_string(r, c, s).map_err(fail)?;
+                    sheet.write_string(r, c, s)?;
                 }
                 Cell::Number(x) => {
-                    sheet.write_number(r, c, *x).map_err(fail)?;
+                    sheet.write_number(r, c, *x)?;
                 }
                 Cell::Bool(b) => {
-                    sheet.write_boolean(r, c, *b).map_err(fail)?;
+                    sheet.write_boolean(r, c, *b)?;
                 }
                 Cell::Date(x) => {
-                    sheet.write_number_with_format(r, c, *x, &date).map_err(fail)?;
+                    sheet.write_number_with_format(r, c, *x, date)?;
                 }
             }
         }
     }
-    book.save_to_buffer().map_err(fail)
+    Ok(())
 }
 
 #[cfg(test)]
