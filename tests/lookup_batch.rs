@@ -5,6 +5,14 @@
 mod common;
 
 use common::{Server, city_db, text, wangge};
+use std::path::Path;
+use std::process::Output;
+
+/// `wangge lookup --db DB --FLAG INPUT --out OUT`, in English.
+fn batch(db: &Path, flag: &str, input: &Path, out: &Path) -> Output {
+    let [db, input, out] = [db, input, out].map(|p| p.to_str().unwrap().to_string());
+    wangge(&["--lang", "en", "lookup", "--db", &db, flag, &input, "--out", &out])
+}
 
 /// `n` points over the test city and around it (about half outside every grid), every
 /// seventh in GCJ-02 through the `crs` column, as a grid worker's spreadsheet would have them.
@@ -30,17 +38,7 @@ fn streamed_answer_is_the_http_batch_answer_across_chunks() {
     let input = dir.path().join("points.csv");
     std::fs::write(&input, &csv).unwrap();
     let out = dir.path().join("answer.csv");
-    let r = wangge(&[
-        "--lang",
-        "en",
-        "lookup",
-        "--db",
-        db.to_str().unwrap(),
-        "--csv",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let r = batch(&db, "--csv", &input, &out);
     assert!(r.status.success(), "{}", text(&r));
     let streamed = std::fs::read_to_string(&out).unwrap();
     let (status, http) = Server::start(&db).post("/api/v1/lookup?format=csv", "text/csv", &csv);
@@ -70,17 +68,7 @@ fn a_bad_row_after_the_first_chunk_stops_the_batch_and_leaves_no_file() {
         csv = lines.join("\n") + "\n";
         let input = dir.path().join("points.csv");
         std::fs::write(&input, &csv).unwrap();
-        let r = wangge(&[
-            "--lang",
-            "en",
-            "lookup",
-            "--db",
-            db.to_str().unwrap(),
-            "--csv",
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let r = batch(&db, "--csv", &input, &out);
         assert!(!r.status.success(), "a bad row fails the batch");
         let msg = text(&r);
         assert!(msg.contains(&format!("row {line}")) && msg.contains(says), "{msg}");
@@ -121,34 +109,15 @@ fn a_workbook_comes_back_with_every_column_and_the_grid_columns_added() {
     let input = dir.path().join("visits.xlsx");
     std::fs::write(&input, write_table(&sheet).unwrap()).unwrap();
     let out = dir.path().join("answered.xlsx");
-    let args = |i: &std::path::Path, o: &std::path::Path| {
-        let (db, i, o) =
-            (db.to_str().unwrap().to_string(), i.to_str().unwrap().to_string(), o.to_str().unwrap().to_string());
-        wangge(&["--lang", "en", "lookup", "--db", &db, "--xlsx", &i, "--out", &o])
-    };
-    let r = args(&input, &out);
+    let r = batch(&db, "--xlsx", &input, &out);
     assert!(r.status.success(), "{}", text(&r));
     let back = read_first_sheet(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(back.name, "走访");
     assert_eq!(back.rows.len(), sheet.rows.len(), "every row, the spacer too");
     let header: Vec<String> = back.rows[0].iter().map(Cell::text).collect();
     assert_eq!(header[..6], ["编号", "姓名", "lon", "LAT", "已走访", "日期"]);
-    assert_eq!(
-        header[6..],
-        [
-            "covered",
-            "grid_code",
-            "grid_name",
-            "community_code",
-            "community_name",
-            "street_code",
-            "street_name",
-            "district_code",
-            "district_name",
-            "nearest_grid_code",
-            "distance_m"
-        ]
-    );
+    assert_eq!(header[6..], wangge_app::lookup::BATCH_COLUMNS[3..], "the answer columns, from covered on");
+    assert_eq!(header[7], "grid_code");
     for (got, want) in back.rows.iter().zip(&sheet.rows).skip(1) {
         assert_eq!(got[..want.len()], want[..], "user cells keep their values and types");
     }
@@ -183,7 +152,7 @@ fn a_workbook_comes_back_with_every_column_and_the_grid_columns_added() {
 
     // Answering the answered workbook again replaces the answer columns instead of adding more.
     let again = dir.path().join("again.xlsx");
-    assert!(args(&out, &again).status.success());
+    assert!(batch(&db, "--xlsx", &out, &again).status.success());
     let twice = read_first_sheet(&std::fs::read(&again).unwrap()).unwrap();
     assert_eq!(twice.rows, back.rows);
 
@@ -208,27 +177,11 @@ fn a_bad_workbook_row_or_file_is_named() {
     let input = dir.path().join("visits.xlsx");
     std::fs::write(&input, write_table(&sheet).unwrap()).unwrap();
     let out = dir.path().join("answered.xlsx");
-    let r = wangge(&[
-        "lookup",
-        "--db",
-        db.to_str().unwrap(),
-        "--xlsx",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let r = batch(&db, "--xlsx", &input, &out);
     assert!(!r.status.success());
     assert!(text(&r).contains("row 7: lon '东经114' is not a number"), "{}", text(&r));
     assert!(!out.exists());
     std::fs::write(&input, "lon,lat\n114,22.5\n").unwrap();
-    let r = wangge(&[
-        "lookup",
-        "--db",
-        db.to_str().unwrap(),
-        "--xlsx",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let r = batch(&db, "--xlsx", &input, &out);
     assert!(!r.status.success() && text(&r).contains("xlsx"), "{}", text(&r));
 }
