@@ -236,7 +236,7 @@ fn write_change(
     match new {
         Some(f) => {
             insert_history(tx, layer, f, Some(date), rev)?;
-            tx.execute(&super::sqlite::upsert_sql(table), super::sqlite::upsert_params(f))?;
+            super::sqlite::write_row(tx, table, f)?;
         }
         None => {
             tx.execute(&format!("DELETE FROM \"{table}\" WHERE code = ?1"), [code])?;
