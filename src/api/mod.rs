@@ -87,6 +87,8 @@ pub struct AppState {
     pub rules: Arc<wangge_core::rules::RulesConfig>,
     /// Permits for heavy requests ([`Limits::max_heavy`] of them; see [`guard::heavy`]).
     pub heavy: Arc<tokio::sync::Semaphore>,
+    /// The change feed serving what other processes commit to the file (`None`: not watched).
+    pub feed: Option<Arc<wangge_app::feed::Feed>>,
 }
 
 impl AppState {
@@ -100,6 +102,7 @@ impl AppState {
             store: None,
             rules: Arc::default(),
             heavy: Arc::new(tokio::sync::Semaphore::new(Limits::default().max_heavy)),
+            feed: None,
         }
     }
 
@@ -141,6 +144,15 @@ impl AppState {
         }
         self.store = Some(Arc::new(wangge_store::Pool::new(store)));
         self
+    }
+
+    /// The same state with a change feed on its store (see [`wangge_app::feed`]), so what other
+    /// processes commit to the file is served without a restart. Without a store, unchanged.
+    pub fn with_feed(mut self) -> std::io::Result<AppState> {
+        if let Some(pool) = &self.store {
+            self.feed = Some(wangge_app::feed::Feed::start(self.live.clone(), pool.clone())?);
+        }
+        Ok(self)
     }
 }
 

@@ -7,6 +7,7 @@ pub mod compare;
 pub mod coverage;
 pub mod coverage_json;
 pub mod demo;
+pub mod feed;
 pub mod files;
 pub mod import;
 pub mod lookup;
