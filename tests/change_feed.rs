@@ -85,3 +85,58 @@ fn a_running_server_serves_what_the_cli_publishes_and_imports() {
     let (_, revisions) = server.get("/api/v1/revisions");
     assert_eq!(revisions["current"], 2, "{revisions}");
 }
+
+/// GET `path`: status, the `Wangge-Revision` header, JSON body.
+fn get_with_revision(base: &str, path: &str) -> (u16, Option<i64>, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut r = agent.get(&format!("{base}{path}")).header("Accept-Language", "en").call().unwrap();
+    let revision = r.headers().get("wangge-revision").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    let body = r.body_mut().read_to_string().unwrap();
+    (r.status().as_u16(), revision, serde_json::from_str(&body).unwrap_or(Value::String(body)))
+}
+
+fn publish_split(db: &Path, dir: &Path) -> i64 {
+    let id = cli_plan(db, &["create", "--name", "split"])["id"].to_string();
+    let edits = dir.join("edits.json");
+    let split = json!({"op": "split", "layer": "grid", "code": G1, "new_code": NEW,
+        "line": {"type": "LineString", "coordinates": [[114.00390625, 22.50], [114.00390625, 22.52]]}});
+    std::fs::write(&edits, json!([split]).to_string()).unwrap();
+    cli_plan(db, &["edit", &id, edits.to_str().unwrap()]);
+    cli_plan(db, &["publish", &id, "--message", "split"])["id"].as_i64().unwrap()
+}
+
+#[test]
+fn readyz_healthz_and_the_revision_header_say_what_is_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = city_db(dir.path());
+    // A server without a change feed (the in-process one) goes stale when the CLI publishes.
+    let quiet = Server::start(&db);
+    let (s, rev, health) = get_with_revision(&quiet.base, "/healthz");
+    assert_eq!((s, rev, health["revision"].as_i64()), (200, Some(0), Some(0)), "{health}");
+    let (s, rev, ready) = get_with_revision(&quiet.base, "/readyz");
+    assert_eq!((s, rev, ready["status"].as_str()), (200, Some(0), Some("ready")), "{ready}");
+    assert_eq!(publish_split(&db, dir.path()), 1);
+    let (s, rev, ready) = get_with_revision(&quiet.base, "/readyz");
+    assert_eq!((s, rev, ready["error"].as_str()), (503, Some(0), Some("not_ready")), "{ready}");
+    assert_eq!(ready["problems"]["stored_revision"], 1, "{ready}");
+    assert!(ready["detail"].as_str().unwrap().contains("serving revision 0"), "{ready}");
+    // Alive all the same, and every answer names the revision it came from.
+    assert_eq!(get_with_revision(&quiet.base, "/healthz").0, 200);
+    assert_eq!(get_with_revision(&quiet.base, EAST).1, Some(0));
+    assert_eq!(get_with_revision(&quiet.base, "/no/such/page").1, Some(0));
+
+    // The real server process follows the store: ready at revision 1 at once, then at 2.
+    let (child, base) = serve_process(&db);
+    let _child = Killed(child);
+    let (s, rev, ready) = get_with_revision(&base, "/readyz");
+    assert_eq!((s, rev, ready["revision"].as_i64()), (200, Some(1), Some(1)), "{ready}");
+    let back = cli_plan(&db, &["restore", "0"])["id"].to_string();
+    cli_plan(&db, &["publish", &back, "--message", "undo"]);
+    let server = Server { base: base.clone() };
+    wait_for(&server, "/readyz", "revision 2 ready", |b| b["revision"] == 2);
+    let (s, rev, found) = get_with_revision(&base, EAST);
+    assert_eq!((s, rev, found["grid"]["code"].as_str()), (200, Some(2), Some(G1)), "{found}");
+    let (_, _, health) = get_with_revision(&base, "/healthz");
+    assert_eq!((health["revision"].as_i64(), health["feed"]["stored_revision"].as_i64()), (Some(2), Some(2)));
+    assert!(health["feed"]["refreshes"].as_u64() >= Some(1), "{health}");
+}

@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod params;
 pub mod plans;
 pub mod schema;
+pub mod status;
 pub mod tiles;
 
 use axum::Router;
@@ -24,7 +25,6 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::Method;
 use axum::routing::{MethodRouter, get};
 use error::ApiError;
-use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower_http::services::ServeDir;
@@ -258,7 +258,8 @@ pub fn open_api_routes() -> Vec<OpenRoute> {
 /// The whole application.
 pub fn app(state: AppState) -> Router {
     let mut api = Router::new()
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(status::healthz))
+        .route("/readyz", get(status::readyz))
         .route("/tiles/{layer}", get(tiles::get_tilejson))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::get_tile))
         .merge(ogc::router());
@@ -288,6 +289,7 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard::uri_length))
         .layer(axum::middleware::from_fn(guard::json_errors))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), status::revision_header))
         // GeoJSON compresses about tenfold; phones on mobile networks are the main audience.
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
 }
@@ -321,13 +323,6 @@ async fn refuse_oversized(
         .into_response();
     }
     next.run(request).await
-}
-
-async fn healthz(State(state): State<AppState>) -> axum::Json<Value> {
-    let snapshot = state.snapshot();
-    let counts: serde_json::Map<String, Value> =
-        snapshot.counts().into_iter().map(|(l, n)| (l.id().to_string(), Value::from(n))).collect();
-    axum::Json(json!({ "status": "ok", "features": counts }))
 }
 
 async fn not_found(uri: axum::http::Uri) -> ApiError {
