@@ -6,6 +6,9 @@ fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("WANGGE_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
+        // A log line written to a closed stderr is dropped; reporting that with `eprintln!`
+        // would panic the thread that logged (the change feed, the audit writer).
+        .log_internal_errors(false)
         .init();
     let cli = wangge::cli::Cli::parse();
     let lang = cli.lang;

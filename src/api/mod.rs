@@ -150,7 +150,7 @@ impl AppState {
     /// processes commit to the file is served without a restart. Without a store, unchanged.
     pub fn with_feed(mut self) -> std::io::Result<AppState> {
         if let Some(pool) = &self.store {
-            self.feed = Some(wangge_app::feed::Feed::start(self.live.clone(), pool.clone())?);
+            self.feed = Some(wangge_app::feed::Feed::start(self.live.clone(), pool.clone(), self.rules.clone())?);
         }
         Ok(self)
     }

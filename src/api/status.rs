@@ -24,14 +24,38 @@ fn lang_of(headers: &axum::http::HeaderMap) -> wangge_text::Lang {
         .unwrap_or_default()
 }
 
-/// `GET /healthz`: alive; the revision and feature counts served, and the change feed's status.
-pub async fn healthz(State(state): State<AppState>) -> axum::Json<Value> {
+/// `GET /healthz`: alive; the revision and feature counts served, the change feed's status, and
+/// one warning per edit another program made to the served file (recorded as a revision by
+/// `external`; see [`wangge_store::external`]).
+pub async fn healthz(State(state): State<AppState>, headers: axum::http::HeaderMap) -> axum::Json<Value> {
+    let lang = lang_of(&headers);
     let published = state.published();
     let counts: serde_json::Map<String, Value> =
         published.snapshot.counts().into_iter().map(|(l, n)| (l.id().to_string(), Value::from(n))).collect();
     let mut body = json!({ "status": "ok", "revision": published.revision, "features": counts });
     if let Some(feed) = &state.feed {
-        body["feed"] = json!(feed.status());
+        let status = feed.status();
+        let warnings: Vec<Value> = status
+            .external_edits
+            .iter()
+            .map(|e| {
+                let (n, errors) = (e.changes.len(), e.errors);
+                let revision = e.revision.map_or_else(|| "-".to_string(), |r| r.to_string());
+                json!({
+                    "kind": "external_edit",
+                    "revision": e.revision,
+                    "changed": n,
+                    "errors": errors,
+                    "detail": wangge_text::zh_en!(
+                        lang,
+                        ("其他程序直接修改了 {n} 个要素，已记为修订版 {revision}（作者 external），规则错误 {errors} 个"),
+                        ("another program edited {n} feature(s) directly; recorded as revision {revision} by 'external', {errors} rule error(s)")
+                    ),
+                })
+            })
+            .collect();
+        body["warnings"] = Value::from(warnings);
+        body["feed"] = json!(status);
     }
     axum::Json(body)
 }

@@ -178,6 +178,7 @@ impl Store {
                 params![table, geometry_type, SRS_ID],
             )?;
         }
+        super::external::init(&tx)?;
         tx.execute_batch(ADDRESS_SCHEMA)?;
         tx.execute(
             "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
@@ -244,6 +245,7 @@ impl Store {
         let tx = self.conn.transaction().map_err(wrap)?;
         let table = layer.id();
         let mut report = WriteReport::default();
+        super::external::mark_own_write(&tx, true).map_err(wrap)?;
         if mode == WriteMode::Replace {
             report.deleted = tx.execute(&format!("DELETE FROM \"{table}\""), []).map_err(wrap)?;
         }
@@ -263,6 +265,7 @@ impl Store {
             }
         }
         update_contents_extent(&tx, layer.id()).map_err(wrap)?;
+        super::external::mark_own_write(&tx, false).map_err(wrap)?;
         tx.commit().map_err(wrap)?;
         Ok(report)
     }
