@@ -16,7 +16,8 @@ use serde_json::{Value, json};
 /// The header naming the revision served when the answer was made.
 pub const REVISION_HEADER: HeaderName = HeaderName::from_static("wangge-revision");
 
-fn lang_of(headers: &axum::http::HeaderMap) -> wangge_text::Lang {
+/// The message language an `Accept-Language` header asks for (Chinese by default).
+pub fn lang_of(headers: &axum::http::HeaderMap) -> wangge_text::Lang {
     headers
         .get(axum::http::header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
