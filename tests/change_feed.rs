@@ -84,6 +84,18 @@ fn a_running_server_serves_what_the_cli_publishes_and_imports() {
     wait_for(&server, south, "grid renamed by a CLI import", |b| b["grid"]["name"] == "竹林社区第二网格（扩大）");
     let (_, revisions) = server.get("/api/v1/revisions");
     assert_eq!(revisions["current"], 2, "{revisions}");
+    // The feed's figures are in /metrics: what it built, how long the commit took to be served.
+    let (_, metrics) = server.get("/metrics");
+    let metrics = metrics.as_str().unwrap_or_default().to_string();
+    let value = |name: &str| -> f64 {
+        let line =
+            metrics.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap_or_else(|| panic!("{name}: {metrics}"));
+        line[name.len() + 1..].parse().unwrap()
+    };
+    assert_eq!((value("wangge_served_revision"), value("wangge_stored_revision")), (2.0, 2.0));
+    let lag = value("wangge_publish_to_served_lag_seconds");
+    eprintln!("publish-to-served lag (commit to swap, measured by the server): {lag:.3} s");
+    assert!((0.0..10.0).contains(&lag) && value("wangge_snapshot_build_seconds") >= 0.0, "{metrics}");
 }
 
 /// GET `path`: status, the `Wangge-Revision` header, JSON body.

@@ -12,6 +12,7 @@ pub mod guard;
 pub mod history;
 pub mod layers;
 pub mod lookup;
+pub mod metrics;
 pub mod ogc;
 pub mod openapi;
 pub mod params;
@@ -89,6 +90,8 @@ pub struct AppState {
     pub heavy: Arc<tokio::sync::Semaphore>,
     /// The change feed serving what other processes commit to the file (`None`: not watched).
     pub feed: Option<Arc<wangge_app::feed::Feed>>,
+    /// Request counters for `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -103,6 +106,7 @@ impl AppState {
             rules: Arc::default(),
             heavy: Arc::new(tokio::sync::Semaphore::new(Limits::default().max_heavy)),
             feed: None,
+            metrics: Arc::default(),
         }
     }
 
@@ -260,6 +264,7 @@ pub fn app(state: AppState) -> Router {
     let mut api = Router::new()
         .route("/healthz", get(status::healthz))
         .route("/readyz", get(status::readyz))
+        .route("/metrics", get(metrics::metrics))
         .route("/tiles/{layer}", get(tiles::get_tilejson))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::get_tile))
         .merge(ogc::router());
@@ -290,6 +295,7 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard::uri_length))
         .layer(axum::middleware::from_fn(guard::json_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), status::revision_header))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         // GeoJSON compresses about tenfold; phones on mobile networks are the main audience.
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
 }
