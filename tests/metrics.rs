@@ -67,3 +67,35 @@ fn metrics_parse_and_count_requests_by_route() {
     assert_eq!(m["wangge_served_revision"], 0.0);
     assert!(m["wangge_published_builds_total"] >= 1.0);
 }
+
+#[test]
+fn json_logs_carry_the_request_id_the_response_echoes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = city_db(dir.path());
+    let (mut child, base, log) = common::serve_process_with(&db, &["--log-format", "json"], &[("WANGGE_LOG", "info")]);
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let r = agent.get(&format!("{base}/healthz")).header("X-Request-Id", "probe-42").call().unwrap();
+    assert_eq!(r.headers().get("x-request-id").and_then(|v| v.to_str().ok()), Some("probe-42"));
+    // An id the client did not send (or an unusable one) is made by the server.
+    let r = agent.get(&format!("{base}/healthz")).header("X-Request-Id", "no spaces \"here\"").call().unwrap();
+    let made = r.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap().to_string();
+    assert!(!made.contains(' ') && made.contains('-'), "{made}");
+    // The line for each answered request is one JSON object with the id in its span.
+    let started = std::time::Instant::now();
+    let lines: Vec<serde_json::Value> = loop {
+        let text = log.lock().unwrap().clone();
+        let lines: Vec<serde_json::Value> = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+        if lines.iter().filter(|l| l["fields"]["message"] == "answered").count() >= 2 {
+            assert_eq!(lines.len(), text.lines().count(), "every log line is JSON: {text}");
+            break lines;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "no answered lines logged: {text}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    let ids: Vec<&str> = lines.iter().filter_map(|l| l["span"]["id"].as_str()).collect();
+    assert!(ids.contains(&"probe-42") && ids.contains(&made.as_str()), "{lines:?}");
+    let probe = lines.iter().find(|l| l["span"]["id"] == "probe-42").unwrap();
+    assert_eq!((probe["fields"]["status"].as_u64(), probe["span"]["path"].as_str()), (Some(200), Some("/healthz")));
+}

@@ -17,6 +17,7 @@ pub mod ogc;
 pub mod openapi;
 pub mod params;
 pub mod plans;
+pub mod request_id;
 pub mod schema;
 pub mod status;
 pub mod tiles;
@@ -298,6 +299,7 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         // GeoJSON compresses about tenfold; phones on mobile networks are the main audience.
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
+        .layer(axum::middleware::from_fn(request_id::request_id))
 }
 
 /// Answers 413 as soon as a request announces a body over the limit, before reading any of it;

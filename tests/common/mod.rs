@@ -148,9 +148,20 @@ pub fn serve_process(db: &Path) -> (std::process::Child, String) {
 /// (its log), collected by a thread — which also keeps the pipe open, so the server's log lines
 /// never meet a closed stderr.
 pub fn serve_process_logged(db: &Path) -> (std::process::Child, String, std::sync::Arc<std::sync::Mutex<String>>) {
+    serve_process_with(db, &[], &[])
+}
+
+/// [`serve_process_logged`] with more arguments for `wangge serve` and environment variables.
+pub fn serve_process_with(
+    db: &Path,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> (std::process::Child, String, std::sync::Arc<std::sync::Mutex<String>>) {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_wangge"))
         .args(["serve", "--db", db.to_str().unwrap(), "--addr", "127.0.0.1:0"])
+        .args(args)
+        .envs(envs.iter().copied())
         .env("WANGGE_LANG", "en")
         .stderr(std::process::Stdio::piped())
         .spawn()
