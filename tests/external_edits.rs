@@ -113,3 +113,24 @@ fn a_direct_edit_by_another_program_is_served_recorded_and_reported() {
     let revisions = store.revisions_since(0).unwrap();
     assert_eq!(revisions.iter().map(|r| r.author.as_str() == "external").collect::<Vec<_>>(), [true, false]);
 }
+
+#[test]
+fn readyz_is_not_ready_while_an_external_edit_waits_to_be_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = city_db(dir.path());
+    // The in-process server has no change feed, so the edit stays pending.
+    let server = Server::start(&db);
+    assert_eq!(server.get("/readyz").0, 200);
+    let out = Command::new("python3").arg("-c").arg(SCRIPT).arg(&db).output().expect("python3 runs");
+    assert!(out.status.success(), "{}", text(&out));
+    let (status, body) = server.get("/readyz");
+    assert_eq!((status, body["error"].as_str()), (503, Some("not_ready")), "{body}");
+    assert_eq!(body["problems"]["pending_external_changes"], 2, "{body}");
+    // Recording it (what the feed does) makes the store's state a revision again.
+    let mut store = wangge_store::Store::open(&db).unwrap();
+    let absorbed = store.absorb_external("test", "2026-06-01").unwrap().unwrap();
+    assert_eq!((absorbed.revision.map(|r| r.id), absorbed.changes.len()), (Some(1), 2));
+    assert_eq!(store.pending_external().unwrap(), 0);
+    let (status, body) = server.get("/readyz");
+    assert_eq!((status, body["problems"]["stored_revision"].as_i64()), (503, Some(1)), "{body}");
+}

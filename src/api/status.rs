@@ -62,28 +62,40 @@ pub async fn healthz(State(state): State<AppState>, headers: axum::http::HeaderM
 }
 
 /// `GET /readyz`: 200 once the revision the store holds is the one served, 503 while a newer one
-/// is still to be served (or the store cannot be read).
+/// is still to be served, while edits by another program wait to be recorded as a revision (what
+/// the file holds then is no revision at all), or when the store cannot be read.
 pub async fn readyz(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
     let lang = lang_of(&headers);
     let served = state.published().revision;
     let Some(pool) = state.store.clone() else {
         return axum::Json(json!({ "status": "ready", "revision": served })).into_response();
     };
-    let stored = tokio::task::spawn_blocking(move || wangge_store::Backend::current_revision(&*pool))
-        .await
-        .map_err(|e| e.to_string());
+    let stored = tokio::task::spawn_blocking(move || {
+        pool.read(|s| Ok::<_, wangge_store::StoreError>((s.current_revision()?, s.pending_external()?)))?
+    })
+    .await
+    .map_err(|e| e.to_string());
     let unavailable = |detail: String| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", detail);
     match stored {
-        Ok(Ok(stored)) if served >= stored => {
+        Ok(Ok((stored, 0))) if served >= stored => {
             axum::Json(json!({ "status": "ready", "revision": served, "stored_revision": stored })).into_response()
         }
-        Ok(Ok(stored)) => {
-            let mut e = unavailable(wangge_text::zh_en!(
-                lang,
-                ("正在提供修订版 {served}，数据库已有修订版 {stored}"),
-                ("serving revision {served}; the store has revision {stored}")
-            ));
-            e.problems = Some(json!({ "revision": served, "stored_revision": stored }));
+        Ok(Ok((stored, pending))) => {
+            let mut e = unavailable(if pending > 0 {
+                wangge_text::zh_en!(
+                    lang,
+                    ("其他程序的 {pending} 处修改尚未记为修订版"),
+                    ("{pending} change(s) by another program are not recorded as a revision yet")
+                )
+            } else {
+                wangge_text::zh_en!(
+                    lang,
+                    ("正在提供修订版 {served}，数据库已有修订版 {stored}"),
+                    ("serving revision {served}; the store has revision {stored}")
+                )
+            });
+            e.problems =
+                Some(json!({ "revision": served, "stored_revision": stored, "pending_external_changes": pending }));
             e.into_response()
         }
         Ok(Err(e)) => unavailable(wangge_text::zh_en!(lang, ("无法读取数据库：{e}"), ("cannot read the store: {e}")))

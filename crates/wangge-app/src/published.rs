@@ -6,8 +6,9 @@
 //! noticed a new snapshot (that request paid for it, and two could build it at once). Here the
 //! whole value is built exactly once per publish, import or restore, by the publisher, on a
 //! blocking thread (publishing runs in the store's `spawn_blocking` closure; the server builds
-//! the first one before its runtime starts), and swapped in with one pointer store. Readers only
-//! ever `load` it.
+//! the first one before its runtime starts; what other processes commit is built by the change
+//! feed's thread, see [`crate::feed`]), and swapped in with one pointer store. Readers only ever
+//! `load` it.
 
 use crate::coverage::CoverageService;
 use crate::tiles::{DEFAULT_CACHE_BYTES, Tile, TileService, TileSource};
