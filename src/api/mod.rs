@@ -12,11 +12,14 @@ pub mod guard;
 pub mod history;
 pub mod layers;
 pub mod lookup;
+pub mod metrics;
 pub mod ogc;
 pub mod openapi;
 pub mod params;
 pub mod plans;
+pub mod request_id;
 pub mod schema;
+pub mod status;
 pub mod tiles;
 
 use axum::Router;
@@ -24,7 +27,6 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::Method;
 use axum::routing::{MethodRouter, get};
 use error::ApiError;
-use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower_http::services::ServeDir;
@@ -87,6 +89,10 @@ pub struct AppState {
     pub rules: Arc<wangge_core::rules::RulesConfig>,
     /// Permits for heavy requests ([`Limits::max_heavy`] of them; see [`guard::heavy`]).
     pub heavy: Arc<tokio::sync::Semaphore>,
+    /// The change feed serving what other processes commit to the file (`None`: not watched).
+    pub feed: Option<Arc<wangge_app::feed::Feed>>,
+    /// Request counters for `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -100,6 +106,8 @@ impl AppState {
             store: None,
             rules: Arc::default(),
             heavy: Arc::new(tokio::sync::Semaphore::new(Limits::default().max_heavy)),
+            feed: None,
+            metrics: Arc::default(),
         }
     }
 
@@ -141,6 +149,15 @@ impl AppState {
         }
         self.store = Some(Arc::new(wangge_store::Pool::new(store)));
         self
+    }
+
+    /// The same state with a change feed on its store (see [`wangge_app::feed`]), so what other
+    /// processes commit to the file is served without a restart. Without a store, unchanged.
+    pub fn with_feed(mut self) -> std::io::Result<AppState> {
+        if let Some(pool) = &self.store {
+            self.feed = Some(wangge_app::feed::Feed::start(self.live.clone(), pool.clone(), self.rules.clone())?);
+        }
+        Ok(self)
     }
 }
 
@@ -246,7 +263,9 @@ pub fn open_api_routes() -> Vec<OpenRoute> {
 /// The whole application.
 pub fn app(state: AppState) -> Router {
     let mut api = Router::new()
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(status::healthz))
+        .route("/readyz", get(status::readyz))
+        .route("/metrics", get(metrics::metrics))
         .route("/tiles/{layer}", get(tiles::get_tilejson))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::get_tile))
         .merge(ogc::router());
@@ -276,8 +295,11 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard::uri_length))
         .layer(axum::middleware::from_fn(guard::json_errors))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), status::revision_header))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         // GeoJSON compresses about tenfold; phones on mobile networks are the main audience.
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
+        .layer(axum::middleware::from_fn(request_id::request_id))
 }
 
 /// Answers 413 as soon as a request announces a body over the limit, before reading any of it;
@@ -309,13 +331,6 @@ async fn refuse_oversized(
         .into_response();
     }
     next.run(request).await
-}
-
-async fn healthz(State(state): State<AppState>) -> axum::Json<Value> {
-    let snapshot = state.snapshot();
-    let counts: serde_json::Map<String, Value> =
-        snapshot.counts().into_iter().map(|(l, n)| (l.id().to_string(), Value::from(n))).collect();
-    axum::Json(json!({ "status": "ok", "features": counts }))
 }
 
 async fn not_found(uri: axum::http::Uri) -> ApiError {

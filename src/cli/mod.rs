@@ -38,9 +38,23 @@ pub struct Cli {
     /// 消息语言 zh 或 en / message language.
     #[arg(long, global = true, env = "WANGGE_LANG", default_value = "zh")]
     pub lang: Lang,
+    /// 日志格式 text 或 json（json：每行一个对象，含请求编号）/ log format: text, or json (one object a
+    /// line, with the request id of HTTP requests).
+    #[arg(long, global = true, env = "WANGGE_LOG_FORMAT", default_value = "text")]
+    pub log_format: LogFormat,
     /// 子命令 / subcommand.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How log lines (stderr, filtered by `WANGGE_LOG`, default `warn`) are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LogFormat {
+    /// For people.
+    #[default]
+    Text,
+    /// One JSON object a line, for log collectors.
+    Json,
 }
 
 /// How `import` and `check` read an input file: the options the two commands share.

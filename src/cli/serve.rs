@@ -21,7 +21,8 @@ pub(super) fn serve(db: &Path, addr: &str, demo: bool, data_dir: PathBuf, web_di
     let snapshot = store.load_snapshot()?;
     let counts: Vec<String> = snapshot.counts().iter().map(|(l, n)| format!("{}={n}", l.id())).collect();
     let (roads, node_crossings) = store.load_roads()?;
-    let state = AppState::new(snapshot, web_dir, data_dir).with_roads(&roads, node_crossings).with_store(store);
+    let state =
+        AppState::new(snapshot, web_dir, data_dir).with_roads(&roads, node_crossings).with_store(store).with_feed()?;
     let pool = state.store.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {

@@ -140,16 +140,45 @@ impl Server {
 /// Starts the real `wangge serve` binary on `db` at a free loopback port (messages in English) and
 /// returns the process and its base URL, read from the line it prints when it listens.
 pub fn serve_process(db: &Path) -> (std::process::Child, String) {
+    let (child, base, _log) = serve_process_logged(db);
+    (child, base)
+}
+
+/// [`serve_process`], also returning everything the server writes to stderr after its first line
+/// (its log), collected by a thread — which also keeps the pipe open, so the server's log lines
+/// never meet a closed stderr.
+pub fn serve_process_logged(db: &Path) -> (std::process::Child, String, std::sync::Arc<std::sync::Mutex<String>>) {
+    serve_process_with(db, &[], &[])
+}
+
+/// [`serve_process_logged`] with more arguments for `wangge serve` and environment variables.
+pub fn serve_process_with(
+    db: &Path,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> (std::process::Child, String, std::sync::Arc<std::sync::Mutex<String>>) {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_wangge"))
         .args(["serve", "--db", db.to_str().unwrap(), "--addr", "127.0.0.1:0"])
+        .args(args)
+        .envs(envs.iter().copied())
         .env("WANGGE_LANG", "en")
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
+    stderr.read_line(&mut line).unwrap();
     let at = line.find("http://").expect("the server prints its address");
     let base = line[at..].split('/').take(3).collect::<Vec<_>>().join("/");
-    (child, base)
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let collected = log.clone();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        while stderr.read_line(&mut line).is_ok_and(|n| n > 0) {
+            collected.lock().unwrap().push_str(&line);
+            line.clear();
+        }
+    });
+    (child, base, log)
 }

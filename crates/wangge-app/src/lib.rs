@@ -9,6 +9,7 @@ pub mod coverage;
 pub mod coverage_json;
 pub mod coverage_report;
 pub mod demo;
+pub mod feed;
 pub mod files;
 pub mod import;
 pub mod lookup;

@@ -6,8 +6,9 @@
 //! noticed a new snapshot (that request paid for it, and two could build it at once). Here the
 //! whole value is built exactly once per publish, import or restore, by the publisher, on a
 //! blocking thread (publishing runs in the store's `spawn_blocking` closure; the server builds
-//! the first one before its runtime starts), and swapped in with one pointer store. Readers only
-//! ever `load` it.
+//! the first one before its runtime starts; what other processes commit is built by the change
+//! feed's thread, see [`crate::feed`]), and swapped in with one pointer store. Readers only ever
+//! `load` it.
 
 use crate::coverage::CoverageService;
 use crate::tiles::{DEFAULT_CACHE_BYTES, Tile, TileService, TileSource};
@@ -95,13 +96,38 @@ impl Live {
     /// Builds the state for `snapshot` at `revision` — coverage context, tile generation (which
     /// drops the tiles the change touches) — and swaps it in; returns it. Blocks for the build:
     /// call it off the async runtime, after the store committed `revision`. A publish that
-    /// finishes after a newer one has been swapped in is not swapped in (it would go back).
+    /// finishes after a newer one has been swapped in is not swapped in (it would go back), nor
+    /// one whose revision the change feed already swapped in (it would build the same state twice).
     pub fn publish(&self, snapshot: Snapshot, revision: i64) -> Arc<Published> {
         let _order = self.publishing.lock().unwrap_or_else(|e| e.into_inner());
         let old = self.current.load_full();
-        if revision < old.revision {
+        if revision < old.revision || (revision == old.revision && revision > 0) {
             return old;
         }
+        self.swap_in(&old, snapshot, revision)
+    }
+
+    /// For the change feed: whether the state at `revision` still has to be built (no state at
+    /// that revision or a newer one is served yet).
+    pub fn needs(&self, revision: i64) -> bool {
+        self.current.load().revision < revision
+    }
+
+    /// For the change feed, which read `snapshot` at `revision` from the store after another
+    /// connection committed: swaps it in unless `revision` or a newer one is served already (the
+    /// publisher of this process got there first). `same_revision` swaps it in at the served
+    /// revision too: writes that record no revision (loading empty layers at revision 0) change
+    /// what is served without moving it. Returns the new state when it swapped one in.
+    pub fn refresh(&self, snapshot: Snapshot, revision: i64, same_revision: bool) -> Option<Arc<Published>> {
+        let _order = self.publishing.lock().unwrap_or_else(|e| e.into_inner());
+        let old = self.current.load_full();
+        if revision < old.revision || (revision == old.revision && !same_revision) {
+            return None;
+        }
+        Some(self.swap_in(&old, snapshot, revision))
+    }
+
+    fn swap_in(&self, old: &Published, snapshot: Snapshot, revision: i64) -> Arc<Published> {
         let snapshot = Arc::new(snapshot);
         let coverage = Arc::new(CoverageService::new(snapshot.clone(), &self.roads, self.node_crossings));
         let tiles_generation = self.tiles.advance(&old.snapshot, &snapshot);

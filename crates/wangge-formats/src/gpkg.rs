@@ -76,6 +76,27 @@ pub fn encode(g: &Geometry<f64>) -> Vec<u8> {
 
 /// Decodes a GeoPackage geometry blob (any byte order, any envelope kind).
 pub fn decode(blob: &[u8]) -> Result<Geometry<f64>, BlobError> {
+    let h = header(blob)?;
+    Ok(wkb::read(&blob[h.wkb_start..])?)
+}
+
+/// What a GeoPackage geometry blob's header says (OGC 12-128r18 §2.1.3), read without decoding
+/// the WKB: what SQL functions such as `ST_MinX` need for every row a trigger touches.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BlobHeader {
+    /// The blob's `srs_id`.
+    pub srs_id: i32,
+    /// The empty-geometry flag.
+    pub empty: bool,
+    /// The xy envelope `(min_x, max_x, min_y, max_y)`, when the blob carries one.
+    pub envelope: Option<[f64; 4]>,
+    /// Where the WKB body starts.
+    pub wkb_start: usize,
+}
+
+/// Reads the header of a GeoPackage geometry blob (any byte order, any envelope kind; the
+/// extended form is refused like [`decode`] refuses it).
+pub fn header(blob: &[u8]) -> Result<BlobHeader, BlobError> {
     if blob.len() < 8 || &blob[0..2] != b"GP" || blob[2] != 0 {
         return Err(BlobError::Header);
     }
@@ -83,6 +104,11 @@ pub fn decode(blob: &[u8]) -> Result<Geometry<f64>, BlobError> {
     if flags & 0b10_0000 != 0 {
         return Err(BlobError::Flags(flags));
     }
+    let little = flags & 1 == 1;
+    let int = |b: &[u8]| {
+        let b: [u8; 4] = [b[0], b[1], b[2], b[3]];
+        if little { i32::from_le_bytes(b) } else { i32::from_be_bytes(b) }
+    };
     let envelope_len = match (flags >> 1) & 0b111 {
         0 => 0,
         1 => 32,
@@ -90,9 +116,47 @@ pub fn decode(blob: &[u8]) -> Result<Geometry<f64>, BlobError> {
         4 => 64,
         _ => return Err(BlobError::Flags(flags)),
     };
-    let start = 8 + envelope_len;
-    let body = blob.get(start..).ok_or(BlobError::Header)?;
-    Ok(wkb::read(body)?)
+    let wkb_start = 8 + envelope_len;
+    if blob.len() < wkb_start {
+        return Err(BlobError::Header);
+    }
+    let envelope = (envelope_len > 0).then(|| {
+        let f = |i: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&blob[8 + 8 * i..16 + 8 * i]);
+            if little { f64::from_le_bytes(b) } else { f64::from_be_bytes(b) }
+        };
+        [f(0), f(1), f(2), f(3)]
+    });
+    Ok(BlobHeader { srs_id: int(&blob[4..8]), empty: flags & 0b1_0000 != 0, envelope, wkb_start })
+}
+
+/// The OGC geometry type name (`POINT`, `POLYGON`, …) of the WKB body of `blob`, read from its
+/// type code without decoding coordinates; Z/M variants name their base type.
+pub fn geometry_type_name(blob: &[u8]) -> Result<&'static str, BlobError> {
+    let h = header(blob)?;
+    let body = &blob[h.wkb_start..];
+    if body.len() < 5 {
+        return Err(BlobError::Wkb(WkbError::Truncated(body.len())));
+    }
+    let b = [body[1], body[2], body[3], body[4]];
+    let code = match body[0] {
+        0 => u32::from_be_bytes(b),
+        1 => u32::from_le_bytes(b),
+        other => return Err(BlobError::Wkb(WkbError::ByteOrder(other))),
+    };
+    // ISO codes add 1000/2000/3000 for Z/M/ZM; EWKB-style high bits are masked off.
+    Ok(match (code & 0x0fff_ffff) % 1000 {
+        0 => "GEOMETRY",
+        1 => "POINT",
+        2 => "LINESTRING",
+        3 => "POLYGON",
+        4 => "MULTIPOINT",
+        5 => "MULTILINESTRING",
+        6 => "MULTIPOLYGON",
+        7 => "GEOMETRYCOLLECTION",
+        other => return Err(BlobError::Wkb(WkbError::UnsupportedType(other))),
+    })
 }
 
 #[cfg(test)]
@@ -112,5 +176,18 @@ mod tests {
         }
         assert_eq!(encode(&Geometry::Point(point!(x: 1.0, y: 2.0))).len(), 8 + 21);
         assert_eq!(decode(b"XX\0\x01\0\0\0\0"), Err(BlobError::Header));
+    }
+
+    #[test]
+    fn header_gives_envelope_srs_and_type_without_decoding() {
+        let poly = Geometry::Polygon(polygon![(x: 1.0, y: 2.0), (x: 3.0, y: 2.0), (x: 3.0, y: 5.0), (x: 1.0, y: 2.0)]);
+        let blob = encode(&poly);
+        let h = header(&blob).unwrap();
+        assert_eq!((h.srs_id, h.empty, h.envelope, h.wkb_start), (SRS_ID, false, Some([1.0, 3.0, 2.0, 5.0]), 40));
+        assert_eq!(geometry_type_name(&blob), Ok("POLYGON"));
+        let point = encode(&Geometry::Point(point!(x: 1.0, y: 2.0)));
+        assert_eq!(header(&point).unwrap().envelope, None);
+        assert_eq!(geometry_type_name(&point), Ok("POINT"));
+        assert_eq!(header(b"GP\0\x03\0\0"), Err(BlobError::Header));
     }
 }

@@ -29,36 +29,40 @@ impl Store {
         }
         {
             let mut exists = tx.prepare("SELECT 1 FROM \"address\" WHERE code = ?1").map_err(wrap)?;
-            let conflict = if mode == WriteMode::Append {
-                ""
-            } else {
-                "ON CONFLICT(code) DO UPDATE SET geom = excluded.geom, address = excluded.address,
-                   road = excluded.road, door = excluded.door, estate = excluded.estate,
-                   building_code = excluded.building_code, grid_code = excluded.grid_code,
-                   source = excluded.source, illustrative = excluded.illustrative"
-            };
+            // UPDATE or INSERT, not an upsert: GeoPackage R-tree triggers break inside an upsert
+            // (see `sqlite::row_sql`).
+            let mut update = tx
+                .prepare(
+                    "UPDATE \"address\" SET geom = ?1, address = ?3, road = ?4, door = ?5, estate = ?6,
+                       building_code = ?7, grid_code = ?8, source = ?9, illustrative = ?10 WHERE code = ?2",
+                )
+                .map_err(wrap)?;
             let mut insert = tx
-                .prepare(&format!(
+                .prepare(
                     "INSERT INTO \"address\" (geom, code, address, road, door, estate, building_code, grid_code,
-                       source, illustrative) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) {conflict}"
-                ))
+                       source, illustrative) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )
                 .map_err(wrap)?;
             for r in records {
                 let existed = exists.exists([&r.code]).map_err(wrap)?;
-                insert
-                    .execute(params![
-                        gpkg::encode(&Geometry::Point(Point(r.point))),
-                        r.code,
-                        r.address,
-                        r.road,
-                        r.door,
-                        r.estate,
-                        r.building,
-                        r.grid,
-                        r.source,
-                        r.illustrative
-                    ])
-                    .map_err(wrap)?;
+                let values = params![
+                    gpkg::encode(&Geometry::Point(Point(r.point))),
+                    r.code,
+                    r.address,
+                    r.road,
+                    r.door,
+                    r.estate,
+                    r.building,
+                    r.grid,
+                    r.source,
+                    r.illustrative
+                ];
+                // Append mode writes an existing code through INSERT, so the UNIQUE constraint refuses it.
+                if existed && mode != WriteMode::Append {
+                    update.execute(values).map_err(wrap)?;
+                } else {
+                    insert.execute(values).map_err(wrap)?;
+                }
                 if existed { report.updated += 1 } else { report.inserted += 1 }
             }
         }

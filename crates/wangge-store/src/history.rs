@@ -179,8 +179,9 @@ impl Store {
 
 /// Inserts a revision and applies `before` → `after` to the live tables and the feature history
 /// inside `tx`: replaced features get `valid_to = date`, new ones `valid_from = date`. Publishing a
-/// plan and importing a file share this so both leave the same history behind.
-fn record_revision(
+/// plan, importing a file and recording another program's edits share this so all leave the same
+/// history behind. Marks `tx` as wangge's own write (see [`crate::external`]).
+pub(super) fn record_revision(
     tx: &Transaction<'_>,
     author: &Author,
     message: &str,
@@ -195,6 +196,7 @@ fn record_revision(
         params![author.name, author.role, message, plan_id, date],
     )?;
     let rev = tx.last_insert_rowid();
+    super::external::mark_own_write(tx, true)?;
     let mut layers = BTreeSet::new();
     for ((layer, code), (old, new)) in changes(before, after) {
         layers.insert(layer);
@@ -203,6 +205,7 @@ fn record_revision(
     for layer in layers {
         update_contents_extent(tx, layer.id())?;
     }
+    super::external::mark_own_write(tx, false)?;
     Ok(rev)
 }
 
@@ -236,7 +239,7 @@ fn write_change(
     match new {
         Some(f) => {
             insert_history(tx, layer, f, Some(date), rev)?;
-            tx.execute(&super::sqlite::upsert_sql(table), super::sqlite::upsert_params(f))?;
+            super::sqlite::write_row(tx, table, f)?;
         }
         None => {
             tx.execute(&format!("DELETE FROM \"{table}\" WHERE code = ?1"), [code])?;

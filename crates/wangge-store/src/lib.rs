@@ -6,6 +6,9 @@
 
 pub mod access;
 pub mod addresses;
+pub mod changes;
+pub mod external;
+pub mod gpkg_sql;
 pub mod history;
 pub mod plans;
 pub mod pool;

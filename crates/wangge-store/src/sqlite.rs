@@ -106,6 +106,7 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let err = |source| StoreError::Sqlite { path: path.to_path_buf(), source };
         let conn = Connection::open(path).map_err(err)?;
+        super::gpkg_sql::register(&conn).map_err(err)?;
         let store = Store { conn, path: path.to_path_buf() };
         store.init().map_err(|e| store.wrap(e))?;
         Ok(store)
@@ -116,6 +117,7 @@ impl Store {
     pub fn open_reader(path: &Path) -> Result<Store, StoreError> {
         let err = |source| StoreError::Sqlite { path: path.to_path_buf(), source };
         let conn = Connection::open(path).map_err(err)?;
+        super::gpkg_sql::register(&conn).map_err(err)?;
         conn.busy_timeout(crate::pool::BUSY_TIMEOUT).map_err(err)?;
         conn.execute_batch("PRAGMA query_only = ON;").map_err(err)?;
         Ok(Store { conn, path: path.to_path_buf() })
@@ -176,6 +178,7 @@ impl Store {
                 params![table, geometry_type, SRS_ID],
             )?;
         }
+        super::external::init(&tx)?;
         tx.execute_batch(ADDRESS_SCHEMA)?;
         tx.execute(
             "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
@@ -242,12 +245,12 @@ impl Store {
         let tx = self.conn.transaction().map_err(wrap)?;
         let table = layer.id();
         let mut report = WriteReport::default();
+        super::external::mark_own_write(&tx, true).map_err(wrap)?;
         if mode == WriteMode::Replace {
             report.deleted = tx.execute(&format!("DELETE FROM \"{table}\""), []).map_err(wrap)?;
         }
         {
             let mut exists = tx.prepare(&format!("SELECT 1 FROM \"{table}\" WHERE code = ?1")).map_err(wrap)?;
-            let mut insert = tx.prepare(&upsert_sql(table)).map_err(wrap)?;
             for f in features {
                 let existed = exists.query_row([&f.code], |_| Ok(())).optional().map_err(wrap)?.is_some();
                 if existed && mode == WriteMode::Append {
@@ -257,11 +260,12 @@ impl Store {
                         Some(format!("code {} already exists in {table}", f.code)),
                     )));
                 }
-                insert.execute(upsert_params(f)).map_err(wrap)?;
+                write_row(&tx, table, f).map_err(wrap)?;
                 if existed { report.updated += 1 } else { report.inserted += 1 }
             }
         }
         update_contents_extent(&tx, layer.id()).map_err(wrap)?;
+        super::external::mark_own_write(&tx, false).map_err(wrap)?;
         tx.commit().map_err(wrap)?;
         Ok(report)
     }
@@ -283,20 +287,38 @@ impl Store {
     }
 }
 
-/// The statement that writes one feature row into `table`, inserting or overwriting by code.
-pub(super) fn upsert_sql(table: &str) -> String {
-    format!(
-        "INSERT INTO \"{table}\" (geom, code, name, parent_code, households, residents, attributes)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT(code) DO UPDATE SET geom = excluded.geom, name = excluded.name,
-           parent_code = excluded.parent_code, households = excluded.households,
-           residents = excluded.residents, attributes = excluded.attributes"
+/// The statements that write one feature row into `table`: an `UPDATE` by code, and the
+/// `INSERT` for a code not there yet.
+///
+/// Why not one `INSERT … ON CONFLICT DO UPDATE`: inside an upsert SQLite does not honour the
+/// `INSERT OR REPLACE` of GeoPackage R-tree triggers (GDAL before 3.8, QGIS), so the index row
+/// of an overwritten feature collides with itself and the whole write fails.
+pub(super) fn row_sql(table: &str) -> (String, String) {
+    (
+        format!(
+            "UPDATE \"{table}\" SET geom = ?1, name = ?3, parent_code = ?4, households = ?5, residents = ?6,
+               attributes = ?7 WHERE code = ?2"
+        ),
+        format!(
+            "INSERT INTO \"{table}\" (geom, code, name, parent_code, households, residents, attributes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        ),
     )
 }
 
-/// The values [`upsert_sql`] binds for `f`: the whole attribute object as JSON (lossless), and
+/// Writes `f` into `table` by code (see [`row_sql`]); returns whether the code was there.
+pub(super) fn write_row(conn: &Connection, table: &str, f: &Feature) -> rusqlite::Result<bool> {
+    let (update, insert) = row_sql(table);
+    if conn.prepare_cached(&update)?.execute(row_params(f))? > 0 {
+        return Ok(true);
+    }
+    conn.prepare_cached(&insert)?.execute(row_params(f))?;
+    Ok(false)
+}
+
+/// The values [`row_sql`]'s statements bind for `f`: the whole attribute object as JSON (lossless), and
 /// households/residents copied into plain columns for GIS clients to style by.
-pub(super) fn upsert_params(f: &Feature) -> impl rusqlite::Params + '_ {
+pub(super) fn row_params(f: &Feature) -> impl rusqlite::Params + '_ {
     (
         gpkg::encode(&f.geometry),
         f.code.as_str(),
