@@ -100,7 +100,11 @@ fn a_plan_is_made_checked_compared_and_published_from_the_command_line() {
 
     // A plan that leaves a gap is refused with the findings; in Chinese by default.
     let gap = json_of(&plan(&db, &["create", "--name", "gap", "--json"]))["id"].to_string();
-    std::fs::write(&file, json!({"op": "delete", "layer": "grid", "code": G1}).to_string()).unwrap();
+    std::fs::write(
+        &file,
+        json!({"op": "delete", "layer": "grid", "code": G1, "reassign_to": "440304006009002"}).to_string(),
+    )
+    .unwrap();
     assert!(plan(&db, &["edit", &gap, file.to_str().unwrap()]).status.success());
     let out = plan(&db, &["validate", &gap]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));

@@ -175,8 +175,13 @@ pub fn restore(store: &mut Store, revision: i64, author: impl Into<Author>) -> R
     let then = store.snapshot_as_of(&AsOf::Revision(revision))?;
     let now = store.load_snapshot()?;
     let plan = store.create_plan(&format!("restore revision {revision}"), &author)?;
-    let edits: Vec<Value> = changes(&now, &then)
+    // Creates and replaces first, parents before children, then deletes, children before
+    // parents: a feature is deleted only once nothing in the restored state points at it.
+    let all = changes(&now, &then);
+    let (deletes, writes): (Vec<_>, Vec<_>) = all.into_iter().partition(|(_, (_, new))| new.is_none());
+    let edits: Vec<Value> = writes
         .into_iter()
+        .chain(deletes.into_iter().rev())
         .map(|((layer, code), (old, new))| restoring_edit(layer, &code, old.is_some(), new))
         .collect();
     let mut row = plan;

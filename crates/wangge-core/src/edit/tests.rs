@@ -52,7 +52,7 @@ fn merge_of_neighbours_sums_households_and_refuses_strangers() {
     let err = d.apply(&Edit::Merge { layer: Layer::Grid, codes: far }).unwrap_err();
     assert!(matches!(err, EditError::Invalid(_)));
     assert_eq!(err, EditError::Invalid(EditProblem::NotAdjacent(2)));
-    let missing = d.apply(&Edit::Delete { layer: Layer::Grid, code: "1".into() }).unwrap_err();
+    let missing = d.apply(&Edit::Delete { layer: Layer::Grid, code: "1".into(), reassign_to: None }).unwrap_err();
     assert_eq!(missing, EditError::NotFound { layer: Layer::Grid, code: "1".into() });
     let twice = vec!["440304006009001".to_string(), "440304006009001".to_string()];
     let err = d.apply(&Edit::Merge { layer: Layer::Grid, codes: twice }).unwrap_err();
