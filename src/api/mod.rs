@@ -178,6 +178,9 @@ pub fn guarded_routes() -> Vec<GuardedRoute> {
         guarded(Method::POST, "/api/v1/plans", R::PLANNER, post(plans::create)),
         guarded(Method::POST, "/api/v1/plans/{id}/edits", R::PLANNER, post(plans::add_edit)),
         guarded(Method::POST, "/api/v1/plans/{id}/publish", R::PLANNER, post(plans::publish)),
+        guarded(Method::POST, "/api/v1/plans/{id}/undo", R::PLANNER, post(plans::undo)),
+        guarded(Method::POST, "/api/v1/plans/{id}/redo", R::PLANNER, post(plans::redo)),
+        guarded(Method::DELETE, "/api/v1/plans/{id}", R::PLANNER, delete(plans::discard)),
         guarded(Method::POST, "/api/v1/revisions/{id}/restore", R::PLANNER, post(history::restore)),
         // OGC API – Features Part 4 writes go into draft plans too.
         guarded(Method::POST, items, R::PLANNER, post(ogc::write::create)),

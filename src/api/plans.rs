@@ -10,7 +10,7 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath};
 use super::params::Params;
 use super::schema::{
-    CreatePlan, EditRequest, ErrorBody, LangQuery, Plan, PlanDetail, PlanList, PublishPlan, Revision, Validation,
+    CreatePlan, EditBody, ErrorBody, LangQuery, Plan, PlanDetail, PlanList, PublishPlan, Revision, Validation,
 };
 use axum::Json;
 use axum::extract::State;
@@ -82,11 +82,33 @@ fn if_match(headers: &HeaderMap, lang: Lang) -> Result<Option<i64>, ApiError> {
 /// Maps planning failures to their HTTP outcome.
 pub(super) fn plan_error(e: PlanServiceError, lang: Lang) -> ApiError {
     match e {
-        PlanServiceError::BadEdit { index, detail, detail_zh } => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "bad_edit",
-            zh_en!(lang, ("第 {index} 项编辑无法应用：{detail_zh}"), ("edit {index} cannot be applied: {detail}")),
+        PlanServiceError::BadEdit { index, position, detail, detail_zh } => ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            error: "bad_edit",
+            detail: zh_en!(
+                lang,
+                ("第 {index} 项编辑无法应用：{detail_zh}"),
+                ("edit {index} cannot be applied: {detail}")
+            ),
+            problems: Some(json!({ "index": position, "plan_index": index })),
+        },
+        PlanServiceError::BadField { field, detail, detail_zh } => ApiError {
+            status: StatusCode::BAD_REQUEST,
+            error: "bad_body",
+            detail: lang.pick(&detail_zh, &detail).to_string(),
+            problems: Some(json!({ "field": field })),
+        },
+        PlanServiceError::Plan(PlanError::NothingToUndo(id)) => ApiError::new(
+            StatusCode::CONFLICT,
+            "nothing_to_undo",
+            zh_en!(lang, ("方案 {id} 没有可撤销的编辑"), ("plan {id} has no edit to undo")),
         ),
+        PlanServiceError::Plan(PlanError::NothingToRedo(id)) => ApiError::new(
+            StatusCode::CONFLICT,
+            "nothing_to_redo",
+            zh_en!(lang, ("方案 {id} 没有可重做的编辑"), ("plan {id} has no undone edit to redo")),
+        ),
+        PlanServiceError::Plan(PlanError::Store(e)) => store_error(e, lang),
         PlanServiceError::Rejected(findings) => ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             error: "rules_failed",
@@ -123,7 +145,23 @@ pub(super) fn plan_error(e: PlanServiceError, lang: Lang) -> ApiError {
             "not_draft",
             zh_en!(lang, ("方案 {id} 已发布"), ("plan {id} is already published")),
         ),
-        PlanServiceError::Plan(PlanError::Store(e)) => ApiError::internal(e),
+    }
+}
+
+/// A store failure: an unreadable stored edit is named (409: the plan cannot be replayed until
+/// it is repaired or discarded); anything else is internal.
+pub(super) fn store_error(e: wangge_store::StoreError, lang: Lang) -> ApiError {
+    match e {
+        wangge_store::StoreError::CorruptEdit { plan, edit, detail, .. } => ApiError::new(
+            StatusCode::CONFLICT,
+            "stored_edit_unreadable",
+            zh_en!(
+                lang,
+                ("方案 {plan} 的已存编辑 {edit} 无法读取（{detail}），方案无法重放"),
+                ("plan {plan}: stored edit {edit} cannot be read ({detail}); the plan cannot be replayed")
+            ),
+        ),
+        e => ApiError::internal(e),
     }
 }
 
@@ -174,20 +212,21 @@ pub async fn get(
     let (plan, edits) = with_reader(&state, lang, move |s| {
         let plan = s.plan(id).map_err(ApiError::internal)?;
         let plan = plan.ok_or_else(|| plan_error(PlanError::NotFound(id).into(), lang))?;
-        Ok((plan, s.plan_edits(id).map_err(ApiError::internal)?))
+        Ok((plan, s.plan_edits(id).map_err(|e| store_error(e, lang))?))
     })
     .await?;
     let version = plan.version;
     Ok(with_etag(StatusCode::OK, version, PlanDetail { plan, edits }))
 }
 
-/// `POST /api/v1/plans/{id}/edits` with one edit; honours `If-Match`. The body is read as
-/// JSON here and as an edit by the one edit parser, so an unknown `op` or a missing field is a
-/// 422 naming it, as the CLI says it.
+/// `POST /api/v1/plans/{id}/edits` with one edit, or `{"edits": [e1, e2, …]}` applied all or
+/// nothing as one undo step; honours `If-Match`. The body is read as JSON here and as edits by
+/// the one edit parser, so an unknown `op` or a missing field is a 422 naming it (and, in a batch,
+/// its position: `problems.index`), as the CLI says it.
 #[utoipa::path(post, path = "/api/v1/plans/{id}/edits", tag = "plans",
     params(("id" = i64, Path, description = "Plan id"),
         ("If-Match" = Option<String>, Header, description = "The plan's ETag the edit is based on, e.g. `\"v3\"`"), LangQuery),
-    request_body = EditRequest, security(("bearer" = [])),
+    request_body = EditBody, security(("bearer" = [])),
     responses((status = 200, description = "The plan after the edit (new ETag)", body = Plan), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 401, description = "No token", body = ErrorBody), (status = 403, description = "The role is too low", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody),
         (status = 409, description = "Stale `If-Match`, or the plan is published", body = ErrorBody),
         (status = 422, description = "The edit cannot be applied", body = ErrorBody)))]
@@ -203,11 +242,98 @@ pub async fn add_edit(
     let expected = if_match(&headers, lang)?;
     super::guard::check_vertices(&edit, &state, lang)?;
     let author = caller.author();
-    let plan = with_store(&state, lang, move |s| {
-        svc::add_edit(s, id, author, &edit, expected).map_err(|e| plan_error(e, lang))
+    let batch = match &edit {
+        Value::Object(m) if !m.contains_key("op") && m.contains_key("edits") => match m.get("edits") {
+            Some(Value::Array(list)) => Some(list.clone()),
+            _ => {
+                return Err(ApiError::bad_body(
+                    lang.pick("\"edits\" 应为编辑的数组", "\"edits\" must be an array of edits"),
+                ));
+            }
+        },
+        _ => None,
+    };
+    let plan = with_store(&state, lang, move |s| match batch {
+        Some(edits) => svc::add_edits(s, id, author, &edits, expected).map_err(|e| batch_error(e, lang)),
+        None => svc::add_edit(s, id, author, &edit, expected).map_err(|e| plan_error(e, lang)),
     })
     .await?;
     Ok(with_etag(StatusCode::OK, plan.version, plan))
+}
+
+/// A refused batch names the failing edit by its position in the request.
+fn batch_error(e: PlanServiceError, lang: Lang) -> ApiError {
+    let PlanServiceError::BadEdit { index, position, ref detail, ref detail_zh } = e else {
+        return plan_error(e, lang);
+    };
+    let mut out = plan_error(
+        PlanServiceError::BadEdit { index, position, detail: detail.clone(), detail_zh: detail_zh.clone() },
+        lang,
+    );
+    out.detail = zh_en!(
+        lang,
+        ("批量中的第 {position} 项编辑（方案第 {index} 项）无法应用，整批未写入：{detail_zh}"),
+        ("edit {position} of the batch (edit {index} of the plan) cannot be applied; nothing was stored: {detail}")
+    );
+    out
+}
+
+/// `POST /api/v1/plans/{id}/undo`: takes back the plan's last batch of edits (honours `If-Match`).
+#[utoipa::path(post, path = "/api/v1/plans/{id}/undo", tag = "plans",
+    params(("id" = i64, Path, description = "Plan id"),
+        ("If-Match" = Option<String>, Header, description = "The plan's ETag, e.g. `\"v3\"`"), LangQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The plan after the undo (new ETag)", body = Plan), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 401, description = "No token", body = ErrorBody), (status = 403, description = "The role is too low", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody),
+        (status = 409, description = "Nothing to undo, stale `If-Match`, or the plan is published", body = ErrorBody)))]
+pub async fn undo(
+    State(state): State<AppState>,
+    params: Params,
+    ApiPath(id): ApiPath<i64>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let lang = params.lang;
+    let expected = if_match(&headers, lang)?;
+    let plan = with_store(&state, lang, move |s| svc::undo(s, id, expected).map_err(|e| plan_error(e, lang))).await?;
+    Ok(with_etag(StatusCode::OK, plan.version, plan))
+}
+
+/// `POST /api/v1/plans/{id}/redo`: puts back the last undone batch (until a new edit is added).
+#[utoipa::path(post, path = "/api/v1/plans/{id}/redo", tag = "plans",
+    params(("id" = i64, Path, description = "Plan id"),
+        ("If-Match" = Option<String>, Header, description = "The plan's ETag, e.g. `\"v3\"`"), LangQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The plan after the redo (new ETag)", body = Plan), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 401, description = "No token", body = ErrorBody), (status = 403, description = "The role is too low", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody),
+        (status = 409, description = "Nothing to redo, stale `If-Match`, or the plan is published", body = ErrorBody)))]
+pub async fn redo(
+    State(state): State<AppState>,
+    params: Params,
+    ApiPath(id): ApiPath<i64>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let lang = params.lang;
+    let expected = if_match(&headers, lang)?;
+    let plan = with_store(&state, lang, move |s| svc::redo(s, id, expected).map_err(|e| plan_error(e, lang))).await?;
+    Ok(with_etag(StatusCode::OK, plan.version, plan))
+}
+
+/// `DELETE /api/v1/plans/{id}`: discards a draft plan and its edits; a published plan is history
+/// and stays (409).
+#[utoipa::path(delete, path = "/api/v1/plans/{id}", tag = "plans",
+    params(("id" = i64, Path, description = "Plan id"),
+        ("If-Match" = Option<String>, Header, description = "The plan's ETag, e.g. `\"v3\"`"), LangQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The draft plan is gone: `{\"discarded\": id}`", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 401, description = "No token", body = ErrorBody), (status = 403, description = "The role is too low", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody),
+        (status = 409, description = "The plan is published, or stale `If-Match`", body = ErrorBody)))]
+pub async fn discard(
+    State(state): State<AppState>,
+    params: Params,
+    ApiPath(id): ApiPath<i64>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let lang = params.lang;
+    let expected = if_match(&headers, lang)?;
+    with_store(&state, lang, move |s| svc::discard(s, id, expected).map_err(|e| plan_error(e, lang))).await?;
+    Ok(Json(json!({ "discarded": id })))
 }
 
 /// `POST /api/v1/plans/{id}/validate`: every finding at once.
@@ -258,10 +384,8 @@ pub async fn publish(
 ) -> Result<Json<Revision>, ApiError> {
     let lang = params.lang;
     let message = body.message;
-    let date = match body.effective_date.as_deref() {
-        Some(d) => super::history::parse_date(d, lang)?,
-        None => super::history::today(),
-    };
+    // Checked with the message by the publish use-case, so both faces name the field alike.
+    let date = body.effective_date.unwrap_or_else(super::history::today);
     let (rules, live, author) = (state.rules.clone(), state.live.clone(), caller.author());
     let rev = with_store(&state, lang, move |s| {
         svc::publish(s, Some(&live), id, author, &message, &date, &rules).map_err(|e| plan_error(e, lang))

@@ -23,6 +23,18 @@ pub enum PlanServiceError {
     BadEdit {
         /// Position of the edit in the plan.
         index: usize,
+        /// Position of the edit in the request's batch (0 for a single edit or a stored one).
+        position: usize,
+        /// What is wrong (English).
+        detail: String,
+        /// What is wrong (简体中文).
+        detail_zh: String,
+    },
+    /// A field of the request is missing or wrong (400): `message`, `effective_date`, `edits`.
+    #[error("{field}: {detail}")]
+    BadField {
+        /// The field.
+        field: &'static str,
         /// What is wrong (English).
         detail: String,
         /// What is wrong (简体中文).
@@ -44,12 +56,22 @@ impl From<wangge_store::StoreError> for PlanServiceError {
 
 /// An edit whose JSON cannot be read (the reader's detail is English; the Chinese text says so).
 pub fn bad_json(index: usize, detail: String) -> PlanServiceError {
-    PlanServiceError::BadEdit { index, detail_zh: format!("编辑 JSON 无法读取：{detail}"), detail }
+    PlanServiceError::BadEdit { index, position: 0, detail_zh: format!("编辑 JSON 无法读取：{detail}"), detail }
 }
 
 /// An edit that does not apply, in both languages.
 pub fn bad_edit(index: usize, e: &wangge_core::edit::EditError) -> PlanServiceError {
-    PlanServiceError::BadEdit { index, detail: e.message(Lang::En), detail_zh: e.message(Lang::Zh) }
+    PlanServiceError::BadEdit { index, position: 0, detail: e.message(Lang::En), detail_zh: e.message(Lang::Zh) }
+}
+
+/// `e` as the refusal of the edit at `position` of a request's batch.
+fn at_position(e: PlanServiceError, position: usize) -> PlanServiceError {
+    match e {
+        PlanServiceError::BadEdit { index, detail, detail_zh, .. } => {
+            PlanServiceError::BadEdit { index, position, detail, detail_zh }
+        }
+        other => other,
+    }
 }
 
 /// The published state and the state with the plan's edits applied to it.
@@ -72,22 +94,12 @@ pub fn add_edit(
     edit: &Value,
     if_match: Option<i64>,
 ) -> Result<PlanRow, PlanServiceError> {
-    // A stale writer hears about the conflict first, whatever its edit would have done.
-    let plan = store.plan(id)?.ok_or(PlanError::NotFound(id))?;
-    if let Some(expected) = if_match.filter(|e| *e != plan.version) {
-        return Err(PlanError::StaleVersion { id, expected, current: plan.version }.into());
-    }
-    let index = store.plan_edits(id)?.len();
-    let parsed = parse_edit(edit).map_err(|detail| bad_json(index, detail))?;
-    let (_, after) = plan_states(store, id)?;
-    let mut draft = Draft::from_snapshot(&after, wangge_text::split_piece_name);
-    draft.apply(&parsed).map_err(|e| bad_edit(index, &e))?;
-    Ok(store.add_edit(id, author, edit, if_match)?)
+    add_edits(store, id, author, std::slice::from_ref(edit), if_match)
 }
 
-/// Checks every edit of `edits`, in order, against the plan's state, then stores them all; if one
-/// does not apply, nothing is stored and the error names it (its index counts from the plan's
-/// existing edits).
+/// Checks every edit of `edits`, in order, against the plan's state, then stores them all as one
+/// batch (one undo step); if one does not apply, nothing is stored and the error names it (its
+/// `index` counts from the plan's existing edits, its `position` within `edits`).
 pub fn add_edits(
     store: &mut Store,
     id: i64,
@@ -96,6 +108,7 @@ pub fn add_edits(
     if_match: Option<i64>,
 ) -> Result<PlanRow, PlanServiceError> {
     let author = author.into();
+    // A stale writer hears about the conflict first, whatever its edits would have done.
     let plan = store.plan(id)?.ok_or(PlanError::NotFound(id))?;
     if let Some(expected) = if_match.filter(|e| *e != plan.version) {
         return Err(PlanError::StaleVersion { id, expected, current: plan.version }.into());
@@ -103,19 +116,70 @@ pub fn add_edits(
     if plan.status != "draft" {
         return Err(PlanError::NotDraft(id).into());
     }
+    if edits.is_empty() {
+        return Err(PlanServiceError::BadField {
+            field: "edits",
+            detail: "the batch holds no edit".into(),
+            detail_zh: "批量编辑为空".into(),
+        });
+    }
     let first = store.plan_edits(id)?.len();
     let (_, after) = plan_states(store, id)?;
     let mut draft = Draft::from_snapshot(&after, wangge_text::split_piece_name);
     for (k, v) in edits.iter().enumerate() {
         let index = first + k;
-        let parsed = parse_edit(v).map_err(|detail| bad_json(index, detail))?;
-        draft.apply(&parsed).map_err(|e| bad_edit(index, &e))?;
+        let parsed = parse_edit(v).map_err(|detail| at_position(bad_json(index, detail), k))?;
+        draft.apply(&parsed).map_err(|e| at_position(bad_edit(index, &e), k))?;
     }
-    let mut row = plan;
-    for v in edits {
-        row = store.add_edit(id, &author, v, Some(row.version))?;
+    Ok(store.add_edits(id, &author, edits, Some(plan.version))?)
+}
+
+/// Undoes the plan's last batch of edits (what one add request stored).
+pub fn undo(store: &mut Store, id: i64, if_match: Option<i64>) -> Result<PlanRow, PlanServiceError> {
+    Ok(store.undo(id, if_match)?)
+}
+
+/// Redoes the last undone batch; it applied to the same edits before it, so it still applies.
+pub fn redo(store: &mut Store, id: i64, if_match: Option<i64>) -> Result<PlanRow, PlanServiceError> {
+    Ok(store.redo(id, if_match)?)
+}
+
+/// Deletes a draft plan and its edits.
+pub fn discard(store: &mut Store, id: i64, if_match: Option<i64>) -> Result<(), PlanServiceError> {
+    Ok(store.discard_plan(id, if_match)?)
+}
+
+/// Checks what a publish records: a message that says something, and an effective date that is
+/// a real `YYYY-MM-DD` day not before the current revision's, so history stays in date order.
+pub fn check_publish_fields(store: &Store, message: &str, effective_date: &str) -> Result<(), PlanServiceError> {
+    if message.trim().is_empty() {
+        return Err(PlanServiceError::BadField {
+            field: "message",
+            detail: "\"message\" is missing or blank: say why the plan is published".into(),
+            detail_zh: "缺少修订说明 \"message\"（不能为空白）".into(),
+        });
     }
-    Ok(row)
+    let Some(date) = wangge_core::dates::parse_ymd(effective_date) else {
+        return Err(PlanServiceError::BadField {
+            field: "effective_date",
+            detail: format!("\"effective_date\" \"{effective_date}\" is not a calendar date YYYY-MM-DD"),
+            detail_zh: format!("生效日期 \"effective_date\" \"{effective_date}\" 不是有效的 YYYY-MM-DD 日期"),
+        });
+    };
+    let current = store.current_revision()?;
+    let latest = store.revisions_since(current - 1)?.pop().map(|r| r.effective_date);
+    if let Some(latest) = latest.filter(|l| wangge_core::dates::parse_ymd(l).is_some_and(|l| date < l)) {
+        return Err(PlanServiceError::BadField {
+            field: "effective_date",
+            detail: format!(
+                "\"effective_date\" {effective_date} is before {latest}, the effective date of the current revision {current}"
+            ),
+            detail_zh: format!(
+                "生效日期 \"effective_date\" {effective_date} 早于当前修订 {current} 的生效日期 {latest}"
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Every rule finding for the plan's state.
@@ -145,6 +209,7 @@ pub fn publish(
     if plan.status != "draft" {
         return Err(PlanError::NotDraft(id).into());
     }
+    check_publish_fields(store, message, effective_date)?;
     // Refuse a stale base before replaying: its edits may no longer apply to what is published.
     let current = store.current_revision()?;
     if plan.base_revision != current {
@@ -184,9 +249,8 @@ pub fn restore(store: &mut Store, revision: i64, author: impl Into<Author>) -> R
         .chain(deletes.into_iter().rev())
         .map(|((layer, code), (old, new))| restoring_edit(layer, &code, old.is_some(), new))
         .collect();
-    let mut row = plan;
-    for e in &edits {
-        row = store.add_edit(row.id, &author, e, None)?;
+    if edits.is_empty() {
+        return Ok(plan);
     }
-    Ok(row)
+    Ok(store.add_edits(plan.id, &author, &edits, None)?)
 }
