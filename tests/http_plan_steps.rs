@@ -218,3 +218,52 @@ fn a_count_that_is_no_number_and_an_unreadable_stored_edit_are_named() {
     let (s, _, err) = planner.call("GET", &format!("/api/v1/plans/{id}/diff"), None);
     assert_eq!(s, 409, "{err}");
 }
+
+#[test]
+fn drafts_are_for_planners_and_admins_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = city_db(dir.path());
+    let server = Server::start(&db);
+    let planner = Client { base: server.base.clone(), token: Some(token(&db, "planner")) };
+    let admin = Client { base: server.base.clone(), token: Some(token(&db, "admin")) };
+    let viewer = Client { base: server.base.clone(), token: Some(token(&db, "viewer")) };
+    let anonymous = Client { base: server.base.clone(), token: None };
+    let plan_with = |edit: Value| {
+        let (_, _, p) = planner.call("POST", "/api/v1/plans", Some(&json!({"name": "草稿"})));
+        let id = p["id"].as_i64().unwrap();
+        assert_eq!(planner.call("POST", &format!("/api/v1/plans/{id}/edits"), Some(&edit)).0, 200);
+        id
+    };
+    let published = plan_with(split());
+    let (s, _, _) =
+        planner.call("POST", &format!("/api/v1/plans/{published}/publish"), Some(&json!({"message": "split"})));
+    assert_eq!(s, 200);
+    let draft = plan_with(json!({"op": "merge", "layer": "grid", "codes": ["440304006011001", "440304006011002"]}));
+
+    // Listing: planners and admins see the draft; others only what is published.
+    let ids = |c: &Client| -> Vec<i64> {
+        let (s, _, list) = c.call("GET", "/api/v1/plans", None);
+        assert_eq!(s, 200, "{list}");
+        list["plans"].as_array().unwrap().iter().filter_map(|p| p["id"].as_i64()).collect()
+    };
+    assert_eq!(ids(&planner), vec![draft, published]);
+    assert_eq!(ids(&admin), vec![draft, published]);
+    assert_eq!(ids(&viewer), vec![published]);
+    assert_eq!(ids(&anonymous), vec![published]);
+
+    // Reading a draft (its edits, validation, diff, OGC items) needs the role: 401 / 403.
+    for (method, path) in [
+        ("GET", format!("/api/v1/plans/{draft}")),
+        ("POST", format!("/api/v1/plans/{draft}/validate")),
+        ("GET", format!("/api/v1/plans/{draft}/diff")),
+        ("GET", format!("/ogc/collections/grid/items?plan={draft}")),
+    ] {
+        assert_eq!(anonymous.call(method, &path, None).0, 401, "{path}");
+        let (s, _, err) = viewer.call(method, &path, None);
+        assert_eq!((s, err["error"].as_str()), (403, Some("forbidden")), "{path}: {err}");
+        assert_eq!(admin.call(method, &path, None).0, 200, "{path}");
+    }
+    // A published plan stays open to everyone.
+    assert_eq!(anonymous.call("GET", &format!("/api/v1/plans/{published}"), None).0, 200);
+    assert_eq!(anonymous.call("GET", "/api/v1/plans/999", None).0, 404);
+}

@@ -18,6 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use wangge_app::plan::{self as svc, PlanServiceError};
+use wangge_store::access::Role;
 use wangge_store::plans::PlanError;
 use wangge_store::{Backend, Pool, Store};
 use wangge_text::zh_en;
@@ -165,6 +166,36 @@ pub(super) fn store_error(e: wangge_store::StoreError, lang: Lang) -> ApiError {
     }
 }
 
+/// Whether `caller` may read draft plans: their edits and authors are work in progress, for
+/// planners and admins; everyone may read published plans.
+pub(super) fn reads_drafts(caller: &Caller) -> bool {
+    caller.role() >= Role::Planner
+}
+
+/// Refuses a draft plan to a caller below planner: 401 without a token, 403 with a lower one.
+/// A plan that does not exist is left for the caller's own 404.
+pub(super) fn may_read(s: &Store, caller: &Caller, id: i64, lang: Lang) -> Result<(), ApiError> {
+    if reads_drafts(caller) {
+        return Ok(());
+    }
+    let plan = s.plan(id).map_err(ApiError::internal)?;
+    if plan.is_none_or(|p| p.status != "draft") {
+        return Ok(());
+    }
+    Err(match caller.0 {
+        None => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            lang.pick("草稿方案需要 planner 或 admin 令牌", "draft plans need a planner or admin token"),
+        ),
+        Some(_) => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            lang.pick("草稿方案只对 planner 和 admin 开放", "draft plans are for planners and admins only"),
+        ),
+    })
+}
+
 fn with_etag(status: StatusCode, version: i64, body: impl serde::Serialize) -> Response {
     let mut r = (status, Json(body)).into_response();
     r.headers_mut().insert(header::ETAG, etag(version));
@@ -194,9 +225,12 @@ pub async fn create(
 
 /// `GET /api/v1/plans`
 #[utoipa::path(get, path = "/api/v1/plans", tag = "plans", params(LangQuery),
-    responses((status = 200, description = "Every plan", body = PlanList), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, params: Params) -> Result<Json<PlanList>, ApiError> {
-    let plans = with_backend(&state, params.lang, |s| s.plans().map_err(ApiError::internal)).await?;
+    responses((status = 200, description = "Every plan; drafts only for planners and admins", body = PlanList), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, caller: Caller, params: Params) -> Result<Json<PlanList>, ApiError> {
+    let mut plans = with_backend(&state, params.lang, |s| s.plans().map_err(ApiError::internal)).await?;
+    if !reads_drafts(&caller) {
+        plans.retain(|p| p.status != "draft");
+    }
     Ok(Json(PlanList { plans }))
 }
 
@@ -205,11 +239,13 @@ pub async fn list(State(state): State<AppState>, params: Params) -> Result<Json<
     responses((status = 200, description = "The plan and its edits (ETag `\"v{version}\"`)", body = PlanDetail), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
+    caller: Caller,
     params: Params,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let lang = params.lang;
     let (plan, edits) = with_reader(&state, lang, move |s| {
+        may_read(s, &caller, id, lang)?;
         let plan = s.plan(id).map_err(ApiError::internal)?;
         let plan = plan.ok_or_else(|| plan_error(PlanError::NotFound(id).into(), lang))?;
         Ok((plan, s.plan_edits(id).map_err(|e| store_error(e, lang))?))
@@ -341,6 +377,7 @@ pub async fn discard(
     responses((status = 200, description = "Every rule finding", body = Validation), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
 pub async fn validate(
     State(state): State<AppState>,
+    caller: Caller,
     params: Params,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Validation>, ApiError> {
@@ -348,8 +385,11 @@ pub async fn validate(
     let rules = state.rules.clone();
     // The plan's state is read on a pooled reader; the rules run on the blocking pool after the
     // connection is returned, so other readers and token checks do not wait for them.
-    let (_, after) =
-        with_reader(&state, lang, move |s| svc::plan_states(s, id).map_err(|e| plan_error(e, lang))).await?;
+    let (_, after) = with_reader(&state, lang, move |s| {
+        may_read(s, &caller, id, lang)?;
+        svc::plan_states(s, id).map_err(|e| plan_error(e, lang))
+    })
+    .await?;
     let findings = super::guard::blocking(move || wangge_core::rules::run_rules(&after, &rules)).await?;
     let (errors, warnings) = wangge_core::rules::finding::tally(&findings);
     let list: Vec<Value> = findings.iter().map(|f| f.to_json(lang)).collect();
@@ -361,11 +401,16 @@ pub async fn validate(
     responses((status = 200, description = "Added, removed and changed features per layer", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
 pub async fn diff(
     State(state): State<AppState>,
+    caller: Caller,
     params: Params,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     let lang = params.lang;
-    let d = with_reader(&state, lang, move |s| svc::diff_plan(s, id).map_err(|e| plan_error(e, lang))).await?;
+    let d = with_reader(&state, lang, move |s| {
+        may_read(s, &caller, id, lang)?;
+        svc::diff_plan(s, id).map_err(|e| plan_error(e, lang))
+    })
+    .await?;
     Ok(Json(json!(d)))
 }
 

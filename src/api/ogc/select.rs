@@ -43,8 +43,16 @@ pub fn plan_param(req: &OgcRequest) -> Result<Option<i64>, ApiError> {
 }
 
 /// A layer of plan `id`'s state (published state with the plan's edits applied).
-pub async fn plan_layer(state: &AppState, id: i64, layer: Layer, lang: Lang) -> Result<Vec<Feature>, ApiError> {
+pub async fn plan_layer(
+    state: &AppState,
+    caller: &crate::api::access::Caller,
+    id: i64,
+    layer: Layer,
+    lang: Lang,
+) -> Result<Vec<Feature>, ApiError> {
+    let caller = caller.clone();
     with_reader(state, lang, move |s| {
+        crate::api::plans::may_read(s, &caller, id, lang)?;
         let (_, after) = svc::plan_states(s, id).map_err(|e| plan_error(e, lang))?;
         Ok(after.layer(layer).features().to_vec())
     })
