@@ -209,6 +209,8 @@ fn a_count_that_is_no_number_and_an_unreadable_stored_edit_are_named() {
     let edit_id: i64 =
         conn.query_row("SELECT id FROM wangge_plan_edit WHERE plan_id = ?1", [id], |r| r.get(0)).unwrap();
     conn.execute("UPDATE wangge_plan_edit SET edit = '{\"op\": \"spl' WHERE id = ?1", [edit_id]).unwrap();
+    // As any writer does (the server's plan cache follows the version).
+    conn.execute("UPDATE wangge_plan SET version = version + 1 WHERE id = ?1", [id]).unwrap();
     drop(conn);
     for (method, path) in [("GET", format!("/api/v1/plans/{id}")), ("POST", format!("/api/v1/plans/{id}/validate"))] {
         let (s, _, err) = planner.call(method, &path, None);

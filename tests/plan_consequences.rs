@@ -202,3 +202,35 @@ fn an_import_with_a_count_that_is_no_number_is_refused_naming_feature_and_field(
     assert!(text.contains("440305") && text.contains("residents") && text.contains("-5"), "{text}");
     assert!(store.load_snapshot().unwrap().layer(Layer::District).features().is_empty());
 }
+
+#[test]
+fn the_plan_cache_answers_what_replaying_the_stored_edits_gives() {
+    let (_dir, mut store, _live) = demo();
+    let cache = wangge_app::plan::PlanCache::new(4);
+    let same = |store: &Store, cache: &wangge_app::plan::PlanCache, id: i64| {
+        let (b1, a1) = cache.states(store, id).unwrap();
+        let (b2, a2) = wangge_app::plan::plan_states(store, id).unwrap();
+        for layer in Layer::ALL {
+            assert_eq!(b1.layer(layer).features(), b2.layer(layer).features(), "{layer}");
+            assert_eq!(a1.layer(layer).features(), a2.layer(layer).features(), "{layer}");
+        }
+        a1.layer(Layer::Grid).features().len()
+    };
+    let plan = store.create_plan("cache", "p").unwrap();
+    let grids = same(&store, &cache, plan.id);
+    let merge = json!({"op": "merge", "layer": "grid", "codes": [A, B]});
+    cache.add_edits(&mut store, plan.id, "p", &[merge], None).unwrap();
+    assert_eq!(same(&store, &cache, plan.id), grids - 1);
+    // A refused edit leaves the cached state as it was.
+    let bad = json!({"op": "delete", "layer": "grid", "code": "nope"});
+    assert!(cache.add_edits(&mut store, plan.id, "p", &[bad], None).is_err());
+    assert_eq!(same(&store, &cache, plan.id), grids - 1);
+    // Undo (a version bump the cache did not make) and a publish (a new revision) are seen.
+    store.undo(plan.id, None).unwrap();
+    assert_eq!(same(&store, &cache, plan.id), grids);
+    let other = store.create_plan("other", "p").unwrap();
+    let third = json!({"op": "merge", "layer": "grid", "codes": ["440304006015003", "440304006015004"]});
+    add_edit(&mut store, other.id, "p", &third, None).unwrap();
+    publish(&mut store, None, other.id, "p", "merge", "2026-03-01", &RulesConfig::default()).unwrap();
+    assert_eq!(same(&store, &cache, plan.id), grids - 1);
+}

@@ -87,6 +87,8 @@ pub struct AppState {
     pub rules: Arc<wangge_core::rules::RulesConfig>,
     /// Permits for heavy requests ([`Limits::max_heavy`] of them; see [`guard::heavy`]).
     pub heavy: Arc<tokio::sync::Semaphore>,
+    /// The draft states of recently used plans (see [`wangge_app::plan::PlanCache`]).
+    pub plans: Arc<wangge_app::plan::PlanCache>,
 }
 
 impl AppState {
@@ -100,6 +102,8 @@ impl AppState {
             store: None,
             rules: Arc::default(),
             heavy: Arc::new(tokio::sync::Semaphore::new(Limits::default().max_heavy)),
+            // A few planners' drafts at a time; each holds a copy of the layers.
+            plans: Arc::new(wangge_app::plan::PlanCache::new(16)),
         }
     }
 

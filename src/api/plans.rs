@@ -289,9 +289,10 @@ pub async fn add_edit(
         },
         _ => None,
     };
+    let cache = state.plans.clone();
     let plan = with_store(&state, lang, move |s| match batch {
-        Some(edits) => svc::add_edits(s, id, author, &edits, expected).map_err(|e| batch_error(e, lang)),
-        None => svc::add_edit(s, id, author, &edit, expected).map_err(|e| plan_error(e, lang)),
+        Some(edits) => cache.add_edits(s, id, author, &edits, expected).map_err(|e| batch_error(e, lang)),
+        None => cache.add_edits(s, id, author, std::slice::from_ref(&edit), expected).map_err(|e| plan_error(e, lang)),
     })
     .await?;
     Ok(with_etag(StatusCode::OK, plan.version, plan))
@@ -385,9 +386,10 @@ pub async fn validate(
     let rules = state.rules.clone();
     // The plan's state is read on a pooled reader; the rules run on the blocking pool after the
     // connection is returned, so other readers and token checks do not wait for them.
+    let cache = state.plans.clone();
     let (_, after) = with_reader(&state, lang, move |s| {
         may_read(s, &caller, id, lang)?;
-        svc::plan_states(s, id).map_err(|e| plan_error(e, lang))
+        cache.states(s, id).map_err(|e| plan_error(e, lang))
     })
     .await?;
     let findings = super::guard::blocking(move || wangge_core::rules::run_rules(&after, &rules)).await?;
@@ -406,9 +408,11 @@ pub async fn diff(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     let lang = params.lang;
+    let cache = state.plans.clone();
     let d = with_reader(&state, lang, move |s| {
         may_read(s, &caller, id, lang)?;
-        svc::diff_plan(s, id).map_err(|e| plan_error(e, lang))
+        let (before, after) = cache.states(s, id).map_err(|e| plan_error(e, lang))?;
+        Ok(wangge_core::diff::diff(&before, &after))
     })
     .await?;
     Ok(Json(json!(d)))

@@ -4,6 +4,7 @@
 
 use crate::published::Live;
 use serde_json::Value;
+use std::sync::Arc;
 use wangge_core::diff::changes;
 use wangge_core::diff::{Diff, diff};
 use wangge_core::edit::Draft;
@@ -76,14 +77,139 @@ fn at_position(e: PlanServiceError, position: usize) -> PlanServiceError {
 
 /// The published state and the state with the plan's edits applied to it.
 pub fn plan_states(store: &Store, id: i64) -> Result<(Snapshot, Snapshot), PlanServiceError> {
-    store.plan(id)?.ok_or(PlanError::NotFound(id))?;
+    let plan = store.plan(id)?.ok_or(PlanError::NotFound(id))?;
     let before = store.load_snapshot()?;
-    let mut draft = Draft::from_snapshot(&before, wangge_text::split_piece_name);
-    for (index, v) in store.plan_edits(id)?.iter().enumerate() {
+    let draft = replay(store, &plan, &before)?;
+    Ok((before, draft.to_snapshot()))
+}
+
+/// The published state `before` with every stored edit of `plan` applied.
+fn replay(store: &Store, plan: &PlanRow, before: &Snapshot) -> Result<Draft, PlanServiceError> {
+    let mut draft = Draft::from_snapshot(before, wangge_text::split_piece_name);
+    for (index, v) in store.plan_edits(plan.id)?.iter().enumerate() {
         let edit = parse_edit(v).map_err(|detail| bad_json(index, detail))?;
         draft.apply(&edit).map_err(|e| bad_edit(index, &e))?;
     }
-    Ok((before, draft.to_snapshot()))
+    Ok(draft)
+}
+
+/// The draft states of recently used plans, kept by the server so that an edit, a validation or
+/// a diff does not load the published layers from SQLite and replay every stored edit each time.
+/// An entry is valid for one plan version (bumped by every edit, undo and redo) on one published
+/// revision; an edit added through [`PlanCache::add_edits`] updates its plan's entry in place.
+/// Writes to the database by another process are seen through the version and revision they
+/// bump (an import without a revision is not: the server does not serve it either until restart).
+pub struct PlanCache {
+    published: std::sync::Mutex<Option<(i64, Arc<Snapshot>)>>,
+    drafts: moka::sync::Cache<i64, Arc<CachedPlan>>,
+}
+
+/// One plan's draft state, and what it was built from.
+struct CachedPlan {
+    version: i64,
+    revision: i64,
+    edits: usize,
+    draft: Draft,
+    after: Arc<Snapshot>,
+}
+
+impl PlanCache {
+    /// A cache holding the states of up to `plans` plans.
+    pub fn new(plans: u64) -> PlanCache {
+        PlanCache { published: std::sync::Mutex::new(None), drafts: moka::sync::Cache::new(plans) }
+    }
+
+    /// The published state as stored, with its revision; loaded once per revision.
+    fn published(&self, store: &Store) -> Result<(i64, Arc<Snapshot>), PlanServiceError> {
+        let revision = store.current_revision()?;
+        let mut slot = self.published.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((r, s)) = slot.as_ref().filter(|(r, _)| *r == revision) {
+            return Ok((*r, s.clone()));
+        }
+        let snapshot = Arc::new(store.load_snapshot()?);
+        // Kept only if no publish committed while it was read (a reader sees no transaction).
+        if store.current_revision()? == revision {
+            *slot = Some((revision, snapshot.clone()));
+        }
+        Ok((revision, snapshot))
+    }
+
+    fn draft(&self, store: &Store, plan: &PlanRow) -> Result<(Arc<Snapshot>, Arc<CachedPlan>), PlanServiceError> {
+        let (revision, before) = self.published(store)?;
+        if let Some(hit) = self.drafts.get(&plan.id).filter(|c| c.version == plan.version && c.revision == revision) {
+            return Ok((before, hit));
+        }
+        let draft = replay(store, plan, &before)?;
+        let edits = store.plan_edits(plan.id)?.len();
+        let after = Arc::new(draft.to_snapshot());
+        let entry = Arc::new(CachedPlan { version: plan.version, revision, edits, draft, after });
+        // Every change of a plan's edits bumps its version in the same transaction, so the edits
+        // read between two reads of the same version are that version's.
+        let unchanged = store.plan(plan.id)?.is_some_and(|p| p.version == plan.version);
+        if unchanged && store.current_revision()? == revision {
+            self.drafts.insert(plan.id, entry.clone());
+        }
+        Ok((before, entry))
+    }
+
+    /// The published state and the plan's draft state.
+    pub fn states(&self, store: &Store, id: i64) -> Result<(Arc<Snapshot>, Arc<Snapshot>), PlanServiceError> {
+        let plan = store.plan(id)?.ok_or(PlanError::NotFound(id))?;
+        let (before, entry) = self.draft(store, &plan)?;
+        Ok((before, entry.after.clone()))
+    }
+
+    /// [`add_edits`], starting from the cached draft and leaving the new draft in the cache.
+    pub fn add_edits(
+        &self,
+        store: &mut Store,
+        id: i64,
+        author: impl Into<Author>,
+        edits: &[Value],
+        if_match: Option<i64>,
+    ) -> Result<PlanRow, PlanServiceError> {
+        let plan = draft_plan(store, id, if_match, edits)?;
+        let (_, entry) = self.draft(store, &plan)?;
+        let mut draft = entry.draft.clone();
+        apply_all(&mut draft, entry.edits, edits)?;
+        let row = store.add_edits(id, author, edits, Some(plan.version))?;
+        let after = Arc::new(draft.to_snapshot());
+        let edits = entry.edits + edits.len();
+        self.drafts
+            .insert(id, Arc::new(CachedPlan { version: row.version, revision: entry.revision, edits, draft, after }));
+        Ok(row)
+    }
+}
+
+/// The draft plan `id` an add request may change: it exists, is at `if_match` (a stale writer
+/// hears about the conflict first, whatever its edits would have done), and `edits` is not empty.
+fn draft_plan(store: &Store, id: i64, if_match: Option<i64>, edits: &[Value]) -> Result<PlanRow, PlanServiceError> {
+    let plan = store.plan(id)?.ok_or(PlanError::NotFound(id))?;
+    if let Some(expected) = if_match.filter(|e| *e != plan.version) {
+        return Err(PlanError::StaleVersion { id, expected, current: plan.version }.into());
+    }
+    if plan.status != "draft" {
+        return Err(PlanError::NotDraft(id).into());
+    }
+    if edits.is_empty() {
+        return Err(PlanServiceError::BadField {
+            field: "edits",
+            detail: "the batch holds no edit".into(),
+            detail_zh: "批量编辑为空".into(),
+        });
+    }
+    Ok(plan)
+}
+
+/// Applies `edits` in order to `draft`, which already holds `first` edits; the error names the
+/// failing edit by its index in the plan and its position in `edits`.
+fn apply_all(draft: &mut Draft, first: usize, edits: &[Value]) -> Result<(), PlanServiceError> {
+    for (k, v) in edits.iter().enumerate() {
+        let index = first + k;
+        let parsed = parse_edit(v).map_err(|detail| at_position(bad_json(index, detail), k))?;
+        draft.apply(&parsed).map_err(|e| at_position(bad_edit(index, &e), k))?;
+    }
+    Ok(())
 }
 
 /// Checks `edit` against the plan's current state and stores it; returns the plan's new version.
@@ -107,31 +233,11 @@ pub fn add_edits(
     edits: &[Value],
     if_match: Option<i64>,
 ) -> Result<PlanRow, PlanServiceError> {
-    let author = author.into();
-    // A stale writer hears about the conflict first, whatever its edits would have done.
-    let plan = store.plan(id)?.ok_or(PlanError::NotFound(id))?;
-    if let Some(expected) = if_match.filter(|e| *e != plan.version) {
-        return Err(PlanError::StaleVersion { id, expected, current: plan.version }.into());
-    }
-    if plan.status != "draft" {
-        return Err(PlanError::NotDraft(id).into());
-    }
-    if edits.is_empty() {
-        return Err(PlanServiceError::BadField {
-            field: "edits",
-            detail: "the batch holds no edit".into(),
-            detail_zh: "批量编辑为空".into(),
-        });
-    }
-    let first = store.plan_edits(id)?.len();
-    let (_, after) = plan_states(store, id)?;
-    let mut draft = Draft::from_snapshot(&after, wangge_text::split_piece_name);
-    for (k, v) in edits.iter().enumerate() {
-        let index = first + k;
-        let parsed = parse_edit(v).map_err(|detail| at_position(bad_json(index, detail), k))?;
-        draft.apply(&parsed).map_err(|e| at_position(bad_edit(index, &e), k))?;
-    }
-    Ok(store.add_edits(id, &author, edits, Some(plan.version))?)
+    let plan = draft_plan(store, id, if_match, edits)?;
+    let before = store.load_snapshot()?;
+    let mut draft = replay(store, &plan, &before)?;
+    apply_all(&mut draft, store.plan_edits(id)?.len(), edits)?;
+    Ok(store.add_edits(id, author, edits, Some(plan.version))?)
 }
 
 /// Undoes the plan's last batch of edits (what one add request stored).

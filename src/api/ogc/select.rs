@@ -9,7 +9,6 @@ use super::crs::OgcCrs;
 use super::request::OgcRequest;
 use geo::{Coord, Intersects, Rect};
 use std::sync::Arc;
-use wangge_app::plan as svc;
 use wangge_core::filter::{self, Expr};
 use wangge_core::model::{Feature, Layer};
 use wangge_core::snapshot::{Snapshot, geometry_bbox};
@@ -50,10 +49,10 @@ pub async fn plan_layer(
     layer: Layer,
     lang: Lang,
 ) -> Result<Vec<Feature>, ApiError> {
-    let caller = caller.clone();
+    let (caller, cache) = (caller.clone(), state.plans.clone());
     with_reader(state, lang, move |s| {
         crate::api::plans::may_read(s, &caller, id, lang)?;
-        let (_, after) = svc::plan_states(s, id).map_err(|e| plan_error(e, lang))?;
+        let (_, after) = cache.states(s, id).map_err(|e| plan_error(e, lang))?;
         Ok(after.layer(layer).features().to_vec())
     })
     .await
