@@ -45,6 +45,13 @@ fn bad_edit_detail(e: PlanServiceError) -> String {
 #[test]
 fn a_merge_moves_the_absorbed_grids_buildings_and_publishes() {
     let (_dir, mut store, live) = demo();
+    wangge_app::demo::load_demo_addresses(&mut store, Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data"))).unwrap();
+    let linked = |store: &Store, grid: &str| {
+        store.load_addresses().unwrap().into_iter().filter(|r| r.grid.as_deref() == Some(grid)).count()
+    };
+    let unlinked = |store: &Store| store.load_addresses().unwrap().into_iter().filter(|r| r.grid.is_none()).count();
+    let (addr_a, addr_b, loose) = (linked(&store, A), linked(&store, B), unlinked(&store));
+    assert!(addr_b > 0, "addresses of grid {B} in the demo");
     let before = store.load_snapshot().unwrap();
     let (a, b) = (before.layer(Layer::Grid).get(A).unwrap(), before.layer(Layer::Grid).get(B).unwrap());
     let moved: Vec<String> = children(&before, B).iter().map(|f| f.code.clone()).collect();
@@ -68,6 +75,11 @@ fn a_merge_moves_the_absorbed_grids_buildings_and_publishes() {
         assert_eq!(after.layer(Layer::Building).get(code).unwrap().parent_code.as_deref(), Some(A), "{code}");
     }
     assert_eq!(live.load().snapshot.lookup(in_b).grid.unwrap().code, A);
+    // Addresses follow their buildings: none names the grid that is gone.
+    assert_eq!(linked(&store, B), 0);
+    let moved = linked(&store, A) + unlinked(&store);
+    assert_eq!(moved, addr_a + addr_b + loose, "every address of {B} went to {A} or to its point");
+    assert!(linked(&store, A) > addr_a, "addresses of moved buildings follow them");
 }
 
 #[test]
