@@ -120,7 +120,13 @@ fn batches_are_all_or_nothing_and_undo_redo_discard_work_over_http() {
     );
     let (s, _, err) = planner.call("POST", &redo, None);
     assert_eq!((s, err["error"].as_str()), (409, Some("nothing_to_redo")), "{err}");
-    assert_eq!(show(&planner).2["edits"].as_array().unwrap().len(), 3);
+    let shown = show(&planner).2;
+    assert_eq!(shown["edits"].as_array().unwrap().len(), 3);
+    assert_eq!((shown["undo_steps"].as_i64(), shown["redo_steps"].as_i64()), (Some(2), Some(0)), "{shown}");
+    planner.call("POST", &undo, None);
+    let shown = show(&planner).2;
+    assert_eq!((shown["undo_steps"].as_i64(), shown["redo_steps"].as_i64()), (Some(1), Some(1)), "{shown}");
+    planner.call("POST", &redo, None);
 
     // Discard: a draft goes, a published plan stays (409).
     let (_, _, temp) = planner.call("POST", "/api/v1/plans", Some(&json!({"name": "temp"})));

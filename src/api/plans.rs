@@ -244,15 +244,16 @@ pub async fn get(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let lang = params.lang;
-    let (plan, edits) = with_reader(&state, lang, move |s| {
+    let (plan, edits, (undo_steps, redo_steps)) = with_reader(&state, lang, move |s| {
         may_read(s, &caller, id, lang)?;
         let plan = s.plan(id).map_err(ApiError::internal)?;
         let plan = plan.ok_or_else(|| plan_error(PlanError::NotFound(id).into(), lang))?;
-        Ok((plan, s.plan_edits(id).map_err(|e| store_error(e, lang))?))
+        let edits = s.plan_edits(id).map_err(|e| store_error(e, lang))?;
+        Ok((plan, edits, s.plan_steps(id).map_err(ApiError::internal)?))
     })
     .await?;
     let version = plan.version;
-    Ok(with_etag(StatusCode::OK, version, PlanDetail { plan, edits }))
+    Ok(with_etag(StatusCode::OK, version, PlanDetail { plan, edits, undo_steps, redo_steps }))
 }
 
 /// `POST /api/v1/plans/{id}/edits` with one edit, or `{"edits": [e1, e2, …]}` applied all or

@@ -304,9 +304,13 @@ pub struct PlanDetail {
     /// The plan.
     #[serde(flatten)]
     pub plan: Plan,
-    /// Its edits, as sent.
+    /// Its edits in effect, as sent.
     #[schema(value_type = Vec<EditRequest>)]
     pub edits: Vec<Value>,
+    /// How many `undo` steps (batches in effect) there are.
+    pub undo_steps: i64,
+    /// How many `redo` steps (undone batches) there are.
+    pub redo_steps: i64,
 }
 
 /// `POST /api/v1/plans/{id}/validate`.
