@@ -1,5 +1,8 @@
 //! One grid edit → validated (every rule) → new snapshot built → swapped in, on a synthetic layer
-//! of 1,024 grids; and whole-layer validation of a larger synthetic layer.
+//! of 1,024 grids; whole-layer validation of a larger synthetic layer; and the server's planning
+//! path — one edit added to a stored plan of ten edits, then the plan validated — on 1,024 and
+//! 9,216 grids in a real GeoPackage, without the plan cache (load the layers from SQLite and
+//! replay every stored edit, for the add and again for the validation) and with it.
 //!
 //! Run: `cargo bench --bench plan`. Data is deterministic: square communities of 8 × 8 grids of
 //! 1/512° (≈ 200 m) laid out from 114°E, 22.5°N, all tiled exactly.
@@ -87,5 +90,86 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// A stored plan of ten boundary moves on `n` × `n` communities, in a GeoPackage in `dir`.
+fn stored_plan(dir: &std::path::Path, n: usize) -> (wangge_store::Store, i64) {
+    let city = city(n);
+    let mut store = wangge_store::Store::open(&dir.join(format!("plan{n}.gpkg"))).unwrap();
+    for layer in Layer::ALL {
+        let features = city.layer(layer).features();
+        if !features.is_empty() {
+            store.write_layer(layer, features, wangge_store::WriteMode::Replace).unwrap();
+        }
+    }
+    let plan = store.create_plan("bench", "bench").unwrap();
+    let edits: Vec<serde_json::Value> = (0..10u32)
+        .map(|k| {
+            // The first two grids of row k mod 8 of community 001.
+            let row = (k % 8) as f64;
+            let (grow, shrink) = (8 * (k % 8) + 1, 8 * (k % 8) + 2);
+            let geometry = wangge_formats::geojson::geometry_to_json(&rect(0.0, row, 1.2 + 0.01 * k as f64, 1.0));
+            json!({"op": "move_boundary", "layer": "grid", "grow": format!("440304006001{grow:03}"),
+                "shrink": format!("440304006001{shrink:03}"), "geometry": geometry})
+        })
+        .collect();
+    for e in &edits {
+        wangge_app::plan::add_edit(&mut store, plan.id, "bench", e, None).unwrap();
+    }
+    (store, plan.id)
+}
+
+fn engine(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = RulesConfig::default();
+    // Community 002's first two grids: untouched by the stored edits, so the move always applies.
+    let edit = json!({"op": "move_boundary", "layer": "grid", "grow": "440304006002001", "shrink": "440304006002002",
+        "geometry": wangge_formats::geojson::geometry_to_json(&rect(8.0, 0.0, 1.3, 1.0))});
+    let mut group = c.benchmark_group("plan_engine");
+    group.sample_size(10);
+    for (n, grids) in [(4, 1_024), (12, 9_216)] {
+        let (store, id) = stored_plan(dir.path(), n);
+        // Setup and routine both need the one store.
+        let store = std::cell::RefCell::new(store);
+        let reset = || {
+            let mut s = store.borrow_mut();
+            let _ = s.undo(id, None);
+            if s.plan_edits(id).unwrap().len() < 10 {
+                s.redo(id, None).unwrap();
+            }
+        };
+        // The measured edit is undone (untimed) before each run, so every run adds the same edit
+        // to the same ten.
+        group.bench_function(format!("edit_validate_{grids}_grids_replay"), |b| {
+            b.iter_batched(
+                reset,
+                |()| {
+                    let mut store = store.borrow_mut();
+                    wangge_app::plan::add_edit(&mut store, id, "bench", &edit, None).unwrap();
+                    let findings = wangge_app::plan::validate_plan(&store, id, &config).unwrap();
+                    black_box(findings.len())
+                },
+                criterion::BatchSize::PerIteration,
+            )
+        });
+        let cache = wangge_app::plan::PlanCache::new(4);
+        group.bench_function(format!("edit_validate_{grids}_grids_cached"), |b| {
+            b.iter_batched(
+                || {
+                    reset();
+                    // The draft the server holds after its previous request.
+                    cache.states(&store.borrow(), id).unwrap();
+                },
+                |()| {
+                    let mut store = store.borrow_mut();
+                    cache.add_edits(&mut store, id, "bench", std::slice::from_ref(&edit), None).unwrap();
+                    let (_, after) = cache.states(&store, id).unwrap();
+                    black_box(run_rules(&after, &config).len())
+                },
+                criterion::BatchSize::PerIteration,
+            )
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, engine);
 criterion_main!(benches);

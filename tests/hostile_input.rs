@@ -255,7 +255,8 @@ fn heavy_requests_over_the_cap_get_503_with_retry_after_and_lookups_still_answer
     let held = permits.try_acquire_many(2).unwrap();
     let lookup = format!("{b}/api/v1/lookup?lon={CX}&lat={CY}");
     for (method, url, token, body) in [
-        ("POST", format!("{b}/api/v1/plans/{plan}/validate"), None, None),
+        // Draft plans are read by planners only.
+        ("POST", format!("{b}/api/v1/plans/{plan}/validate"), Some(planner.as_str()), None),
         (
             "POST",
             format!("{b}/api/v1/plans/{plan}/edits"),
@@ -273,7 +274,7 @@ fn heavy_requests_over_the_cap_get_503_with_retry_after_and_lookups_still_answer
         assert_eq!(send("GET", &lookup, None, None).0, 200);
     }
     drop(held);
-    assert_eq!(send("POST", &format!("{b}/api/v1/plans/{plan}/validate"), None, None).0, 200);
+    assert_eq!(send("POST", &format!("{b}/api/v1/plans/{plan}/validate"), Some(&planner), None).0, 200);
 }
 
 #[test]
@@ -282,8 +283,10 @@ fn a_heavy_request_past_its_deadline_is_abandoned_with_503() {
     let db = city_db(dir.path());
     // Made directly: creating it over HTTP is a write, itself past a zero deadline.
     let plan = Store::open(&db).unwrap().create_plan("deadline", "test").unwrap().id;
+    let planner = token(&db, "planner");
     let server = Server::start_state(state(&db, Limits { heavy_deadline: Duration::ZERO, ..Limits::default() }));
-    let (s, retry, err) = send("POST", &format!("{}/api/v1/plans/{plan}/validate", server.base), None, None);
+    let url = format!("{}/api/v1/plans/{plan}/validate", server.base);
+    let (s, retry, err) = send("POST", &url, Some(&planner), None);
     assert_eq!((s, retry.as_deref()), (503, Some("1")), "{err}");
     assert_eq!(err["error"], "deadline");
 }

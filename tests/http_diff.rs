@@ -63,7 +63,10 @@ fn authors_come_from_the_token_and_any_two_states_can_be_compared() {
 
     // The plan against what is published: g1 shrinks, the new grid appears, one building with its
     // 120 households moves from g1 to the new grid.
+    // A draft is compared for planners only.
     let (s, d) = call("GET", &format!("{b}/api/v1/diff?from=published&to=plan:{id}"), None, None);
+    assert_eq!(s, 401, "{d}");
+    let (s, d) = call("GET", &format!("{b}/api/v1/diff?from=published&to=plan:{id}"), p, None);
     assert_eq!(s, 200, "{d}");
     let changed = d["changed"].as_array().unwrap();
     let g1 = changed.iter().find(|c| c["code"] == G1).unwrap();
@@ -79,7 +82,7 @@ fn authors_come_from_the_token_and_any_two_states_can_be_compared() {
     assert_eq!(d["grid_moves"], json!([{"from": G1, "to": NEW, "buildings": [BUILDING], "households": 120}]));
     assert_eq!(d["households_moved"], 120);
 
-    let (s, g) = call("GET", &format!("{b}/api/v1/diff?from=published&to=plan:{id}&format=geojson"), None, None);
+    let (s, g) = call("GET", &format!("{b}/api/v1/diff?from=published&to=plan:{id}&format=geojson"), p, None);
     assert_eq!((s, g["type"].as_str()), (200, Some("FeatureCollection")), "{g}");
     let pieces: Vec<(String, String)> = g["features"]
         .as_array()

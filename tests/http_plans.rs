@@ -21,7 +21,14 @@ fn send_as(
 ) -> (u16, Option<String>, Value) {
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let mut resp = match method {
-        "GET" => agent.get(url).header("Accept-Language", "en").call(),
+        // Reads send the token too: a draft plan is read by planners only.
+        "GET" => {
+            let mut req = agent.get(url).header("Accept-Language", "en");
+            if let Some(t) = token {
+                req = req.header("Authorization", &format!("Bearer {t}"));
+            }
+            req.call()
+        }
         _ => {
             let mut req = agent.post(url).header("Content-Type", "application/json").header("Accept-Language", "en");
             if let Some(t) = token {

@@ -46,7 +46,9 @@ fn writes_go_through_draft_plans() {
     assert_ne!(new_etag, etag);
 
     // The draft shows the change; the published collection does not.
-    let in_plan = get(&format!("{item}?plan={plan}"));
+    // A draft is read with a planner's token (anonymous: 401).
+    assert_eq!(get(&format!("{item}?plan={plan}")).status, 401);
+    let in_plan = call("GET", &format!("{item}?plan={plan}"), &h, None);
     assert_eq!(in_plan.body["properties"]["households"], 455);
     assert_eq!(in_plan.header("etag"), Some(new_etag.as_str()));
     assert_eq!(get(&item).body["properties"]["households"], 420);
@@ -70,7 +72,10 @@ fn writes_go_through_draft_plans() {
     assert_eq!(r.status, 422, "{}", r.body);
     assert_eq!(r.body["error"], "rules_failed");
     assert!(r.body["problems"].as_array().unwrap().iter().any(|f| f["rule"] == "sibling_overlap"), "{}", r.body);
-    assert_eq!(get(&format!("{b}/ogc/collections/grid/items/440304006009003?plan={plan}")).status, 404);
+    assert_eq!(
+        call("GET", &format!("{b}/ogc/collections/grid/items/440304006009003?plan={plan}"), &h, None).status,
+        404
+    );
 
     // Deleting a grid would leave a gap in its community: refused the same way.
     let r = call("DELETE", &format!("{b}/ogc/collections/grid/items/440304006011002?plan={plan}"), &h, None);
@@ -128,7 +133,7 @@ fn create_replace_and_delete_in_one_plan() {
     );
     let r = call("DELETE", &format!("{b}/ogc/collections/building/items/44030400600900198?plan={plan}"), &h, None);
     assert_eq!(r.status, 204);
-    let plan_json = get(&format!("{b}/api/v1/plans/{plan}")).body;
+    let plan_json = call("GET", &format!("{b}/api/v1/plans/{plan}"), &h, None).body;
     assert_eq!(plan_json["edits"].as_array().unwrap().len(), 3, "{plan_json}");
     // Geometry given in EPSG:4326 (lat/lon) through Content-Crs is stored as lon/lat.
     let latlon = json!({"type": "Feature", "id": "44030400600900199", "properties": {"name": "楼", "parent_code": GRID},

@@ -98,7 +98,14 @@ fn a_plan_that_breaks_an_error_rule_is_not_published() {
     let mut store = Store::open(&city_db(dir.path())).unwrap();
     let live = Live::new(Arc::new(store.load_snapshot().unwrap()), 0, &[], true);
     let plan = store.create_plan("gap", "p").unwrap();
-    add_edit(&mut store, plan.id, "p", &json!({"op": "delete", "layer": "grid", "code": G1}), None).unwrap();
+    add_edit(
+        &mut store,
+        plan.id,
+        "p",
+        &json!({"op": "delete", "layer": "grid", "code": G1, "reassign_to": "440304006009002"}),
+        None,
+    )
+    .unwrap();
     let err = publish(&mut store, Some(&live), plan.id, "p", "x", "2026-03-01", &RulesConfig::default()).unwrap_err();
     let PlanServiceError::Rejected(findings) = err else { panic!("{err:?}") };
     assert!(findings.iter().any(|f| f.rule == "parent_gap" && f.geometry.is_some()));

@@ -100,7 +100,11 @@ fn a_plan_is_made_checked_compared_and_published_from_the_command_line() {
 
     // A plan that leaves a gap is refused with the findings; in Chinese by default.
     let gap = json_of(&plan(&db, &["create", "--name", "gap", "--json"]))["id"].to_string();
-    std::fs::write(&file, json!({"op": "delete", "layer": "grid", "code": G1}).to_string()).unwrap();
+    std::fs::write(
+        &file,
+        json!({"op": "delete", "layer": "grid", "code": G1, "reassign_to": "440304006009002"}).to_string(),
+    )
+    .unwrap();
     assert!(plan(&db, &["edit", &gap, file.to_str().unwrap()]).status.success());
     let out = plan(&db, &["validate", &gap]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
@@ -128,4 +132,48 @@ fn whoami() -> String {
         .filter(|u| !u.is_empty())
         .or_else(|| std::env::var("LOGNAME").ok().filter(|u| !u.is_empty()))
         .unwrap_or("cli".into())
+}
+
+#[test]
+fn undo_redo_discard_and_publish_fields_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = city_db(dir.path());
+    let id = json_of(&plan(&db, &["create", "--name", "steps", "--json"]))["id"].to_string();
+    let file = dir.path().join("batch.json");
+    let reassign = json!({"op": "reassign_buildings", "buildings": ["44030400600900001"], "grid": "440304006009003"});
+    std::fs::write(&file, json!([split(), reassign]).to_string()).unwrap();
+    assert!(plan(&db, &["edit", &id, file.to_str().unwrap()]).status.success());
+    let edits = |db: &Path| json_of(&plan(db, &["show", &id, "--json"]))["edits"].as_array().unwrap().len();
+    assert_eq!(edits(&db), 2);
+
+    // The array was one batch: one undo takes both back, one redo puts both back.
+    let out = plan(&db, &["undo", &id, "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(json_of(&out)["version"], 3);
+    assert_eq!(edits(&db), 0);
+    let out = plan(&db, &["undo", &id]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("no edit to undo"), "{}", text(&out));
+    let out = plan(&db, &["redo", &id, "--if-match", "3"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("redone, now at v4"), "{}", text(&out));
+    assert_eq!(edits(&db), 2);
+    assert_eq!(plan(&db, &["redo", &id]).status.code(), Some(1));
+
+    // Publishing needs a message and a real date (bad input: exit 2, naming the field).
+    let out = plan(&db, &["publish", &id, "--message", "  ", "--json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(json_of(&out)["problems"]["field"], "message");
+    let out = plan(&db, &["publish", &id, "--message", "x", "--effective-date", "2026-02-30"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("effective_date"), "{}", text(&out));
+    assert!(plan(&db, &["publish", &id, "--message", "split", "--effective-date", "2026-03-01"]).status.success());
+
+    // A published plan cannot be discarded; a draft can.
+    let out = plan(&db, &["discard", &id]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let draft = json_of(&plan(&db, &["create", "--name", "temp", "--json"]))["id"].to_string();
+    let out = plan(&db, &["discard", &draft, "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(plan(&db, &["show", &draft]).status.code(), Some(2));
 }

@@ -38,7 +38,11 @@ fn state_ref(params: &Params, key: &str, default: Option<&str>) -> Result<StateR
 #[utoipa::path(get, path = "/api/v1/diff", tag = "plans", params(DiffQuery),
     responses((status = 200, description = "What differs (with `format=geojson`: the changed features as GeoJSON)", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody),
         (status = 404, description = "No such plan or revision, or no database", body = ErrorBody)))]
-pub async fn get_diff(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
+pub async fn get_diff(
+    State(state): State<AppState>,
+    caller: super::access::Caller,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
     let lang = params.lang;
     let from = state_ref(&params, "from", None)?;
     let to = state_ref(&params, "to", Some("published"))?;
@@ -56,6 +60,11 @@ pub async fn get_diff(State(state): State<AppState>, params: Params) -> Result<J
     let (from_text, to_text) =
         (params.get("from").unwrap_or("").to_string(), params.get("to").unwrap_or("published").to_string());
     with_reader(&state, lang, move |s| {
+        for side in [from, to] {
+            if let wangge_app::compare::StateRef::Plan(id) = side {
+                super::plans::may_read(s, &caller, id, lang)?;
+            }
+        }
         let (d, before, after) = compare(s, from, to).map_err(|e| plan_error(e, lang))?;
         if geojson {
             return Ok(Json(changed_geojson(&before, &after)));

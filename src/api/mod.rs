@@ -93,6 +93,8 @@ pub struct AppState {
     pub feed: Option<Arc<wangge_app::feed::Feed>>,
     /// Request counters for `/metrics`.
     pub metrics: Arc<metrics::Metrics>,
+    /// The draft states of recently used plans (see [`wangge_app::plan::PlanCache`]).
+    pub plans: Arc<wangge_app::plan::PlanCache>,
 }
 
 impl AppState {
@@ -108,6 +110,8 @@ impl AppState {
             heavy: Arc::new(tokio::sync::Semaphore::new(Limits::default().max_heavy)),
             feed: None,
             metrics: Arc::default(),
+            // A few planners' drafts at a time; each holds a copy of the layers.
+            plans: Arc::new(wangge_app::plan::PlanCache::new(16)),
         }
     }
 
@@ -195,6 +199,9 @@ pub fn guarded_routes() -> Vec<GuardedRoute> {
         guarded(Method::POST, "/api/v1/plans", R::PLANNER, post(plans::create)),
         guarded(Method::POST, "/api/v1/plans/{id}/edits", R::PLANNER, post(plans::add_edit)),
         guarded(Method::POST, "/api/v1/plans/{id}/publish", R::PLANNER, post(plans::publish)),
+        guarded(Method::POST, "/api/v1/plans/{id}/undo", R::PLANNER, post(plans::undo)),
+        guarded(Method::POST, "/api/v1/plans/{id}/redo", R::PLANNER, post(plans::redo)),
+        guarded(Method::DELETE, "/api/v1/plans/{id}", R::PLANNER, delete(plans::discard)),
         guarded(Method::POST, "/api/v1/revisions/{id}/restore", R::PLANNER, post(history::restore)),
         // OGC API – Features Part 4 writes go into draft plans too.
         guarded(Method::POST, items, R::PLANNER, post(ogc::write::create)),

@@ -20,10 +20,11 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         geocode::get_geocode, geocode::get_reverse, geocode::post_batch,
         layers::list_layers, layers::list_features, layers::get_feature, export::export_layer,
         coverage::get_coverage, coverage::get_stats, coverage::post_suggest, coverage::circle_layer, coverage::gap_layer,
-        plans::list, plans::create, plans::get, plans::add_edit, plans::validate, plans::diff, plans::publish,
+        plans::list, plans::create, plans::get, plans::add_edit, plans::undo, plans::redo, plans::discard,
+        plans::validate, plans::diff, plans::publish,
         diff::get_diff, history::list, history::restore, access::audit_log, document,
     ),
-    components(schemas(schema::ErrorBody, schema::EditRequest, schema::LookupAnswer)),
+    components(schemas(schema::ErrorBody, schema::EditRequest, schema::EditBody, schema::LookupAnswer)),
     modifiers(&Bearer),
     tags(
         (name = "lookup", description = "Which grid, community, street and district a point is in"),

@@ -10,7 +10,7 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath};
 use super::params::Params;
 use super::schema::{
-    CreatePlan, EditRequest, ErrorBody, LangQuery, Plan, PlanDetail, PlanList, PublishPlan, Revision, Validation,
+    CreatePlan, EditBody, ErrorBody, LangQuery, Plan, PlanDetail, PlanList, PublishPlan, Revision, Validation,
 };
 use axum::Json;
 use axum::extract::State;
@@ -18,6 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use wangge_app::plan::{self as svc, PlanServiceError};
+use wangge_store::access::Role;
 use wangge_store::plans::PlanError;
 use wangge_store::{Backend, Pool, Store};
 use wangge_text::zh_en;
@@ -82,11 +83,33 @@ fn if_match(headers: &HeaderMap, lang: Lang) -> Result<Option<i64>, ApiError> {
 /// Maps planning failures to their HTTP outcome.
 pub(super) fn plan_error(e: PlanServiceError, lang: Lang) -> ApiError {
     match e {
-        PlanServiceError::BadEdit { index, detail, detail_zh } => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "bad_edit",
-            zh_en!(lang, ("第 {index} 项编辑无法应用：{detail_zh}"), ("edit {index} cannot be applied: {detail}")),
+        PlanServiceError::BadEdit { index, position, detail, detail_zh } => ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            error: "bad_edit",
+            detail: zh_en!(
+                lang,
+                ("第 {index} 项编辑无法应用：{detail_zh}"),
+                ("edit {index} cannot be applied: {detail}")
+            ),
+            problems: Some(json!({ "index": position, "plan_index": index })),
+        },
+        PlanServiceError::BadField { field, detail, detail_zh } => ApiError {
+            status: StatusCode::BAD_REQUEST,
+            error: "bad_body",
+            detail: lang.pick(&detail_zh, &detail).to_string(),
+            problems: Some(json!({ "field": field })),
+        },
+        PlanServiceError::Plan(PlanError::NothingToUndo(id)) => ApiError::new(
+            StatusCode::CONFLICT,
+            "nothing_to_undo",
+            zh_en!(lang, ("方案 {id} 没有可撤销的编辑"), ("plan {id} has no edit to undo")),
         ),
+        PlanServiceError::Plan(PlanError::NothingToRedo(id)) => ApiError::new(
+            StatusCode::CONFLICT,
+            "nothing_to_redo",
+            zh_en!(lang, ("方案 {id} 没有可重做的编辑"), ("plan {id} has no undone edit to redo")),
+        ),
+        PlanServiceError::Plan(PlanError::Store(e)) => store_error(e, lang),
         PlanServiceError::Rejected(findings) => ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             error: "rules_failed",
@@ -123,8 +146,54 @@ pub(super) fn plan_error(e: PlanServiceError, lang: Lang) -> ApiError {
             "not_draft",
             zh_en!(lang, ("方案 {id} 已发布"), ("plan {id} is already published")),
         ),
-        PlanServiceError::Plan(PlanError::Store(e)) => ApiError::internal(e),
     }
+}
+
+/// A store failure: an unreadable stored edit is named (409: the plan cannot be replayed until
+/// it is repaired or discarded); anything else is internal.
+pub(super) fn store_error(e: wangge_store::StoreError, lang: Lang) -> ApiError {
+    match e {
+        wangge_store::StoreError::CorruptEdit { plan, edit, detail, .. } => ApiError::new(
+            StatusCode::CONFLICT,
+            "stored_edit_unreadable",
+            zh_en!(
+                lang,
+                ("方案 {plan} 的已存编辑 {edit} 无法读取（{detail}），方案无法重放"),
+                ("plan {plan}: stored edit {edit} cannot be read ({detail}); the plan cannot be replayed")
+            ),
+        ),
+        e => ApiError::internal(e),
+    }
+}
+
+/// Whether `caller` may read draft plans: their edits and authors are work in progress, for
+/// planners and admins; everyone may read published plans.
+pub(super) fn reads_drafts(caller: &Caller) -> bool {
+    caller.role() >= Role::Planner
+}
+
+/// Refuses a draft plan to a caller below planner: 401 without a token, 403 with a lower one.
+/// A plan that does not exist is left for the caller's own 404.
+pub(super) fn may_read(s: &Store, caller: &Caller, id: i64, lang: Lang) -> Result<(), ApiError> {
+    if reads_drafts(caller) {
+        return Ok(());
+    }
+    let plan = s.plan(id).map_err(ApiError::internal)?;
+    if plan.is_none_or(|p| p.status != "draft") {
+        return Ok(());
+    }
+    Err(match caller.0 {
+        None => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            lang.pick("草稿方案需要 planner 或 admin 令牌", "draft plans need a planner or admin token"),
+        ),
+        Some(_) => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            lang.pick("草稿方案只对 planner 和 admin 开放", "draft plans are for planners and admins only"),
+        ),
+    })
 }
 
 fn with_etag(status: StatusCode, version: i64, body: impl serde::Serialize) -> Response {
@@ -156,9 +225,12 @@ pub async fn create(
 
 /// `GET /api/v1/plans`
 #[utoipa::path(get, path = "/api/v1/plans", tag = "plans", params(LangQuery),
-    responses((status = 200, description = "Every plan", body = PlanList), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, params: Params) -> Result<Json<PlanList>, ApiError> {
-    let plans = with_backend(&state, params.lang, |s| s.plans().map_err(ApiError::internal)).await?;
+    responses((status = 200, description = "Every plan; drafts only for planners and admins", body = PlanList), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, caller: Caller, params: Params) -> Result<Json<PlanList>, ApiError> {
+    let mut plans = with_backend(&state, params.lang, |s| s.plans().map_err(ApiError::internal)).await?;
+    if !reads_drafts(&caller) {
+        plans.retain(|p| p.status != "draft");
+    }
     Ok(Json(PlanList { plans }))
 }
 
@@ -167,27 +239,31 @@ pub async fn list(State(state): State<AppState>, params: Params) -> Result<Json<
     responses((status = 200, description = "The plan and its edits (ETag `\"v{version}\"`)", body = PlanDetail), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
+    caller: Caller,
     params: Params,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let lang = params.lang;
-    let (plan, edits) = with_reader(&state, lang, move |s| {
+    let (plan, edits, (undo_steps, redo_steps)) = with_reader(&state, lang, move |s| {
+        may_read(s, &caller, id, lang)?;
         let plan = s.plan(id).map_err(ApiError::internal)?;
         let plan = plan.ok_or_else(|| plan_error(PlanError::NotFound(id).into(), lang))?;
-        Ok((plan, s.plan_edits(id).map_err(ApiError::internal)?))
+        let edits = s.plan_edits(id).map_err(|e| store_error(e, lang))?;
+        Ok((plan, edits, s.plan_steps(id).map_err(ApiError::internal)?))
     })
     .await?;
     let version = plan.version;
-    Ok(with_etag(StatusCode::OK, version, PlanDetail { plan, edits }))
+    Ok(with_etag(StatusCode::OK, version, PlanDetail { plan, edits, undo_steps, redo_steps }))
 }
 
-/// `POST /api/v1/plans/{id}/edits` with one edit; honours `If-Match`. The body is read as
-/// JSON here and as an edit by the one edit parser, so an unknown `op` or a missing field is a
-/// 422 naming it, as the CLI says it.
+/// `POST /api/v1/plans/{id}/edits` with one edit, or `{"edits": [e1, e2, …]}` applied all or
+/// nothing as one undo step; honours `If-Match`. The body is read as JSON here and as edits by
+/// the one edit parser, so an unknown `op` or a missing field is a 422 naming it (and, in a batch,
+/// its position: `problems.index`), as the CLI says it.
 #[utoipa::path(post, path = "/api/v1/plans/{id}/edits", tag = "plans",
     params(("id" = i64, Path, description = "Plan id"),
         ("If-Match" = Option<String>, Header, description = "The plan's ETag the edit is based on, e.g. `\"v3\"`"), LangQuery),
-    request_body = EditRequest, security(("bearer" = [])),
+    request_body = EditBody, security(("bearer" = [])),
     responses((status = 200, description = "The plan after the edit (new ETag)", body = Plan), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 401, description = "No token", body = ErrorBody), (status = 403, description = "The role is too low", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody),
         (status = 409, description = "Stale `If-Match`, or the plan is published", body = ErrorBody),
         (status = 422, description = "The edit cannot be applied", body = ErrorBody)))]
@@ -203,11 +279,99 @@ pub async fn add_edit(
     let expected = if_match(&headers, lang)?;
     super::guard::check_vertices(&edit, &state, lang)?;
     let author = caller.author();
-    let plan = with_store(&state, lang, move |s| {
-        svc::add_edit(s, id, author, &edit, expected).map_err(|e| plan_error(e, lang))
+    let batch = match &edit {
+        Value::Object(m) if !m.contains_key("op") && m.contains_key("edits") => match m.get("edits") {
+            Some(Value::Array(list)) => Some(list.clone()),
+            _ => {
+                return Err(ApiError::bad_body(
+                    lang.pick("\"edits\" 应为编辑的数组", "\"edits\" must be an array of edits"),
+                ));
+            }
+        },
+        _ => None,
+    };
+    let cache = state.plans.clone();
+    let plan = with_store(&state, lang, move |s| match batch {
+        Some(edits) => cache.add_edits(s, id, author, &edits, expected).map_err(|e| batch_error(e, lang)),
+        None => cache.add_edits(s, id, author, std::slice::from_ref(&edit), expected).map_err(|e| plan_error(e, lang)),
     })
     .await?;
     Ok(with_etag(StatusCode::OK, plan.version, plan))
+}
+
+/// A refused batch names the failing edit by its position in the request.
+fn batch_error(e: PlanServiceError, lang: Lang) -> ApiError {
+    let PlanServiceError::BadEdit { index, position, ref detail, ref detail_zh } = e else {
+        return plan_error(e, lang);
+    };
+    let mut out = plan_error(
+        PlanServiceError::BadEdit { index, position, detail: detail.clone(), detail_zh: detail_zh.clone() },
+        lang,
+    );
+    out.detail = zh_en!(
+        lang,
+        ("批量中的第 {position} 项编辑（方案第 {index} 项）无法应用，整批未写入：{detail_zh}"),
+        ("edit {position} of the batch (edit {index} of the plan) cannot be applied; nothing was stored: {detail}")
+    );
+    out
+}
+
+/// `POST /api/v1/plans/{id}/undo`: takes back the plan's last batch of edits (honours `If-Match`).
+#[utoipa::path(post, path = "/api/v1/plans/{id}/undo", tag = "plans",
+    params(("id" = i64, Path, description = "Plan id"),
+        ("If-Match" = Option<String>, Header, description = "The plan's ETag, e.g. `\"v3\"`"), LangQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The plan after the undo (new ETag)", body = Plan), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 401, description = "No token", body = ErrorBody), (status = 403, description = "The role is too low", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody),
+        (status = 409, description = "Nothing to undo, stale `If-Match`, or the plan is published", body = ErrorBody)))]
+pub async fn undo(
+    State(state): State<AppState>,
+    params: Params,
+    ApiPath(id): ApiPath<i64>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let lang = params.lang;
+    let expected = if_match(&headers, lang)?;
+    let plan = with_store(&state, lang, move |s| svc::undo(s, id, expected).map_err(|e| plan_error(e, lang))).await?;
+    Ok(with_etag(StatusCode::OK, plan.version, plan))
+}
+
+/// `POST /api/v1/plans/{id}/redo`: puts back the last undone batch (until a new edit is added).
+#[utoipa::path(post, path = "/api/v1/plans/{id}/redo", tag = "plans",
+    params(("id" = i64, Path, description = "Plan id"),
+        ("If-Match" = Option<String>, Header, description = "The plan's ETag, e.g. `\"v3\"`"), LangQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The plan after the redo (new ETag)", body = Plan), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 401, description = "No token", body = ErrorBody), (status = 403, description = "The role is too low", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody),
+        (status = 409, description = "Nothing to redo, stale `If-Match`, or the plan is published", body = ErrorBody)))]
+pub async fn redo(
+    State(state): State<AppState>,
+    params: Params,
+    ApiPath(id): ApiPath<i64>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let lang = params.lang;
+    let expected = if_match(&headers, lang)?;
+    let plan = with_store(&state, lang, move |s| svc::redo(s, id, expected).map_err(|e| plan_error(e, lang))).await?;
+    Ok(with_etag(StatusCode::OK, plan.version, plan))
+}
+
+/// `DELETE /api/v1/plans/{id}`: discards a draft plan and its edits; a published plan is history
+/// and stays (409).
+#[utoipa::path(delete, path = "/api/v1/plans/{id}", tag = "plans",
+    params(("id" = i64, Path, description = "Plan id"),
+        ("If-Match" = Option<String>, Header, description = "The plan's ETag, e.g. `\"v3\"`"), LangQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The draft plan is gone: `{\"discarded\": id}`", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 401, description = "No token", body = ErrorBody), (status = 403, description = "The role is too low", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody),
+        (status = 409, description = "The plan is published, or stale `If-Match`", body = ErrorBody)))]
+pub async fn discard(
+    State(state): State<AppState>,
+    params: Params,
+    ApiPath(id): ApiPath<i64>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let lang = params.lang;
+    let expected = if_match(&headers, lang)?;
+    with_store(&state, lang, move |s| svc::discard(s, id, expected).map_err(|e| plan_error(e, lang))).await?;
+    Ok(Json(json!({ "discarded": id })))
 }
 
 /// `POST /api/v1/plans/{id}/validate`: every finding at once.
@@ -215,6 +379,7 @@ pub async fn add_edit(
     responses((status = 200, description = "Every rule finding", body = Validation), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
 pub async fn validate(
     State(state): State<AppState>,
+    caller: Caller,
     params: Params,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Validation>, ApiError> {
@@ -222,8 +387,12 @@ pub async fn validate(
     let rules = state.rules.clone();
     // The plan's state is read on a pooled reader; the rules run on the blocking pool after the
     // connection is returned, so other readers and token checks do not wait for them.
-    let (_, after) =
-        with_reader(&state, lang, move |s| svc::plan_states(s, id).map_err(|e| plan_error(e, lang))).await?;
+    let cache = state.plans.clone();
+    let (_, after) = with_reader(&state, lang, move |s| {
+        may_read(s, &caller, id, lang)?;
+        cache.states(s, id).map_err(|e| plan_error(e, lang))
+    })
+    .await?;
     let findings = super::guard::blocking(move || wangge_core::rules::run_rules(&after, &rules)).await?;
     let (errors, warnings) = wangge_core::rules::finding::tally(&findings);
     let list: Vec<Value> = findings.iter().map(|f| f.to_json(lang)).collect();
@@ -235,11 +404,18 @@ pub async fn validate(
     responses((status = 200, description = "Added, removed and changed features per layer", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
 pub async fn diff(
     State(state): State<AppState>,
+    caller: Caller,
     params: Params,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     let lang = params.lang;
-    let d = with_reader(&state, lang, move |s| svc::diff_plan(s, id).map_err(|e| plan_error(e, lang))).await?;
+    let cache = state.plans.clone();
+    let d = with_reader(&state, lang, move |s| {
+        may_read(s, &caller, id, lang)?;
+        let (before, after) = cache.states(s, id).map_err(|e| plan_error(e, lang))?;
+        Ok(wangge_core::diff::diff(&before, &after))
+    })
+    .await?;
     Ok(Json(json!(d)))
 }
 
@@ -258,10 +434,8 @@ pub async fn publish(
 ) -> Result<Json<Revision>, ApiError> {
     let lang = params.lang;
     let message = body.message;
-    let date = match body.effective_date.as_deref() {
-        Some(d) => super::history::parse_date(d, lang)?,
-        None => super::history::today(),
-    };
+    // Checked with the message by the publish use-case, so both faces name the field alike.
+    let date = body.effective_date.unwrap_or_else(super::history::today);
     let (rules, live, author) = (state.rules.clone(), state.live.clone(), caller.author());
     let rev = with_store(&state, lang, move |s| {
         svc::publish(s, Some(&live), id, author, &message, &date, &rules).map_err(|e| plan_error(e, lang))

@@ -220,12 +220,16 @@ pub enum EditRequest {
         /// A GeoJSON Feature with `properties.code`.
         feature: Value,
     },
-    /// Removes feature `code`.
+    /// Removes feature `code`. One that still has children is refused unless `reassign_to`
+    /// names the feature of the same layer that takes them (and its counts) over.
     Delete {
         /// Layer id.
         layer: String,
         /// The feature's code.
         code: String,
+        /// Where its children go, if it has any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reassign_to: Option<String>,
     },
     /// Cuts area `code` along `line`; the far side becomes `new_code`.
     Split {
@@ -265,6 +269,23 @@ pub enum EditRequest {
     },
 }
 
+/// The body of `POST /api/v1/plans/{id}/edits`: one edit, or a batch applied all or nothing.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum EditBody {
+    /// One edit.
+    One(EditRequest),
+    /// Several edits, stored together (one undo step) or not at all.
+    Batch(EditBatch),
+}
+
+/// Edits applied in order, all or nothing.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EditBatch {
+    /// The edits; a refused one is named by its position (`problems.index`).
+    pub edits: Vec<EditRequest>,
+}
+
 impl EditRequest {
     /// The core edit, read by the one edit parser (so its checks and messages apply).
     pub fn to_edit(&self) -> Result<wangge_core::edit::Edit, String> {
@@ -286,9 +307,13 @@ pub struct PlanDetail {
     /// The plan.
     #[serde(flatten)]
     pub plan: Plan,
-    /// Its edits, as sent.
+    /// Its edits in effect, as sent.
     #[schema(value_type = Vec<EditRequest>)]
     pub edits: Vec<Value>,
+    /// How many `undo` steps (batches in effect) there are.
+    pub undo_steps: i64,
+    /// How many `redo` steps (undone batches) there are.
+    pub redo_steps: i64,
 }
 
 /// `POST /api/v1/plans/{id}/validate`.

@@ -1,4 +1,5 @@
-//! The command-line face of planning: `wangge plan list|create|show|edit|validate|diff|publish|restore`.
+//! The command-line face of planning:
+//! `wangge plan list|create|show|edit|undo|redo|discard|validate|diff|publish|restore`.
 //!
 //! Changes are recorded with the OS user (or `--author`) and the role `cli`. Exit codes: 0 done,
 //! 1 refused (rule errors, a stale base, an edit that does not apply), 2 bad input or a missing
@@ -73,6 +74,48 @@ pub enum PlanAction {
         /// 作者，默认为系统用户 / author (default: the OS user).
         #[arg(long)]
         author: Option<String>,
+        /// 以 JSON 输出 / print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// 撤销方案最后一批编辑 / undo the plan's last batch of edits.
+    Undo {
+        /// 数据库文件 / database file.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 方案编号 / plan id.
+        id: i64,
+        /// 期望的方案版本（乐观锁）/ the plan version this is based on.
+        #[arg(long)]
+        if_match: Option<i64>,
+        /// 以 JSON 输出 / print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// 重做最后撤销的一批编辑 / redo the last undone batch of edits.
+    Redo {
+        /// 数据库文件 / database file.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 方案编号 / plan id.
+        id: i64,
+        /// 期望的方案版本（乐观锁）/ the plan version this is based on.
+        #[arg(long)]
+        if_match: Option<i64>,
+        /// 以 JSON 输出 / print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// 删除草稿方案及其编辑（已发布的方案不能删除）/ discard a draft plan and its edits.
+    Discard {
+        /// 数据库文件 / database file.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 方案编号 / plan id.
+        id: i64,
+        /// 期望的方案版本（乐观锁）/ the plan version this is based on.
+        #[arg(long)]
+        if_match: Option<i64>,
         /// 以 JSON 输出 / print JSON.
         #[arg(long)]
         json: bool,
@@ -199,7 +242,26 @@ fn refusal(e: PlanServiceError, lang: Lang, json: bool) -> Result<i32> {
             bail!("{}", zh_en!(lang, ("方案或修订 {id} 不存在"), ("no plan or revision {id}")))
         }
         PlanServiceError::Plan(PlanError::Store(e)) => return Err(e.into()),
-        PlanServiceError::BadEdit { index, detail, detail_zh } => (
+        PlanServiceError::BadField { field, detail, detail_zh } => {
+            let message = lang.pick(&detail_zh, &detail).to_string();
+            if json {
+                print_json(&json!({ "error": "bad_field", "detail": message, "problems": { "field": field } }))?;
+            } else {
+                eprintln!("{message}");
+            }
+            return Ok(2);
+        }
+        PlanServiceError::Plan(PlanError::NothingToUndo(id)) => (
+            "nothing_to_undo",
+            zh_en!(lang, ("方案 {id} 没有可撤销的编辑"), ("plan {id} has no edit to undo")),
+            Value::Null,
+        ),
+        PlanServiceError::Plan(PlanError::NothingToRedo(id)) => (
+            "nothing_to_redo",
+            zh_en!(lang, ("方案 {id} 没有可重做的编辑"), ("plan {id} has no undone edit to redo")),
+            Value::Null,
+        ),
+        PlanServiceError::BadEdit { index, detail, detail_zh, .. } => (
             "bad_edit",
             zh_en!(lang, ("第 {index} 项编辑无法应用：{detail_zh}"), ("edit {index} cannot be applied: {detail}")),
             Value::Null,
@@ -276,6 +338,25 @@ fn read_edits(input: Option<&Path>, lang: Lang) -> Result<Vec<Value>> {
     })
 }
 
+/// `plan undo` (or, with `redo`, `plan redo`).
+fn step(db: &Path, id: i64, if_match: Option<i64>, json: bool, redo: bool, lang: Lang) -> Result<i32> {
+    let mut store = open(db, lang)?;
+    let done = if redo { svc::redo(&mut store, id, if_match) } else { svc::undo(&mut store, id, if_match) };
+    match done {
+        Ok(plan) => {
+            let v = plan.version;
+            let message = if redo {
+                zh_en!(lang, ("方案 {id} 已重做，当前版本 v{v}"), ("plan {id}: redone, now at v{v}"))
+            } else {
+                zh_en!(lang, ("方案 {id} 已撤销，当前版本 v{v}"), ("plan {id}: undone, now at v{v}"))
+            };
+            report(json, json!(plan), message)?;
+            Ok(0)
+        }
+        Err(e) => refusal(e, lang, json),
+    }
+}
+
 /// Runs one `wangge plan …` command; returns the exit code.
 pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
     match action {
@@ -335,6 +416,22 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
                             ("方案 {id} 已添加 {} 项编辑，当前版本 v{}", edits.len(), plan.version),
                             ("plan {id}: {} edit(s) added, now at v{}", edits.len(), plan.version)
                         ),
+                    )?;
+                    Ok(0)
+                }
+                Err(e) => refusal(e, lang, json),
+            }
+        }
+        PlanAction::Undo { db, id, if_match, json } => step(&db, id, if_match, json, false, lang),
+        PlanAction::Redo { db, id, if_match, json } => step(&db, id, if_match, json, true, lang),
+        PlanAction::Discard { db, id, if_match, json } => {
+            let mut store = open(&db, lang)?;
+            match svc::discard(&mut store, id, if_match) {
+                Ok(()) => {
+                    report(
+                        json,
+                        json!({ "discarded": id }),
+                        zh_en!(lang, ("方案 {id} 已删除"), ("plan {id} discarded")),
                     )?;
                     Ok(0)
                 }
@@ -427,10 +524,7 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
         }
         PlanAction::Publish { db, id, message, effective_date, rules: file, author, json } => {
             let config = rules(file.as_deref(), lang)?;
-            let date = match effective_date {
-                Some(d) => crate::api::history::parse_date(&d, lang).map_err(|e| anyhow::anyhow!(e.detail))?,
-                None => crate::api::history::today(),
-            };
+            let date = effective_date.unwrap_or_else(crate::api::history::today);
             let mut store = open(&db, lang)?;
             match svc::publish(&mut store, None, id, cli_author(author), &message, &date, &config) {
                 Ok(rev) => {

@@ -45,8 +45,11 @@ export function useBrowser() {
   });
 }
 
-export async function api(pathAndQuery, init) {
-  const r = await fetch(BASE + pathAndQuery, init);
+export async function api(pathAndQuery, init = {}) {
+  // Draft plans are read by planners and admins only: the tests' reads carry the planner token.
+  const token = process.env.WANGGE_PLANNER_TOKEN;
+  const headers = { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(init.headers || {}) };
+  const r = await fetch(BASE + pathAndQuery, { ...init, headers });
   const body = await r.json();
   assert.ok(r.ok, `${pathAndQuery}: HTTP ${r.status} ${JSON.stringify(body)}`);
   return body;

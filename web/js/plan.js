@@ -372,7 +372,7 @@ async function reassign(building, grid) {
 
 /** Compares the draft with the published boundaries; moved buildings are marked on the map. */
 export async function compare() {
-  session.diff = await fetchJSON(`/api/v1/plans/${session.plan.id}/diff`);
+  session.diff = await fetchJSON(`/api/v1/plans/${session.plan.id}/diff`, { token: session.token });
   const moved = (session.diff.buildings_moved ?? []).map((b) => (typeof b === "string" ? b : b.code ?? b.building));
   map.setFilter("plan-moved", ["in", ["get", "code"], ["literal", moved]]);
   render();
@@ -549,7 +549,7 @@ export function init() {
   const kept = JSON.parse(sessionStorage.getItem(STORE) || "null");
   if (kept?.token && kept?.plan) {
     session.token = kept.token;
-    fetchJSON(`/api/v1/plans/${kept.plan}`).then((p) => {
+    fetchJSON(`/api/v1/plans/${kept.plan}`, { token: session.token }).then((p) => {
       session.plan = p.status === "draft" ? { id: p.id, version: p.version, status: p.status } : null;
       render();
     }).catch(() => signOut());

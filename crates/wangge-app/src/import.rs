@@ -58,7 +58,12 @@ pub fn prepare_parsed(
                 continue;
             }
         }
-        let geometry_problems = check_geometry(options.layer, i, Some(&f.code), &f.geometry);
+        let mut geometry_problems = check_geometry(options.layer, i, Some(&f.code), &f.geometry);
+        // A count that is not a whole number would be stored and then skipped by every rule.
+        if let Some((key, found)) = f.normalize_counts() {
+            let rule = Rule::NotACount { key: key.to_string(), found: found.to_string() };
+            geometry_problems.push(Problem::new(Some(i), Some(&f.code), rule));
+        }
         if geometry_problems.is_empty() {
             features.push(f);
             positions.push(i);

@@ -147,4 +147,29 @@ impl Feature {
     pub fn int_attr(&self, key: &str) -> Option<i64> {
         self.attrs.get(key).and_then(Value::as_i64)
     }
+
+    /// The first count attribute ([`COUNT_ATTRS`]) that is not a non-negative whole number, with
+    /// its value; a whole-valued float (`120.0`, as some DBF and CSV writers give counts) is
+    /// rewritten as the integer first, so the rules, which read integers, see it. `null` is
+    /// taken for "not stated".
+    pub fn normalize_counts(&mut self) -> Option<(&'static str, Value)> {
+        for key in COUNT_ATTRS {
+            let Some(v) = self.attrs.get_mut(key) else { continue };
+            match v {
+                Value::Null => {}
+                Value::Number(n) if n.as_u64().is_some() => {}
+                Value::Number(n)
+                    if n.as_f64().is_some_and(|x| x >= 0.0 && x.fract() == 0.0 && x < 9.007_199_254_740_992e15) =>
+                {
+                    *v = Value::from(n.as_f64().unwrap_or_default() as u64);
+                }
+                other => return Some((key, other.clone())),
+            }
+        }
+        None
+    }
 }
+
+/// The attributes that are counts of people or homes: non-negative whole numbers wherever they
+/// are stated (the rules sum and compare them; `/queryables` declares them integers).
+pub const COUNT_ATTRS: [&str; 3] = ["households", "residents", "community_workers"];

@@ -84,6 +84,13 @@ pub enum Rule {
         /// Input position of the first occurrence, or `None` if it is already stored.
         first: Option<usize>,
     },
+    /// A count attribute ([`crate::model::COUNT_ATTRS`]) that is not a non-negative whole number.
+    NotACount {
+        /// The attribute.
+        key: String,
+        /// The value given, as JSON text.
+        found: String,
+    },
     /// `parent_code` names no feature in the parent layer.
     UnknownParent {
         /// The code given.
@@ -120,6 +127,7 @@ impl Rule {
             Rule::OutOfRange { .. } => "out_of_range",
             Rule::Crs { .. } => "crs",
             Rule::DuplicateCode { .. } => "duplicate_code",
+            Rule::NotACount { .. } => "not_a_count",
             Rule::UnknownParent { .. } => "unknown_parent",
             Rule::OutsideParent { .. } => "outside_parent",
         }

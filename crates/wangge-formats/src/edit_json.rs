@@ -64,7 +64,14 @@ pub fn parse_edit(v: &Value) -> Result<Edit, String> {
             let layer = layer(v)?;
             Edit::Replace { layer, feature: feature(v, layer)? }
         }
-        "delete" => Edit::Delete { layer: layer(v)?, code: text(v, "code")? },
+        "delete" => Edit::Delete {
+            layer: layer(v)?,
+            code: text(v, "code")?,
+            reassign_to: match v.get("reassign_to") {
+                None | Some(Value::Null) => None,
+                Some(_) => Some(text(v, "reassign_to")?),
+            },
+        },
         "split" => {
             let layer = area_layer(v)?;
             let line = match v.get("line").cloned().map(parse_geometry) {

@@ -57,6 +57,7 @@ impl Store {
             return Err(PlanError::StaleBase { base, current, since });
         }
         let rev = record_revision(&tx, &author, message, Some(plan_id), effective_date, before, after).map_err(wrap)?;
+        relink_addresses(&tx, before, after).map_err(wrap)?;
         tx.execute("UPDATE wangge_plan SET status = 'published', version = version + 1 WHERE id = ?1", [plan_id])
             .map_err(wrap)?;
         tx.commit().map_err(wrap)?;
@@ -269,5 +270,25 @@ fn insert_history(
             rev
         ],
     )?;
+    Ok(())
+}
+
+/// Keeps the address table's grid links true to a published change: an address follows its
+/// building to the building's new grid, and one linked to a grid that is gone loses the link (the
+/// gazetteer then places it by its point), so no address names a grid that no longer exists.
+fn relink_addresses(tx: &Transaction<'_>, before: &Snapshot, after: &Snapshot) -> rusqlite::Result<()> {
+    let grids = after.layer(Layer::Grid);
+    for g in before.layer(Layer::Grid).features().iter().filter(|g| grids.get(&g.code).is_none()) {
+        tx.execute("UPDATE \"address\" SET grid_code = NULL WHERE grid_code = ?1", [&g.code])?;
+    }
+    let old = before.layer(Layer::Building);
+    for b in after.layer(Layer::Building).features() {
+        if old.get(&b.code).is_some_and(|o| o.parent_code != b.parent_code) {
+            tx.execute(
+                "UPDATE \"address\" SET grid_code = ?1 WHERE building_code = ?2",
+                rusqlite::params![b.parent_code, b.code],
+            )?;
+        }
+    }
     Ok(())
 }

@@ -44,6 +44,11 @@ pub(super) fn init(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     for table in ["wangge_revision", "wangge_plan", "wangge_plan_edit"] {
         add_column(tx, table, "author_role", "TEXT NOT NULL DEFAULT ''")?;
     }
+    // Edits added together form one batch (one undo step, named by its first row's id); undone
+    // edits stay stored until redone or dropped by a new edit. Older edits are batches of one.
+    add_column(tx, "wangge_plan_edit", "batch", "INTEGER")?;
+    add_column(tx, "wangge_plan_edit", "undone", "INTEGER NOT NULL DEFAULT 0")?;
+    tx.execute("UPDATE wangge_plan_edit SET batch = id WHERE batch IS NULL", [])?;
     Ok(())
 }
 
@@ -159,6 +164,12 @@ pub enum PlanError {
     /// Already published.
     #[error("plan {0} is already published")]
     NotDraft(i64),
+    /// Undo asked of a plan with no edit in effect.
+    #[error("plan {0} has no edit to undo")]
+    NothingToUndo(i64),
+    /// Redo asked of a plan with no undone edit (a new edit drops the undone ones).
+    #[error("plan {0} has no undone edit to redo")]
+    NothingToRedo(i64),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -204,16 +215,38 @@ impl Store {
         self.sql(stmt.query_map([], plan_row).and_then(|rows| rows.collect()))
     }
 
-    /// The edits of a plan, in the order they were made.
+    /// The edits of a plan in effect (not undone), in the order they were made. A stored edit
+    /// that is not JSON is an error naming it, never skipped: replaying without it would build a
+    /// different plan than the one its author made.
     pub fn plan_edits(&self, id: i64) -> Result<Vec<Value>, StoreError> {
-        let mut stmt =
-            self.sql(self.conn.prepare("SELECT edit FROM wangge_plan_edit WHERE plan_id = ?1 ORDER BY id"))?;
-        let texts: Vec<String> = self.sql(stmt.query_map([id], |r| r.get(0)).and_then(|rows| rows.collect()))?;
-        Ok(texts.into_iter().filter_map(|t| serde_json::from_str(&t).ok()).collect())
+        let mut stmt = self.sql(
+            self.conn.prepare("SELECT id, edit FROM wangge_plan_edit WHERE plan_id = ?1 AND undone = 0 ORDER BY id"),
+        )?;
+        let rows: Vec<(i64, String)> =
+            self.sql(stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?))).and_then(|rows| rows.collect()))?;
+        rows.into_iter()
+            .map(|(edit, text)| {
+                serde_json::from_str(&text).map_err(|e| StoreError::CorruptEdit {
+                    path: self.path.clone(),
+                    plan: id,
+                    edit,
+                    detail: e.to_string(),
+                })
+            })
+            .collect()
     }
 
-    /// Appends an edit (already checked by the caller) to a draft plan, in one transaction.
-    /// `if_match` is the version the caller last saw; a different stored version is refused.
+    /// How many undo steps (batches in effect) and redo steps (undone batches) a plan has.
+    pub fn plan_steps(&self, id: i64) -> Result<(i64, i64), StoreError> {
+        self.sql(self.conn.query_row(
+            "SELECT count(DISTINCT CASE WHEN undone = 0 THEN batch END), count(DISTINCT CASE WHEN undone = 1 THEN batch END)
+               FROM wangge_plan_edit WHERE plan_id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        ))
+    }
+
+    /// Appends one edit (already checked by the caller) to a draft plan; see [`Store::add_edits`].
     pub fn add_edit(
         &mut self,
         id: i64,
@@ -221,30 +254,97 @@ impl Store {
         edit: &Value,
         if_match: Option<i64>,
     ) -> Result<PlanRow, PlanError> {
+        self.add_edits(id, author, std::slice::from_ref(edit), if_match)
+    }
+
+    /// Appends edits (already checked by the caller) to a draft plan as one batch — one undo
+    /// step — in one transaction, and drops the plan's undone edits (a new edit ends redo).
+    /// `if_match` is the version the caller last saw; a different stored version is refused.
+    pub fn add_edits(
+        &mut self,
+        id: i64,
+        author: impl Into<Author>,
+        edits: &[Value],
+        if_match: Option<i64>,
+    ) -> Result<PlanRow, PlanError> {
         let author = author.into();
+        self.in_draft(id, if_match, |tx| {
+            tx.execute("DELETE FROM wangge_plan_edit WHERE plan_id = ?1 AND undone = 1", [id])?;
+            let sql = format!(
+                "INSERT INTO wangge_plan_edit (plan_id, author, author_role, created_at, edit) VALUES (?1, ?2, ?3, {}, ?4)",
+                now()
+            );
+            let mut first = None;
+            for edit in edits {
+                tx.execute(&sql, params![id, author.name, author.role, edit.to_string()])?;
+                first.get_or_insert(tx.last_insert_rowid());
+            }
+            if let Some(first) = first {
+                tx.execute("UPDATE wangge_plan_edit SET batch = ?1 WHERE plan_id = ?2 AND id >= ?1", [first, id])?;
+            }
+            Ok(true)
+        })?
+        .ok_or(PlanError::NotFound(id))
+    }
+
+    /// Undoes the plan's last batch in effect; it can be redone until a new edit is added.
+    pub fn undo(&mut self, id: i64, if_match: Option<i64>) -> Result<PlanRow, PlanError> {
+        self.in_draft(id, if_match, |tx| {
+            let n = tx.execute(
+                "UPDATE wangge_plan_edit SET undone = 1 WHERE plan_id = ?1 AND batch =
+                   (SELECT max(batch) FROM wangge_plan_edit WHERE plan_id = ?1 AND undone = 0)",
+                [id],
+            )?;
+            Ok(n > 0)
+        })
+        .and_then(|r| r.ok_or(PlanError::NothingToUndo(id)))
+    }
+
+    /// Redoes the plan's most recently undone batch.
+    pub fn redo(&mut self, id: i64, if_match: Option<i64>) -> Result<PlanRow, PlanError> {
+        // Undone batches are always the newest ones, so the oldest undone is the last undone.
+        self.in_draft(id, if_match, |tx| {
+            let n = tx.execute(
+                "UPDATE wangge_plan_edit SET undone = 0 WHERE plan_id = ?1 AND batch =
+                   (SELECT min(batch) FROM wangge_plan_edit WHERE plan_id = ?1 AND undone = 1)",
+                [id],
+            )?;
+            Ok(n > 0)
+        })
+        .and_then(|r| r.ok_or(PlanError::NothingToRedo(id)))
+    }
+
+    /// Deletes a draft plan and its edits; a published plan is part of the history and stays.
+    pub fn discard_plan(&mut self, id: i64, if_match: Option<i64>) -> Result<(), PlanError> {
         let path = self.path.clone();
         let wrap = |source| PlanError::Store(StoreError::Sqlite { path: path.clone(), source });
         let tx = self.conn.transaction().map_err(wrap)?;
-        let (status, version): (String, i64) = tx
-            .query_row("SELECT status, version FROM wangge_plan WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()
-            .map_err(wrap)?
-            .ok_or(PlanError::NotFound(id))?;
-        if status != "draft" {
-            return Err(PlanError::NotDraft(id));
+        check_draft(&tx, id, if_match).map_err(|e| e.into_plan_error(&path))?;
+        tx.execute("DELETE FROM wangge_plan_edit WHERE plan_id = ?1", [id]).map_err(wrap)?;
+        tx.execute("DELETE FROM wangge_plan WHERE id = ?1", [id]).map_err(wrap)?;
+        tx.commit().map_err(wrap)
+    }
+
+    /// Runs `change` in one transaction on draft plan `id` (at version `if_match`, when given);
+    /// when it reports a change the plan's version is bumped and its new row returned, else
+    /// nothing is written and `None` returned.
+    fn in_draft(
+        &mut self,
+        id: i64,
+        if_match: Option<i64>,
+        change: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<bool>,
+    ) -> Result<Option<PlanRow>, PlanError> {
+        let path = self.path.clone();
+        let wrap = |source| PlanError::Store(StoreError::Sqlite { path: path.clone(), source });
+        let tx = self.conn.transaction().map_err(wrap)?;
+        check_draft(&tx, id, if_match).map_err(|e| e.into_plan_error(&path))?;
+        if !change(&tx).map_err(wrap)? {
+            return Ok(None);
         }
-        if let Some(expected) = if_match.filter(|e| *e != version) {
-            return Err(PlanError::StaleVersion { id, expected, current: version });
-        }
-        let sql = format!(
-            "INSERT INTO wangge_plan_edit (plan_id, author, author_role, created_at, edit) VALUES (?1, ?2, ?3, {}, ?4)",
-            now()
-        );
-        tx.execute(&sql, params![id, author.name, author.role, edit.to_string()]).map_err(wrap)?;
         let sql = format!("UPDATE wangge_plan SET version = version + 1, updated_at = {} WHERE id = ?1", now());
         tx.execute(&sql, [id]).map_err(wrap)?;
         tx.commit().map_err(wrap)?;
-        self.plan(id)?.ok_or(PlanError::NotFound(id))
+        Ok(Some(self.plan(id)?.ok_or(PlanError::NotFound(id))?))
     }
 
     /// Revisions after `after`, oldest first.
@@ -253,6 +353,37 @@ impl Store {
         let mut stmt = self.sql(self.conn.prepare(sql))?;
         self.sql(stmt.query_map([after], revision_row).and_then(|rows| rows.collect()))
     }
+}
+
+/// Why a plan cannot be changed, found inside a transaction.
+enum DraftCheck {
+    Sql(rusqlite::Error),
+    Plan(PlanError),
+}
+
+impl DraftCheck {
+    fn into_plan_error(self, path: &std::path::Path) -> PlanError {
+        match self {
+            DraftCheck::Sql(source) => PlanError::Store(StoreError::Sqlite { path: path.to_path_buf(), source }),
+            DraftCheck::Plan(e) => e,
+        }
+    }
+}
+
+/// The plan exists, is a draft, and is at version `if_match` when one is given.
+fn check_draft(tx: &Transaction<'_>, id: i64, if_match: Option<i64>) -> Result<(), DraftCheck> {
+    let (status, version): (String, i64) = tx
+        .query_row("SELECT status, version FROM wangge_plan WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .map_err(DraftCheck::Sql)?
+        .ok_or(DraftCheck::Plan(PlanError::NotFound(id)))?;
+    if status != "draft" {
+        return Err(DraftCheck::Plan(PlanError::NotDraft(id)));
+    }
+    if let Some(expected) = if_match.filter(|e| *e != version) {
+        return Err(DraftCheck::Plan(PlanError::StaleVersion { id, expected, current: version }));
+    }
+    Ok(())
 }
 
 fn plan_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PlanRow> {

@@ -33,6 +33,19 @@ pub enum StoreError {
         /// What it says it is.
         found: i32,
     },
+    /// A stored plan edit is not JSON: the plan cannot be replayed, and skipping the edit would
+    /// silently build a different plan.
+    #[error("database {path}, plan {plan}, stored edit {edit}: {detail}")]
+    CorruptEdit {
+        /// The file.
+        path: PathBuf,
+        /// The plan.
+        plan: i64,
+        /// The edit's row id.
+        edit: i64,
+        /// What the JSON reader said.
+        detail: String,
+    },
     /// A stored row could not be read back.
     #[error("database {path}, layer {layer}, feature {code}: {detail}")]
     Corrupt {

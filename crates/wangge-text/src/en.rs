@@ -79,6 +79,9 @@ impl Catalog for En {
             Rule::Crs { detail } => format!("coordinate conversion failed: {detail}"),
             Rule::DuplicateCode { first: Some(i) } => format!("duplicate code (same as feature #{i})"),
             Rule::DuplicateCode { first: None } => "code already exists in the layer".to_string(),
+            Rule::NotACount { key, found } => {
+                format!("property \"{key}\" must be a whole number of zero or more, not {found}")
+            }
             Rule::UnknownParent { parent_code } => format!("parent code {parent_code} does not exist"),
             Rule::OutsideParent { parent_code, metres, tolerance_m, at: [x, y] } => format!(
                 "reaches {metres:.1} m outside its parent {parent_code} (tolerance {tolerance_m} m) at ({x:.7}, {y:.7})"
@@ -154,6 +157,19 @@ impl Catalog for En {
             EditProblem::MergeListedTwice(code) => format!("code {code} is listed twice in the merge"),
             EditProblem::NotAdjacent(n) => format!("the features are not adjacent: their union has {n} separate parts"),
             EditProblem::NeighbourEmptied => "the new boundary leaves one of the two neighbours empty".into(),
+            EditProblem::HasChildren { layer, code, children } => format!(
+                "{} {code} still has {children} feature(s) below it; say where they go with \"reassign_to\" (a {} code)",
+                self.layer(*layer),
+                self.layer(*layer)
+            ),
+            EditProblem::ReassignToItself(code) => format!("\"reassign_to\" names the deleted feature {code} itself"),
+            EditProblem::MergeAcrossParents { code, parent, survivor_parent } => format!(
+                "{code} belongs to {parent}, the first feature to {survivor_parent}: features of different parents cannot merge"
+            ),
+            EditProblem::InvalidFeature(p) => {
+                use crate::Text;
+                format!("the result would not be valid: {}", p.message(crate::Lang::En))
+            }
         }
     }
 

@@ -78,6 +78,7 @@ impl Catalog for Zh {
             Rule::Crs { detail } => format!("坐标转换失败：{detail}"),
             Rule::DuplicateCode { first: Some(i) } => format!("编码重复（与要素 #{i} 相同）"),
             Rule::DuplicateCode { first: None } => "编码已存在于该图层".to_string(),
+            Rule::NotACount { key, found } => format!("属性 \"{key}\" 应为不小于 0 的整数，而不是 {found}"),
             Rule::UnknownParent { parent_code } => format!("上级编码 {parent_code} 不存在"),
             Rule::OutsideParent { parent_code, metres, tolerance_m, at: [x, y] } => {
                 format!("超出上级 {parent_code} 的范围 {metres:.1} 米（容差 {tolerance_m} 米），位置 ({x:.7}, {y:.7})")
@@ -147,6 +148,19 @@ impl Catalog for Zh {
             EditProblem::MergeListedTwice(code) => format!("合并的代码 {code} 列出了两次"),
             EditProblem::NotAdjacent(n) => format!("这些要素不相邻：合并后分成 {n} 块"),
             EditProblem::NeighbourEmptied => "新边界使两个相邻要素之一变为空".into(),
+            EditProblem::HasChildren { layer, code, children } => format!(
+                "{}{code} 下仍有 {children} 个要素；请用 \"reassign_to\"（{}代码）指明它们的去处",
+                self.layer(*layer),
+                self.layer(*layer)
+            ),
+            EditProblem::ReassignToItself(code) => format!("\"reassign_to\" 指向被删除的要素 {code} 本身"),
+            EditProblem::MergeAcrossParents { code, parent, survivor_parent } => {
+                format!("{code} 属于 {parent}，第一个要素属于 {survivor_parent}：不同上级的要素不能合并")
+            }
+            EditProblem::InvalidFeature(p) => {
+                use crate::Text;
+                format!("结果无效：{}", p.message(crate::Lang::Zh))
+            }
         }
     }
 

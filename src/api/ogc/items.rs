@@ -77,7 +77,7 @@ async fn source(state: &AppState, req: &OgcRequest, layer: Layer) -> Result<Sour
     let when = datetime_param(req)?;
     match (plan, when) {
         (Some(id), when) => {
-            let features = plan_layer(state, id, layer, lang).await?;
+            let features = plan_layer(state, &req.caller, id, layer, lang).await?;
             // A draft takes effect when it is published, today at the earliest: an interval that
             // ends before today holds none of it.
             let today = super::super::history::today();
@@ -177,7 +177,7 @@ pub async fn one(
     let crs = crs_param(&req)?;
     let plan = plan_param(&req)?;
     let source = match plan {
-        Some(p) => Source::Owned(plan_layer(&state, p, layer, lang).await?),
+        Some(p) => Source::Owned(plan_layer(&state, &req.caller, p, layer, lang).await?),
         None => Source::Live(state.snapshot()),
     };
     let f = source.get(layer, &code).ok_or_else(|| {

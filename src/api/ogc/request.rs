@@ -29,6 +29,8 @@ pub struct OgcRequest {
     pub format: Format,
     /// `http://host:port/ogc`, the prefix of every link.
     pub base: String,
+    /// Who asks: draft plans (`plan=`) are read by planners and admins only.
+    pub caller: crate::api::access::Caller,
 }
 
 impl OgcRequest {
@@ -154,6 +156,7 @@ impl<S: Send + Sync> FromRequestParts<S> for OgcRequest {
             Some(host) => format!("http://{host}/ogc"),
             None => "/ogc".to_string(),
         };
-        Ok(OgcRequest { params, keys, format, base })
+        let caller = parts.extensions.get::<crate::api::access::Caller>().cloned().unwrap_or_default();
+        Ok(OgcRequest { params, keys, format, base, caller })
     }
 }

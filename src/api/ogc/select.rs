@@ -9,7 +9,6 @@ use super::crs::OgcCrs;
 use super::request::OgcRequest;
 use geo::{Coord, Intersects, Rect};
 use std::sync::Arc;
-use wangge_app::plan as svc;
 use wangge_core::filter::{self, Expr};
 use wangge_core::model::{Feature, Layer};
 use wangge_core::snapshot::{Snapshot, geometry_bbox};
@@ -43,9 +42,17 @@ pub fn plan_param(req: &OgcRequest) -> Result<Option<i64>, ApiError> {
 }
 
 /// A layer of plan `id`'s state (published state with the plan's edits applied).
-pub async fn plan_layer(state: &AppState, id: i64, layer: Layer, lang: Lang) -> Result<Vec<Feature>, ApiError> {
+pub async fn plan_layer(
+    state: &AppState,
+    caller: &crate::api::access::Caller,
+    id: i64,
+    layer: Layer,
+    lang: Lang,
+) -> Result<Vec<Feature>, ApiError> {
+    let (caller, cache) = (caller.clone(), state.plans.clone());
     with_reader(state, lang, move |s| {
-        let (_, after) = svc::plan_states(s, id).map_err(|e| plan_error(e, lang))?;
+        crate::api::plans::may_read(s, &caller, id, lang)?;
+        let (_, after) = cache.states(s, id).map_err(|e| plan_error(e, lang))?;
         Ok(after.layer(layer).features().to_vec())
     })
     .await

@@ -10,8 +10,10 @@ pub mod shape;
 #[cfg(test)]
 mod tests;
 
-use super::model::{Feature, Layer};
+use super::model::{COUNT_ATTRS, Feature, Layer};
+use super::problem::{Problem, Rule};
 use super::snapshot::Snapshot;
+use super::validate::check_geometry;
 use geo::{BoundingRect, Geometry, LineString};
 pub use problem::EditProblem;
 use std::collections::{BTreeMap, HashMap};
@@ -33,12 +35,16 @@ pub enum Edit {
         /// The new version.
         feature: Feature,
     },
-    /// Removes a feature.
+    /// Removes a feature. One that still has children (features naming it as parent) is refused
+    /// unless `reassign_to` names the feature of the same layer that takes them over, with its
+    /// households and residents.
     Delete {
         /// Target layer.
         layer: Layer,
         /// Its code.
         code: String,
+        /// Where its children go, if it has any.
+        reassign_to: Option<String>,
     },
     /// Cuts an area feature in two along a drawn line; the first piece keeps the code.
     Split {
@@ -51,8 +57,8 @@ pub enum Edit {
         /// Code of the second piece.
         new_code: String,
     },
-    /// Merges adjacent features into the first; the others disappear and their
-    /// households/residents are added to it.
+    /// Merges adjacent features of one parent into the first; the others disappear, their
+    /// children (buildings, grids, service centres…) move to it and their counts are added to it.
     Merge {
         /// Target layer.
         layer: Layer,
@@ -228,6 +234,42 @@ impl Draft {
         shape::Anchors::new(inputs.iter().copied().chain(neighbours))
     }
 
+    /// The features of the layers below `layer` that name `code` as their parent.
+    fn children_of(&self, layer: Layer, code: &str) -> Vec<(Layer, String)> {
+        Layer::ALL
+            .iter()
+            .filter(|l| l.parent_layers().contains(&layer))
+            .flat_map(|&l| {
+                self.layers
+                    .get(&l)
+                    .into_iter()
+                    .flat_map(|m| m.values())
+                    .filter(|f| f.parent_code.as_deref() == Some(code))
+                    .map(move |f| (l, f.code.clone()))
+            })
+            .collect()
+    }
+
+    /// Gives every child of `from` (a feature of `layer`) the parent `to`, so that nothing points
+    /// at a feature an edit removes.
+    fn move_children(&mut self, layer: Layer, from: &str, to: &str) {
+        for (l, code) in self.children_of(layer, from) {
+            if let Some(f) = self.layer(l).get_mut(&code) {
+                f.parent_code = Some(to.to_string());
+            }
+        }
+    }
+
+    /// Adds the counts `from` states to `into`'s (a count `into` does not state starts at 0).
+    fn add_counts(into: &mut Feature, from: &Feature) {
+        for key in COUNT_ATTRS {
+            if let Some(n) = from.int_attr(key) {
+                let sum = into.int_attr(key).unwrap_or(0) + n;
+                into.attrs.insert(key.into(), sum.into());
+            }
+        }
+    }
+
     /// Applies one edit; on error the draft is unchanged.
     pub fn apply(&mut self, edit: &Edit) -> Result<(), EditError> {
         let mut next = self.clone();
@@ -238,12 +280,31 @@ impl Draft {
 
     fn apply_in_place(&mut self, edit: &Edit) -> Result<(), EditError> {
         match edit {
-            Edit::Create { layer, feature } => self.insert_new(*layer, feature.clone()),
+            Edit::Create { layer, feature } => self.insert_new(*layer, counted(feature)?),
             Edit::Replace { layer, feature } => {
-                *self.get(*layer, &feature.code)? = feature.clone();
+                let feature = counted(feature)?;
+                let code = feature.code.clone();
+                *self.get(*layer, &code)? = feature;
                 Ok(())
             }
-            Edit::Delete { layer, code } => self.take(*layer, code).map(|_| ()),
+            Edit::Delete { layer, code, reassign_to } => {
+                let children = self.children_of(*layer, code).len();
+                let gone = self.take(*layer, code)?;
+                match reassign_to {
+                    Some(to) if to == code => Err(EditError::Invalid(EditProblem::ReassignToItself(to.clone()))),
+                    Some(to) => {
+                        Self::add_counts(self.get(*layer, to)?, &gone);
+                        self.move_children(*layer, code, to);
+                        Ok(())
+                    }
+                    None if children > 0 => Err(EditError::Invalid(EditProblem::HasChildren {
+                        layer: *layer,
+                        code: code.clone(),
+                        children,
+                    })),
+                    None => Ok(()),
+                }
+            }
             Edit::Split { layer, code, line, new_code } => {
                 let original = self.get(*layer, code)?.clone();
                 let anchors = self.anchors(*layer, &[&original.geometry]);
@@ -254,6 +315,8 @@ impl Draft {
                 second.code = new_code.clone();
                 second.name = (self.split_name)(&original.name);
                 second.geometry = b;
+                valid_result(*layer, code, &a)?;
+                valid_result(*layer, new_code, &second.geometry)?;
                 self.get(*layer, code)?.geometry = a;
                 self.insert_new(*layer, second)?;
                 self.divide_after_split(*layer, code, new_code)
@@ -277,19 +340,29 @@ impl Draft {
                     self.anchors(*layer, &inputs.iter().collect::<Vec<_>>())
                 };
                 let mut survivor = self.take(*layer, first)?;
-                let mut parts = vec![survivor.geometry.clone()];
+                let mut absorbed = Vec::with_capacity(rest.len());
                 for code in rest {
-                    let f = self.take(*layer, code)?;
-                    for key in ["households", "residents"] {
-                        if let Some(n) = f.int_attr(key) {
-                            let sum = survivor.int_attr(key).unwrap_or(0) + n;
-                            survivor.attrs.insert(key.into(), sum.into());
-                        }
-                    }
-                    parts.push(f.geometry);
+                    absorbed.push(self.take(*layer, code)?);
                 }
-                survivor.geometry = shape::snap(shape::merge(&parts).map_err(EditError::Invalid)?, &anchors);
+                let parts: Vec<Geometry<f64>> =
+                    std::iter::once(&survivor).chain(&absorbed).map(|f| f.geometry.clone()).collect();
+                let merged = shape::merge(&parts).map_err(EditError::Invalid)?;
+                for f in &absorbed {
+                    if f.parent_code != survivor.parent_code {
+                        return Err(EditError::Invalid(EditProblem::MergeAcrossParents {
+                            code: f.code.clone(),
+                            parent: f.parent_code.clone().unwrap_or_default(),
+                            survivor_parent: survivor.parent_code.clone().unwrap_or_default(),
+                        }));
+                    }
+                    Self::add_counts(&mut survivor, f);
+                }
+                survivor.geometry = shape::snap(merged, &anchors);
+                valid_result(*layer, first, &survivor.geometry)?;
                 self.layer(*layer).insert(survivor.code.clone(), survivor);
+                for code in rest {
+                    self.move_children(*layer, code, first);
+                }
                 Ok(())
             }
             Edit::MoveBoundary { layer, grow, shrink, geometry } => {
@@ -299,6 +372,8 @@ impl Draft {
                 let (a2, b2) = shape::move_boundary(&a, &b, geometry).map_err(EditError::Invalid)?;
                 let a2 = shape::snap(a2, &anchors);
                 let b2 = shape::snap(b2, &anchors.with(&a2));
+                valid_result(*layer, grow, &a2)?;
+                valid_result(*layer, shrink, &b2)?;
                 self.get(*layer, grow)?.geometry = a2;
                 self.get(*layer, shrink)?.geometry = b2;
                 Ok(())
@@ -327,6 +402,32 @@ impl Draft {
                 }
                 Ok(())
             }
+        }
+    }
+}
+
+/// `feature` with its counts checked and whole-valued floats made integers, or why it cannot be
+/// stored (the code and the field at fault).
+fn counted(feature: &Feature) -> Result<Feature, EditError> {
+    let mut f = feature.clone();
+    match f.normalize_counts() {
+        None => Ok(f),
+        Some((key, found)) => Err(EditError::Invalid(EditProblem::InvalidFeature(Box::new(Problem::new(
+            None,
+            Some(&f.code),
+            Rule::NotACount { key: key.to_string(), found: found.to_string() },
+        ))))),
+    }
+}
+
+/// Refuses a split, merge or moved boundary whose result geometry for `code` breaks a geometry
+/// rule, so a stored plan never holds a shape the import would refuse.
+fn valid_result(layer: Layer, code: &str, g: &Geometry<f64>) -> Result<(), EditError> {
+    match check_geometry(layer, 0, Some(code), g).into_iter().next() {
+        None => Ok(()),
+        Some(mut p) => {
+            p.index = None;
+            Err(EditError::Invalid(EditProblem::InvalidFeature(Box::new(p))))
         }
     }
 }

@@ -52,7 +52,7 @@ fn merge_of_neighbours_sums_households_and_refuses_strangers() {
     let err = d.apply(&Edit::Merge { layer: Layer::Grid, codes: far }).unwrap_err();
     assert!(matches!(err, EditError::Invalid(_)));
     assert_eq!(err, EditError::Invalid(EditProblem::NotAdjacent(2)));
-    let missing = d.apply(&Edit::Delete { layer: Layer::Grid, code: "1".into() }).unwrap_err();
+    let missing = d.apply(&Edit::Delete { layer: Layer::Grid, code: "1".into(), reassign_to: None }).unwrap_err();
     assert_eq!(missing, EditError::NotFound { layer: Layer::Grid, code: "1".into() });
     let twice = vec!["440304006009001".to_string(), "440304006009001".to_string()];
     let err = d.apply(&Edit::Merge { layer: Layer::Grid, codes: twice }).unwrap_err();
@@ -201,4 +201,44 @@ fn split_merge_and_move_keep_shared_vertices_bit_identical_with_zero_tolerance()
     for corner in [coord! { x: 113.98765432101, y: 22.51234567891 }, coord! { x: 114.0076543219, y: 22.51987654321 }] {
         assert!(outline.contains(&corner), "{corner:?} moved");
     }
+}
+
+/// The test city with one point building in each of grids 001 and 002.
+fn city_with_buildings() -> crate::snapshot::Snapshot {
+    let s = city();
+    let mut layers: Vec<(Layer, Vec<crate::model::Feature>)> =
+        Layer::ALL.iter().map(|&l| (l, s.layer(l).features().to_vec())).collect();
+    let building = |code: &str, grid: &str, x: f64| {
+        let p = geo::Geometry::Point(geo::Point::new(114.0 + STEP * x, 22.5 + STEP * 0.5));
+        let mut b = feature(code, grid, p);
+        b.attrs.insert("households".into(), serde_json::json!(400));
+        b
+    };
+    layers[4].1 = vec![building("B1", "440304006009001", 0.5), building("B2", "440304006009002", 1.5)];
+    crate::snapshot::Snapshot::new(layers)
+}
+
+#[test]
+fn merge_moves_children_and_delete_refuses_to_orphan_them() {
+    let mut d = Draft::from_snapshot(&city_with_buildings(), split_name);
+    let parent = |d: &Draft, code: &str| {
+        d.features(Layer::Building).find(|b| b.code == code).and_then(|b| b.parent_code.clone())
+    };
+    let delete = Edit::Delete { layer: Layer::Grid, code: "440304006009002".into(), reassign_to: None };
+    let err = d.apply(&delete).unwrap_err();
+    assert!(matches!(err, EditError::Invalid(EditProblem::HasChildren { children: 1, .. })), "{err}");
+    assert_eq!(parent(&d, "B2").as_deref(), Some("440304006009002"), "a refused edit changes nothing");
+    let to_itself = Edit::Delete {
+        layer: Layer::Grid,
+        code: "440304006009002".into(),
+        reassign_to: Some("440304006009002".into()),
+    };
+    assert!(matches!(d.apply(&to_itself), Err(EditError::Invalid(EditProblem::ReassignToItself(_)))));
+
+    let merge = Edit::Merge { layer: Layer::Grid, codes: vec!["440304006009001".into(), "440304006009002".into()] };
+    d.apply(&merge).unwrap();
+    assert_eq!(parent(&d, "B2").as_deref(), Some("440304006009001"));
+    let survivor = d.features(Layer::Grid).find(|g| g.code == "440304006009001").unwrap();
+    assert_eq!((survivor.int_attr("households"), survivor.int_attr("residents")), (Some(800), Some(2000)));
+    assert!(clean(&d));
 }
