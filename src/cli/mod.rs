@@ -110,6 +110,10 @@ pub enum Command {
         /// 生效日期，默认今天（北京时间）/ effective date YYYY-MM-DD (default: today, Beijing time).
         #[arg(long)]
         effective_date: Option<String>,
+        /// 为无编码楼栋生成编码：社区编码 + 00001–99999，自北向南、自西向东 / give buildings without a code one:
+        /// community code + 00001–99999, rows north→south, west→east within a row (building layer only).
+        #[arg(long)]
+        generate_codes: bool,
         /// 输入文件 / input file (.geojson, .json, .csv, .shp or .gpkg).
         input: PathBuf,
     },
@@ -315,11 +319,21 @@ pub fn run(cli: Cli) -> Result<i32> {
     let lang = cli.lang;
     match cli.command {
         Command::Serve { db, addr, demo, data_dir, web_dir } => serve(&db, &addr, demo, data_dir, web_dir, lang),
-        Command::Import { db, layer, read, author, effective_date, input } => {
+        Command::Import { db, layer, read, author, effective_date, generate_codes, input } => {
+            if generate_codes && layer != Layer::Building {
+                bail!(
+                    "{}",
+                    zh_en!(
+                        lang,
+                        ("--generate-codes 只用于楼栋图层（building），不能用于 {}", layer.id()),
+                        ("--generate-codes is for the building layer only, not {}", layer.id())
+                    )
+                );
+            }
             let record = import_record(layer, read.mode, &input, author, effective_date, lang)?;
             let ReadArgs { crs, mode, format, encoding, table, tolerance_m, json, repair } = read;
             let read = wangge_app::files::ReadOptions { crs, encoding, table, layer_hint: Some(layer.id().into()) };
-            let options = ImportOptions { layer, crs: Crs::Wgs84, mode, tolerance_m };
+            let options = ImportOptions { layer, crs: Crs::Wgs84, mode, tolerance_m, generate_codes };
             crate::cli::files::import(&db, &input, format, &read, &options, &record, json, repair, lang)
         }
         Command::Check { db, layer, read, input } => {
