@@ -140,9 +140,15 @@ impl Server {
 /// Starts the real `wangge serve` binary on `db` at a free loopback port (messages in English) and
 /// returns the process and its base URL, read from the line it prints when it listens.
 pub fn serve_process(db: &Path) -> (std::process::Child, String) {
+    serve_process_with(db, &[])
+}
+
+/// [`serve_process`] with more `wangge serve` arguments (limits, for instance).
+pub fn serve_process_with(db: &Path, extra: &[&str]) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_wangge"))
         .args(["serve", "--db", db.to_str().unwrap(), "--addr", "127.0.0.1:0"])
+        .args(extra)
         .env("WANGGE_LANG", "en")
         .stderr(std::process::Stdio::piped())
         .spawn()
