@@ -436,7 +436,11 @@ fn corpus() -> Vec<Case> {
     cases.push(case("PATCH", format!("{items}/{GRID}"), "").body("{\"properties\":7}").by(Caller::Planner));
     cases.push(case("DELETE", format!("{items}/NOPE"), "").by(Caller::Planner));
     cases.push(case("POST", "/ogc/collections/nope/items", "").body(good.clone()).by(Caller::Planner));
-    cases.push(case("POST", items, "").body(good.clone()).content_type("text/plain").by(Caller::Planner));
+    for t in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+        cases.push(case("POST", items, "geojson").body(good.clone()).content_type(t).by(Caller::Planner).status(415));
+        let one = format!("{items}/{GRID}");
+        cases.push(case("PUT", one, "geojson").body(good.clone()).content_type(t).by(Caller::Planner).status(415));
+    }
     // --- tiles.
     for p in [
         "/tiles/nope",
