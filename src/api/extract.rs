@@ -78,7 +78,7 @@ impl<S: Send + Sync> FromRequest<S> for ApiBytes {
 pub struct ApiJson<T>(pub T);
 
 /// Whether `content_type` names JSON (`application/json` or any `+json` type).
-fn is_json(content_type: &str) -> bool {
+pub(crate) fn is_json(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     essence == "application/json" || essence.ends_with("+json")
 }

@@ -86,6 +86,38 @@ pub struct ReadArgs {
     pub repair: bool,
 }
 
+/// `wangge serve`'s request limits; each one not given keeps its default ([`crate::api::Limits`]).
+#[derive(clap::Args, Debug)]
+pub struct LimitArgs {
+    /// 单个请求体中坐标点上限 / most positions in one request body (edits, OGC writes); more: 413.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_vertices: Option<u64>,
+    /// 同时处理的重请求上限 / most heavy requests (writes, validate, batch lookups, export) at once; one more: 503.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_heavy: Option<u64>,
+    /// 重请求时限（秒）/ seconds one heavy request may take before it is abandoned with a 503.
+    #[arg(long)]
+    pub heavy_deadline_s: Option<u64>,
+    /// 请求体字节上限 / largest request body in bytes; larger: 413.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_body_bytes: Option<u64>,
+}
+
+impl LimitArgs {
+    /// The defaults with the flags given applied.
+    pub fn limits(&self) -> crate::api::Limits {
+        let d = crate::api::Limits::default();
+        let size = |v: Option<u64>, default: usize| v.map_or(default, |n| usize::try_from(n).unwrap_or(usize::MAX));
+        crate::api::Limits {
+            max_vertices: size(self.max_vertices, d.max_vertices),
+            max_heavy: size(self.max_heavy, d.max_heavy),
+            heavy_deadline: self.heavy_deadline_s.map_or(d.heavy_deadline, std::time::Duration::from_secs),
+            max_body_bytes: size(self.max_body_bytes, d.max_body_bytes),
+            ..d
+        }
+    }
+}
+
 /// What to do.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -106,6 +138,9 @@ pub enum Command {
         /// 网页目录 / web page folder.
         #[arg(long, env = "WANGGE_WEB", default_value = "web")]
         web_dir: PathBuf,
+        /// How much one request may ask of the service.
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// 导入一个图层（GeoJSON 或 CSV），全部成功或全部不写 / import a layer, all or nothing.
     Import {
@@ -124,6 +159,10 @@ pub enum Command {
         /// 生效日期，默认今天（北京时间）/ effective date YYYY-MM-DD (default: today, Beijing time).
         #[arg(long)]
         effective_date: Option<String>,
+        /// 为无编码楼栋生成编码：社区编码 + 00001–99999，自北向南、自西向东 / give buildings without a code one:
+        /// community code + 00001–99999, rows north→south, west→east within a row (building layer only).
+        #[arg(long)]
+        generate_codes: bool,
         /// 输入文件 / input file (.geojson, .json, .csv, .shp or .gpkg).
         input: PathBuf,
     },
@@ -332,12 +371,24 @@ pub enum TokenAction {
 pub fn run(cli: Cli) -> Result<i32> {
     let lang = cli.lang;
     match cli.command {
-        Command::Serve { db, addr, demo, data_dir, web_dir } => serve(&db, &addr, demo, data_dir, web_dir, lang),
-        Command::Import { db, layer, read, author, effective_date, input } => {
+        Command::Serve { db, addr, demo, data_dir, web_dir, limits } => {
+            serve(&db, &addr, demo, data_dir, web_dir, limits.limits(), lang)
+        }
+        Command::Import { db, layer, read, author, effective_date, generate_codes, input } => {
+            if generate_codes && layer != Layer::Building {
+                bail!(
+                    "{}",
+                    zh_en!(
+                        lang,
+                        ("--generate-codes 只用于楼栋图层（building），不能用于 {}", layer.id()),
+                        ("--generate-codes is for the building layer only, not {}", layer.id())
+                    )
+                );
+            }
             let record = import_record(layer, read.mode, &input, author, effective_date, lang)?;
             let ReadArgs { crs, mode, format, encoding, table, tolerance_m, json, repair } = read;
             let read = wangge_app::files::ReadOptions { crs, encoding, table, layer_hint: Some(layer.id().into()) };
-            let options = ImportOptions { layer, crs: Crs::Wgs84, mode, tolerance_m };
+            let options = ImportOptions { layer, crs: Crs::Wgs84, mode, tolerance_m, generate_codes };
             crate::cli::files::import(&db, &input, format, &read, &options, &record, json, repair, lang)
         }
         Command::Check { db, layer, read, input } => {

@@ -8,7 +8,15 @@ use wangge_app::demo::{ensure_demo_addresses, ensure_demo_db};
 use wangge_store::Store;
 use wangge_text::Lang;
 
-pub(super) fn serve(db: &Path, addr: &str, demo: bool, data_dir: PathBuf, web_dir: PathBuf, lang: Lang) -> Result<i32> {
+pub(super) fn serve(
+    db: &Path,
+    addr: &str,
+    demo: bool,
+    data_dir: PathBuf,
+    web_dir: PathBuf,
+    limits: api::Limits,
+    lang: Lang,
+) -> Result<i32> {
     if demo && ensure_demo_db(db, &data_dir)? {
         eprintln!("{} {}", lang.pick("已用示范城市创建数据库", "created the demo database"), db.display());
     } else if demo {
@@ -21,8 +29,11 @@ pub(super) fn serve(db: &Path, addr: &str, demo: bool, data_dir: PathBuf, web_di
     let snapshot = store.load_snapshot()?;
     let counts: Vec<String> = snapshot.counts().iter().map(|(l, n)| format!("{}={n}", l.id())).collect();
     let (roads, node_crossings) = store.load_roads()?;
-    let state =
-        AppState::new(snapshot, web_dir, data_dir).with_roads(&roads, node_crossings).with_store(store).with_feed()?;
+    let state = AppState::new(snapshot, web_dir, data_dir)
+        .with_roads(&roads, node_crossings)
+        .with_store(store)
+        .with_limits(limits)
+        .with_feed()?;
     let pool = state.store.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {

@@ -72,7 +72,13 @@ pub fn ensure_demo_db(db: &Path, data_dir: &Path) -> Result<bool, DemoDbError> {
             let path = layer_file(data_dir, layer);
             let text =
                 std::fs::read_to_string(&path).map_err(|source| DemoDbError::Read { path: path.clone(), source })?;
-            let options = ImportOptions { layer, crs: Crs::Wgs84, mode: WriteMode::Replace, tolerance_m: 5.0 };
+            let options = ImportOptions {
+                layer,
+                crs: Crs::Wgs84,
+                mode: WriteMode::Replace,
+                tolerance_m: 5.0,
+                generate_codes: false,
+            };
             match import(&mut store, &text, FileFormat::GeoJson, &options, None) {
                 Ok(_) => {}
                 Err(ImportError::Rejected(problems)) => return Err(DemoDbError::Rejected { path, problems }),

@@ -60,21 +60,30 @@ pub fn parse_text(text: &str, format: FileFormat, crs: Crs) -> Parsed {
     if let Err(e) = crs.check() {
         let mut problems = parsed.problems;
         problems.push(Problem::new(None, None, Rule::Crs { detail: e.to_string() }));
-        return Parsed { features: Vec::new(), problems };
+        return Parsed { features: Vec::new(), problems, uncoded: Vec::new() };
     }
     to_wgs84(parsed, |g| crs.geometry_to_wgs84(g).map_err(|e| e.to_string()))
 }
 
 /// Converts every feature's geometry with `convert`; a feature that cannot be converted becomes a problem.
 fn to_wgs84(parsed: Parsed, convert: impl Fn(&geo::Geometry<f64>) -> Result<geo::Geometry<f64>, String>) -> Parsed {
-    let mut out = Parsed { features: Vec::with_capacity(parsed.features.len()), problems: parsed.problems };
-    for (i, mut f) in parsed.features {
-        match convert(&f.geometry) {
-            Ok(g) => {
-                f.geometry = g;
-                out.features.push((i, f));
+    let mut out = Parsed {
+        features: Vec::with_capacity(parsed.features.len()),
+        problems: parsed.problems,
+        uncoded: Vec::with_capacity(parsed.uncoded.len()),
+    };
+    for (coded, list) in [(true, parsed.features), (false, parsed.uncoded)] {
+        for (i, mut f) in list {
+            match convert(&f.geometry) {
+                Ok(g) => {
+                    f.geometry = g;
+                    if coded { &mut out.features } else { &mut out.uncoded }.push((i, f));
+                }
+                Err(detail) => {
+                    let code = coded.then_some(f.code.as_str());
+                    out.problems.push(Problem::new(Some(i), code, Rule::Crs { detail }));
+                }
             }
-            Err(detail) => out.problems.push(Problem::new(Some(i), Some(&f.code), Rule::Crs { detail })),
         }
     }
     out

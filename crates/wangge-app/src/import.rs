@@ -22,6 +22,8 @@ pub struct ImportOptions {
     pub mode: WriteMode,
     /// Metres a child may reach outside its parent.
     pub tolerance_m: f64,
+    /// Give buildings read without a code one ([`wangge_core::numbering::number_buildings`]).
+    pub generate_codes: bool,
 }
 
 /// Why an import wrote nothing.
@@ -43,15 +45,23 @@ pub fn prepare_parsed(
     options: &ImportOptions,
     current: &Snapshot,
 ) -> Result<Vec<Feature>, Vec<Problem>> {
-    let mut problems = parsed.problems;
+    let mut parsed = parsed;
+    let mut problems = std::mem::take(&mut parsed.problems);
     if let Err(e) = options.crs.check() {
         problems.push(Problem::new(None, None, Rule::Crs { detail: e.to_string() }));
         return Err(problems);
     }
+    let numbered = if options.generate_codes && options.layer == Layer::Building && !parsed.uncoded.is_empty() {
+        generate_codes(&mut parsed, &mut problems, options.crs, current)
+    } else {
+        std::collections::HashSet::new()
+    };
     let mut features = Vec::with_capacity(parsed.features.len());
     let mut positions = Vec::with_capacity(parsed.features.len());
     for (i, mut f) in parsed.features {
         match options.crs.geometry_to_wgs84(&f.geometry) {
+            // Numbered buildings were converted before their representative points were taken.
+            _ if numbered.contains(&i) => {}
             Ok(g) => f.geometry = g,
             Err(e) => {
                 problems.push(Problem::new(Some(i), Some(&f.code), Rule::Crs { detail: e.to_string() }));
@@ -87,6 +97,41 @@ pub fn prepare_parsed(
         problems.sort_by_key(|p| p.index.unwrap_or(0));
         Err(problems)
     }
+}
+
+/// Numbers the buildings of `parsed` read without a code, converted to WGS 84 from `crs` first
+/// (see [`wangge_core::numbering`]): the numbered ones join `parsed.features`, and their
+/// `missing_property` problems are replaced by the numbering's own. Returns the input positions
+/// of the numbered ones, whose geometry is already converted.
+fn generate_codes(
+    parsed: &mut geojson::Parsed,
+    problems: &mut Vec<Problem>,
+    crs: Crs,
+    current: &Snapshot,
+) -> std::collections::HashSet<usize> {
+    let mut uncoded = Vec::with_capacity(parsed.uncoded.len());
+    let mut failed = Vec::new();
+    for (i, mut f) in std::mem::take(&mut parsed.uncoded) {
+        match crs.geometry_to_wgs84(&f.geometry) {
+            Ok(g) => {
+                f.geometry = g;
+                uncoded.push((i, f));
+            }
+            Err(e) => failed.push(Problem::new(Some(i), None, Rule::Crs { detail: e.to_string() })),
+        }
+    }
+    let numbered: std::collections::HashSet<usize> = uncoded.iter().map(|(i, _)| *i).collect();
+    problems.retain(|p| {
+        !(matches!(&p.rule, Rule::MissingProperty { key } if key == "code")
+            && p.index.is_some_and(|i| numbered.contains(&i)))
+    });
+    let (coded, mut refused) = wangge_core::numbering::number_buildings(uncoded, &parsed.features, current);
+    let converted = coded.iter().map(|(i, _)| *i).collect();
+    parsed.features.extend(coded);
+    parsed.features.sort_by_key(|(i, _)| *i);
+    problems.append(&mut refused);
+    problems.append(&mut failed);
+    converted
 }
 
 /// How an import is recorded in the history: who, why, and from which date its features are valid.
@@ -213,7 +258,13 @@ pub fn check_parsed(
 ) -> Vec<Problem> {
     let empty = Snapshot::empty();
     // A building accepts points and areas alike, which is what "no layer" should check.
-    let options = ImportOptions { layer: layer.unwrap_or(Layer::Building), crs: Crs::Wgs84, mode, tolerance_m };
+    let options = ImportOptions {
+        layer: layer.unwrap_or(Layer::Building),
+        crs: Crs::Wgs84,
+        mode,
+        tolerance_m,
+        generate_codes: false,
+    };
     let problems = match prepare_parsed(parsed, &options, current.unwrap_or(&empty)) {
         Ok(_) => Vec::new(),
         Err(p) => p,

@@ -119,7 +119,15 @@ pub fn points_from_json(body: &[u8], crs: Crs, lang: Lang) -> Result<Vec<PointIn
                 })
                 .collect();
         }
-        Value::Object(ref o) if o.get("points").is_some() => o["points"].as_array().cloned().unwrap_or_default(),
+        // `"points": "x"` is a mistake, not an empty batch: answering 200 with no results would hide it.
+        Value::Object(ref o) if o.get("points").is_some() => match o["points"].as_array() {
+            Some(a) => a.clone(),
+            None => {
+                return Err(BadPoint(
+                    lang.pick("\"points\" 应为点数组", "\"points\" must be an array of points").to_string(),
+                ));
+            }
+        },
         _ => {
             return Err(BadPoint(
                 lang.pick(

@@ -18,6 +18,7 @@ pub mod index;
 pub mod isochrone;
 pub mod model;
 pub mod network;
+pub mod numbering;
 pub mod prepared;
 pub mod problem;
 pub mod raster;

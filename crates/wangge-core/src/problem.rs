@@ -107,6 +107,15 @@ pub enum Rule {
         /// The farthest outside position found.
         at: [f64; 2],
     },
+    /// Generated building codes would pass the community's last sequence number (99999).
+    CodeSpaceFull {
+        /// The community's code.
+        community: String,
+        /// Buildings to be numbered.
+        needed: usize,
+        /// Numbers still free after the highest one used.
+        available: usize,
+    },
 }
 
 impl Rule {
@@ -130,6 +139,7 @@ impl Rule {
             Rule::NotACount { .. } => "not_a_count",
             Rule::UnknownParent { .. } => "unknown_parent",
             Rule::OutsideParent { .. } => "outside_parent",
+            Rule::CodeSpaceFull { .. } => "code_space_full",
         }
     }
 }

@@ -65,10 +65,15 @@ pub fn read_features(text: &str) -> Parsed {
         let geometry = geometry
             .map_err(|detail| problems.push(Problem::new(Some(i), code.as_deref(), Rule::Malformed { detail })))
             .ok();
-        let (Some(code), Some(geometry)) = (code, geometry) else {
+        let Some(geometry) = geometry else {
             parsed.problems.append(&mut problems);
             continue;
         };
+        let uncoded = code.is_none();
+        if uncoded {
+            parsed.problems.append(&mut problems);
+        }
+        let code = code.unwrap_or_default();
         let mut attrs = Map::new();
         for (c, h) in headers.iter().enumerate() {
             if geometry_cols.contains(&Some(c)) || ["code", "name", "parent_code"].contains(&h.as_str()) {
@@ -85,7 +90,11 @@ pub fn read_features(text: &str) -> Parsed {
             attrs,
             geometry,
         };
-        parsed.features.push((i, feature));
+        if uncoded {
+            parsed.uncoded.push((i, feature));
+        } else {
+            parsed.features.push((i, feature));
+        }
     }
     parsed
 }

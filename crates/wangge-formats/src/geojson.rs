@@ -17,6 +17,10 @@ pub struct Parsed {
     pub features: Vec<(usize, Feature)>,
     /// Everything that could not.
     pub problems: Vec<Problem>,
+    /// Features complete but for their code (code empty), with their input position; each also
+    /// has its `missing_property` problem above. Only a caller that generates codes
+    /// (`import --generate-codes`) uses them.
+    pub uncoded: Vec<(usize, Feature)>,
 }
 
 /// Reads a FeatureCollection (or a single Feature) from `text`.
@@ -50,6 +54,10 @@ pub fn read_features(text: &str) -> Parsed {
     };
     for (i, item) in items.into_iter().enumerate() {
         match read_feature(i, item) {
+            Ok(f) if f.code.is_empty() => {
+                parsed.problems.push(Problem::new(Some(i), None, Rule::MissingProperty { key: "code".into() }));
+                parsed.uncoded.push((i, f));
+            }
             Ok(f) => parsed.features.push((i, f)),
             Err(mut p) => parsed.problems.append(&mut p),
         }
@@ -81,9 +89,6 @@ fn read_feature(i: usize, item: Value) -> Result<Feature, Vec<Problem>> {
     let parent_code = take_text(&mut props, "parent_code");
     let mut problems = Vec::new();
     let code_ref = code.as_deref();
-    if code.is_none() {
-        problems.push(Problem::new(Some(i), None, Rule::MissingProperty { key: "code".into() }));
-    }
     let geometry = match obj.remove("geometry") {
         None | Some(Value::Null) => {
             problems.push(Problem::new(
@@ -104,6 +109,14 @@ fn read_feature(i: usize, item: Value) -> Result<Feature, Vec<Problem>> {
     match (code, geometry) {
         (Some(code), Some(geometry)) if problems.is_empty() => {
             Ok(Feature { name: name.unwrap_or_else(|| code.clone()), code, parent_code, attrs: props, geometry })
+        }
+        // Complete but for the code: the caller records it as uncoded (and as missing its code).
+        (None, Some(geometry)) if problems.is_empty() => {
+            Ok(Feature { name: name.unwrap_or_default(), code: String::new(), parent_code, attrs: props, geometry })
+        }
+        (None, _) => {
+            problems.insert(0, Problem::new(Some(i), None, Rule::MissingProperty { key: "code".into() }));
+            Err(problems)
         }
         _ => Err(problems),
     }

@@ -88,11 +88,11 @@ pub fn read(path: &Path, table: Option<&str>, hint: Option<&str>) -> Result<File
             Value::String(_) => None,
             other => Some(other.to_string()),
         };
-        let Some(code) = text(code_col) else {
+        let given = text(code_col);
+        if given.is_none() {
             read.parsed.problems.push(Problem::new(Some(i), None, Rule::MissingProperty { key: "code".into() }));
-            i += 1;
-            continue;
-        };
+        }
+        let code = given.clone().unwrap_or_default();
         let geometry = match row.get_ref(0) {
             Ok(ValueRef::Blob(b)) => gpkg::decode(b).map_err(|e| e.to_string()),
             Ok(ValueRef::Null) => Err("no geometry".to_string()),
@@ -103,7 +103,7 @@ pub fn read(path: &Path, table: Option<&str>, hint: Option<&str>) -> Result<File
             Ok(g) => g,
             Err(detail) => {
                 let detail = format!("{} table {name} row {}: {detail}", path.display(), i + 1);
-                read.parsed.problems.push(Problem::new(Some(i), Some(&code), Rule::Malformed { detail }));
+                read.parsed.problems.push(Problem::new(Some(i), given.as_deref(), Rule::Malformed { detail }));
                 i += 1;
                 continue;
             }
@@ -134,7 +134,11 @@ pub fn read(path: &Path, table: Option<&str>, hint: Option<&str>) -> Result<File
             attrs.extend(m);
         }
         let feature = Feature::with_default_name(code, text(name_col), text(parent_col), attrs, geometry);
-        read.parsed.features.push((i, feature));
+        if given.is_some() {
+            read.parsed.features.push((i, feature));
+        } else {
+            read.parsed.uncoded.push((i, feature));
+        }
         i += 1;
     }
     Ok(read)

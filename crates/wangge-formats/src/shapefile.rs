@@ -173,16 +173,17 @@ pub fn read(shp: &Path, encoding: Option<&str>) -> Result<FileRead, FileError> {
                 other => Some(other.to_string()),
             }
         };
-        let code = text(code_col);
-        let Some(code) = code else {
+        let given = text(code_col);
+        if given.is_none() {
             read.parsed.problems.push(Problem::new(Some(i), None, Rule::MissingProperty { key: "code".into() }));
-            continue;
-        };
+        }
+        let code = given.clone().unwrap_or_default();
         let geometry = match to_geometry(shape) {
             Ok(g) => g,
             Err(detail) => {
                 let detail = format!("{} record {}: {detail}", shp.display(), i + 1);
-                read.parsed.problems.push(Problem::new(Some(i), Some(&code), Rule::Malformed { detail }));
+                let code = given.as_deref();
+                read.parsed.problems.push(Problem::new(Some(i), code, Rule::Malformed { detail }));
                 continue;
             }
         };
@@ -196,7 +197,11 @@ pub fn read(shp: &Path, encoding: Option<&str>) -> Result<FileRead, FileError> {
             }
         }
         let feature = Feature::with_default_name(code, text(name_col), text(parent_col), attrs, geometry);
-        read.parsed.features.push((i, feature));
+        if given.is_some() {
+            read.parsed.features.push((i, feature));
+        } else {
+            read.parsed.uncoded.push((i, feature));
+        }
     }
     Ok(read)
 }

@@ -86,6 +86,9 @@ impl Catalog for En {
             Rule::OutsideParent { parent_code, metres, tolerance_m, at: [x, y] } => format!(
                 "reaches {metres:.1} m outside its parent {parent_code} (tolerance {tolerance_m} m) at ({x:.7}, {y:.7})"
             ),
+            Rule::CodeSpaceFull { community, needed, available } => format!(
+                "cannot generate a building code: community {community} needs {needed} new codes but only {available} of 00001–99999 are left"
+            ),
         }
     }
 

@@ -83,6 +83,9 @@ impl Catalog for Zh {
             Rule::OutsideParent { parent_code, metres, tolerance_m, at: [x, y] } => {
                 format!("超出上级 {parent_code} 的范围 {metres:.1} 米（容差 {tolerance_m} 米），位置 ({x:.7}, {y:.7})")
             }
+            Rule::CodeSpaceFull { community, needed, available } => {
+                format!("无法生成楼栋编码：社区 {community} 需要 {needed} 个新编码，00001–99999 中仅剩 {available} 个")
+            }
         }
     }
 

@@ -322,7 +322,24 @@ async fn run(
     Ok(r)
 }
 
-fn json_body(body: &Bytes, lang: Lang) -> Result<Value, ApiError> {
+/// The body as JSON. A declared non-JSON `Content-Type` is 415, as for every other JSON body
+/// ([`crate::api::extract::ApiJson`]): a form or text body parsed as JSON by luck would be a
+/// client bug hidden.
+fn json_body(body: &Bytes, headers: &HeaderMap, lang: Lang) -> Result<Value, ApiError> {
+    if let Some(ct) = headers.get(header::CONTENT_TYPE) {
+        let ct = ct.to_str().unwrap_or("");
+        if !crate::api::extract::is_json(ct) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                wangge_text::zh_en!(
+                    lang,
+                    ("请求体应为 GeoJSON（Content-Type: application/geo+json 或 application/json），而不是 {ct}"),
+                    ("the body must be GeoJSON (Content-Type: application/geo+json or application/json), not {ct}")
+                ),
+            ));
+        }
+    }
     serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_body(format!("{}: {e}", lang.pick("JSON 无法解析", "invalid JSON"))))
 }
@@ -336,8 +353,9 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let lang = req.lang();
+    let v = json_body(&body, &headers, lang);
     run(state, req, headers, collection_id, None, move |_| {
-        let v = json_body(&body, lang)?;
+        let v = v?;
         let code = v
             .pointer("/properties/code")
             .and_then(Value::as_str)
@@ -369,8 +387,9 @@ pub async fn replace_or_update(
 ) -> Result<Response, ApiError> {
     let lang = req.lang();
     let patch = method == Method::PATCH;
+    let body = json_body(&body, &headers, lang);
     run(state, req, headers, collection_id, Some(code), move |c| {
-        let body = json_body(&body, lang)?;
+        let body = body?;
         Ok((c.to_string(), if patch { Op::Patch(body) } else { Op::Replace(body) }))
     })
     .await
