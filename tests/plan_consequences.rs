@@ -194,6 +194,7 @@ fn an_import_with_a_count_that_is_no_number_is_refused_naming_feature_and_field(
         crs: wangge_formats::crs::Crs::Wgs84,
         mode: wangge_store::WriteMode::Append,
         tolerance_m: 1.0,
+        generate_codes: false,
     };
     let err = wangge_app::import::import(
         &mut store,
