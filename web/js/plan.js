@@ -60,17 +60,17 @@ async function newDraft() {
   remember();
 }
 
+/** Posts the edits of one change (a reshape and the neighbours it moves) as one batch, so the
+ * server stores all of them or none: a neighbour that cannot follow never leaves half a change. */
 async function post(edits) {
   if (!session.plan || session.plan.status !== "draft") await newDraft();
-  for (const edit of edits) {
-    const { body } = await fetchJSON(`/api/v1/plans/${session.plan.id}/edits`, {
-      body: edit,
-      token: session.token,
-      ifMatch: `"v${session.plan.version}"`,
-      withEtag: true,
-    });
-    session.plan.version = body.version;
-  }
+  const { body } = await fetchJSON(`/api/v1/plans/${session.plan.id}/edits`, {
+    body: edits.length === 1 ? edits[0] : { edits },
+    token: session.token,
+    ifMatch: `"v${session.plan.version}"`,
+    withEtag: true,
+  });
+  session.plan.version = body.version;
 }
 
 /** Validates the draft and draws its problems. */
