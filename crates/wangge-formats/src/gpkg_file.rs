@@ -9,6 +9,7 @@ use crate::crs::Crs;
 use crate::crs::prj::{self, SourceCrs};
 use crate::formats::{FileError, FileRead, Note};
 use crate::gpkg::{self, APPLICATION_ID, CORE_SCHEMA, USER_VERSION};
+use crate::table_row;
 use geo::{BoundingRect, Geometry, Rect};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, params_from_iter};
@@ -83,15 +84,8 @@ pub fn read(path: &Path, table: Option<&str>, hint: Option<&str>) -> Result<File
         for (k, (_, decl, _)) in attrs_cols.iter().enumerate() {
             values.push(typed(row.get_ref(k + 1).map_err(|e| corrupt(path, Some(i + 1), e))?, decl));
         }
-        let text = |c: Option<usize>| match c.and_then(|c| values[c].as_ref())? {
-            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-            Value::String(_) => None,
-            other => Some(other.to_string()),
-        };
-        let given = text(code_col);
-        if given.is_none() {
-            read.parsed.problems.push(Problem::new(Some(i), None, Rule::MissingProperty { key: "code".into() }));
-        }
+        let text = |c: Option<usize>| table_row::text(&values, c);
+        let given = table_row::code(&values, code_col, i, &mut read.parsed.problems);
         let code = given.clone().unwrap_or_default();
         let geometry = match row.get_ref(0) {
             Ok(ValueRef::Blob(b)) => gpkg::decode(b).map_err(|e| e.to_string()),

@@ -18,5 +18,6 @@ pub mod gpkg_file;
 pub mod mvt;
 pub mod roads;
 pub mod shapefile;
+mod table_row;
 pub mod xlsx;
 pub mod zip_out;

@@ -166,17 +166,8 @@ pub fn read(shp: &Path, encoding: Option<&str>) -> Result<FileRead, FileError> {
     for (i, (shape, record)) in shapes.into_iter().zip(table.records).enumerate() {
         // A deleted record is a feature removed from the layer; its shape goes with it.
         let Some(values) = record else { continue };
-        let text = |c: Option<usize>| -> Option<String> {
-            match c.and_then(|c| values[c].as_ref())? {
-                Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-                Value::String(_) => None,
-                other => Some(other.to_string()),
-            }
-        };
-        let given = text(code_col);
-        if given.is_none() {
-            read.parsed.problems.push(Problem::new(Some(i), None, Rule::MissingProperty { key: "code".into() }));
-        }
+        let text = |c: Option<usize>| crate::table_row::text(&values, c);
+        let given = crate::table_row::code(&values, code_col, i, &mut read.parsed.problems);
         let code = given.clone().unwrap_or_default();
         let geometry = match to_geometry(shape) {
             Ok(g) => g,

@@ -9,13 +9,10 @@
 use super::super::AppState;
 use super::super::error::ApiError;
 use super::collection;
-use axum::extract::{Path, State};
+use axum::extract::{MatchedPath, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-
-const COLLECTION: &str = "/ogc/collections/{collection}";
-const ITEMS: &str = "/ogc/collections/{collection}/items";
-const ITEM: &str = "/ogc/collections/{collection}/items/{feature}";
+use std::collections::HashMap;
 
 /// The methods `template` serves: the reads, the writes mounted on it (with a store), `OPTIONS`.
 pub fn allowed(state: &AppState, template: &str) -> String {
@@ -28,37 +25,18 @@ pub fn allowed(state: &AppState, template: &str) -> String {
     methods.join(", ")
 }
 
-fn answer(state: &AppState, template: &str, id: &str, headers: &HeaderMap) -> Result<Response, ApiError> {
-    collection(id, crate::api::status::lang_of(headers))?;
+/// `OPTIONS` on `/ogc/collections/{collection}`, `…/items` and `…/items/{feature}`: one handler,
+/// since the answer depends only on the route template it was reached by.
+pub async fn options(
+    State(state): State<AppState>,
+    route: MatchedPath,
+    Path(params): Path<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let id = params.get("collection").map_or("", String::as_str);
+    collection(id, crate::api::status::lang_of(&headers))?;
     let mut r = StatusCode::NO_CONTENT.into_response();
-    let allow = HeaderValue::from_str(&allowed(state, template)).map_err(ApiError::internal)?;
+    let allow = HeaderValue::from_str(&allowed(&state, route.as_str())).map_err(ApiError::internal)?;
     r.headers_mut().insert(header::ALLOW, allow);
     Ok(r)
-}
-
-/// `OPTIONS /ogc/collections/{collection}`
-pub async fn collection_options(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    answer(&state, COLLECTION, &id, &headers)
-}
-
-/// `OPTIONS /ogc/collections/{collection}/items`
-pub async fn items_options(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    answer(&state, ITEMS, &id, &headers)
-}
-
-/// `OPTIONS /ogc/collections/{collection}/items/{feature}`
-pub async fn item_options(
-    State(state): State<AppState>,
-    Path((id, _feature)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    answer(&state, ITEM, &id, &headers)
 }

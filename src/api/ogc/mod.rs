@@ -38,10 +38,10 @@ pub fn router() -> Router<AppState> {
         .route("/ogc/conformance", get(landing::conformance))
         .route("/ogc/api", get(openapi::document))
         .route("/ogc/collections", get(collections::list))
-        .route("/ogc/collections/{collection}", get(collections::one).options(discovery::collection_options))
+        .route("/ogc/collections/{collection}", get(collections::one).options(discovery::options))
         .route("/ogc/collections/{collection}/queryables", get(collections::queryables_handler))
-        .route("/ogc/collections/{collection}/items", get(items::list).options(discovery::items_options))
-        .route("/ogc/collections/{collection}/items/{feature}", get(items::one).options(discovery::item_options))
+        .route("/ogc/collections/{collection}/items", get(items::list).options(discovery::options))
+        .route("/ogc/collections/{collection}/items/{feature}", get(items::one).options(discovery::options))
 }
 
 /// The layer a collection id names, or 404.
