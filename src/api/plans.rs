@@ -316,6 +316,20 @@ fn batch_error(e: PlanServiceError, lang: Lang) -> ApiError {
     out
 }
 
+/// Undo or redo: `change` on the store, honouring `If-Match`, answered with the plan and its ETag.
+async fn step(
+    state: &AppState,
+    params: &Params,
+    id: i64,
+    headers: &HeaderMap,
+    change: fn(&mut Store, i64, Option<i64>) -> Result<wangge_store::plans::PlanRow, PlanServiceError>,
+) -> Result<Response, ApiError> {
+    let lang = params.lang;
+    let expected = if_match(headers, lang)?;
+    let plan = with_store(state, lang, move |s| change(s, id, expected).map_err(|e| plan_error(e, lang))).await?;
+    Ok(with_etag(StatusCode::OK, plan.version, plan))
+}
+
 /// `POST /api/v1/plans/{id}/undo`: takes back the plan's last batch of edits (honours `If-Match`).
 #[utoipa::path(post, path = "/api/v1/plans/{id}/undo", tag = "plans",
     params(("id" = i64, Path, description = "Plan id"),
@@ -329,10 +343,7 @@ pub async fn undo(
     ApiPath(id): ApiPath<i64>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let lang = params.lang;
-    let expected = if_match(&headers, lang)?;
-    let plan = with_store(&state, lang, move |s| svc::undo(s, id, expected).map_err(|e| plan_error(e, lang))).await?;
-    Ok(with_etag(StatusCode::OK, plan.version, plan))
+    step(&state, &params, id, &headers, svc::undo).await
 }
 
 /// `POST /api/v1/plans/{id}/redo`: puts back the last undone batch (until a new edit is added).
@@ -348,10 +359,7 @@ pub async fn redo(
     ApiPath(id): ApiPath<i64>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let lang = params.lang;
-    let expected = if_match(&headers, lang)?;
-    let plan = with_store(&state, lang, move |s| svc::redo(s, id, expected).map_err(|e| plan_error(e, lang))).await?;
-    Ok(with_etag(StatusCode::OK, plan.version, plan))
+    step(&state, &params, id, &headers, svc::redo).await
 }
 
 /// `DELETE /api/v1/plans/{id}`: discards a draft plan and its edits; a published plan is history

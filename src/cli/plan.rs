@@ -20,6 +20,22 @@ use wangge_store::plans::{Author, PlanError};
 use wangge_text::zh_en;
 use wangge_text::{FindingJson, Label, Lang, Text};
 
+/// The arguments of a change to a whole draft (undo, redo, discard).
+#[derive(clap::Args, Debug)]
+pub struct DraftArgs {
+    /// 数据库文件 / database file.
+    #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+    db: PathBuf,
+    /// 方案编号 / plan id.
+    id: i64,
+    /// 期望的方案版本（乐观锁）/ the plan version this is based on.
+    #[arg(long)]
+    if_match: Option<i64>,
+    /// 以 JSON 输出 / print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
 /// What to do with plans.
 #[derive(Debug, Subcommand)]
 pub enum PlanAction {
@@ -79,47 +95,11 @@ pub enum PlanAction {
         json: bool,
     },
     /// 撤销方案最后一批编辑 / undo the plan's last batch of edits.
-    Undo {
-        /// 数据库文件 / database file.
-        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
-        db: PathBuf,
-        /// 方案编号 / plan id.
-        id: i64,
-        /// 期望的方案版本（乐观锁）/ the plan version this is based on.
-        #[arg(long)]
-        if_match: Option<i64>,
-        /// 以 JSON 输出 / print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Undo(DraftArgs),
     /// 重做最后撤销的一批编辑 / redo the last undone batch of edits.
-    Redo {
-        /// 数据库文件 / database file.
-        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
-        db: PathBuf,
-        /// 方案编号 / plan id.
-        id: i64,
-        /// 期望的方案版本（乐观锁）/ the plan version this is based on.
-        #[arg(long)]
-        if_match: Option<i64>,
-        /// 以 JSON 输出 / print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Redo(DraftArgs),
     /// 删除草稿方案及其编辑（已发布的方案不能删除）/ discard a draft plan and its edits.
-    Discard {
-        /// 数据库文件 / database file.
-        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
-        db: PathBuf,
-        /// 方案编号 / plan id.
-        id: i64,
-        /// 期望的方案版本（乐观锁）/ the plan version this is based on.
-        #[arg(long)]
-        if_match: Option<i64>,
-        /// 以 JSON 输出 / print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Discard(DraftArgs),
     /// 按规则检查方案；有错误时退出码为 1 / check a plan against every rule; exit 1 on errors.
     Validate {
         /// 数据库文件 / database file.
@@ -422,9 +402,9 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
                 Err(e) => refusal(e, lang, json),
             }
         }
-        PlanAction::Undo { db, id, if_match, json } => step(&db, id, if_match, json, false, lang),
-        PlanAction::Redo { db, id, if_match, json } => step(&db, id, if_match, json, true, lang),
-        PlanAction::Discard { db, id, if_match, json } => {
+        PlanAction::Undo(DraftArgs { db, id, if_match, json }) => step(&db, id, if_match, json, false, lang),
+        PlanAction::Redo(DraftArgs { db, id, if_match, json }) => step(&db, id, if_match, json, true, lang),
+        PlanAction::Discard(DraftArgs { db, id, if_match, json }) => {
             let mut store = open(&db, lang)?;
             match svc::discard(&mut store, id, if_match) {
                 Ok(()) => {
