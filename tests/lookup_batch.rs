@@ -185,3 +185,27 @@ fn a_bad_workbook_row_or_file_is_named() {
     let r = batch(&db, "--xlsx", &input, &out);
     assert!(!r.status.success() && text(&r).contains("xlsx"), "{}", text(&r));
 }
+
+#[test]
+fn a_workbook_over_the_batch_limit_is_a_413_before_any_lookup() {
+    use wangge::api::{AppState, Limits};
+    use wangge_store::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let db = city_db(dir.path());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let state = AppState::new(Store::open(&db).unwrap().load_snapshot().unwrap(), root.join("web"), root.join("data"))
+        .with_limits(Limits { max_batch_points: 5, ..Limits::default() });
+    let server = Server::start_state(state);
+    let body = wangge_formats::xlsx::write_table(&visit_sheet(10)).unwrap();
+    let mut resp = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent()
+        .post(&format!("{}/api/v1/lookup?lang=en", server.base))
+        .header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .send(&body[..])
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 413);
+    let v: serde_json::Value = serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
+    assert!(v["detail"].as_str().unwrap().contains("too many points"), "{v}");
+}

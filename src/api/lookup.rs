@@ -59,14 +59,9 @@ pub async fn post_lookup(
     if content_type.starts_with(XLSX) {
         // A workbook comes back as a workbook: the user's columns and the answer columns.
         let snapshot = state.snapshot();
-        let answer = super::guard::blocking(move || lookup_xlsx(&snapshot, &body, default_crs, lang)).await?;
-        let (bytes, count) = answer.map_err(|e| match e {
-            BatchError::Input(e) => ApiError::bad_body(e.0),
-            BatchError::Output(e) => ApiError::internal(e),
-        })?;
-        if count.points > state.limits.max_batch_points {
-            return Err(too_many(count.points, &state, lang));
-        }
+        let max = state.limits.max_batch_points;
+        let answer = super::guard::blocking(move || lookup_xlsx(&snapshot, &body, default_crs, lang, max)).await?;
+        let (bytes, _) = answer.map_err(|e| batch_error(e, &state, lang))?;
         return Ok(([(CONTENT_TYPE, XLSX)], bytes).into_response());
     }
     let is_csv = content_type.starts_with("text/csv") || content_type.starts_with("text/plain");
@@ -82,10 +77,7 @@ pub async fn post_lookup(
     if wants_csv {
         // The CSV answer is written straight from the lookups, on every core, off the async workers.
         let csv = super::guard::blocking(move || lookup_points_csv(&snapshot, &points, lang)).await?;
-        let (bytes, _) = csv.map_err(|e| match e {
-            BatchError::Input(e) => ApiError::bad_body(e.0),
-            BatchError::Output(e) => ApiError::internal(e),
-        })?;
+        let (bytes, _) = csv.map_err(|e| batch_error(e, &state, lang))?;
         return Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8")], bytes).into_response());
     }
     // A batch is CPU work: keep it off the async workers so single lookups stay fast.
@@ -99,6 +91,14 @@ pub async fn post_lookup(
 
 /// The media type of an `.xlsx` workbook.
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn batch_error(e: BatchError, state: &AppState, lang: Lang) -> ApiError {
+    match e {
+        BatchError::Input(e) => ApiError::bad_body(e.0),
+        BatchError::Output(e) => ApiError::internal(e),
+        BatchError::TooMany(n, _) => too_many(n, state, lang),
+    }
+}
 
 fn too_many(n: usize, state: &AppState, lang: Lang) -> ApiError {
     let limit = state.limits.max_batch_points;

@@ -65,7 +65,7 @@ pub(super) fn lookup_xlsx(
     lang: Lang,
 ) -> Result<i32> {
     let bytes = super::common::read_input_file(input, lang)?;
-    let (answer, count) = wangge_app::batch::lookup_xlsx(snapshot, &bytes, crs, lang)
+    let (answer, count) = wangge_app::batch::lookup_xlsx(snapshot, &bytes, crs, lang, usize::MAX)
         .map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
     super::common::write_atomically(out, &answer)?;
     eprintln!(

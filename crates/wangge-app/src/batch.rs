@@ -30,6 +30,9 @@ pub enum BatchError {
     /// The answer could not be written.
     #[error("{0}")]
     Output(#[from] std::io::Error),
+    /// More rows than the caller allows (the count, and the limit).
+    #[error("{0} rows, more than the limit of {1}")]
+    TooMany(usize, usize),
 }
 
 /// What a finished batch counted.
@@ -104,12 +107,14 @@ pub fn lookup_points_csv(
 /// The first sheet of an `.xlsx` batch with the answer added: every user column kept as it was
 /// (cell types included), and the answer columns ([`BATCH_COLUMNS`] from `covered` on) filled in
 /// on each row, replacing a column of the same name (a workbook answered before) or appended.
-/// Row numbers in messages are the sheet's.
+/// Row numbers in messages are the sheet's; a sheet of more than `max_rows` data rows is refused
+/// before any lookup.
 pub fn lookup_xlsx(
     snapshot: &Snapshot,
     bytes: &[u8],
     crs: Crs,
     lang: Lang,
+    max_rows: usize,
 ) -> Result<(Vec<u8>, BatchCount), BatchError> {
     use wangge_formats::xlsx::{Cell, Table, read_first_sheet, write_table};
     let bad = |e: wangge_formats::xlsx::XlsxError| BatchError::Input(BadPoint(e.0));
@@ -117,6 +122,10 @@ pub fn lookup_xlsx(
     let Some(header) = table.rows.first() else {
         return Err(BatchError::Input(BadPoint(lang.pick("工作表为空", "the sheet is empty").into())));
     };
+    // Checked before any lookup, so an oversized workbook costs only its reading.
+    if table.rows.len() - 1 > max_rows {
+        return Err(BatchError::TooMany(table.rows.len() - 1, max_rows));
+    }
     let names: Vec<String> = header.iter().map(Cell::text).collect();
     let cols =
         PointColumns::find(&wangge_formats::csv_in::Columns::from_names(&names), lang).map_err(BatchError::Input)?;
