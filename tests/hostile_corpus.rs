@@ -297,6 +297,8 @@ fn corpus() -> Vec<Case> {
     // --- geocode and reverse.
     cases.push(case("GET", "/api/v1/geocode", "q"));
     cases.push(case("GET", format!("/api/v1/geocode?q={}", "路".repeat(201)), "200"));
+    // A query that is not UTF-8 once decoded is refused, not answered for a U+FFFD guess.
+    cases.push(case("GET", "/api/v1/geocode?q=%FF%FE", "UTF-8"));
     for limit in ["abc", "-1", "0", "1e9", "51", "NaN", "%FF"] {
         cases.push(case("GET", format!("/api/v1/geocode?q={}&limit={limit}", enc("竹林路1号")), "limit"));
         cases.push(case("GET", format!("/api/v1/geocode/reverse?lon={CX}&lat={CY}&limit={limit}"), "limit"));
@@ -477,6 +479,9 @@ fn corpus() -> Vec<Case> {
     for body in [r#"{"name":123}"#, r#"{"name":null}"#, r#"{"name":["a"]}"#, r#"{"name":""}"#] {
         cases.push(case("POST", "/api/v1/plans", "name").body(body).by(Caller::Planner));
     }
+    // A name is a label: 100,000 characters is refused, naming the field and the limit.
+    let long = format!(r#"{{"name":"{}"}}"#, "网".repeat(100_000));
+    cases.push(case("POST", "/api/v1/plans", "200").body(long).by(Caller::Planner));
     for id in ["abc", "-3", "%FF"] {
         cases.push(case("POST", format!("/api/v1/revisions/{id}/restore"), "").by(Caller::Planner));
     }

@@ -123,7 +123,7 @@ pub async fn get_coverage(State(state): State<AppState>, params: Params) -> Resu
 
 /// `GET /api/v1/coverage/stats?level=community|street|grid|district`: one row per area with the
 /// uncovered buildings listed, and the totals.
-#[utoipa::path(get, path = "/api/v1/coverage/stats", tag = "coverage", params(super::schema::StatsQuery),
+#[utoipa::path(get, path = "/api/v1/coverage/stats", tag = "coverage", params(super::schema::CoverageQuery, super::schema::StatsQuery),
     responses((status = 200, description = "One row per area and the totals (JSON; with `format=csv` a CSV table, the total last; with `format=xlsx` a workbook with the table and the uncovered buildings)", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody)))]
 pub async fn get_stats(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
     let lang = params.lang;

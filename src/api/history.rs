@@ -5,12 +5,11 @@ use super::access::Caller;
 use super::error::ApiError;
 use super::extract::ApiPath;
 use super::params::Params;
-use super::plans::{plan_error, with_backend, with_store};
-use super::schema::{ErrorBody, LangQuery, Plan, RevisionList};
-use axum::Json;
+use super::plans::{plan_error, with_backend, with_etag, with_store, with_tag};
+use super::schema::{ErrorBody, LangQuery, Plan, PlanRefusals, RevisionList};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use wangge_app::plan as svc;
 use wangge_core::snapshot::Snapshot;
 use wangge_store::history::AsOf;
@@ -50,17 +49,14 @@ pub async fn list(State(state): State<AppState>, params: Params) -> Result<Respo
         Ok((s.current_revision().map_err(ApiError::internal)?, s.revisions_since(0).map_err(ApiError::internal)?))
     })
     .await?;
-    let mut r = Json(RevisionList { current, revisions }).into_response();
-    if let Ok(v) = header::HeaderValue::from_str(&format!("\"r{current}\"")) {
-        r.headers_mut().insert(header::ETAG, v);
-    }
-    Ok(r)
+    let tag = header::HeaderValue::from_str(&format!("\"r{current}\"")).map_err(ApiError::internal)?;
+    Ok(with_tag(StatusCode::OK, tag, RevisionList { current, revisions }))
 }
 
 /// `POST /api/v1/revisions/{id}/restore`: a new draft plan that brings revision `id` back.
 #[utoipa::path(post, path = "/api/v1/revisions/{id}/restore", tag = "plans", params(("id" = i64, Path, description = "Revision id"), LangQuery),
     security(("bearer" = [])),
-    responses((status = 201, description = "The new draft plan", body = Plan), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 401, description = "No token", body = ErrorBody), (status = 403, description = "The role is too low", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
+    responses((status = 201, description = "The new draft plan", body = Plan), PlanRefusals))]
 pub async fn restore(
     State(state): State<AppState>,
     caller: Caller,
@@ -70,12 +66,7 @@ pub async fn restore(
     let lang = params.lang;
     let author = caller.author();
     let plan = with_store(&state, lang, move |s| svc::restore(s, id, author).map_err(|e| plan_error(e, lang))).await?;
-    let version = plan.version;
-    let mut r = (StatusCode::CREATED, Json(plan)).into_response();
-    if let Ok(v) = header::HeaderValue::from_str(&format!("\"v{version}\"")) {
-        r.headers_mut().insert(header::ETAG, v);
-    }
-    Ok(r)
+    Ok(with_etag(StatusCode::CREATED, plan.version, plan))
 }
 
 #[cfg(test)]

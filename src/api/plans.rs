@@ -10,7 +10,8 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath};
 use super::params::Params;
 use super::schema::{
-    CreatePlan, EditBody, ErrorBody, LangQuery, Plan, PlanDetail, PlanList, PublishPlan, Revision, Validation,
+    CreatePlan, EditBody, ErrorBody, LangQuery, Plan, PlanDetail, PlanList, PlanRefusals, PublishPlan, Revision,
+    Validation,
 };
 use axum::Json;
 use axum::extract::State;
@@ -196,11 +197,20 @@ pub(super) fn may_read(s: &Store, caller: &Caller, id: i64, lang: Lang) -> Resul
     })
 }
 
-fn with_etag(status: StatusCode, version: i64, body: impl serde::Serialize) -> Response {
+/// A JSON answer with the plan's ETag (`"v{version}"`), for `If-Match` on the next write.
+pub(super) fn with_etag(status: StatusCode, version: i64, body: impl serde::Serialize) -> Response {
+    with_tag(status, etag(version), body)
+}
+
+/// A JSON answer with an ETag.
+pub(super) fn with_tag(status: StatusCode, tag: HeaderValue, body: impl serde::Serialize) -> Response {
     let mut r = (status, Json(body)).into_response();
-    r.headers_mut().insert(header::ETAG, etag(version));
+    r.headers_mut().insert(header::ETAG, tag);
     r
 }
+
+/// The longest plan name taken: a name is a label in lists and history, not a document.
+pub(crate) const MAX_PLAN_NAME_CHARS: usize = 200;
 
 /// `POST /api/v1/plans` `{"name": "…"}`
 #[utoipa::path(post, path = "/api/v1/plans", tag = "plans", params(LangQuery), request_body = CreatePlan,
@@ -218,6 +228,13 @@ pub async fn create(
     let name = body.name.trim().to_string();
     if name.is_empty() {
         return Err(ApiError::bad_body(lang.pick("缺少方案名称 \"name\"", "\"name\" is missing or blank")));
+    }
+    if name.chars().count() > MAX_PLAN_NAME_CHARS {
+        return Err(ApiError::bad_body(zh_en!(
+            lang,
+            ("方案名称 \"name\" 过长（超过 {MAX_PLAN_NAME_CHARS} 个字符）"),
+            ("\"name\" is longer than {MAX_PLAN_NAME_CHARS} characters")
+        )));
     }
     let plan = with_store(&state, lang, move |s| s.create_plan(&name, author).map_err(ApiError::internal)).await?;
     Ok(with_etag(StatusCode::CREATED, plan.version, plan))
@@ -264,7 +281,7 @@ pub async fn get(
     params(("id" = i64, Path, description = "Plan id"),
         ("If-Match" = Option<String>, Header, description = "The plan's ETag the edit is based on, e.g. `\"v3\"`"), LangQuery),
     request_body = EditBody, security(("bearer" = [])),
-    responses((status = 200, description = "The plan after the edit (new ETag)", body = Plan), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 401, description = "No token", body = ErrorBody), (status = 403, description = "The role is too low", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody),
+    responses((status = 200, description = "The plan after the edit (new ETag)", body = Plan), PlanRefusals,
         (status = 409, description = "Stale `If-Match`, or the plan is published", body = ErrorBody),
         (status = 422, description = "The edit cannot be applied", body = ErrorBody)))]
 pub async fn add_edit(
@@ -335,7 +352,7 @@ async fn step(
     params(("id" = i64, Path, description = "Plan id"),
         ("If-Match" = Option<String>, Header, description = "The plan's ETag, e.g. `\"v3\"`"), LangQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "The plan after the undo (new ETag)", body = Plan), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 401, description = "No token", body = ErrorBody), (status = 403, description = "The role is too low", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody),
+    responses((status = 200, description = "The plan after the undo (new ETag)", body = Plan), PlanRefusals,
         (status = 409, description = "Nothing to undo, stale `If-Match`, or the plan is published", body = ErrorBody)))]
 pub async fn undo(
     State(state): State<AppState>,
@@ -351,7 +368,7 @@ pub async fn undo(
     params(("id" = i64, Path, description = "Plan id"),
         ("If-Match" = Option<String>, Header, description = "The plan's ETag, e.g. `\"v3\"`"), LangQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "The plan after the redo (new ETag)", body = Plan), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 401, description = "No token", body = ErrorBody), (status = 403, description = "The role is too low", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody),
+    responses((status = 200, description = "The plan after the redo (new ETag)", body = Plan), PlanRefusals,
         (status = 409, description = "Nothing to redo, stale `If-Match`, or the plan is published", body = ErrorBody)))]
 pub async fn redo(
     State(state): State<AppState>,
@@ -368,7 +385,7 @@ pub async fn redo(
     params(("id" = i64, Path, description = "Plan id"),
         ("If-Match" = Option<String>, Header, description = "The plan's ETag, e.g. `\"v3\"`"), LangQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "The draft plan is gone: `{\"discarded\": id}`", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 401, description = "No token", body = ErrorBody), (status = 403, description = "The role is too low", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody),
+    responses((status = 200, description = "The draft plan is gone: `{\"discarded\": id}`", body = Object), PlanRefusals,
         (status = 409, description = "The plan is published, or stale `If-Match`", body = ErrorBody)))]
 pub async fn discard(
     State(state): State<AppState>,
@@ -430,7 +447,7 @@ pub async fn diff(
 /// `POST /api/v1/plans/{id}/publish` `{"message": "…", "effective_date": "YYYY-MM-DD"}`
 #[utoipa::path(post, path = "/api/v1/plans/{id}/publish", tag = "plans", params(("id" = i64, Path, description = "Plan id"), LangQuery),
     request_body = PublishPlan, security(("bearer" = [])),
-    responses((status = 200, description = "The new revision", body = Revision), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 401, description = "No token", body = ErrorBody), (status = 403, description = "The role is too low", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody),
+    responses((status = 200, description = "The new revision", body = Revision), PlanRefusals,
         (status = 409, description = "The plan's base is no longer current (`problems.since`), or it is published", body = ErrorBody),
         (status = 422, description = "The plan breaks error rules (`problems`: every finding)", body = ErrorBody)))]
 pub async fn publish(

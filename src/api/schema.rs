@@ -120,27 +120,15 @@ pub struct CoverageQuery {
     pub lang: Option<String>,
 }
 
-/// `GET /api/v1/coverage/stats`: the coverage parameters and the level.
+/// `GET /api/v1/coverage/stats`: the level and format, beside the coverage parameters.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
     /// `community` (default), `street`, `grid` or `district`.
     pub level: Option<String>,
-    /// Facility kind.
-    pub kind: Option<String>,
-    /// Walking minutes, 1..=60 (default 15).
-    pub minutes: Option<f64>,
-    /// Walking speed km/h, 1..=10 (default 4).
-    pub speed_kmh: Option<f64>,
-    /// Metres walked off the network, 5..=500 (default 50).
-    pub walk_off_m: Option<f64>,
-    /// `network` (default) or `circle`.
-    pub mode: Option<String>,
     /// `json` (default), `csv` (the table, the total last) or `xlsx` (a workbook: the table and the
     /// uncovered buildings).
     pub format: Option<String>,
-    /// `zh` or `en`.
-    pub lang: Option<String>,
 }
 
 /// `GET /api/v1/diff`.
@@ -179,6 +167,24 @@ pub struct ErrorBody {
     /// Particulars: rule findings, the current version of a stale plan, …
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problems: Option<Value>,
+}
+
+/// The refusals every plan and revision route can answer, listed once for the OpenAPI document.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only its OpenAPI description is used; the answers are `ApiError`s
+pub enum PlanRefusals {
+    /// A parameter or field is wrong
+    #[response(status = 400)]
+    BadRequest(ErrorBody),
+    /// No token
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    /// The role is too low
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+    /// No such plan, revision or layer, or no database
+    #[response(status = 404)]
+    NotFound(ErrorBody),
 }
 
 /// `POST /api/v1/plans`.

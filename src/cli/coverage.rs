@@ -11,7 +11,6 @@ use wangge_core::network::Components;
 use wangge_formats::roads::{Walkable, read_geojson, read_pbf};
 use wangge_store::Store;
 use wangge_text::Lang;
-use wangge_text::zh_en;
 
 /// `wangge import-roads`: reads GeoJSON or OSM PBF, keeps walkable ways, stores them and reports
 /// the network's size and components.
@@ -143,22 +142,19 @@ pub fn coverage(args: CoverageArgs<'_>, lang: Lang) -> Result<i32> {
     );
     if args.mode == Mode::Network {
         let e = service.circle_excess(&req).map_err(|e| anyhow::anyhow!("{e}"))?;
-        println!(
-            "{}",
-            zh_en!(
-                lang,
-                (
-                    "直线圆多算：面积 {:.2} km²，{} 户，{} 栋（圆内但步行不可达）",
-                    e.area_m2 / 1e6,
-                    e.households,
-                    e.buildings
-                ),
-                (
-                    "straight-line circles over-claim: {:.2} km², {} households, {} buildings (inside a circle, beyond the walk)",
-                    e.area_m2 / 1e6,
-                    e.households,
-                    e.buildings
-                )
+        say!(
+            lang,
+            (
+                "直线圆多算：面积 {:.2} km²，{} 户，{} 栋（圆内但步行不可达）",
+                e.area_m2 / 1e6,
+                e.households,
+                e.buildings
+            ),
+            (
+                "straight-line circles over-claim: {:.2} km², {} households, {} buildings (inside a circle, beyond the walk)",
+                e.area_m2 / 1e6,
+                e.households,
+                e.buildings
             )
         );
     }

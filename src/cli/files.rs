@@ -12,7 +12,6 @@ use wangge_formats::crs::Crs;
 use wangge_formats::formats::{FileError, FileFormat};
 use wangge_store::Store;
 use wangge_text::Lang;
-use wangge_text::zh_en;
 
 fn fail(e: &FileError, lang: Lang) -> Result<i32> {
     eprintln!("{}", e.message(lang));
@@ -62,24 +61,21 @@ fn report_repairs(repairs: &[RepairReport], json: bool, lang: Lang) {
     }
     for r in repairs {
         let rules = r.rules.join(", ");
-        eprintln!(
-            "{}",
-            zh_en!(
-                lang,
-                (
-                    "已修复要素 #{}（编码 {}，{rules}）：面积 {:.1} → {:.1} 平方米",
-                    r.index,
-                    r.code,
-                    r.area_before_m2,
-                    r.area_after_m2
-                ),
-                (
-                    "repaired feature #{} (code {}, {rules}): area {:.1} → {:.1} m²",
-                    r.index,
-                    r.code,
-                    r.area_before_m2,
-                    r.area_after_m2
-                )
+        tell!(
+            lang,
+            (
+                "已修复要素 #{}（编码 {}，{rules}）：面积 {:.1} → {:.1} 平方米",
+                r.index,
+                r.code,
+                r.area_before_m2,
+                r.area_after_m2
+            ),
+            (
+                "repaired feature #{} (code {}, {rules}): area {:.1} → {:.1} m²",
+                r.index,
+                r.code,
+                r.area_before_m2,
+                r.area_after_m2
             )
         );
     }
@@ -138,13 +134,10 @@ pub fn check(
         if json {
             println!("[]");
         } else {
-            println!(
-                "{}",
-                zh_en!(
-                    lang,
-                    ("未发现问题：{} 可以导入（约 {count} 个要素）", input.display()),
-                    ("no problems: {} can be imported (about {count} features)", input.display())
-                )
+            say!(
+                lang,
+                ("未发现问题：{} 可以导入（约 {count} 个要素）", input.display()),
+                ("no problems: {} can be imported (about {count} features)", input.display())
             );
         }
         return Ok(0);
@@ -163,19 +156,10 @@ pub fn export(db: &Path, layer: Layer, output: &Path, options: &ExportOptions, l
                 eprintln!("{}", n.text(lang));
             }
             let files: Vec<String> = done.files.iter().map(|p| p.display().to_string()).collect();
-            println!(
-                "{}",
-                zh_en!(
-                    lang,
-                    ("已导出 {} 个要素（{}，{}）：{}", done.count, options.format.id(), options.crs, files.join(", ")),
-                    (
-                        "exported {} features ({}, {}): {}",
-                        done.count,
-                        options.format.id(),
-                        options.crs,
-                        files.join(", ")
-                    )
-                )
+            say!(
+                lang,
+                ("已导出 {} 个要素（{}，{}）：{}", done.count, options.format.id(), options.crs, files.join(", ")),
+                ("exported {} features ({}, {}): {}", done.count, options.format.id(), options.crs, files.join(", "))
             );
             Ok(0)
         }

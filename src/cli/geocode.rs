@@ -9,7 +9,6 @@ use wangge_formats::addresses::{read_csv, read_osm_pbf};
 use wangge_formats::crs::Crs;
 use wangge_store::{Store, WriteMode};
 use wangge_text::Lang;
-use wangge_text::zh_en;
 
 pub(super) fn import_addresses(db: &Path, crs: Crs, mode: WriteMode, input: &Path, lang: Lang) -> Result<i32> {
     let name = input.to_string_lossy().to_ascii_lowercase();
@@ -26,23 +25,14 @@ pub(super) fn import_addresses(db: &Path, crs: Crs, mode: WriteMode, input: &Pat
         Ok(records) => {
             let r = store.write_addresses(&records, mode)?;
             let in_grid = records.iter().filter(|r| r.grid.is_some()).count();
-            println!(
-                "{}",
-                zh_en!(
-                    lang,
-                    (
-                        "已导入 {} 条地址（新增 {}，更新 {}），{} 条在网格内",
-                        records.len(),
-                        r.inserted,
-                        r.updated,
-                        in_grid
-                    ),
-                    (
-                        "imported {} addresses ({} inserted, {} updated), {in_grid} inside a grid",
-                        records.len(),
-                        r.inserted,
-                        r.updated
-                    )
+            say!(
+                lang,
+                ("已导入 {} 条地址（新增 {}，更新 {}），{} 条在网格内", records.len(), r.inserted, r.updated, in_grid),
+                (
+                    "imported {} addresses ({} inserted, {} updated), {in_grid} inside a grid",
+                    records.len(),
+                    r.inserted,
+                    r.updated
                 )
             );
             Ok(0)
@@ -64,13 +54,10 @@ pub(super) fn geocode_csv(g: &Gazetteer, input: &Path, out: Option<&Path>, lang:
     write_csv(out, &batch_csv(&rows))?;
     let count = |s: &str| rows.iter().filter(|r| r[2] == s).count();
     let (m, a, n) = (count("matched"), count("ambiguous"), count("not_found"));
-    eprintln!(
-        "{}",
-        zh_en!(
-            lang,
-            ("共 {} 条：匹配 {m}，有歧义 {a}，未找到 {n}", rows.len()),
-            ("{} rows: {m} matched, {a} ambiguous, {n} not found", rows.len())
-        )
+    tell!(
+        lang,
+        ("共 {} 条：匹配 {m}，有歧义 {a}，未找到 {n}", rows.len()),
+        ("{} rows: {m} matched, {a} ambiguous, {n} not found", rows.len())
     );
     Ok(0)
 }

@@ -44,33 +44,27 @@ pub(super) fn finish_import(
 ) -> Result<i32> {
     match result {
         Ok(r) => {
-            println!(
-                "{}",
-                zh_en!(
-                    lang,
-                    (
-                        "已导入 {} 图层：新增 {}，更新 {}，删除 {}",
-                        layer.label(lang),
-                        r.report.inserted,
-                        r.report.updated,
-                        r.report.deleted
-                    ),
-                    (
-                        "imported into layer {layer}: {} inserted, {} updated, {} deleted",
-                        r.report.inserted,
-                        r.report.updated,
-                        r.report.deleted
-                    )
+            say!(
+                lang,
+                (
+                    "已导入 {} 图层：新增 {}，更新 {}，删除 {}",
+                    layer.label(lang),
+                    r.report.inserted,
+                    r.report.updated,
+                    r.report.deleted
+                ),
+                (
+                    "imported into layer {layer}: {} inserted, {} updated, {} deleted",
+                    r.report.inserted,
+                    r.report.updated,
+                    r.report.deleted
                 )
             );
             if let Some(rev) = &r.revision {
-                println!(
-                    "{}",
-                    zh_en!(
-                        lang,
-                        ("已记录为修订 {}（{}，{} 起生效）", rev.id, rev.author, rev.effective_date),
-                        ("recorded as revision {} ({}, effective {})", rev.id, rev.author, rev.effective_date)
-                    )
+                say!(
+                    lang,
+                    ("已记录为修订 {}（{}，{} 起生效）", rev.id, rev.author, rev.effective_date),
+                    ("recorded as revision {} ({}, effective {})", rev.id, rev.author, rev.effective_date)
                 );
             }
             Ok(0)

@@ -5,7 +5,6 @@ use std::path::Path;
 use wangge_app::batch::lookup_csv_stream;
 use wangge_formats::crs::Crs;
 use wangge_text::Lang;
-use wangge_text::zh_en;
 
 /// `wangge lookup --csv`: streams the file through [`lookup_csv_stream`] with a progress bar by
 /// bytes read. With `--out`, the answer goes to a temporary sibling renamed into place at the end,
@@ -44,13 +43,10 @@ pub(super) fn lookup_csv(
     };
     bar.finish_and_clear();
     let count = result.map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
-    eprintln!(
-        "{}",
-        zh_en!(
-            lang,
-            ("共 {} 个点，{} 个在网格内", count.points, count.covered),
-            ("{} points, {} inside a grid", count.points, count.covered)
-        )
+    tell!(
+        lang,
+        ("共 {} 个点，{} 个在网格内", count.points, count.covered),
+        ("{} points, {} inside a grid", count.points, count.covered)
     );
     Ok(0)
 }
@@ -68,13 +64,10 @@ pub(super) fn lookup_xlsx(
     let (answer, count) = wangge_app::batch::lookup_xlsx(snapshot, &bytes, crs, lang, usize::MAX)
         .map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
     super::common::write_atomically(out, &answer)?;
-    eprintln!(
-        "{}",
-        zh_en!(
-            lang,
-            ("共 {} 个点，{} 个在网格内：{}", count.points, count.covered, out.display()),
-            ("{} points, {} inside a grid: {}", count.points, count.covered, out.display())
-        )
+    tell!(
+        lang,
+        ("共 {} 个点，{} 个在网格内：{}", count.points, count.covered, out.display()),
+        ("{} points, {} inside a grid: {}", count.points, count.covered, out.display())
     );
     Ok(0)
 }

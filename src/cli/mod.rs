@@ -12,7 +12,28 @@ use wangge_formats::crs::Crs;
 use wangge_formats::geojson::collection_to_json;
 use wangge_store::WriteMode;
 use wangge_text::Lang;
-use wangge_text::zh_en;
+
+/// Prints one message on standard output in the user's language:
+/// `say!(lang, ("已导出 {n} 个要素"), ("exported {n} features"))`.
+macro_rules! say {
+    ($lang:expr, $zh:tt, $en:tt $(,)?) => {
+        println!("{}", wangge_text::zh_en!($lang, $zh, $en))
+    };
+}
+
+/// Like `say!`, on standard error: summaries that must not mix with output piped elsewhere.
+macro_rules! tell {
+    ($lang:expr, $zh:tt, $en:tt $(,)?) => {
+        eprintln!("{}", wangge_text::zh_en!($lang, $zh, $en))
+    };
+}
+
+/// Ends the command with an error message in the user's language (`anyhow::bail!`).
+macro_rules! refuse {
+    ($lang:expr, $zh:tt, $en:tt $(,)?) => {
+        anyhow::bail!("{}", wangge_text::zh_en!($lang, $zh, $en))
+    };
+}
 
 mod common;
 pub mod coverage;
@@ -376,13 +397,10 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Command::Import { db, layer, read, author, effective_date, generate_codes, input } => {
             if generate_codes && layer != Layer::Building {
-                bail!(
-                    "{}",
-                    zh_en!(
-                        lang,
-                        ("--generate-codes 只用于楼栋图层（building），不能用于 {}", layer.id()),
-                        ("--generate-codes is for the building layer only, not {}", layer.id())
-                    )
+                refuse!(
+                    lang,
+                    ("--generate-codes 只用于楼栋图层（building），不能用于 {}", layer.id()),
+                    ("--generate-codes is for the building layer only, not {}", layer.id())
                 );
             }
             let record = import_record(layer, read.mode, &input, author, effective_date, lang)?;
@@ -411,13 +429,10 @@ pub fn run(cli: Cli) -> Result<i32> {
             let features = store.load_layer(layer)?;
             let text = serde_json::to_string(&collection_to_json(&features))?;
             write_atomically(&output, text.as_bytes())?;
-            println!(
-                "{}",
-                zh_en!(
-                    lang,
-                    ("已导出 {} 个要素到 {}", features.len(), output.display()),
-                    ("exported {} features to {}", features.len(), output.display())
-                )
+            say!(
+                lang,
+                ("已导出 {} 个要素到 {}", features.len(), output.display()),
+                ("exported {} features to {}", features.len(), output.display())
             );
             Ok(0)
         }
@@ -468,13 +483,10 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::BuildAddresses { data_dir, out } => {
             let records = wangge_demo::addresses::demo_addresses(&data_dir)?;
             wangge_demo::addresses::write_csv(&records, &out)?;
-            println!(
-                "{}",
-                zh_en!(
-                    lang,
-                    ("已生成 {} 条示意地址：{}", records.len(), out.display()),
-                    ("wrote {} illustrative addresses to {}", records.len(), out.display())
-                )
+            say!(
+                lang,
+                ("已生成 {} 条示意地址：{}", records.len(), out.display()),
+                ("wrote {} illustrative addresses to {}", records.len(), out.display())
             );
             Ok(0)
         }
@@ -530,13 +542,10 @@ pub fn run(cli: Cli) -> Result<i32> {
             let mut store = open_existing(&db, lang)?;
             let area: Vec<String> = area.iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect();
             if let Some(bad) = area.iter().find(|a| !a.bytes().all(|b| b.is_ascii_digit())) {
-                bail!(
-                    "{}",
-                    zh_en!(
-                        lang,
-                        ("--area 中的 \"{bad}\" 不是区划代码（应为数字）"),
-                        ("--area: \"{bad}\" is not a division code (digits expected)")
-                    )
+                refuse!(
+                    lang,
+                    ("--area 中的 \"{bad}\" 不是区划代码（应为数字）"),
+                    ("--area: \"{bad}\" is not a division code (digits expected)")
                 );
             }
             println!("{}", store.create_scoped_token(&name, role, &area)?);

@@ -206,12 +206,28 @@ fn print_json(v: &Value) -> Result<()> {
 }
 
 /// What a successful command prints: `value` as JSON with `--json`, else the one-line `message`.
-fn report(json: bool, value: Value, message: String) -> Result<()> {
+fn report(json: bool, value: impl serde::Serialize, message: String) -> Result<i32> {
     if json {
-        print_json(&value)
+        print_json(&serde_json::to_value(value)?)?;
     } else {
         println!("{message}");
-        Ok(())
+    }
+    Ok(0)
+}
+
+/// Reports a use-case's outcome: its value (`--json`) or `message` on success, the refusal otherwise.
+fn outcome<T: serde::Serialize>(
+    result: Result<T, PlanServiceError>,
+    lang: Lang,
+    json: bool,
+    message: impl FnOnce(&T) -> String,
+) -> Result<i32> {
+    match result {
+        Ok(value) => {
+            let text = message(&value);
+            report(json, value, text)
+        }
+        Err(e) => refusal(e, lang, json),
     }
 }
 
@@ -330,8 +346,7 @@ fn step(db: &Path, id: i64, if_match: Option<i64>, json: bool, redo: bool, lang:
             } else {
                 zh_en!(lang, ("方案 {id} 已撤销，当前版本 v{v}"), ("plan {id}: undone, now at v{v}"))
             };
-            report(json, json!(plan), message)?;
-            Ok(0)
+            report(json, plan, message)
         }
         Err(e) => refusal(e, lang, json),
     }
@@ -355,17 +370,20 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
             if name.trim().is_empty() {
                 bail!("{}", lang.pick("方案名称不能为空", "the plan name is empty"));
             }
+            let max = crate::api::plans::MAX_PLAN_NAME_CHARS;
+            if name.trim().chars().count() > max {
+                refuse!(lang, ("方案名称过长（超过 {max} 个字符）"), ("the plan name is longer than {max} characters"));
+            }
             let plan = open(&db, lang)?.create_plan(name.trim(), cli_author(author))?;
             report(
                 json,
-                json!(plan),
+                &plan,
                 zh_en!(
                     lang,
                     ("已创建方案 {}（基于修订 {}）", plan.id, plan.base_revision),
                     ("created plan {} on revision {}", plan.id, plan.base_revision)
                 ),
-            )?;
-            Ok(0)
+            )
         }
         PlanAction::Show { db, id, json } => {
             let store = open(&db, lang)?;
@@ -386,37 +404,21 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
         PlanAction::Edit { db, id, input, if_match, author, json } => {
             let edits = read_edits(input.as_deref(), lang)?;
             let mut store = open(&db, lang)?;
-            match svc::add_edits(&mut store, id, cli_author(author), &edits, if_match) {
-                Ok(plan) => {
-                    report(
-                        json,
-                        json!(plan),
-                        zh_en!(
-                            lang,
-                            ("方案 {id} 已添加 {} 项编辑，当前版本 v{}", edits.len(), plan.version),
-                            ("plan {id}: {} edit(s) added, now at v{}", edits.len(), plan.version)
-                        ),
-                    )?;
-                    Ok(0)
-                }
-                Err(e) => refusal(e, lang, json),
-            }
+            outcome(svc::add_edits(&mut store, id, cli_author(author), &edits, if_match), lang, json, |plan| {
+                zh_en!(
+                    lang,
+                    ("方案 {id} 已添加 {} 项编辑，当前版本 v{}", edits.len(), plan.version),
+                    ("plan {id}: {} edit(s) added, now at v{}", edits.len(), plan.version)
+                )
+            })
         }
         PlanAction::Undo(DraftArgs { db, id, if_match, json }) => step(&db, id, if_match, json, false, lang),
         PlanAction::Redo(DraftArgs { db, id, if_match, json }) => step(&db, id, if_match, json, true, lang),
         PlanAction::Discard(DraftArgs { db, id, if_match, json }) => {
             let mut store = open(&db, lang)?;
-            match svc::discard(&mut store, id, if_match) {
-                Ok(()) => {
-                    report(
-                        json,
-                        json!({ "discarded": id }),
-                        zh_en!(lang, ("方案 {id} 已删除"), ("plan {id} discarded")),
-                    )?;
-                    Ok(0)
-                }
-                Err(e) => refusal(e, lang, json),
-            }
+            outcome(svc::discard(&mut store, id, if_match).map(|()| json!({ "discarded": id })), lang, json, |_| {
+                zh_en!(lang, ("方案 {id} 已删除"), ("plan {id} discarded"))
+            })
         }
         PlanAction::Validate { db, id, rules: file, json } => {
             let config = rules(file.as_deref(), lang)?;
@@ -431,13 +433,10 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
                 print_json(&json!({ "plan": id, "errors": errors, "warnings": warnings, "findings": list }))?;
             } else {
                 print_findings(&findings, lang);
-                println!(
-                    "{}",
-                    zh_en!(
-                        lang,
-                        ("方案 {id}：{errors} 个错误、{warnings} 个警告"),
-                        ("plan {id}: {errors} error(s), {warnings} warning(s)")
-                    )
+                say!(
+                    lang,
+                    ("方案 {id}：{errors} 个错误、{warnings} 个警告"),
+                    ("plan {id}: {errors} error(s), {warnings} warning(s)")
                 );
             }
             Ok(if errors > 0 { 1 } else { 0 })
@@ -491,13 +490,10 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
                         lang.pick("户", "household(s)")
                     );
                 }
-                println!(
-                    "{}",
-                    zh_en!(
-                        lang,
-                        ("{} 个要素有变化，{} 户改变网格", d.changed.len(), d.households_moved),
-                        ("{} feature(s) changed, {} household(s) change grid", d.changed.len(), d.households_moved)
-                    )
+                say!(
+                    lang,
+                    ("{} 个要素有变化，{} 户改变网格", d.changed.len(), d.households_moved),
+                    ("{} feature(s) changed, {} household(s) change grid", d.changed.len(), d.households_moved)
                 );
             }
             Ok(0)
@@ -506,39 +502,28 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
             let config = rules(file.as_deref(), lang)?;
             let date = effective_date.unwrap_or_else(crate::api::history::today);
             let mut store = open(&db, lang)?;
-            match svc::publish(&mut store, None, id, cli_author(author), &message, &date, &config) {
-                Ok(rev) => {
-                    report(
-                        json,
-                        json!(rev),
-                        zh_en!(
-                            lang,
-                            ("方案 {id} 已发布为修订 {}，{} 起生效", rev.id, rev.effective_date),
-                            ("plan {id} published as revision {}, effective {}", rev.id, rev.effective_date)
-                        ),
-                    )?;
-                    Ok(0)
-                }
-                Err(e) => refusal(e, lang, json),
-            }
+            outcome(
+                svc::publish(&mut store, None, id, cli_author(author), &message, &date, &config),
+                lang,
+                json,
+                |rev| {
+                    zh_en!(
+                        lang,
+                        ("方案 {id} 已发布为修订 {}，{} 起生效", rev.id, rev.effective_date),
+                        ("plan {id} published as revision {}, effective {}", rev.id, rev.effective_date)
+                    )
+                },
+            )
         }
         PlanAction::Restore { db, revision, author, json } => {
             let mut store = open(&db, lang)?;
-            match svc::restore(&mut store, revision, cli_author(author)) {
-                Ok(plan) => {
-                    report(
-                        json,
-                        json!(plan),
-                        zh_en!(
-                            lang,
-                            ("已创建方案 {}，恢复到修订 {revision}", plan.id),
-                            ("created plan {} restoring revision {revision}", plan.id)
-                        ),
-                    )?;
-                    Ok(0)
-                }
-                Err(e) => refusal(e, lang, json),
-            }
+            outcome(svc::restore(&mut store, revision, cli_author(author)), lang, json, |plan| {
+                zh_en!(
+                    lang,
+                    ("已创建方案 {}，恢复到修订 {revision}", plan.id),
+                    ("created plan {} restoring revision {revision}", plan.id)
+                )
+            })
         }
     }
 }

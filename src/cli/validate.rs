@@ -6,7 +6,6 @@ use std::path::Path;
 use wangge_core::model::Layer;
 use wangge_core::rules::finding::tally;
 use wangge_core::rules::{RulesConfig, run_rules};
-use wangge_text::zh_en;
 use wangge_text::{FindingJson, Label, Lang, Text};
 
 pub(super) fn validate(db: &Path, config: &RulesConfig, json: bool, lang: Lang) -> Result<i32> {
@@ -30,23 +29,13 @@ pub(super) fn validate(db: &Path, config: &RulesConfig, json: bool, lang: Lang) 
         }
     }
     if errors > 0 {
-        println!(
-            "{}",
-            zh_en!(
-                lang,
-                ("共发现 {errors} 个错误、{warnings} 个警告"),
-                ("{errors} error(s) and {warnings} warning(s) found")
-            )
+        say!(
+            lang,
+            ("共发现 {errors} 个错误、{warnings} 个警告"),
+            ("{errors} error(s) and {warnings} warning(s) found")
         );
         return Ok(1);
     }
-    println!(
-        "{}",
-        zh_en!(
-            lang,
-            ("没有错误，全部通过（{warnings} 个警告）"),
-            ("no errors: all checks passed ({warnings} warning(s))")
-        )
-    );
+    say!(lang, ("没有错误，全部通过（{warnings} 个警告）"), ("no errors: all checks passed ({warnings} warning(s))"));
     Ok(0)
 }

@@ -289,29 +289,22 @@ impl Store {
 
     /// Undoes the plan's last batch in effect; it can be redone until a new edit is added.
     pub fn undo(&mut self, id: i64, if_match: Option<i64>) -> Result<PlanRow, PlanError> {
-        self.in_draft(id, if_match, |tx| {
-            let n = tx.execute(
-                "UPDATE wangge_plan_edit SET undone = 1 WHERE plan_id = ?1 AND batch =
-                   (SELECT max(batch) FROM wangge_plan_edit WHERE plan_id = ?1 AND undone = 0)",
-                [id],
-            )?;
-            Ok(n > 0)
-        })
-        .and_then(|r| r.ok_or(PlanError::NothingToUndo(id)))
+        let newest_in_effect = "UPDATE wangge_plan_edit SET undone = 1 WHERE plan_id = ?1 AND batch =
+               (SELECT max(batch) FROM wangge_plan_edit WHERE plan_id = ?1 AND undone = 0)";
+        self.flip_batch(id, if_match, newest_in_effect)?.ok_or(PlanError::NothingToUndo(id))
     }
 
     /// Redoes the plan's most recently undone batch.
     pub fn redo(&mut self, id: i64, if_match: Option<i64>) -> Result<PlanRow, PlanError> {
         // Undone batches are always the newest ones, so the oldest undone is the last undone.
-        self.in_draft(id, if_match, |tx| {
-            let n = tx.execute(
-                "UPDATE wangge_plan_edit SET undone = 0 WHERE plan_id = ?1 AND batch =
-                   (SELECT min(batch) FROM wangge_plan_edit WHERE plan_id = ?1 AND undone = 1)",
-                [id],
-            )?;
-            Ok(n > 0)
-        })
-        .and_then(|r| r.ok_or(PlanError::NothingToRedo(id)))
+        let last_undone = "UPDATE wangge_plan_edit SET undone = 0 WHERE plan_id = ?1 AND batch =
+               (SELECT min(batch) FROM wangge_plan_edit WHERE plan_id = ?1 AND undone = 1)";
+        self.flip_batch(id, if_match, last_undone)?.ok_or(PlanError::NothingToRedo(id))
+    }
+
+    /// Runs one undo/redo update in a draft; `None` when it changed no edit.
+    fn flip_batch(&mut self, id: i64, if_match: Option<i64>, sql: &str) -> Result<Option<PlanRow>, PlanError> {
+        self.in_draft(id, if_match, |tx| Ok(tx.execute(sql, [id])? > 0))
     }
 
     /// Deletes a draft plan and its edits; a published plan is part of the history and stays.
