@@ -7,6 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PHONE, TIMEOUT, api, idle, openPage, rendered, screenshot, useBrowser, waitCard } from "./helpers.mjs";
+import { publishThroughDialog } from "./plan-helpers.mjs";
 
 useBrowser();
 
@@ -171,8 +172,7 @@ test("a planner reshapes a grid, sees the overlap, fixes it, saves, publishes, a
     await screenshot(page, "plan-diff.png");
 
     const revisionsBefore = (await api("/api/v1/revisions")).revisions?.length ?? 0;
-    await page.locator("#plan-publish").click();
-    await page.waitForFunction(() => /已发布/.test(document.getElementById("plan-message")?.textContent ?? ""), null, { timeout: 30_000 });
+    await publishThroughDialog(page, planId, { message: "移动共用角点（浏览器测试）" });
     const revisionsAfter = (await api("/api/v1/revisions")).revisions?.length ?? 0;
     assert.equal(revisionsAfter, revisionsBefore + 1, "one new revision");
 
