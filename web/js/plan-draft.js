@@ -162,7 +162,9 @@ export function drawSelection() {
   if (!map?.getSource("plan-sel")) return;
   const f = session.selected ? current(session.selected) : null;
   setGeoJSON(map, "plan-sel", f ? [f] : []);
-  highlight(f && data.byCode.grid.has(session.selected) ? { layer: "grid", code: session.selected } : null);
+  // The published outline is highlighted only while the draft leaves the grid as published.
+  const unchanged = f && data.byCode.grid.has(session.selected) && !session.changed.has(session.selected);
+  highlight(unchanged ? { layer: "grid", code: session.selected } : null);
 }
 
 /** Selects a grid (or nothing) and optionally fits the map to it. */

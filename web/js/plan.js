@@ -198,7 +198,7 @@ async function finishDraw(poly) {
   const code = nextCode(parent);
   const feature = {
     type: "Feature",
-    properties: { code, name: `${community.properties.name}${t("plan.newName")} ${code.slice(-3)}`, parent_code: parent, kind: "综合" },
+    properties: { code, name: t("plan.newGridName", { community: community.properties.name, n: code.slice(-3) }), parent_code: parent, kind: "综合" },
     geometry: poly.geometry,
   };
   if (await apply([{ op: "create", layer: "grid", feature }])) selectGrid(code);
