@@ -220,11 +220,13 @@ test("with snapping on, dragging a shared corner moves it in both grids: no over
     assert.ok(await page.locator("#plan-snap").isChecked(), "snapping is on by default");
     const from = await page.evaluate(([x, y]) => window.wangge.toScreen(x, y), v);
     const to = await page.evaluate(([x, y]) => window.wangge.toScreen(x, y), q);
+    const before = await page.evaluate(() => window.wangge.plan.session.plan.version);
     await page.mouse.move(from.x, from.y);
     await page.mouse.down();
     await page.mouse.move(to.x, to.y, { steps: 8 });
     await page.mouse.up();
-    await page.waitForSelector("#plan-counts", { timeout: 30_000 });
+    // The check of the empty draft is shown from sign-in on: wait for the one after the drag.
+    await page.waitForFunction((v) => window.wangge.plan.session.plan.version > v && !window.wangge.plan.session.busy, before, { timeout: 30_000 });
     const moved = await moveStrandedBuildings(page);
     await page.waitForSelector('#plan-counts[data-errors="0"]', { timeout: 30_000 }).catch(() => {});
     assert.equal(await page.locator("#plan-counts").getAttribute("data-errors"), "0", await page.locator("#plan-findings").innerText());
