@@ -16,7 +16,7 @@ import { refresh, reloadPublished, setRevisions } from "./plan-draft.js";
  * Runs one change of the draft: busy while it runs, the draft read back afterwards, the error
  * shown if refused. Resolves to whether it worked.
  */
-export async function act(fn, { saving = t("plan.saving"), done } = {}) {
+export async function act(fn, { saving = t("plan.saving"), done, drafts = false } = {}) {
   session.busy = true;
   session.error = "";
   session.message = saving;
@@ -24,6 +24,8 @@ export async function act(fn, { saving = t("plan.saving"), done } = {}) {
   try {
     await fn();
     await refresh();
+    // Another draft was opened, made or dropped: the list of the others changes too.
+    if (drafts) await loadDrafts();
     session.message = done ? done() : session.plan ? t("plan.saved", { id: session.plan.id, v: session.plan.version }) : "";
     return true;
   } catch (e) {
@@ -66,7 +68,7 @@ export async function discard() {
     await planFetch(`/api/v1/plans/${id}`, { method: "DELETE", ifMatch: true });
     session.selected = null;
     await newDraft();
-  }, { done: () => t("hist.discarded", { id }) });
+  }, { done: () => t("hist.discarded", { id }), drafts: true });
 }
 
 /** Ctrl+Z / Ctrl+Shift+Z (and Ctrl+Y) in the plan view, unless a field or a dialog has the keys. */
@@ -105,7 +107,7 @@ export async function openDraft(id) {
     setPlan(p);
     session.selected = null;
     if (previous && previous.id !== id) await dropEmpty(previous);
-  }, { done: () => t("hist.resumed", { id }) });
+  }, { done: () => t("hist.resumed", { id }), drafts: true });
 }
 
 /** Discards an empty draft the page opened itself (nothing of the planner's is lost). */
@@ -131,7 +133,7 @@ export async function restore(id) {
     setPlan(p);
     session.selected = null;
     if (previous) await dropEmpty(previous);
-  }, { done: () => t("hist.restored", { id, plan: session.plan.id }) });
+  }, { done: () => t("hist.restored", { id, plan: session.plan.id }), drafts: true });
 }
 
 /** The window is behind: start afresh on the current revision (the old draft stays in the list). */
@@ -143,7 +145,7 @@ export function reloadOnto() {
     await newDraft();
     session.selected = null;
     if (previous) await dropEmpty(previous);
-  }, { done: () => t("hist.reloaded", { r: session.revisions?.current ?? "" }) });
+  }, { done: () => t("hist.reloaded", { r: session.revisions?.current ?? "" }), drafts: true });
 }
 
 /** The window is behind: the same edits as one batch on a new draft of the current revision. */
@@ -163,7 +165,7 @@ export function rebase() {
     await planFetch(`/api/v1/plans/${old.id}`, { method: "DELETE", ifMatch: `"v${old.version}"` });
     setPlan(fresh);
     await reloadPublished();
-  }, { done: () => t("hist.rebased", { id: session.plan.id, r: session.plan.base_revision, n: edits.length }) });
+  }, { done: () => t("hist.rebased", { id: session.plan.id, r: session.plan.base_revision, n: edits.length }), drafts: true });
 }
 
 // ---- panel parts ----------------------------------------------------------------------------------
@@ -194,10 +196,18 @@ export function staleBanner() {
       el("button", { type: "button", class: "btn", id: "plan-reload", disabled: session.busy, onclick: () => reloadOnto() }, t("hist.reload", { r: s.current }))));
 }
 
-/** The other drafts, each resumable. */
+/** Whether the planner opened or closed each section (the panel is redrawn after every change). */
+const opened = { drafts: null, revisions: false };
+const keepOpen = (name) => (e) => {
+  opened[name] = e.target.open;
+};
+
+/** The other drafts, each resumable (open by itself while the open draft is still empty). */
 export function draftsSection() {
   const drafts = session.drafts ?? [];
-  return el("details", { id: "plan-drafts", class: "plan-section", open: drafts.length > 0 && draftIsEmpty() },
+  return el("details", {
+    id: "plan-drafts", class: "plan-section", open: opened.drafts ?? (drafts.length > 0 && draftIsEmpty()), ontoggle: keepOpen("drafts"),
+  },
     el("summary", {}, t("hist.drafts", { n: drafts.length })),
     drafts.length
       ? el("ul", { class: "picks" }, drafts.map((p) => el("li", { "data-plan": String(p.id) },
@@ -210,7 +220,7 @@ export function draftsSection() {
 export function revisionsSection() {
   const r = session.revisions;
   const list = (r?.revisions ?? []).slice().reverse();
-  return el("details", { id: "plan-revisions", class: "plan-section" },
+  return el("details", { id: "plan-revisions", class: "plan-section", open: opened.revisions, ontoggle: keepOpen("revisions") },
     el("summary", {}, t("hist.revisions", { n: list.length })),
     list.length
       ? el("ul", { class: "picks" }, list.map((x) => el("li", { "data-revision": String(x.id) },
