@@ -1,7 +1,9 @@
 // The plan view (规划): a planner signs in with an API token, reshapes, splits, merges or draws grid
-// polygons with Terra Draw, sees the rule check live (overlap and gap pieces on the map and in a
-// list), compares the draft with what is published and publishes it. Viewers never see the tools:
-// they are only built after the API accepted the token for a planner's write (creating the draft).
+// polygons with Terra Draw, and after every change sees the draft as the server holds it
+// (plan-draft.js: its shapes, the whole plan's rule check, sizes in plan-table.js), can undo, redo or
+// discard it, resume another draft or restore a revision (plan-history.js), and publishes through a
+// dialog (publish-dialog.js). Viewers never see the tools: they are only built after the API
+// accepted the token for a planner's draft.
 //
 // Shared boundaries stay shared: when a vertex is dragged with snapping on, every neighbouring grid
 // holding that exact vertex moves it too, and a dragged vertex snaps onto neighbours' vertices.
