@@ -7,6 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PHONE, TIMEOUT, api, idle, openPage, rendered, screenshot, useBrowser, waitCard } from "./helpers.mjs";
+import { publishThroughDialog } from "./plan-helpers.mjs";
 
 useBrowser();
 
@@ -171,8 +172,7 @@ test("a planner reshapes a grid, sees the overlap, fixes it, saves, publishes, a
     await screenshot(page, "plan-diff.png");
 
     const revisionsBefore = (await api("/api/v1/revisions")).revisions?.length ?? 0;
-    await page.locator("#plan-publish").click();
-    await page.waitForFunction(() => /已发布/.test(document.getElementById("plan-message")?.textContent ?? ""), null, { timeout: 30_000 });
+    await publishThroughDialog(page, planId, { message: "移动共用角点（浏览器测试）" });
     const revisionsAfter = (await api("/api/v1/revisions")).revisions?.length ?? 0;
     assert.equal(revisionsAfter, revisionsBefore + 1, "one new revision");
 
@@ -220,11 +220,13 @@ test("with snapping on, dragging a shared corner moves it in both grids: no over
     assert.ok(await page.locator("#plan-snap").isChecked(), "snapping is on by default");
     const from = await page.evaluate(([x, y]) => window.wangge.toScreen(x, y), v);
     const to = await page.evaluate(([x, y]) => window.wangge.toScreen(x, y), q);
+    const before = await page.evaluate(() => window.wangge.plan.session.plan.version);
     await page.mouse.move(from.x, from.y);
     await page.mouse.down();
     await page.mouse.move(to.x, to.y, { steps: 8 });
     await page.mouse.up();
-    await page.waitForSelector("#plan-counts", { timeout: 30_000 });
+    // The check of the empty draft is shown from sign-in on: wait for the one after the drag.
+    await page.waitForFunction((v) => window.wangge.plan.session.plan.version > v && !window.wangge.plan.session.busy, before, { timeout: 30_000 });
     const moved = await moveStrandedBuildings(page);
     await page.waitForSelector('#plan-counts[data-errors="0"]', { timeout: 30_000 }).catch(() => {});
     assert.equal(await page.locator("#plan-counts").getAttribute("data-errors"), "0", await page.locator("#plan-findings").innerText());

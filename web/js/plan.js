@@ -1,37 +1,28 @@
 // The plan view (规划): a planner signs in with an API token, reshapes, splits, merges or draws grid
-// polygons with Terra Draw, sees the rule check live (overlap and gap pieces on the map and in a
-// list), compares the draft with what is published and publishes it. Viewers never see the tools:
-// they are only built after the API accepted the token for a planner's write (creating the draft).
+// polygons with Terra Draw, and after every change sees the draft as the server holds it
+// (plan-draft.js: its shapes, the whole plan's rule check, sizes in plan-table.js), can undo, redo or
+// discard it, resume another draft or restore a revision (plan-history.js), and publishes through a
+// dialog (publish-dialog.js). Viewers never see the tools: they are only built after the API
+// accepted the token for a planner's draft.
 //
 // Shared boundaries stay shared: when a vertex is dragged with snapping on, every neighbouring grid
 // holding that exact vertex moves it too, and a dragged vertex snaps onto neighbours' vertices.
 
-import { ApiError, fetchJSON, fetchLayer } from "./api.js";
 import { numberText, onLangChange, t } from "./i18n.js";
-import { data, extentOf, fitBox, highlight, map, refreshLabels, setLayerFeatures } from "./map.js";
-import { from, refreshLayerSource, setGeoJSON } from "./sources.js";
-import { el, fill, setStatus, state } from "./state.js";
+import { data, fitBox, extentOf, map } from "./map.js";
+import { el, fill, state } from "./state.js";
 import { registerView } from "./views.js";
+import { kept, lastDraft, newDraft, planFetch, session, setHooks, setPlan } from "./plan-session.js";
+import {
+  addDraftLayers, clearDraft, contains, current, draftGrids, drawDraft, gridAt, refresh, reloadPublished, selectGrid, setDraftLayersVisible,
+} from "./plan-draft.js";
+import { act, checkStale, draftsSection, historyControls, initKeys, refreshDrafts, revisionsSection, staleBanner } from "./plan-history.js";
+import { openPublishDialog } from "./publish-dialog.js";
+import { sizeTable } from "./plan-table.js";
+
+export { session };
 
 const panel = document.querySelector("#panel-plan .panel-body");
-const STORE = "wangge.plan";
-
-/** Everything the view knows; exposed for tests as `window.wangge.plan.session`. */
-export const session = {
-  token: null,
-  plan: null, // { id, version, status }
-  selected: null, // grid code
-  tool: null, // null | "reshape" | "split" | "merge" | "draw"
-  snap: true,
-  work: new Map(), // grid code → the draft's feature (kept for the grids this page edited)
-  stale: new Set(), // grids the server reshaped (split/merge/move_boundary): not editable until publish
-  findings: null, // the last validate answer
-  diff: null,
-  published: null,
-  busy: false,
-  message: "",
-  error: "",
-};
 
 let draw = null;
 
@@ -39,109 +30,29 @@ const clone = (x) => JSON.parse(JSON.stringify(x));
 const same = (a, b) => a[0] === b[0] && a[1] === b[1];
 const near = (a, b) => Math.abs(a[0] - b[0]) < 1e-8 && Math.abs(a[1] - b[1]) < 1e-8;
 
-function remember() {
-  if (session.token && session.plan) sessionStorage.setItem(STORE, JSON.stringify({ token: session.token, plan: session.plan.id }));
-  else sessionStorage.removeItem(STORE);
-}
-
-/** The draft's current feature for a grid: this page's edited copy, else the published one. */
-function current(code) {
-  return session.work.get(code) ?? data.byCode.grid.get(code);
-}
-
 // ---- API ------------------------------------------------------------------------------------------
-
-async function newDraft() {
-  const name = `网页草案 ${new Date().toISOString().slice(0, 16).replace("T", " ")}`;
-  const { body } = await fetchJSON("/api/v1/plans", { body: { name }, token: session.token, withEtag: true });
-  session.plan = { id: body.id, version: body.version, status: body.status };
-  session.work.clear();
-  session.stale.clear();
-  remember();
-}
 
 /** Posts the edits of one change (a reshape and the neighbours it moves) as one batch, so the
  * server stores all of them or none: a neighbour that cannot follow never leaves half a change. */
 async function post(edits) {
   if (!session.plan || session.plan.status !== "draft") await newDraft();
-  const { body } = await fetchJSON(`/api/v1/plans/${session.plan.id}/edits`, {
+  const body = await planFetch(`/api/v1/plans/${session.plan.id}/edits`, {
     body: edits.length === 1 ? edits[0] : { edits },
-    token: session.token,
-    ifMatch: `"v${session.plan.version}"`,
-    withEtag: true,
+    ifMatch: true,
   });
   session.plan.version = body.version;
 }
 
-/** Validates the draft and draws its problems. */
+/** Reads the draft back (geometry, rule check, diff) and draws it. */
 export async function validate() {
-  if (!session.plan) return null;
-  const r = await fetchJSON(`/api/v1/plans/${session.plan.id}/validate`, { body: {}, token: session.token });
-  session.findings = r;
-  const pieces = r.findings.filter((f) => f.geometry).map((f, i) => ({
-    type: "Feature",
-    id: i,
-    properties: { rule: f.rule, severity: f.severity, code: f.code ?? "", other: f.other ?? "" },
-    geometry: f.geometry,
-  }));
-  setGeoJSON(map, "plan-problems", pieces);
-  return r;
-}
-
-/** Posts edits, then validates; shows what happened. Resolves to whether the edits were taken. */
-async function apply(edits) {
-  session.busy = true;
-  session.error = "";
-  session.message = t("plan.saving");
+  await refresh();
   render();
-  try {
-    await post(edits);
-    await validate();
-    session.message = t("plan.saved", { id: session.plan.id, v: session.plan.version });
-    return true;
-  } catch (e) {
-    session.error = e.message;
-    session.message = "";
-    return false;
-  } finally {
-    session.busy = false;
-    drawWork();
-    render();
-  }
+  return session.findings;
 }
 
-// ---- drawing the draft -----------------------------------------------------------------------------
-
-function drawWork() {
-  setGeoJSON(map, "plan-work", [...session.work.values()]);
-}
-
-function addLayers() {
-  if (map.getLayer("plan-work-line")) return;
-  setGeoJSON(map, "plan-work", []);
-  setGeoJSON(map, "plan-problems", []);
-  map.addLayer({ id: "plan-work-fill", type: "fill", source: "plan-work", paint: { "fill-color": "#f59e0b", "fill-opacity": 0.12 } }, "slot-plan");
-  map.addLayer({ id: "plan-work-line", type: "line", source: "plan-work", paint: { "line-color": "#d97706", "line-width": 2 } }, "slot-plan");
-  map.addLayer({
-    id: "plan-problem-fill", type: "fill", source: "plan-problems",
-    filter: ["==", ["geometry-type"], "Polygon"],
-    paint: { "fill-color": ["match", ["get", "severity"], "error", "#dc2626", "#f59e0b"], "fill-opacity": 0.55 },
-  });
-  map.addLayer({
-    id: "plan-problem-line", type: "line", source: "plan-problems",
-    paint: { "line-color": ["match", ["get", "severity"], "error", "#991b1b", "#b45309"], "line-width": 2.5 },
-  });
-  map.addLayer({
-    id: "plan-moved", type: "circle", ...from("building"),
-    filter: ["in", ["get", "code"], ["literal", []]],
-    paint: { "circle-color": "#db2777", "circle-radius": 6, "circle-stroke-color": "#fff", "circle-stroke-width": 1.5 },
-  });
-}
-
-function setPlanLayersVisible(on) {
-  for (const id of ["plan-work-fill", "plan-work-line", "plan-problem-fill", "plan-problem-line", "plan-moved"]) {
-    if (map.getLayer(id)) map.setLayoutProperty(id, "visibility", on ? "visible" : "none");
-  }
+/** Posts edits, then reads the draft back; shows what happened. Resolves to whether the edits were taken. */
+function apply(edits) {
+  return act(() => post(edits));
 }
 
 // ---- Terra Draw -----------------------------------------------------------------------------------
@@ -153,10 +64,10 @@ function snapToNeighbours(event, context) {
   let best;
   let bestD = 12;
   const seen = new Set([own]);
-  for (const code of [...session.work.keys(), ...data.byCode.grid.keys()]) {
+  for (const f of draftGrids()) {
+    const code = f.properties.code;
     if (seen.has(code)) continue;
     seen.add(code);
-    const f = current(code);
     if (f?.geometry?.type !== "Polygon") continue;
     for (const ring of f.geometry.coordinates) {
       for (const c of ring) {
@@ -220,7 +131,11 @@ function restoreExact(ring, original) {
   return ring.map((c) => original.find((o) => near(o, c)) ?? c);
 }
 
+/** When Terra Draw last finished a shape: the click that finished it is not a pick of a grid. */
+let finishedAt = 0;
+
 async function onFinish(id, context) {
+  finishedAt = performance.now();
   const f = draw.getSnapshotFeature(id);
   if (!f) return;
   if (session.tool === "reshape" && context.mode === "select") await finishReshape(f);
@@ -238,29 +153,26 @@ async function finishReshape(drawn) {
   const edited = clone(before);
   edited.geometry = { type: "Polygon", coordinates: [newRing, ...before.geometry.coordinates.slice(1)] };
   const edits = [{ op: "replace", layer: "grid", feature: edited }];
-  const changedWork = [[code, edited]];
   // A dragged shared vertex: every neighbour holding that exact vertex moves it the same way.
   if (session.snap && moved.length === 1 && added.length === 1) {
     const [p] = moved;
     const [q] = added;
-    for (const g of data.features.grid) {
-      const other = g.properties.code;
-      if (other === code || session.stale.has(other)) continue;
-      const nf = current(other);
+    for (const nf of draftGrids()) {
+      const other = nf.properties.code;
+      if (other === code) continue;
       if (nf.geometry.type !== "Polygon" || !nf.geometry.coordinates.some((r) => r.some((c) => same(c, p)))) continue;
       const nn = clone(nf);
       nn.geometry.coordinates = nn.geometry.coordinates.map((r) => r.map((c) => (same(c, p) ? [...q] : c)));
       edits.push({ op: "replace", layer: "grid", feature: nn });
-      changedWork.push([other, nn]);
     }
   }
-  for (const [c, f] of changedWork) session.work.set(c, f);
-  await apply(edits);
+  // A refused change leaves the grid as the draft has it: Terra Draw is put back to that shape.
+  if (!(await apply(edits)) && session.tool === "reshape") await reshape();
 }
 
 function nextCode(parent) {
   const used = new Set(data.features.grid.map((g) => g.properties.code));
-  for (const c of session.work.keys()) used.add(c);
+  for (const g of draftGrids()) used.add(g.properties.code);
   for (let i = 1; i < 1000; i++) {
     const c = `${parent}${String(i).padStart(3, "0")}`;
     if (!used.has(c)) return c;
@@ -273,29 +185,25 @@ async function finishSplit(line) {
   const parent = current(code).properties.parent_code;
   const newCode = nextCode(parent);
   stopTool();
-  // The server cuts the shapes, so both pieces stay locked here until the draft is published.
-  if (await apply([{ op: "split", layer: "grid", code, new_code: newCode, line: line.geometry }])) {
-    session.stale.add(code);
-    session.stale.add(newCode);
-    session.work.delete(code);
-    render();
-  }
+  // The server cuts the shapes; both pieces are drawn from the draft it answers with.
+  await apply([{ op: "split", layer: "grid", code, new_code: newCode, line: line.geometry }]);
 }
 
 async function finishDraw(poly) {
-  const first = poly.geometry.coordinates[0][0];
-  const where = await fetchJSON(`/api/v1/lookup?lon=${first[0]}&lat=${first[1]}`);
-  const parent = where.community?.code;
-  if (!parent) throw new Error(t("card.outside"));
+  // The new grid belongs to the community holding the middle of its outline.
+  const ring = poly.geometry.coordinates[0].slice(0, -1);
+  const mid = [ring.reduce((a, c) => a + c[0], 0) / ring.length, ring.reduce((a, c) => a + c[1], 0) / ring.length];
+  const community = data.features.community.find((c) => contains(c, mid));
+  stopTool();
+  if (!community) throw new Error(t("card.outside"));
+  const parent = community.properties.code;
   const code = nextCode(parent);
   const feature = {
     type: "Feature",
-    properties: { code, name: `${where.community.name}${t("plan.newName")} ${code.slice(-3)}`, parent_code: parent, kind: "综合" },
+    properties: { code, name: t("plan.newGridName", { community: community.properties.name, n: code.slice(-3) }), parent_code: parent, kind: "综合" },
     geometry: poly.geometry,
   };
-  session.work.set(code, feature);
-  stopTool();
-  await apply([{ op: "create", layer: "grid", feature }]);
+  if (await apply([{ op: "create", layer: "grid", feature }])) selectGrid(code);
 }
 
 // ---- tools ------------------------------------------------------------------------------------------
@@ -304,7 +212,7 @@ async function finishDraw(poly) {
 export async function reshape() {
   const code = session.selected;
   const f = current(code);
-  if (!f || f.geometry.type !== "Polygon" || session.stale.has(code)) return false;
+  if (!f || f.geometry.type !== "Polygon") return false;
   await ensureDraw();
   draw.clear();
   draw.setMode("select");
@@ -332,113 +240,122 @@ async function startLine(kind) {
 export function onMapClick(e) {
   if (session.tool === "reshape" || session.tool === "split" || session.tool === "draw") return true;
   if (!session.token) return false;
-  const hit = map.queryRenderedFeatures(e.point, { layers: ["grid-fill"] })[0];
-  const code = hit?.properties?.code;
+  if (performance.now() - finishedAt < 500) return true;
+  const code = gridAt(e.lngLat);
   if (session.tool === "merge") {
     if (code && code !== session.selected) {
       const codes = [session.selected, code];
       session.tool = null;
-      apply([{ op: "merge", layer: "grid", codes }]).then((ok) => {
-        if (!ok) return;
-        for (const c of codes) {
-          session.stale.add(c);
-          session.work.delete(c);
-        }
-        render();
-      });
+      apply([{ op: "merge", layer: "grid", codes }]);
     }
     return true;
   }
-  session.selected = code ?? null;
-  highlight(code ? { layer: "grid", code } : null);
+  selectGrid(code);
   render();
   return true;
 }
 
 /** Fixes an overlap between the edited grid and a neighbour: the neighbour gives up the overlap. */
-async function giveWay(grow, shrink) {
+function giveWay(grow, shrink) {
   const g = current(grow);
-  if (await apply([{ op: "move_boundary", layer: "grid", grow, shrink, geometry: g.geometry }])) {
-    session.stale.add(shrink);
-    session.work.delete(shrink);
-    render();
-  }
+  return apply([{ op: "move_boundary", layer: "grid", grow, shrink, geometry: g.geometry }]);
 }
 
 /** Moves a building (and its households) into a grid: `reassign_buildings`. */
-async function reassign(building, grid) {
-  await apply([{ op: "reassign_buildings", buildings: [building], grid }]);
+function reassign(building, grid) {
+  return apply([{ op: "reassign_buildings", buildings: [building], grid }]);
 }
 
-/** Compares the draft with the published boundaries; moved buildings are marked on the map. */
+/** Shows the list of what the draft changes (read with the draft after every change). */
 export async function compare() {
-  session.diff = await fetchJSON(`/api/v1/plans/${session.plan.id}/diff`, { token: session.token });
-  const moved = (session.diff.buildings_moved ?? []).map((b) => (typeof b === "string" ? b : b.code ?? b.building));
-  map.setFilter("plan-moved", ["in", ["get", "code"], ["literal", moved]]);
+  await refresh();
+  session.showDiff = true;
   render();
   return session.diff;
 }
 
-/** Publishes the draft; then reloads the published layers so the map and lookups show them. */
+/** Asks for the message and date in the publish dialog, publishes, and reloads the published layers. */
 export async function publish() {
+  if (!session.plan || session.busy) return null;
+  stopTool();
+  let rev = null;
+  try {
+    await refresh();
+    if (session.stale) {
+      render();
+      return null;
+    }
+    rev = await openPublishDialog();
+  } catch (e) {
+    session.error = e.message;
+    render();
+    return null;
+  }
+  if (!rev) return null;
+  if (rev.stale) {
+    await checkStale().catch(() => {});
+    session.error = rev.detail;
+    render();
+    return null;
+  }
   session.busy = true;
   render();
   try {
-    const effective = new Date().toISOString().slice(0, 10);
-    const rev = await fetchJSON(`/api/v1/plans/${session.plan.id}/publish`, {
-      body: { message: "网页发布 / published from the map page", effective_date: effective },
-      token: session.token,
-    });
     session.published = rev;
-    session.message = t("plan.published", { id: rev.id ?? rev.revision ?? "" });
     session.plan.status = "published";
-    for (const layer of ["grid", "community", "building"]) {
-      const fs = await fetchLayer(layer);
-      setLayerFeatures(layer, fs);
-      refreshLayerSource(map, layer, fs);
-    }
-    refreshLabels();
-    session.work.clear();
-    session.stale.clear();
-    session.findings = null;
-    session.diff = null;
-    setGeoJSON(map, "plan-problems", []);
-    drawWork();
+    await reloadPublished();
     // The next edit opens a new draft on the new base.
-    session.plan = null;
-    remember();
+    setPlan(null);
+    clearDraft();
+    session.selected = null;
+    selectGrid(null);
+    session.showDiff = false;
+    session.message = t("plan.published", { id: rev.id ?? rev.revision ?? "" });
+    session.revisions = await planFetch("/api/v1/revisions");
   } catch (e) {
-    session.error = e instanceof ApiError && e.status === 422 ? t("plan.publishBlocked") : e.message;
+    session.error = e.message;
   } finally {
     session.busy = false;
     render();
   }
+  return rev;
 }
 
-/** Signs in: the token must be accepted for a planner's write, which opens the draft. */
+/**
+ * Signs in: the token must be a planner's. The draft this browser last worked on is resumed if it
+ * is still a draft; otherwise a new one is opened, which is also the check of the token's role
+ * (a viewer's token is refused the write).
+ */
 export async function signIn(token) {
   session.token = token.trim();
   session.error = "";
+  session.signingIn = true;
   try {
-    await newDraft();
+    const last = lastDraft();
+    const resumed = last ? await planFetch(`/api/v1/plans/${last}`).catch(() => null) : null;
+    if (resumed?.status === "draft") setPlan(resumed);
+    else await newDraft();
+    await refresh();
+    session.message = resumed?.status === "draft" ? t("hist.resumed", { id: resumed.id }) : "";
+    refreshDrafts();
   } catch (e) {
     session.token = null;
-    session.plan = null;
+    setPlan(null);
     session.error = t("plan.badToken", { msg: e.message });
+  } finally {
+    session.signingIn = false;
   }
   render();
   return Boolean(session.token);
 }
 
+/** Signs out: the token is forgotten; the draft is kept on the server (and offered at the next sign-in). */
 function signOut() {
   stopTool();
-  Object.assign(session, { token: null, plan: null, selected: null, findings: null, diff: null, message: "", error: "" });
-  session.work.clear();
-  session.stale.clear();
-  remember();
-  setGeoJSON(map, "plan-problems", []);
-  drawWork();
-  highlight(null);
+  Object.assign(session, { token: null, selected: null, message: "", error: "", drafts: [], showDiff: false });
+  setPlan(null);
+  clearDraft();
+  selectGrid(null);
   render();
 }
 
@@ -449,38 +366,60 @@ function showError(e) {
 
 // ---- panel ------------------------------------------------------------------------------------------
 
+/** Zooms to what a finding is about and selects the grid it names. */
+function focusFinding(f) {
+  const layer = f.layer ?? "grid";
+  if (layer === "grid" && f.code && current(f.code)) selectGrid(f.code);
+  const target = f.geometry
+    ? { type: "Feature", geometry: f.geometry }
+    : layer === "grid" ? current(f.code) : data.byCode[layer]?.get(f.code);
+  const bb = target ? extentOf([target]) : null;
+  if (bb) fitBox(bb, { maxZoom: 17.5 });
+  render();
+}
+
 function findingsList() {
   const r = session.findings;
   if (!r) return null;
   const errors = r.findings.filter((f) => f.severity === "error");
-  const mine = new Set([session.selected, ...session.work.keys()]);
-  const warnings = r.findings.filter((f) => f.severity !== "error" && (mine.has(f.code) || mine.has(f.other)));
+  const warnings = r.findings.filter((f) => f.severity !== "error");
   const item = (f) => {
-    const fix = f.rule === "sibling_overlap" && f.code && f.other && (session.work.has(f.code) || session.work.has(f.other))
+    const edited = (c) => session.changed.has(c);
+    const fix = f.rule === "sibling_overlap" && f.code && f.other && (edited(f.code) || edited(f.other))
       ? (() => {
-        const grow = session.work.has(f.code) ? f.code : f.other;
+        const grow = edited(f.code) ? f.code : f.other;
         const shrink = grow === f.code ? f.other : f.code;
         return el("button", { type: "button", class: "btn", "data-fix": shrink, onclick: () => giveWay(grow, shrink) }, t("plan.fixOverlap", { other: shrink }));
       })()
       : null;
     // A building the new boundary put into another grid: move it (and its households) there.
-    const move = f.rule === "outside_parent" && f.layer === "building" && f.code && session.selected
-      ? el("button", { type: "button", class: "btn", "data-fix-building": f.code, onclick: () => reassign(f.code, session.selected) },
-        t("plan.fixBuilding", { b: f.code, g: session.selected }))
+    const into = f.rule === "outside_parent" && f.layer === "building" && f.code ? buildingHome(f.code) : null;
+    const move = into
+      ? el("button", { type: "button", class: "btn", "data-fix-building": f.code, onclick: () => reassign(f.code, into) },
+        t("plan.fixBuilding", { b: f.code, g: into }))
       : null;
-    return el("li", { "data-rule": f.rule, "data-severity": f.severity, "data-code": f.code ?? "" }, f.message,
+    return el("li", { "data-rule": f.rule, "data-severity": f.severity, "data-code": f.code ?? "", "data-layer": f.layer ?? "" },
+      el("button", { type: "button", class: "linklike finding", title: t("plan.showOnMap"), onclick: () => focusFinding(f) }, f.message),
       fix || move ? el("div", { class: "card-actions" }, fix, move) : null);
   };
   return el("div", { id: "plan-findings" },
     el("h3", {}, t("plan.problems")),
     el("p", { id: "plan-counts", "data-errors": String(r.errors), "data-warnings": String(r.warnings) },
       r.errors === 0 ? `${t("plan.ok")} · ` : "", t("plan.counts", { e: r.errors, w: r.warnings })),
-    el("ul", { class: "problems" }, [...errors, ...warnings].map(item)));
+    el("ul", { class: "problems scroll" }, [...errors, ...warnings].map(item)));
+}
+
+/** The draft grid a building stands in now (where `reassign_buildings` should move it), else the selected grid. */
+function buildingHome(code) {
+  const b = data.byCode.building.get(code);
+  const pt = b?.geometry?.type === "Point" ? b.geometry.coordinates : null;
+  const home = pt ? draftGrids().find((g) => contains(g, pt))?.properties.code : null;
+  return home ?? session.selected;
 }
 
 function diffList() {
   const d = session.diff;
-  if (!d) return null;
+  if (!d || !session.showDiff) return null;
   return el("div", { id: "plan-diff" },
     el("ul", { class: "problems" }, (d.changed ?? []).map((c) => el("li", { "data-code": c.code, "data-change": c.change },
       c.area_before_m2 || c.area_after_m2
@@ -495,34 +434,37 @@ function diffList() {
 }
 
 function render() {
-  if (!session.token) {
+  if (!session.token || session.signingIn) {
     const input = el("input", { type: "password", id: "plan-token", autocomplete: "off", spellcheck: "false" });
-    fill(panel, 
+    fill(panel,
       el("h2", { id: "plan-title" }, t("plan.title")),
       el("p", { class: "muted" }, t("plan.signinNote")),
       el("form", { class: "row", id: "plan-signin", onsubmit: (e) => { e.preventDefault(); signIn(input.value); } },
         el("label", { for: "plan-token" }, t("plan.token")), input,
         el("button", { type: "submit", class: "btn primary", id: "plan-signin-go" }, t("plan.signin"))),
+      session.message ? el("p", { id: "plan-message", role: "status" }, session.message) : null,
       session.error ? el("p", { class: "note", role: "alert", id: "plan-error" }, session.error) : null,
     );
     return;
   }
   const sel = session.selected ? current(session.selected) : null;
-  const canEdit = sel && !session.busy && !session.stale.has(session.selected);
+  const canEdit = sel && !session.busy && !session.stale;
   const toolButton = (id, key, onclick, enabled = canEdit) =>
     el("button", { type: "button", class: "btn", id, disabled: !enabled || session.tool !== null, onclick }, t(key));
-  fill(panel, 
+  fill(panel,
     el("h2", { id: "plan-title" }, t("plan.title")),
     el("p", { class: "muted", id: "plan-status" },
-      session.plan ? t("plan.signedIn", { id: session.plan.id, v: session.plan.version }) : "",
+      session.plan ? t("plan.signedIn", { id: session.plan.id, v: session.plan.version }) : t("plan.noDraft"),
       " ", el("button", { type: "button", class: "linklike", id: "plan-signout", onclick: signOut }, t("plan.signout"))),
+    staleBanner(),
+    historyControls(),
     el("div", { id: "plan-tools" },
       el("p", { id: "plan-selected" }, sel ? t("plan.selected", { name: sel.properties.name ?? "", code: sel.properties.code }) : t("plan.pickGrid")),
       el("div", { class: "row" },
         toolButton("plan-reshape", "plan.reshape", () => reshape().catch(showError)),
         toolButton("plan-split", "plan.split", () => startLine("split").catch(showError)),
         toolButton("plan-merge", "plan.merge", () => { session.tool = "merge"; render(); }),
-        toolButton("plan-draw", "plan.draw", () => startLine("draw").catch(showError), !session.busy)),
+        toolButton("plan-draw", "plan.draw", () => startLine("draw").catch(showError), !session.busy && !session.stale)),
       el("label", {}, el("input", { type: "checkbox", id: "plan-snap", checked: session.snap, onchange: (e) => { session.snap = e.target.checked; } }), t("plan.snap")),
       session.tool ? el("p", { class: "note info", id: "plan-hint" },
         t({ reshape: "plan.pickGrid", split: "plan.splitDraw", merge: "plan.mergePick", draw: "plan.drawPoly" }[session.tool])) : null,
@@ -531,42 +473,55 @@ function render() {
         : null),
     session.message ? el("p", { id: "plan-message", role: "status" }, session.message) : null,
     session.error ? el("p", { class: "note", role: "alert", id: "plan-error" }, session.error) : null,
-    findingsList(),
     el("div", { class: "row" },
-      el("button", { type: "button", class: "btn", id: "plan-compare", disabled: !session.plan || session.busy, onclick: () => compare().catch((e) => setStatus(e.message, true)) }, t("plan.diff")),
+      el("button", { type: "button", class: "btn", id: "plan-compare", disabled: !session.plan || session.busy, onclick: () => compare().catch(showError) }, t("plan.diff")),
       el("button", {
         type: "button", class: "btn primary", id: "plan-publish",
-        disabled: !session.plan || session.busy || session.tool !== null || (session.findings?.errors ?? 0) > 0,
+        disabled: !session.plan || session.busy || session.tool !== null || Boolean(session.stale) || (session.findings?.errors ?? 0) > 0,
         onclick: () => publish(),
       }, t("plan.publish"))),
     diffList(),
+    findingsList(),
+    sizeTable(() => render()),
+    draftsSection(),
+    revisionsSection(),
   );
   if (session.tool === "reshape") document.getElementById("plan-hint").textContent = t("plan.selected", { name: sel?.properties.name ?? "", code: session.selected ?? "" });
 }
 
-/** Registers the view; a token kept for this tab (sessionStorage) signs back in without a new draft. */
+/** Registers the view; a token kept for this tab (sessionStorage) signs back in to its draft. */
 export function init() {
-  const kept = JSON.parse(sessionStorage.getItem(STORE) || "null");
-  if (kept?.token && kept?.plan) {
-    session.token = kept.token;
-    fetchJSON(`/api/v1/plans/${kept.plan}`, { token: session.token }).then((p) => {
-      session.plan = p.status === "draft" ? { id: p.id, version: p.version, status: p.status } : null;
+  setHooks({ render, stopTool });
+  initKeys();
+  const k = kept();
+  if (k?.token && k?.plan) {
+    session.token = k.token;
+    planFetch(`/api/v1/plans/${k.plan}`).then(async (p) => {
+      setPlan(p.status === "draft" ? p : null);
+      if (state.view === "plan") await refresh();
       render();
     }).catch(() => signOut());
   }
   registerView("plan", {
-    enter() {
-      addLayers();
-      setPlanLayersVisible(true);
+    async enter() {
+      addDraftLayers();
+      setDraftLayersVisible(true);
+      if (session.plan) await refresh().catch(showError);
+      else drawDraft();
+      if (session.token) refreshDrafts();
       render();
-      if (session.selected) fitBox(extentOf([current(session.selected)]), { maxZoom: 17 });
+      if (session.selected && current(session.selected)) fitBox(extentOf([current(session.selected)]), { maxZoom: 17 });
     },
     leave() {
       stopTool();
-      setPlanLayersVisible(false);
+      setDraftLayersVisible(false);
     },
   });
   onLangChange(() => {
-    if (state.view === "plan") render();
+    if (state.view === "plan") {
+      // Findings and diff carry the server's text in the request's language: read them again.
+      if (session.plan) refresh().then(render, showError);
+      render();
+    }
   });
 }
