@@ -182,7 +182,10 @@ fn addresses(db: &mut dyn Db) {
     assert_eq!(db.load_addresses().unwrap()[0].grid, None);
 }
 
-const CONTRACT: &[(&str, fn(&mut dyn Db))] = &[
+/// One contract function: it gets an empty store and checks what it promises.
+type Contract = fn(&mut dyn Db);
+
+const CONTRACT: &[(&str, Contract)] = &[
     ("layers_round_trip", layers_round_trip),
     ("plans_publish_and_history", plans_publish_and_history),
     ("tokens_and_audit", tokens_and_audit),

@@ -352,7 +352,7 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
             if name.trim().is_empty() {
                 bail!("{}", lang.pick("方案名称不能为空", "the plan name is empty"));
             }
-            let plan = open(&db, lang)?.create_plan(name.trim(), &cli_author(author).into())?;
+            let plan = open(&db, lang)?.create_plan(name.trim(), &cli_author(author))?;
             report(
                 json,
                 json!(plan),
