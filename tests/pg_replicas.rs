@@ -145,6 +145,18 @@ fn three_replicas_on_one_postgres_converge_and_recover() {
     let out = wangge(&["token", "create", "--db", &url, "--role", "planner", "--name", "lin"]);
     assert!(out.status.success(), "token: {}", text(&out));
     let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    // GIS clients read the PostGIS tables directly (geometry columns, SRID 4326, GiST indexes).
+    if common::gdal_available() {
+        let conn =
+            format!("PG:host=127.0.0.1 port={} dbname={} user=postgres", pg.port, url.rsplit('/').next().unwrap());
+        let out = std::process::Command::new("ogrinfo")
+            .args(["-ro", "-so", "-al", &conn, "district", "grid", "building", "service_centre"])
+            .output()
+            .unwrap();
+        let info = text(&out);
+        common::assert_ogrinfo_counts(&info, &[("district", 1), ("grid", 4), ("building", 1), ("service_centre", 1)]);
+        assert!(info.contains("EPSG") && info.contains("4326"), "{info}");
+    }
 
     let mut replicas = Vec::new();
     let mut bases = Vec::new();
