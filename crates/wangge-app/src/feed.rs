@@ -184,18 +184,22 @@ impl Watcher {
         let external = absorbed.map(|a| validate(&snapshot, rules, a.revision.map(|r| r.id), a.changes));
         let Some(state) = live.refresh(snapshot, revision, unrecorded) else { return Ok(()) };
         let built = started.elapsed().as_secs_f64();
+        // Reported as soon as it is served (a client that sees the new state then sees it
+        // reported too); the lag needs one more read of the store and follows.
+        {
+            let mut status = lock(&feed.status);
+            status.refreshes += 1;
+            status.last_build_seconds = Some(built);
+            status.last_error = None;
+            if let Some(edit) = external {
+                status.external_edits.push(edit);
+                let over = status.external_edits.len().saturating_sub(KEPT_EXTERNAL_EDITS);
+                status.external_edits.drain(..over);
+            }
+        }
         let lag = conn.revision_created_at(state.revision)?.and_then(|at| seconds_since(&at));
         tracing::info!(revision = state.revision, built_s = built, lag_s = lag, "change feed: serving a newer state");
-        let mut status = lock(&feed.status);
-        status.refreshes += 1;
-        status.last_build_seconds = Some(built);
-        status.last_lag_seconds = lag;
-        status.last_error = None;
-        if let Some(edit) = external {
-            status.external_edits.push(edit);
-            let over = status.external_edits.len().saturating_sub(KEPT_EXTERNAL_EDITS);
-            status.external_edits.drain(..over);
-        }
+        lock(&feed.status).last_lag_seconds = lag;
         Ok(())
     }
 }
