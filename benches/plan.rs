@@ -143,8 +143,8 @@ fn engine(c: &mut Criterion) {
                 reset,
                 |()| {
                     let mut store = store.borrow_mut();
-                    wangge_app::plan::add_edit(&mut store, id, "bench", &edit, None).unwrap();
-                    let findings = wangge_app::plan::validate_plan(&store, id, &config).unwrap();
+                    wangge_app::plan::add_edit(&mut *store, id, "bench", &edit, None).unwrap();
+                    let findings = wangge_app::plan::validate_plan(&*store, id, &config).unwrap();
                     black_box(findings.len())
                 },
                 criterion::BatchSize::PerIteration,
@@ -156,12 +156,12 @@ fn engine(c: &mut Criterion) {
                 || {
                     reset();
                     // The draft the server holds after its previous request.
-                    cache.states(&store.borrow(), id).unwrap();
+                    cache.states(&*store.borrow(), id).unwrap();
                 },
                 |()| {
                     let mut store = store.borrow_mut();
-                    cache.add_edits(&mut store, id, "bench", std::slice::from_ref(&edit), None).unwrap();
-                    let (_, after) = cache.states(&store, id).unwrap();
+                    cache.add_edits(&mut *store, id, "bench", std::slice::from_ref(&edit), None).unwrap();
+                    let (_, after) = cache.states(&*store, id).unwrap();
                     black_box(run_rules(&after, &config).len())
                 },
                 criterion::BatchSize::PerIteration,

@@ -59,7 +59,7 @@ fn reads_are_answered_while_a_long_write_transaction_is_open() {
     });
     let answered = done.recv_timeout(Duration::from_secs(5));
     release.send(()).unwrap();
-    writer.join().unwrap();
+    writer.join().unwrap().unwrap();
     let (statuses, took) = answered.expect("reads were answered while the write transaction was open");
     assert_eq!(statuses, (200, 200, 200));
     assert!(took < Duration::from_secs(5), "{took:?}");

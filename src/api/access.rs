@@ -15,9 +15,9 @@ use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::future::Future;
+use wangge_store::AuditEntry;
 use wangge_store::access::{Role, TokenHolder};
 use wangge_store::plans::Author;
-use wangge_store::{AuditEntry, Backend};
 use wangge_text::Lang;
 
 /// The caller of a request: the token holder, or `None` for an anonymous caller.

@@ -84,7 +84,7 @@ pub struct AppState {
     /// Request limits.
     pub limits: Limits,
     /// The database behind the snapshot, for plans and history (`None`: read-only service).
-    pub store: Option<Arc<wangge_store::Pool>>,
+    pub store: Option<Arc<dyn wangge_store::Backend>>,
     /// The planning rules plans are validated and published against.
     pub rules: Arc<wangge_core::rules::RulesConfig>,
     /// Permits for heavy requests ([`Limits::max_heavy`] of them; see [`guard::heavy`]).
@@ -152,6 +152,16 @@ impl AppState {
             self.live.set_revision(revision);
         }
         self.store = Some(Arc::new(wangge_store::Pool::new(store)));
+        self
+    }
+
+    /// The same state with an already served store (PostgreSQL, or a [`wangge_store::Pool`]),
+    /// serving its current revision.
+    pub fn with_backend(mut self, store: Arc<dyn wangge_store::Backend>) -> AppState {
+        if let Ok(revision) = store.current_revision() {
+            self.live.set_revision(revision);
+        }
+        self.store = Some(store);
         self
     }
 

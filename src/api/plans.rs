@@ -21,26 +21,26 @@ use serde_json::{Value, json};
 use wangge_app::plan::{self as svc, PlanServiceError};
 use wangge_store::access::Role;
 use wangge_store::plans::PlanError;
-use wangge_store::{Backend, Pool, Store};
+use wangge_store::{Backend, Db};
 use wangge_text::zh_en;
 use wangge_text::{FindingJson, Lang};
 
 /// The served store, or the answer of a service without one.
-fn pool(state: &AppState, lang: Lang) -> Result<std::sync::Arc<Pool>, ApiError> {
+fn pool(state: &AppState, lang: Lang) -> Result<std::sync::Arc<dyn Backend>, ApiError> {
     state.store.clone().ok_or_else(|| {
         ApiError::not_found(lang.pick("此服务没有可编辑的数据库", "this service has no editable database"))
     })
 }
 
-/// Runs `f` with the store's one writer connection on a blocking thread (SQLite calls block).
-/// Writers wait for each other; readers ([`with_reader`]) do not wait for them.
+/// Runs `f` with a write connection on a blocking thread (store calls block). On SQLite
+/// writers wait for each other; readers ([`with_reader`]) do not wait for them.
 pub(super) async fn with_store<T: Send + 'static>(
     state: &AppState,
     lang: Lang,
-    f: impl FnOnce(&mut Store) -> Result<T, ApiError> + Send + 'static,
+    f: impl FnOnce(&mut dyn Db) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let store = pool(state, lang)?;
-    super::guard::blocking(move || store.write(f)).await?
+    super::guard::blocking(move || store.write(f).map_err(ApiError::internal)?).await?
 }
 
 /// Runs `f` on a pooled read connection on a blocking thread: it sees the last committed state
@@ -48,7 +48,7 @@ pub(super) async fn with_store<T: Send + 'static>(
 pub(super) async fn with_reader<T: Send + 'static>(
     state: &AppState,
     lang: Lang,
-    f: impl FnOnce(&Store) -> Result<T, ApiError> + Send + 'static,
+    f: impl FnOnce(&dyn Db) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let store = pool(state, lang)?;
     super::guard::blocking(move || store.read(f).map_err(ApiError::internal)?).await?
@@ -175,7 +175,7 @@ pub(super) fn reads_drafts(caller: &Caller) -> bool {
 
 /// Refuses a draft plan to a caller below planner: 401 without a token, 403 with a lower one.
 /// A plan that does not exist is left for the caller's own 404.
-pub(super) fn may_read(s: &Store, caller: &Caller, id: i64, lang: Lang) -> Result<(), ApiError> {
+pub(super) fn may_read(s: &dyn Db, caller: &Caller, id: i64, lang: Lang) -> Result<(), ApiError> {
     if reads_drafts(caller) {
         return Ok(());
     }
@@ -236,7 +236,7 @@ pub async fn create(
             ("\"name\" is longer than {MAX_PLAN_NAME_CHARS} characters")
         )));
     }
-    let plan = with_store(&state, lang, move |s| s.create_plan(&name, author).map_err(ApiError::internal)).await?;
+    let plan = with_store(&state, lang, move |s| s.create_plan(&name, &author).map_err(ApiError::internal)).await?;
     Ok(with_etag(StatusCode::CREATED, plan.version, plan))
 }
 
@@ -339,7 +339,7 @@ async fn step(
     params: &Params,
     id: i64,
     headers: &HeaderMap,
-    change: fn(&mut Store, i64, Option<i64>) -> Result<wangge_store::plans::PlanRow, PlanServiceError>,
+    change: fn(&mut dyn Db, i64, Option<i64>) -> Result<wangge_store::plans::PlanRow, PlanServiceError>,
 ) -> Result<Response, ApiError> {
     let lang = params.lang;
     let expected = if_match(headers, lang)?;

@@ -71,7 +71,7 @@ pub async fn readyz(State(state): State<AppState>, headers: axum::http::HeaderMa
         return axum::Json(json!({ "status": "ready", "revision": served })).into_response();
     };
     let stored = tokio::task::spawn_blocking(move || {
-        pool.read(|s| Ok::<_, wangge_store::StoreError>((s.current_revision()?, s.pending_external()?)))?
+        Ok::<_, wangge_store::StoreError>((pool.current_revision()?, pool.pending_external()?))
     })
     .await
     .map_err(|e| e.to_string());

@@ -4,15 +4,30 @@
 use anyhow::{Context, Result, bail};
 use std::path::Path;
 use wangge_core::problem::Problem;
-use wangge_store::Store;
+use wangge_store::{Db, Store};
 use wangge_text::zh_en;
 use wangge_text::{Lang, Text};
 
-pub(super) fn open_existing(db: &Path, lang: Lang) -> Result<Store> {
-    if !db.exists() {
+/// Opens the database `db` names: a `postgres://` URL (migrated to this build's schema) or a
+/// GeoPackage file, which must exist.
+pub(super) fn open_existing(db: &Path, lang: Lang) -> Result<Box<dyn Db>> {
+    if !is_url(db) && !db.exists() {
         bail!("{} {}", lang.pick("数据库不存在：", "database does not exist:"), db.display());
     }
-    Ok(Store::open(db)?)
+    open_db(db)
+}
+
+/// Opens the database `db` names: a `postgres://` URL, or a GeoPackage file (created if missing).
+pub(super) fn open_db(db: &Path) -> Result<Box<dyn Db>> {
+    Ok(match db.to_str().filter(|s| wangge_pg::is_url(s)) {
+        Some(url) => Box::new(wangge_pg::PgStore::open(url)?),
+        None => Box::new(Store::open(db)?),
+    })
+}
+
+/// Whether `db` is a PostgreSQL URL rather than a file path.
+pub(super) fn is_url(db: &Path) -> bool {
+    db.to_str().is_some_and(wangge_pg::is_url)
 }
 
 pub(super) fn report_problems(problems: &[Problem], json: bool, lang: Lang, source: &str) {

@@ -9,7 +9,6 @@ use wangge_app::coverage_json::{circle_features, gap_features, params_json};
 use wangge_core::coverage::{self, Level, Mode, Params};
 use wangge_core::network::Components;
 use wangge_formats::roads::{Walkable, read_geojson, read_pbf};
-use wangge_store::Store;
 use wangge_text::Lang;
 
 /// `wangge import-roads`: reads GeoJSON or OSM PBF, keeps walkable ways, stores them and reports
@@ -26,7 +25,7 @@ pub fn import_roads(db: &Path, input: &Path, walkable: Option<&str>, lang: Lang)
     };
     let net = wangge_formats::roads::network(&set.lines, set.node_crossings);
     let comps = Components::of(&net);
-    let mut store = Store::open(db)?;
+    let mut store = super::common::open_db(db)?;
     store.write_roads(&set.lines, set.node_crossings)?;
     let report = json!({
         "ways_read": set.ways_read, "walkable_ways": set.lines.len(),
@@ -79,10 +78,7 @@ pub fn coverage(args: CoverageArgs<'_>, lang: Lang) -> Result<i32> {
             lang.pick("--minutes 应为 1–60，--speed-kmh 应为 1–10", "--minutes must be 1–60 and --speed-kmh 1–10")
         );
     }
-    if !args.db.exists() {
-        bail!("{} {}", lang.pick("数据库不存在：", "database does not exist:"), args.db.display());
-    }
-    let store = Store::open(args.db)?;
+    let store = super::common::open_existing(args.db, lang)?;
     let snapshot = Arc::new(store.load_snapshot()?);
     let (lines, noding) = store.load_roads()?;
     let service = CoverageService::new(snapshot, &lines, noding);

@@ -10,7 +10,6 @@ use wangge_app::import::{ImportOptions, Record, RepairReport, check_parsed, impo
 use wangge_core::model::Layer;
 use wangge_formats::crs::Crs;
 use wangge_formats::formats::{FileError, FileFormat};
-use wangge_store::Store;
 use wangge_text::Lang;
 
 fn fail(e: &FileError, lang: Lang) -> Result<i32> {
@@ -100,8 +99,8 @@ pub fn import(
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
-    let mut store = Store::open(db)?;
-    finish_import(import_parsed(&mut store, parsed, options, Some(record)), options.layer, input, json, lang)
+    let mut store = super::common::open_db(db)?;
+    finish_import(import_parsed(&mut *store, parsed, options, Some(record)), options.layer, input, json, lang)
 }
 
 /// `wangge check`: everything `wangge import` would refuse in `input`, without writing. Without

@@ -7,7 +7,7 @@ use wangge_app::address::{batch_csv, batch_queries, batch_row, link};
 use wangge_core::address::Gazetteer;
 use wangge_formats::addresses::{read_csv, read_osm_pbf};
 use wangge_formats::crs::Crs;
-use wangge_store::{Store, WriteMode};
+use wangge_store::WriteMode;
 use wangge_text::Lang;
 
 pub(super) fn import_addresses(db: &Path, crs: Crs, mode: WriteMode, input: &Path, lang: Lang) -> Result<i32> {
@@ -19,7 +19,7 @@ pub(super) fn import_addresses(db: &Path, crs: Crs, mode: WriteMode, input: &Pat
             .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), input.display()))?;
         (read_csv(&bytes).map_err(|e| anyhow::anyhow!("{}: {}", input.display(), e.0))?, "csv")
     };
-    let mut store = Store::open(db)?;
+    let mut store = super::common::open_db(db)?;
     let snapshot = store.load_snapshot()?;
     match link(rows, &snapshot, crs, source) {
         Ok(records) => {

@@ -43,6 +43,7 @@ mod import;
 mod lookup;
 pub mod plan;
 mod serve;
+mod store;
 mod validate;
 
 use common::{open_existing, write_atomically};
@@ -350,6 +351,23 @@ pub enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// 把数据库结构升级到本版本（打开时也会自动升级）/ bring the database schema to this version
+    /// (every open does it too).
+    Migrate {
+        /// 数据库文件或 postgres:// 地址 / database file or postgres:// URL.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+    },
+    /// 复制整个数据库（含修订与历史），GeoPackage 与 PostgreSQL 互转 / copy a whole database with its
+    /// revisions and history, between a GeoPackage file and PostgreSQL (either way).
+    Copy {
+        /// 来源：文件或 postgres:// 地址 / source: file or postgres:// URL.
+        #[arg(long)]
+        from: PathBuf,
+        /// 目标（其内容被替换）/ destination (its contents are replaced).
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// 检查数据库中所有图层的几何与层级 / check geometry and hierarchy of every stored layer.
     Validate {
         /// 数据库文件 / database file.
@@ -538,6 +556,8 @@ pub fn run(cli: Cli) -> Result<i32> {
             validate(&db, &config, json, lang)
         }
         Command::Plan { action } => crate::cli::plan::run(action, lang),
+        Command::Migrate { db } => store::migrate(&db, lang),
+        Command::Copy { from, to } => store::copy(&from, &to, lang),
         Command::Token { action: TokenAction::Create { db, role, name, area } } => {
             let mut store = open_existing(&db, lang)?;
             let area: Vec<String> = area.iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect();

@@ -15,7 +15,7 @@ use wangge_app::compare::{StateRef, changed_geojson, compare};
 use wangge_app::plan::{self as svc, PlanServiceError};
 use wangge_core::rules::finding::tally;
 use wangge_core::rules::{Finding, RulesConfig};
-use wangge_store::Store;
+use wangge_store::Db;
 use wangge_store::plans::{Author, PlanError};
 use wangge_text::zh_en;
 use wangge_text::{FindingJson, Label, Lang, Text};
@@ -185,11 +185,8 @@ pub fn cli_author(author: Option<String>) -> Author {
     Author::new(name, "cli")
 }
 
-fn open(db: &Path, lang: Lang) -> Result<Store> {
-    if !db.exists() {
-        bail!("{} {}", lang.pick("数据库不存在：", "database does not exist:"), db.display());
-    }
-    Ok(Store::open(db)?)
+fn open(db: &Path, lang: Lang) -> Result<Box<dyn Db>> {
+    super::common::open_existing(db, lang)
 }
 
 fn rules(path: Option<&Path>, lang: Lang) -> Result<RulesConfig> {
@@ -337,7 +334,7 @@ fn read_edits(input: Option<&Path>, lang: Lang) -> Result<Vec<Value>> {
 /// `plan undo` (or, with `redo`, `plan redo`).
 fn step(db: &Path, id: i64, if_match: Option<i64>, json: bool, redo: bool, lang: Lang) -> Result<i32> {
     let mut store = open(db, lang)?;
-    let done = if redo { svc::redo(&mut store, id, if_match) } else { svc::undo(&mut store, id, if_match) };
+    let done = if redo { svc::redo(&mut *store, id, if_match) } else { svc::undo(&mut *store, id, if_match) };
     match done {
         Ok(plan) => {
             let v = plan.version;
@@ -374,7 +371,7 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
             if name.trim().chars().count() > max {
                 refuse!(lang, ("方案名称过长（超过 {max} 个字符）"), ("the plan name is longer than {max} characters"));
             }
-            let plan = open(&db, lang)?.create_plan(name.trim(), cli_author(author))?;
+            let plan = open(&db, lang)?.create_plan(name.trim(), &cli_author(author))?;
             report(
                 json,
                 &plan,
@@ -404,7 +401,7 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
         PlanAction::Edit { db, id, input, if_match, author, json } => {
             let edits = read_edits(input.as_deref(), lang)?;
             let mut store = open(&db, lang)?;
-            outcome(svc::add_edits(&mut store, id, cli_author(author), &edits, if_match), lang, json, |plan| {
+            outcome(svc::add_edits(&mut *store, id, cli_author(author), &edits, if_match), lang, json, |plan| {
                 zh_en!(
                     lang,
                     ("方案 {id} 已添加 {} 项编辑，当前版本 v{}", edits.len(), plan.version),
@@ -416,14 +413,14 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
         PlanAction::Redo(DraftArgs { db, id, if_match, json }) => step(&db, id, if_match, json, true, lang),
         PlanAction::Discard(DraftArgs { db, id, if_match, json }) => {
             let mut store = open(&db, lang)?;
-            outcome(svc::discard(&mut store, id, if_match).map(|()| json!({ "discarded": id })), lang, json, |_| {
+            outcome(svc::discard(&mut *store, id, if_match).map(|()| json!({ "discarded": id })), lang, json, |_| {
                 zh_en!(lang, ("方案 {id} 已删除"), ("plan {id} discarded"))
             })
         }
         PlanAction::Validate { db, id, rules: file, json } => {
             let config = rules(file.as_deref(), lang)?;
             let store = open(&db, lang)?;
-            let findings = match svc::validate_plan(&store, id, &config) {
+            let findings = match svc::validate_plan(&*store, id, &config) {
                 Ok(f) => f,
                 Err(e) => return refusal(e, lang, json),
             };
@@ -459,7 +456,7 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
                 ),
             };
             let store = open(&db, lang)?;
-            let (d, before, after) = match compare(&store, from, to) {
+            let (d, before, after) = match compare(&*store, from, to) {
                 Ok(x) => x,
                 Err(e) => return refusal(e, lang, json),
             };
@@ -503,7 +500,7 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
             let date = effective_date.unwrap_or_else(crate::api::history::today);
             let mut store = open(&db, lang)?;
             outcome(
-                svc::publish(&mut store, None, id, cli_author(author), &message, &date, &config),
+                svc::publish(&mut *store, None, id, cli_author(author), &message, &date, &config),
                 lang,
                 json,
                 |rev| {
@@ -517,7 +514,7 @@ pub fn run(action: PlanAction, lang: Lang) -> Result<i32> {
         }
         PlanAction::Restore { db, revision, author, json } => {
             let mut store = open(&db, lang)?;
-            outcome(svc::restore(&mut store, revision, cli_author(author)), lang, json, |plan| {
+            outcome(svc::restore(&mut *store, revision, cli_author(author)), lang, json, |plan| {
                 zh_en!(
                     lang,
                     ("已创建方案 {}，恢复到修订 {revision}", plan.id),

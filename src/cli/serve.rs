@@ -1,11 +1,12 @@
 //! `wangge serve`: the HTTP service on a database (created from the demo data with `--demo`).
 
-use super::common::open_existing;
+use super::common::is_url;
 use crate::api::{self, AppState};
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use wangge_app::demo::{ensure_demo_addresses, ensure_demo_db};
-use wangge_store::Store;
+use wangge_store::{Backend, Pool, Store};
 use wangge_text::Lang;
 
 pub(super) fn serve(
@@ -17,6 +18,15 @@ pub(super) fn serve(
     limits: api::Limits,
     lang: Lang,
 ) -> Result<i32> {
+    if demo && is_url(db) {
+        bail!(
+            "{}",
+            lang.pick(
+                "--demo 只用于 GeoPackage 文件；先建示范库，再用 wangge copy 复制到 PostgreSQL",
+                "--demo builds a GeoPackage file; build it, then move it with wangge copy --from FILE --to postgres://…"
+            )
+        );
+    }
     if demo && ensure_demo_db(db, &data_dir)? {
         eprintln!("{} {}", lang.pick("已用示范城市创建数据库", "created the demo database"), db.display());
     } else if demo {
@@ -25,15 +35,21 @@ pub(super) fn serve(
             eprintln!("{} {n}", lang.pick("已载入示意地址", "loaded illustrative addresses:"));
         }
     }
-    let store = if demo { Store::open(db)? } else { open_existing(db, lang)? };
-    let snapshot = store.load_snapshot()?;
+    let backend: Arc<dyn Backend> = match db.to_str().filter(|s| wangge_pg::is_url(s)) {
+        // PostgreSQL: migrated on open; many processes may serve the one database.
+        Some(url) => Arc::new(wangge_pg::PgBackend::open(url)?),
+        None => Arc::new(Pool::new(if demo { Store::open(db)? } else { open_existing_file(db, lang)? })),
+    };
+    let (snapshot, revision) = backend.read(|s| s.load_published())??;
     let counts: Vec<String> = snapshot.counts().iter().map(|(l, n)| format!("{}={n}", l.id())).collect();
-    let (roads, node_crossings) = store.load_roads()?;
+    let (roads, node_crossings) = backend.read(|s| s.load_roads())??;
     let state = AppState::new(snapshot, web_dir, data_dir)
         .with_roads(&roads, node_crossings)
-        .with_store(store)
-        .with_limits(limits)
-        .with_feed()?;
+        .with_backend(backend)
+        .with_limits(limits);
+    // The revision read with the snapshot, in one transaction (the store may have moved since).
+    state.live.set_revision(revision);
+    let state = state.with_feed()?;
     let pool = state.store.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
@@ -50,4 +66,12 @@ pub(super) fn serve(
         pool.flush_audit();
     }
     Ok(0)
+}
+
+/// An existing GeoPackage file (a missing one is an error naming it, not a new empty database).
+fn open_existing_file(db: &Path, lang: Lang) -> Result<Store> {
+    if !db.exists() {
+        bail!("{} {}", lang.pick("数据库不存在：", "database does not exist:"), db.display());
+    }
+    Ok(Store::open(db)?)
 }

@@ -10,7 +10,7 @@ use wangge_core::edit::Draft;
 use wangge_core::snapshot::Snapshot;
 use wangge_formats::edit_json::parse_edit;
 use wangge_formats::geojson::geometry_to_json;
-use wangge_store::Store;
+use wangge_store::Db;
 use wangge_store::history::AsOf;
 use wangge_store::plans::PlanError;
 
@@ -44,7 +44,7 @@ impl FromStr for StateRef {
 }
 
 /// The state a ref names; unknown revisions and plans are [`PlanError::NotFound`].
-pub fn state_of(store: &Store, r: StateRef) -> Result<Snapshot, PlanServiceError> {
+pub fn state_of(store: &dyn Db, r: StateRef) -> Result<Snapshot, PlanServiceError> {
     let current = store.current_revision()?;
     let at_revision = |rev: i64| -> Result<Snapshot, PlanServiceError> {
         // The live tables are the current revision; history rows are only read for older ones.
@@ -67,7 +67,7 @@ pub fn state_of(store: &Store, r: StateRef) -> Result<Snapshot, PlanServiceError
 }
 
 /// The difference between two refs, with both states (for [`changed_geojson`]).
-pub fn compare(store: &Store, from: StateRef, to: StateRef) -> Result<(Diff, Snapshot, Snapshot), PlanServiceError> {
+pub fn compare(store: &dyn Db, from: StateRef, to: StateRef) -> Result<(Diff, Snapshot, Snapshot), PlanServiceError> {
     let (a, b) = (state_of(store, from)?, state_of(store, to)?);
     Ok((diff(&a, &b), a, b))
 }

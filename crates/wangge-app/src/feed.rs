@@ -2,9 +2,12 @@
 //! process committed to its file (a `wangge plan publish` or `wangge import` from the CLI, a GIS
 //! client writing the GeoPackage) and serves it without a restart.
 //!
-//! How: one thread polls `PRAGMA data_version` on a connection of its own every [`POLL`]; the
-//! value moves exactly when another connection committed, so an idle file costs one cheap read
-//! per poll. When it moves, the thread reads the newest revision; if a newer one than the served
+//! How: one thread watches the store through a connection of its own
+//! ([`Backend::watch`]): a SQLite file by polling `PRAGMA data_version` every [`POLL`] (the value
+//! moves exactly when another connection committed, so an idle file costs one cheap read per
+//! poll); PostgreSQL by `LISTEN` — a publish sends `NOTIFY` — plus a read of the revision every
+//! [`POLL`], because a notification is not durable (one sent while the connection was down is
+//! lost). When it moves, the thread reads the newest revision; if a newer one than the served
 //! one is stored, it reads the published state in one read transaction and builds the next
 //! [`Published`](crate::published::Published) on this thread (never on the async runtime),
 //! which [`Live::refresh`] swaps in with one pointer store. A publish made by this server's own
@@ -24,8 +27,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wangge_core::rules::{RulesConfig, Severity, run_rules};
 use wangge_store::changes::ChangeStamp;
+use wangge_store::changes::Watch;
 use wangge_store::external::ExternalChange;
-use wangge_store::{Pool, Store, StoreError};
+use wangge_store::{Backend, StoreError};
 
 /// How often the feed reads `data_version`: a change is served within this plus one build.
 pub const POLL: Duration = Duration::from_millis(250);
@@ -100,13 +104,12 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Feed {
     /// Starts the feed of `pool`'s file, swapping new states into `live`. The thread ends when
     /// the returned feed is dropped (at its next poll).
-    pub fn start(live: Arc<Live>, pool: Arc<Pool>, rules: Arc<RulesConfig>) -> std::io::Result<Arc<Feed>> {
+    pub fn start(live: Arc<Live>, store: Arc<dyn Backend>, rules: Arc<RulesConfig>) -> std::io::Result<Arc<Feed>> {
         let feed = Arc::new(Feed { status: Mutex::new(FeedStatus::default()), stop: AtomicBool::new(false) });
         let weak = Arc::downgrade(&feed);
         std::thread::Builder::new().name("wangge-feed".into()).spawn(move || {
-            let mut watch = Watch { conn: None, data_version: None, stamp: None };
+            let mut watch = Watcher { watch: None, stamp: None };
             loop {
-                std::thread::sleep(POLL);
                 let Some(feed) = weak.upgrade() else { return };
                 if feed.stop.load(Ordering::Relaxed) {
                     return;
@@ -114,7 +117,7 @@ impl Feed {
                 // A panic in one poll (a bug, or a failing log writer) must not end the feed for
                 // good: it is recorded and the next poll starts over on a fresh connection.
                 let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    watch.poll(&feed, &live, &pool, &rules).map_err(|e| e.to_string())
+                    watch.poll(&feed, &live, &*store, &rules).map_err(|e| e.to_string())
                 }));
                 let failed = match polled {
                     Ok(Ok(())) => None,
@@ -122,9 +125,13 @@ impl Feed {
                     Err(_) => Some("the change feed's poll panicked; retrying".to_string()),
                 };
                 if let Some(e) = failed {
-                    // Reopened at the next poll: the file may have been replaced or locked for long.
-                    watch.conn = None;
+                    // Reopened at the next poll: the file may have been replaced or locked for
+                    // long, the database restarted or our connection ended.
+                    watch.watch = None;
+                    tracing::warn!("change feed: {e}");
                     lock(&feed.status).last_error = Some(e);
+                    drop(feed);
+                    std::thread::sleep(POLL);
                 }
             }
         })?;
@@ -142,34 +149,31 @@ impl Feed {
     }
 }
 
-struct Watch {
-    conn: Option<Store>,
-    data_version: Option<i64>,
+struct Watcher {
+    watch: Option<Box<dyn Watch>>,
     stamp: Option<ChangeStamp>,
 }
 
-impl Watch {
-    fn poll(&mut self, feed: &Feed, live: &Live, pool: &Pool, rules: &RulesConfig) -> Result<(), StoreError> {
-        if self.conn.is_none() {
-            self.conn = Some(Store::open_reader(pool.path())?);
-            self.data_version = None;
+impl Watcher {
+    fn poll(&mut self, feed: &Feed, live: &Live, store: &dyn Backend, rules: &RulesConfig) -> Result<(), StoreError> {
+        if self.watch.is_none() {
+            self.watch = Some(store.watch()?);
         }
-        let Some(conn) = self.conn.as_ref() else { return Ok(()) };
-        let version = conn.data_version()?;
-        if self.data_version == Some(version) {
+        let Some(watch) = self.watch.as_mut() else { return Ok(()) };
+        if !watch.wait(POLL)? {
             return Ok(());
         }
-        self.data_version = Some(version);
-        let absorbed = if conn.pending_external()? > 0 {
+        let absorbed = if store.pending_external()? > 0 {
             let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
-            pool.write(|s| s.absorb_external("edited by another program", &today))?
+            store.absorb_external("edited by another program", &today)?
         } else {
             None
         };
+        let conn = watch.db();
         let stamp = conn.change_stamp()?;
         lock(&feed.status).stored_revision = stamp.revision;
         // Writes that record no revision happen only at revision 0 (loading empty layers); they
-        // still stamp `gpkg_contents.last_change`.
+        // still move the stamp's `last_change`.
         let unrecorded = stamp.revision == 0 && self.stamp.as_ref().is_some_and(|s| *s != stamp);
         self.stamp = Some(stamp.clone());
         if !live.needs(stamp.revision) && !unrecorded {
@@ -180,18 +184,22 @@ impl Watch {
         let external = absorbed.map(|a| validate(&snapshot, rules, a.revision.map(|r| r.id), a.changes));
         let Some(state) = live.refresh(snapshot, revision, unrecorded) else { return Ok(()) };
         let built = started.elapsed().as_secs_f64();
+        // Reported as soon as it is served (a client that sees the new state then sees it
+        // reported too); the lag needs one more read of the store and follows.
+        {
+            let mut status = lock(&feed.status);
+            status.refreshes += 1;
+            status.last_build_seconds = Some(built);
+            status.last_error = None;
+            if let Some(edit) = external {
+                status.external_edits.push(edit);
+                let over = status.external_edits.len().saturating_sub(KEPT_EXTERNAL_EDITS);
+                status.external_edits.drain(..over);
+            }
+        }
         let lag = conn.revision_created_at(state.revision)?.and_then(|at| seconds_since(&at));
         tracing::info!(revision = state.revision, built_s = built, lag_s = lag, "change feed: serving a newer state");
-        let mut status = lock(&feed.status);
-        status.refreshes += 1;
-        status.last_build_seconds = Some(built);
-        status.last_lag_seconds = lag;
-        status.last_error = None;
-        if let Some(edit) = external {
-            status.external_edits.push(edit);
-            let over = status.external_edits.len().saturating_sub(KEPT_EXTERNAL_EDITS);
-            status.external_edits.drain(..over);
-        }
+        lock(&feed.status).last_lag_seconds = lag;
         Ok(())
     }
 }

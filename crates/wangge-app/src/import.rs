@@ -9,7 +9,7 @@ use wangge_formats::crs::Crs;
 use wangge_formats::formats::FileFormat;
 use wangge_formats::geojson;
 use wangge_store::plans::{Author, RevisionRow};
-use wangge_store::{Store, StoreError, WriteMode, WriteReport};
+use wangge_store::{Db, StoreError, WriteMode, WriteReport};
 
 /// Everything an import needs besides the data.
 #[derive(Debug, Clone, Copy)]
@@ -157,11 +157,11 @@ pub struct Imported {
 }
 
 /// Imports `text` (GeoJSON or CSV in `options.crs`) into `store`: everything is written in one transaction,
-/// or nothing is. With `record`, the write is a revision (see [`Store::write_layer_recorded`]); without it
+/// or nothing is. With `record`, the write is a revision (see [`Db::write_layer_recorded`]); without it
 /// (building a fresh demo database) the features are written as they are. The same checks as
 /// [`import_parsed`], which every file format goes through.
 pub fn import(
-    store: &mut Store,
+    store: &mut dyn Db,
     text: &str,
     format: FileFormat,
     options: &ImportOptions,
@@ -173,7 +173,7 @@ pub fn import(
 
 /// Imports features already read from a file of any format: all or nothing, every problem at once.
 pub fn import_parsed(
-    store: &mut Store,
+    store: &mut dyn Db,
     parsed: geojson::Parsed,
     options: &ImportOptions,
     record: Option<&Record>,
@@ -184,7 +184,7 @@ pub fn import_parsed(
 }
 
 fn write(
-    store: &mut Store,
+    store: &mut dyn Db,
     features: &[Feature],
     options: &ImportOptions,
     record: Option<&Record>,

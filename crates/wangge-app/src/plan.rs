@@ -11,7 +11,7 @@ use wangge_core::edit::Draft;
 use wangge_core::rules::{Finding, RulesConfig, has_errors, run_rules};
 use wangge_core::snapshot::Snapshot;
 use wangge_formats::edit_json::{parse_edit, restoring_edit};
-use wangge_store::Store;
+use wangge_store::Db;
 use wangge_store::history::AsOf;
 use wangge_store::plans::{Author, PlanError, PlanRow, RevisionRow};
 use wangge_text::{Lang, Text};
@@ -76,7 +76,7 @@ fn at_position(e: PlanServiceError, position: usize) -> PlanServiceError {
 }
 
 /// The published state and the state with the plan's edits applied to it.
-pub fn plan_states(store: &Store, id: i64) -> Result<(Snapshot, Snapshot), PlanServiceError> {
+pub fn plan_states(store: &dyn Db, id: i64) -> Result<(Snapshot, Snapshot), PlanServiceError> {
     let plan = store.plan(id)?.ok_or(PlanError::NotFound(id))?;
     let before = store.load_snapshot()?;
     let draft = replay(store, &plan, &before)?;
@@ -84,7 +84,7 @@ pub fn plan_states(store: &Store, id: i64) -> Result<(Snapshot, Snapshot), PlanS
 }
 
 /// The published state `before` with every stored edit of `plan` applied.
-fn replay(store: &Store, plan: &PlanRow, before: &Snapshot) -> Result<Draft, PlanServiceError> {
+fn replay(store: &dyn Db, plan: &PlanRow, before: &Snapshot) -> Result<Draft, PlanServiceError> {
     let mut draft = Draft::from_snapshot(before, wangge_text::split_piece_name);
     for (index, v) in store.plan_edits(plan.id)?.iter().enumerate() {
         let edit = parse_edit(v).map_err(|detail| bad_json(index, detail))?;
@@ -120,7 +120,7 @@ impl PlanCache {
     }
 
     /// The published state as stored, with its revision; loaded once per revision.
-    fn published(&self, store: &Store) -> Result<(i64, Arc<Snapshot>), PlanServiceError> {
+    fn published(&self, store: &dyn Db) -> Result<(i64, Arc<Snapshot>), PlanServiceError> {
         let revision = store.current_revision()?;
         let mut slot = self.published.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some((r, s)) = slot.as_ref().filter(|(r, _)| *r == revision) {
@@ -134,7 +134,7 @@ impl PlanCache {
         Ok((revision, snapshot))
     }
 
-    fn draft(&self, store: &Store, plan: &PlanRow) -> Result<(Arc<Snapshot>, Arc<CachedPlan>), PlanServiceError> {
+    fn draft(&self, store: &dyn Db, plan: &PlanRow) -> Result<(Arc<Snapshot>, Arc<CachedPlan>), PlanServiceError> {
         let (revision, before) = self.published(store)?;
         if let Some(hit) = self.drafts.get(&plan.id).filter(|c| c.version == plan.version && c.revision == revision) {
             return Ok((before, hit));
@@ -153,7 +153,7 @@ impl PlanCache {
     }
 
     /// The published state and the plan's draft state.
-    pub fn states(&self, store: &Store, id: i64) -> Result<(Arc<Snapshot>, Arc<Snapshot>), PlanServiceError> {
+    pub fn states(&self, store: &dyn Db, id: i64) -> Result<(Arc<Snapshot>, Arc<Snapshot>), PlanServiceError> {
         let plan = store.plan(id)?.ok_or(PlanError::NotFound(id))?;
         let (before, entry) = self.draft(store, &plan)?;
         Ok((before, entry.after.clone()))
@@ -162,7 +162,7 @@ impl PlanCache {
     /// [`add_edits`], starting from the cached draft and leaving the new draft in the cache.
     pub fn add_edits(
         &self,
-        store: &mut Store,
+        store: &mut dyn Db,
         id: i64,
         author: impl Into<Author>,
         edits: &[Value],
@@ -172,7 +172,7 @@ impl PlanCache {
         let (_, entry) = self.draft(store, &plan)?;
         let mut draft = entry.draft.clone();
         apply_all(&mut draft, entry.edits, edits)?;
-        let row = store.add_edits(id, author, edits, Some(plan.version))?;
+        let row = store.add_edits(id, &author.into(), edits, Some(plan.version))?;
         let after = Arc::new(draft.to_snapshot());
         let edits = entry.edits + edits.len();
         self.drafts
@@ -183,7 +183,7 @@ impl PlanCache {
 
 /// The draft plan `id` an add request may change: it exists, is at `if_match` (a stale writer
 /// hears about the conflict first, whatever its edits would have done), and `edits` is not empty.
-fn draft_plan(store: &Store, id: i64, if_match: Option<i64>, edits: &[Value]) -> Result<PlanRow, PlanServiceError> {
+fn draft_plan(store: &dyn Db, id: i64, if_match: Option<i64>, edits: &[Value]) -> Result<PlanRow, PlanServiceError> {
     let plan = store.plan(id)?.ok_or(PlanError::NotFound(id))?;
     if let Some(expected) = if_match.filter(|e| *e != plan.version) {
         return Err(PlanError::StaleVersion { id, expected, current: plan.version }.into());
@@ -214,7 +214,7 @@ fn apply_all(draft: &mut Draft, first: usize, edits: &[Value]) -> Result<(), Pla
 
 /// Checks `edit` against the plan's current state and stores it; returns the plan's new version.
 pub fn add_edit(
-    store: &mut Store,
+    store: &mut dyn Db,
     id: i64,
     author: impl Into<Author>,
     edit: &Value,
@@ -227,7 +227,7 @@ pub fn add_edit(
 /// batch (one undo step); if one does not apply, nothing is stored and the error names it (its
 /// `index` counts from the plan's existing edits, its `position` within `edits`).
 pub fn add_edits(
-    store: &mut Store,
+    store: &mut dyn Db,
     id: i64,
     author: impl Into<Author>,
     edits: &[Value],
@@ -237,27 +237,27 @@ pub fn add_edits(
     let before = store.load_snapshot()?;
     let mut draft = replay(store, &plan, &before)?;
     apply_all(&mut draft, store.plan_edits(id)?.len(), edits)?;
-    Ok(store.add_edits(id, author, edits, Some(plan.version))?)
+    Ok(store.add_edits(id, &author.into(), edits, Some(plan.version))?)
 }
 
 /// Undoes the plan's last batch of edits (what one add request stored).
-pub fn undo(store: &mut Store, id: i64, if_match: Option<i64>) -> Result<PlanRow, PlanServiceError> {
+pub fn undo(store: &mut dyn Db, id: i64, if_match: Option<i64>) -> Result<PlanRow, PlanServiceError> {
     Ok(store.undo(id, if_match)?)
 }
 
 /// Redoes the last undone batch; it applied to the same edits before it, so it still applies.
-pub fn redo(store: &mut Store, id: i64, if_match: Option<i64>) -> Result<PlanRow, PlanServiceError> {
+pub fn redo(store: &mut dyn Db, id: i64, if_match: Option<i64>) -> Result<PlanRow, PlanServiceError> {
     Ok(store.redo(id, if_match)?)
 }
 
 /// Deletes a draft plan and its edits.
-pub fn discard(store: &mut Store, id: i64, if_match: Option<i64>) -> Result<(), PlanServiceError> {
+pub fn discard(store: &mut dyn Db, id: i64, if_match: Option<i64>) -> Result<(), PlanServiceError> {
     Ok(store.discard_plan(id, if_match)?)
 }
 
 /// Checks what a publish records: a message that says something, and an effective date that is
 /// a real `YYYY-MM-DD` day not before the current revision's, so history stays in date order.
-pub fn check_publish_fields(store: &Store, message: &str, effective_date: &str) -> Result<(), PlanServiceError> {
+pub fn check_publish_fields(store: &dyn Db, message: &str, effective_date: &str) -> Result<(), PlanServiceError> {
     if message.trim().is_empty() {
         return Err(PlanServiceError::BadField {
             field: "message",
@@ -289,13 +289,13 @@ pub fn check_publish_fields(store: &Store, message: &str, effective_date: &str) 
 }
 
 /// Every rule finding for the plan's state.
-pub fn validate_plan(store: &Store, id: i64, config: &RulesConfig) -> Result<Vec<Finding>, PlanServiceError> {
+pub fn validate_plan(store: &dyn Db, id: i64, config: &RulesConfig) -> Result<Vec<Finding>, PlanServiceError> {
     let (_, after) = plan_states(store, id)?;
     Ok(run_rules(&after, config))
 }
 
 /// What publishing the plan would change.
-pub fn diff_plan(store: &Store, id: i64) -> Result<Diff, PlanServiceError> {
+pub fn diff_plan(store: &dyn Db, id: i64) -> Result<Diff, PlanServiceError> {
     let (before, after) = plan_states(store, id)?;
     Ok(diff(&before, &after))
 }
@@ -303,7 +303,7 @@ pub fn diff_plan(store: &Store, id: i64) -> Result<Diff, PlanServiceError> {
 /// Validates and publishes the plan, then builds and swaps in the new published state of `live`
 /// (`None`: nothing is served from this process, e.g. the CLI). Errors block publishing.
 pub fn publish(
-    store: &mut Store,
+    store: &mut dyn Db,
     live: Option<&Live>,
     id: i64,
     author: impl Into<Author>,
@@ -327,7 +327,7 @@ pub fn publish(
     if has_errors(&findings) {
         return Err(PlanServiceError::Rejected(findings));
     }
-    let revision = store.publish(id, author, message, effective_date, &before, &after)?;
+    let revision = store.publish(id, &author.into(), message, effective_date, &before, &after)?;
     // Only after the transaction committed: readers switch to the new state in one pointer swap.
     // Built here, once, by the publisher, so no request ever builds it.
     if let Some(live) = live {
@@ -337,7 +337,7 @@ pub fn publish(
 }
 
 /// A new draft plan whose edits bring the published state back to revision `revision`.
-pub fn restore(store: &mut Store, revision: i64, author: impl Into<Author>) -> Result<PlanRow, PlanServiceError> {
+pub fn restore(store: &mut dyn Db, revision: i64, author: impl Into<Author>) -> Result<PlanRow, PlanServiceError> {
     let author = author.into();
     let current = store.current_revision()?;
     if revision < 0 || revision > current {

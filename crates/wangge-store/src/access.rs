@@ -110,6 +110,13 @@ pub fn hash_token(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A new random token (`wg_` and 48 hex digits from the system's random source).
+pub fn new_token() -> std::io::Result<String> {
+    let mut bytes = [0u8; 24];
+    std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes))?;
+    Ok(format!("wg_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+}
+
 impl Store {
     /// Creates a token for `name` with `role`; returns the token itself, which is shown once and never stored.
     pub fn create_token(&mut self, name: &str, role: Role) -> Result<String, StoreError> {
@@ -118,11 +125,7 @@ impl Store {
 
     /// Creates a token limited to `area` (grid, community or street codes) for household-level reads.
     pub fn create_scoped_token(&mut self, name: &str, role: Role, area: &[String]) -> Result<String, StoreError> {
-        let mut bytes = [0u8; 24];
-        std::fs::File::open("/dev/urandom")
-            .and_then(|mut f| f.read_exact(&mut bytes))
-            .map_err(|e| self.wrap(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
-        let token = format!("wg_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
+        let token = new_token().map_err(|e| self.wrap(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
         self.conn
             .execute(
                 "INSERT INTO wangge_token (name, role, sha256, created_at, area) VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?4)",

@@ -55,3 +55,39 @@ impl Store {
             .map_err(|e| self.wrap(e))
     }
 }
+
+/// What a change feed watches a store through: a connection of its own, and a way to wait for
+/// a sign that another connection committed.
+pub trait Watch: Send {
+    /// Waits at most `max` for a sign that the store changed. `false`: nothing changed; `true`:
+    /// something may have (a feed then reads [`Db::change_stamp`](crate::Db::change_stamp)).
+    fn wait(&mut self, max: std::time::Duration) -> Result<bool, StoreError>;
+    /// The watcher's connection, to read what changed.
+    fn db(&self) -> &dyn crate::Db;
+}
+
+/// Watches a SQLite file by `PRAGMA data_version` (see the module documentation).
+pub struct SqliteWatch {
+    conn: Store,
+    data_version: Option<i64>,
+}
+
+impl SqliteWatch {
+    /// A read connection of its own to the file at `path`.
+    pub fn open(path: &std::path::Path) -> Result<SqliteWatch, StoreError> {
+        Ok(SqliteWatch { conn: Store::open_reader(path)?, data_version: None })
+    }
+}
+
+impl Watch for SqliteWatch {
+    fn wait(&mut self, max: std::time::Duration) -> Result<bool, StoreError> {
+        std::thread::sleep(max);
+        let version = self.conn.data_version()?;
+        let changed = self.data_version != Some(version);
+        self.data_version = Some(version);
+        Ok(changed)
+    }
+    fn db(&self) -> &dyn crate::Db {
+        &self.conn
+    }
+}

@@ -7,6 +7,8 @@
 pub mod access;
 pub mod addresses;
 pub mod changes;
+pub mod db;
+pub mod dump;
 pub mod external;
 pub mod gpkg_sql;
 pub mod history;
@@ -16,5 +18,6 @@ pub mod roads;
 pub mod sqlite;
 pub mod validity;
 
+pub use db::Db;
 pub use pool::{AuditEntry, Backend, Pool};
 pub use sqlite::{Store, StoreError, WriteMode, WriteReport};

@@ -19,6 +19,9 @@
 //! log back into the file when the last connection closes.
 
 use super::access::{AuditRow, TokenHolder};
+use super::changes::{SqliteWatch, Watch};
+use super::db::Db;
+use super::external::Absorbed;
 use super::history::AsOf;
 use super::plans::{PlanRow, RevisionRow};
 use super::sqlite::{Store, StoreError};
@@ -73,10 +76,10 @@ impl AuditEntry {
     }
 }
 
-/// The store operations the faces use per request, so another backend (PostgreSQL) can stand in
-/// for the SQLite one. Every method takes `&self`: the implementation decides which connection
-/// answers. The plan use-cases of `wangge-app` still run on the SQLite [`Store`] through
-/// [`Pool::write`]/[`Pool::read`]; moving them here is the next step of the seam.
+/// The served store: what the faces use per request, so PostgreSQL (crate `wangge-pg`) stands in
+/// for the SQLite [`Pool`]. Every method takes `&self`: the implementation decides which
+/// connection answers. The use-cases run on a connection lent as a [`Db`] by
+/// [`read`](dyn Backend::read) and [`write`](dyn Backend::write).
 pub trait Backend: Send + Sync {
     /// Every layer and the gazetteer, as published.
     fn load_snapshot(&self) -> Result<Snapshot, StoreError>;
@@ -98,6 +101,58 @@ pub trait Backend: Send + Sync {
     fn append_audit(&self, entry: AuditEntry);
     /// The newest `limit` audit rows after `after`, newest first, including every line queued before.
     fn audit_rows(&self, after: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError>;
+    /// Where the data lives (a file path, or a URL without its password).
+    fn location(&self) -> String;
+    /// Runs `f` on a read connection (see [`read`](dyn Backend::read) for the typed form).
+    fn with_reader(&self, f: &mut dyn FnMut(&dyn Db)) -> Result<(), StoreError>;
+    /// Runs `f` on a write connection; each write `f` makes is one transaction (see
+    /// [`write`](dyn Backend::write) for the typed form).
+    fn with_writer(&self, f: &mut dyn FnMut(&mut dyn Db)) -> Result<(), StoreError>;
+    /// Waits until every audit line queued so far is written.
+    fn flush_audit(&self);
+    /// Changes by other programs waiting to be recorded (only a SQLite file can have them: a
+    /// GIS client writing the GeoPackage).
+    fn pending_external(&self) -> Result<i64, StoreError> {
+        Ok(0)
+    }
+    /// Records what other programs changed as a revision (see [`crate::external`]).
+    fn absorb_external(&self, _message: &str, _date: &str) -> Result<Option<Absorbed>, StoreError> {
+        Ok(None)
+    }
+    /// A watcher of this store for a change feed, on a connection of its own.
+    fn watch(&self) -> Result<Box<dyn Watch>, StoreError>;
+}
+
+impl dyn Backend {
+    /// Runs `f` on a read connection and returns what it returns.
+    pub fn read<T>(&self, f: impl FnOnce(&dyn Db) -> T) -> Result<T, StoreError> {
+        let mut f = Some(f);
+        let mut out = None;
+        self.with_reader(&mut |db| {
+            if let Some(f) = f.take() {
+                out = Some(f(db));
+            }
+        })?;
+        out.ok_or_else(|| StoreError::Database {
+            location: self.location(),
+            detail: "no connection ran the read".into(),
+        })
+    }
+
+    /// Runs `f` on a write connection and returns what it returns.
+    pub fn write<T>(&self, f: impl FnOnce(&mut dyn Db) -> T) -> Result<T, StoreError> {
+        let mut f = Some(f);
+        let mut out = None;
+        self.with_writer(&mut |db| {
+            if let Some(f) = f.take() {
+                out = Some(f(db));
+            }
+        })?;
+        out.ok_or_else(|| StoreError::Database {
+            location: self.location(),
+            detail: "no connection ran the write".into(),
+        })
+    }
 }
 
 enum AuditMsg {
@@ -310,5 +365,27 @@ impl Backend for Pool {
     fn audit_rows(&self, after: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
         self.flush_audit();
         self.read(|s| s.audit_rows(after, limit))?
+    }
+    fn location(&self) -> String {
+        self.path().display().to_string()
+    }
+    fn with_reader(&self, f: &mut dyn FnMut(&dyn Db)) -> Result<(), StoreError> {
+        self.read(|s| f(s))
+    }
+    fn with_writer(&self, f: &mut dyn FnMut(&mut dyn Db)) -> Result<(), StoreError> {
+        self.write(|s| f(s));
+        Ok(())
+    }
+    fn flush_audit(&self) {
+        Pool::flush_audit(self)
+    }
+    fn pending_external(&self) -> Result<i64, StoreError> {
+        self.read(|s| s.pending_external())?
+    }
+    fn absorb_external(&self, message: &str, date: &str) -> Result<Option<Absorbed>, StoreError> {
+        self.write(|s| s.absorb_external(message, date))
+    }
+    fn watch(&self) -> Result<Box<dyn Watch>, StoreError> {
+        Ok(Box::new(SqliteWatch::open(self.path())?))
     }
 }

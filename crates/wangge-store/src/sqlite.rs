@@ -25,6 +25,14 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    /// Another database (PostgreSQL) failed; `location` is its URL without the password.
+    #[error("database {location}: {detail}")]
+    Database {
+        /// Where.
+        location: String,
+        /// What the database said.
+        detail: String,
+    },
     /// The file exists but is not a wangge database.
     #[error("{path} is not a wangge GeoPackage (application_id {found:#x})")]
     NotOurs {

@@ -29,7 +29,7 @@ use wangge_core::snapshot::Snapshot;
 use wangge_core::validate::check_geometry;
 use wangge_formats::edit_json::parse_edit;
 use wangge_formats::geojson::{feature_to_json, read_features};
-use wangge_store::Store;
+use wangge_store::Db;
 use wangge_text::zh_en;
 use wangge_text::{FindingJson, Lang, Text};
 
@@ -148,7 +148,7 @@ fn error_keys(findings: &[Finding]) -> Vec<(&'static str, String, Option<String>
 
 #[allow(clippy::too_many_arguments)]
 fn apply(
-    store: &mut Store,
+    store: &mut dyn Db,
     live: Arc<Snapshot>,
     rules: &RulesConfig,
     plan: Option<i64>,
@@ -241,7 +241,7 @@ fn apply(
     }
     let id = match plan {
         Some(id) => id,
-        None => store.create_plan("OGC API – Features", "ogc-api").map_err(ApiError::internal)?.id,
+        None => store.create_plan("OGC API – Features", &"ogc-api".into()).map_err(ApiError::internal)?.id,
     };
     let row = svc::add_edit(store, id, "ogc-api", &edit, None).map_err(|e| plan_error(e, lang))?;
     Ok(Outcome { plan: id, version: row.version, feature: after.layer(layer).get(code).cloned() })
