@@ -248,6 +248,7 @@ pub fn open_api_routes() -> Vec<OpenRoute> {
         r(Method::POST, "/api/v1/lookup", post(lookup::post_lookup)),
         r(Method::GET, "/api/v1/geocode", get(geocode::get_geocode)),
         r(Method::GET, "/api/v1/geocode/reverse", get(geocode::get_reverse)),
+        r(Method::GET, "/api/v1/geocode/suggest", get(geocode::get_suggest)),
         r(Method::POST, "/api/v1/geocode/batch", post(geocode::post_batch)),
         r(Method::GET, "/api/v1/layers", get(layers::list_layers)),
         r(Method::GET, "/api/v1/layers/{layer}/features", get(layers::list_features)),

@@ -132,6 +132,14 @@ function showCardError(e) {
   cardBody.replaceChildren();
 }
 
+/** Parts other modules add to the card (AMap hint, worker contact…): `f(answer)` → elements. */
+const cardExtras = [];
+
+/** Registers `f(answer)`, called on every card drawn; it returns elements to append (or none). */
+export function addCardExtra(f) {
+  cardExtras.push(f);
+}
+
 const isEstimated = (o) => o && (o.estimated === true || o.estimated === "true" || o.estimated === 1);
 
 function figure(value, unitKey, estimated) {
@@ -232,6 +240,7 @@ export function renderCard() {
     body.push(el("p", { class: "coords" }, t("card.point", { lon: a.point.lon.toFixed(6), lat: a.point.lat.toFixed(6) })));
     if (a.input) body.push(el("p", { class: "coords" }, t("card.input", { crs: a.input.crs, x: a.input.x, y: a.input.y })));
   }
+  for (const f of cardExtras) body.push(...(f(a) ?? []).filter(Boolean));
   cardBody.replaceChildren(...body);
 }
 

@@ -12,6 +12,8 @@ import * as coverage from "./coverage.js";
 import * as thematic from "./thematic.js";
 import * as plan from "./plan.js";
 import { t } from "./i18n.js";
+import * as crsChoice from "./crs-choice.js";
+import * as geocode from "./geocode.js";
 
 function wireControls() {
   document.getElementById("zoom-in").addEventListener("click", () => map.zoomIn({ animate: false }));
@@ -80,6 +82,8 @@ async function start() {
   coverage.init();
   thematic.init();
   plan.init();
+  crsChoice.init();
+  geocode.init();
   onChange(() => writeHash());
   onLangChange(() => {
     map.getCanvas().setAttribute("aria-label", t("map.label"));
@@ -143,4 +147,5 @@ window.wangge = {
   coverage,
   thematic,
   plan,
+  geocode,
 };
