@@ -14,7 +14,9 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use geo::Coord;
 use serde_json::Value;
-use wangge_app::address::{BATCH_HEADER, batch_csv, batch_queries, batch_row, geocode_json, reverse_json, suggest_json};
+use wangge_app::address::{
+    BATCH_HEADER, batch_csv, batch_queries, batch_row, geocode_json, reverse_json, suggest_json,
+};
 use wangge_app::privacy::{filter_candidates, filter_rows};
 
 /// Longest query accepted, in characters: no real address is longer, and fuzzy matching costs

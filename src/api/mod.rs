@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod params;
 pub mod plans;
 pub mod request_id;
+pub mod rules;
 pub mod schema;
 pub mod status;
 pub mod tiles;
@@ -265,6 +266,7 @@ pub fn open_api_routes() -> Vec<OpenRoute> {
         r(Method::GET, "/api/v1/plans/{id}/diff", get(plans::diff)),
         r(Method::GET, "/api/v1/diff", get(diff::get_diff)),
         r(Method::GET, "/api/v1/revisions", get(history::list)),
+        r(Method::GET, "/api/v1/rules", get(rules::get_rules)),
     ]
 }
 

@@ -72,6 +72,7 @@ test("share links of AMap, Tencent and Baidu choose their system", { timeout: TI
       assert.match(await page.locator("#status").innerText(), /Coordinates from a (AMap|Tencent Maps|Baidu Maps) link/);
     }
     // A bare pair with AMap chosen: the hint offers the GPS reading, in English.
+    await page.locator("#search-crs").selectOption("gcj02");
     await searchFor(page, PASTED);
     await page.waitForSelector('#card [data-note="crs"]');
     assert.match(await page.locator('#card [data-note="crs"]').innerText(), /If the coordinates are raw GPS \(WGS 84\)/);

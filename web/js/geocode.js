@@ -109,7 +109,9 @@ function renderArea() {
   kicker.className = "card-kicker";
   kicker.replaceChildren(badge(c.level), " ", t("geo.matched", { level: levelText(c.level), s: c.score.toFixed(2) }));
   document.getElementById("card-title").textContent = c.address;
-  document.getElementById("card-code").textContent = [c.community?.name, c.street?.name, c.district?.name].filter(Boolean).join(" · ");
+  // Only the levels that contain the whole answer: a road's point lies in one community, the road does not.
+  const up = { community: [c.street, c.district], street: [c.district] }[c.level] ?? [c.district];
+  document.getElementById("card-code").textContent = up.filter(Boolean).map((x) => x.name).join(" · ");
   const grids = c.grids ?? [];
   document.getElementById("card-body").replaceChildren(
     el("p", { class: "note info", "data-note": "spans" }, t("geo.spans", { n: grids.length })),

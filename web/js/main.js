@@ -14,6 +14,8 @@ import * as plan from "./plan.js";
 import { t } from "./i18n.js";
 import * as crsChoice from "./crs-choice.js";
 import * as geocode from "./geocode.js";
+import * as report from "./report.js";
+import * as palette from "./palette.js";
 
 function wireControls() {
   document.getElementById("zoom-in").addEventListener("click", () => map.zoomIn({ animate: false }));
@@ -50,6 +52,8 @@ function wireControls() {
   map.on("click", (e) => {
     document.getElementById("map-hint").classList.add("gone");
     if (state.view === "plan" && plan.onMapClick(e)) return;
+    // The coverage view keeps its panel: a tap shows that community's coverage there, no card.
+    if (state.view === "coverage") return void coverage.onMapClick(e);
     if (state.view === "thematic" || state.view === "coverage" || state.view === "lookup") {
       lookup(e.lngLat.lng, e.lngLat.lat).catch(() => {});
     }
@@ -84,6 +88,7 @@ async function start() {
   plan.init();
   crsChoice.init();
   geocode.init();
+  report.init();
   onChange(() => writeHash());
   onLangChange(() => {
     map.getCanvas().setAttribute("aria-label", t("map.label"));
@@ -148,4 +153,6 @@ window.wangge = {
   thematic,
   plan,
   geocode,
+  report,
+  palette,
 };

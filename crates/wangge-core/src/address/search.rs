@@ -99,12 +99,16 @@ impl Gazetteer {
             // The building the query names, when an address of the estate is in it.
             let building = parsed.building.as_deref().and_then(|b| {
                 let marker = format!("{b}栋");
-                postings.iter().copied().find(|&i| self.entry(i).building.is_some() && normalize(&self.entry(i).address).contains(&marker))
+                postings
+                    .iter()
+                    .copied()
+                    .find(|&i| self.entry(i).building.is_some() && normalize(&self.entry(i).address).contains(&marker))
             });
             match building {
                 Some(id) => out.push(self.entry_candidate(id, factor, MatchLevel::Building, None)),
                 None => {
-                    let mut c = self.entry_candidate(first, factor * 0.8, MatchLevel::Estate, Some(&self.key(key).display));
+                    let mut c =
+                        self.entry_candidate(first, factor * 0.8, MatchLevel::Estate, Some(&self.key(key).display));
                     c.grids = self.grids_of(postings);
                     out.push(c);
                 }
@@ -185,7 +189,11 @@ impl Gazetteer {
             score,
             level,
             point: e.point,
-            building: if matches!(level, MatchLevel::Door | MatchLevel::Building) { e.building.as_deref() } else { None },
+            building: if matches!(level, MatchLevel::Door | MatchLevel::Building) {
+                e.building.as_deref()
+            } else {
+                None
+            },
             hierarchy: h,
             entry: Some(id),
             grids: Vec::new(),

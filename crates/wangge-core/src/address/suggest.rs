@@ -104,7 +104,9 @@ mod tests {
             ],
             &crate::snapshot::Snapshot::empty(),
         );
-        let names = |q: &str| g.suggest(q, 5).into_iter().map(|s| (s.name.to_string(), s.level, s.addresses)).collect::<Vec<_>>();
+        let names = |q: &str| {
+            g.suggest(q, 5).into_iter().map(|s| (s.name.to_string(), s.level, s.addresses)).collect::<Vec<_>>()
+        };
         assert_eq!(
             names("深南"),
             vec![("深南大道".into(), MatchLevel::Road, 2), ("深南大道辅路".into(), MatchLevel::Road, 1)]
