@@ -124,3 +124,51 @@ test("a road answers with its level and every grid it spans; a name not found sa
     await context.close();
   }
 });
+
+test("on a phone the card is a compact bottom sheet that drags, the grid is filled, zoom stays reachable", { timeout: TIMEOUT }, async () => {
+  const { page, context, problems } = await openPage("/", PHONE);
+  try {
+    const [x, y] = PASTED.split(",");
+    const expected = await api(`/api/v1/lookup?lon=${x}&lat=${y}&crs=wgs84`);
+    await page.locator("#search-crs").selectOption("wgs84");
+    await searchFor(page, PASTED);
+    await page.waitForFunction((c) => document.getElementById("card").dataset.code === c, expected.grid.code);
+    await page.waitForSelector('#card[data-sheet="half"]');
+    const box = async () => page.locator("#card").boundingBox();
+    const half = await box();
+    const wrap = await page.locator("#map-wrap").boundingBox();
+    assert.ok(half.height <= 0.45 * 844 && half.y + half.height >= wrap.y + wrap.height - 2, `compact sheet at the bottom of the map: ${JSON.stringify(half)}`);
+    // Zoom buttons are visible above the sheet and work.
+    const zoom = await page.locator("#zoom-in").boundingBox();
+    assert.ok(await page.locator("#zoom-in").isVisible() && zoom.y + zoom.height <= half.y, `zoom above the sheet: ${JSON.stringify(zoom)}`);
+    const z0 = await page.evaluate(() => window.wangge.map.getZoom());
+    await page.locator("#zoom-in").click();
+    assert.ok((await page.evaluate(() => window.wangge.map.getZoom())) > z0);
+    await idle(page);
+    assert.deepEqual([...new Set((await rendered(page, ["grid-selected-fill"])).map((f) => f.properties.code))], [expected.grid.code], "the selected grid is filled");
+    await screenshot(page, "field-phone-sheet.png").then(assertNotBlank);
+
+    // Drag the handle up: most of the screen; down: the title only.
+    const h = await page.locator(".sheet-handle").boundingBox();
+    const drag = async (dy) => {
+      await page.mouse.move(h.x + h.width / 2, h.y + h.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(h.x + h.width / 2, h.y + h.height / 2 + dy, { steps: 5 });
+      await page.mouse.up();
+    };
+    await drag(-400);
+    await page.waitForSelector('#card[data-sheet="full"]');
+    assert.ok((await box()).height > 0.7 * 844 - 150);
+    const h2 = await page.locator(".sheet-handle").boundingBox();
+    await page.mouse.move(h2.x + h2.width / 2, h2.y + 4);
+    await page.mouse.down();
+    await page.mouse.move(h2.x + h2.width / 2, 830, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForSelector('#card[data-sheet="peek"]');
+    assert.ok((await box()).height < 140, "only the title shows");
+    assert.ok((await page.locator("#card-title").innerText()).length > 0);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});

@@ -136,6 +136,10 @@ test("coverage: worst first, safe colours, gaps by households, circle-vs-walking
 
     // The printed report: a PDF whose map area is drawn (not a transparent canvas).
     await page.evaluate(() => window.wangge.report.build());
+    // (printing ends with `afterprint`, which takes the report away again)
+    const text = await page.evaluate(() => document.getElementById("report").innerText);
+    assert.ok(text.includes("覆盖报告") && text.includes("制图日期") && text.includes("比例尺") && text.includes("OpenStreetMap"), text.slice(0, 400));
+    assert.equal(await page.locator("#report tbody tr").count(), stats.stats.length, "the report carries the table");
     const pdf = await page.pdf({ format: "A4", printBackground: true });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wangge-pdf-"));
     fs.writeFileSync(path.join(dir, "report.pdf"), pdf);
@@ -150,9 +154,6 @@ test("coverage: worst first, safe colours, gaps by households, circle-vs-walking
     const pv = pixelVariety(band);
     t.diagnostic(`printed map band: ${JSON.stringify(pv)}`);
     assert.ok(pv.colours > 40 && pv.notBackground > 0.5, `the printed map is not blank: ${JSON.stringify(pv)}`);
-    const text = await page.evaluate(() => document.getElementById("report").innerText);
-    assert.ok(text.includes("覆盖报告") && text.includes("制图日期") && text.includes("比例尺") && text.includes("OpenStreetMap"), text.slice(0, 400));
-    assert.equal(await page.locator("#report tbody tr").count(), stats.stats.length, "the report carries the table");
     fs.rmSync(dir, { recursive: true });
     assert.deepEqual(problems, []);
   } finally {

@@ -30,7 +30,7 @@ addStrings({
     "cov.xlsx": "Excel",
     "cov.download": "下载",
     "cov.pickName": "第 {rank} 个",
-    "cov.pickAt": "{address}（{community}）",
+    "cov.pickAt": "{community} · 最近门牌 {address}（{dist}）",
     "cov.pickGain": "新增覆盖 {gain} 户（{b} 栋）",
     "cov.pickPreview": "在地图上查看步行范围",
     "cov.level": "统计层级",
@@ -52,7 +52,7 @@ addStrings({
     "cov.xlsx": "Excel",
     "cov.download": "Download",
     "cov.pickName": "#{rank}",
-    "cov.pickAt": "{address} ({community})",
+    "cov.pickAt": "{community} · nearest door {address} ({dist})",
     "cov.pickGain": "+{gain} households ({b} buildings)",
     "cov.pickPreview": "Show its walking area",
     "cov.level": "Level",
@@ -99,7 +99,7 @@ function addLayers() {
     id: "cov-gap-fill", type: "fill", source: "cov-gaps",
     paint: {
       "fill-pattern": "cov-hatch",
-      "fill-opacity": ["interpolate", ["linear"], ["get", "uncovered_households"], 0, 0.25, 50, 0.6, 300, 0.95],
+      "fill-opacity": ["interpolate", ["linear"], ["get", "uncovered_households"], 0, 0.2, 50, 0.5, 300, 0.85],
     },
   }, before);
   map.addLayer({ id: "cov-gap-line", type: "line", source: "cov-gaps", paint: { "line-color": COVERAGE_COLORS.gap, "line-width": 1 } }, before);
@@ -129,7 +129,7 @@ function hatch(color) {
   const [r, g, b] = [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
   for (let y = 0; y < n; y++) {
     for (let x = 0; x < n; x++) {
-      const on = (x + y) % 8 < 3;
+      const on = (x + y) % 8 < 2;
       px.set(on ? [r, g, b, 255] : [255, 255, 255, 40], (y * n + x) * 4);
     }
   }
@@ -303,7 +303,10 @@ function render() {
       },
       el("button", { type: "button", class: "linklike pick-go", title: t("cov.pickPreview"), onclick: () => { showPreview(p.rank); map.jumpTo({ center: [p.lon, p.lat], zoom: Math.max(map.getZoom(), 15) }); } },
         el("strong", {}, t("cov.pickName", { rank: p.rank })), " ",
-        t("cov.pickAt", { address: p.address?.text ?? (p.name || p.code), community: p.community?.name ?? "—" })),
+        t("cov.pickAt", {
+          address: shortAddress(p.address?.text) || p.name || p.code, community: p.community?.name ?? "—",
+          dist: p.address ? (p.address.distance_m >= 1000 ? t("unit.km", { n: (p.address.distance_m / 1000).toFixed(1) }) : t("unit.m", { n: Math.round(p.address.distance_m) })) : "—",
+        })),
       el("span", { class: "muted pick-gain" }, t("cov.pickGain", { gain: numberText(p.gain_households), b: p.gain_buildings }))))),
       el("p", { class: "muted" }, t("cov.after", { after: numberText(last.suggest.covered_after), households: numberText(last.suggest.households) })),
       downloads("cov-dl-picks", () => pickTable()))
@@ -345,6 +348,9 @@ function render() {
     picks,
   );
 }
+
+/** An address without the province, city and district the whole map shares. */
+const shortAddress = (a) => (a ? a.replace(/^.*?[省市]/, "").replace(/^.*?市/, "").replace(/^[^区]{1,6}区/, "") : "");
 
 /** The settings shown (kind, minutes), for titles. */
 export const current = () => ({ ...settings });

@@ -89,7 +89,7 @@ function hintOnCard(a) {
   const grid = alt.grid ? `${alt.grid.name || alt.grid.code}（${alt.grid.code}）` : t("crs.ifOutside");
   const gcj = alt.crs === "gcj02";
   return [
-    el("div", { class: "note crs-hint", "data-note": "crs", "data-alt-crs": alt.crs, "data-alt-grid": alt.grid?.code ?? "" },
+    el("div", { class: "note crs-hint", "data-note": "crs", "data-place": "top", "data-alt-crs": alt.crs, "data-alt-grid": alt.grid?.code ?? "" },
       el("p", {}, t(gcj ? "crs.ifGcj" : "crs.ifWgs", { grid })),
       el("button", {
         type: "button", class: "btn", id: "crs-switch",

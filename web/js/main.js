@@ -16,6 +16,7 @@ import * as crsChoice from "./crs-choice.js";
 import * as geocode from "./geocode.js";
 import * as report from "./report.js";
 import * as palette from "./palette.js";
+import * as phone from "./phone.js";
 
 function wireControls() {
   document.getElementById("zoom-in").addEventListener("click", () => map.zoomIn({ animate: false }));
@@ -89,6 +90,7 @@ async function start() {
   crsChoice.init();
   geocode.init();
   report.init();
+  phone.init();
   onChange(() => writeHash());
   onLangChange(() => {
     map.getCanvas().setAttribute("aria-label", t("map.label"));
@@ -155,4 +157,5 @@ window.wangge = {
   geocode,
   report,
   palette,
+  phone,
 };

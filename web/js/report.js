@@ -128,7 +128,8 @@ function buildNow() {
     el("figure", { class: "report-map" },
       el("img", { id: "report-map", src, alt: title() }),
       el("figcaption", {},
-        el("div", { class: "report-scale" }, el("span", { class: "scale-bar", style: `width:${sb.px.toFixed(1)}px` }), ` ${t("rep.scale")} ${sb.text}`),
+        el("div", { class: "report-scale" },
+          el("span", { class: "scale-bar", style: `width:${((100 * sb.px) / map.getCanvas().clientWidth).toFixed(2)}%` }), ` ${sb.text}`),
         el("div", { class: "report-attr" }, attribution))),
     el("div", { class: "report-legend" }, el("h2", {}, t("rep.legend")), el("ul", { class: "classes" }, legendItems())),
     tableOfView());
