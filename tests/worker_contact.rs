@@ -62,7 +62,9 @@ fn phone_numbers_reach_workers_and_planners_only() {
     let (_, b, _) = get(&server, "/api/v1/layers/building/features?limit=10000", None);
     let home = b["features"].as_array().unwrap().iter().find(|x| x["properties"]["parent_code"] == code.as_str());
     let (lon, lat) = match home {
-        Some(h) => (h["geometry"]["coordinates"][0].as_f64().unwrap(), h["geometry"]["coordinates"][1].as_f64().unwrap()),
+        Some(h) => {
+            (h["geometry"]["coordinates"][0].as_f64().unwrap(), h["geometry"]["coordinates"][1].as_f64().unwrap())
+        }
         None => (point[0].as_f64().unwrap(), point[1].as_f64().unwrap()),
     };
     let lookup = format!("/api/v1/lookup?lon={lon}&lat={lat}");
@@ -73,7 +75,12 @@ fn phone_numbers_reach_workers_and_planners_only() {
     ]
     .map(|(p, at)| (p.to_string(), at));
     for (path, at) in &paths {
-        for (who, t, sees) in [("anonymous", None, false), ("viewer", Some(viewer.as_str()), false), ("worker", Some(worker.as_str()), true), ("planner", Some(planner.as_str()), true)] {
+        for (who, t, sees) in [
+            ("anonymous", None, false),
+            ("viewer", Some(viewer.as_str()), false),
+            ("worker", Some(worker.as_str()), true),
+            ("planner", Some(planner.as_str()), true),
+        ] {
             let (status, v, _) = get(&server, path, t);
             assert_eq!(status, 200, "{who} {path}: {v}");
             let props = v.pointer(at).unwrap_or_else(|| panic!("{path} has {at}: {v}"));
@@ -81,7 +88,11 @@ fn phone_numbers_reach_workers_and_planners_only() {
                 assert_eq!(props["code"], code.as_str(), "the lookup lands in the grid: {v}");
             }
             assert_eq!(props["worker_name"], "王网格", "{who} sees the name at {path}");
-            assert_eq!(props.get("worker_phone").and_then(Value::as_str) == Some(PHONE), sees, "{who} at {path}: {props}");
+            assert_eq!(
+                props.get("worker_phone").and_then(Value::as_str) == Some(PHONE),
+                sees,
+                "{who} at {path}: {props}"
+            );
         }
     }
     // The list of features too, and the public tiles never.
@@ -89,7 +100,8 @@ fn phone_numbers_reach_workers_and_planners_only() {
     assert!(list["features"][0]["properties"].get("worker_phone").is_none());
     let (_, list, _) = get(&server, "/api/v1/layers/grid/features?limit=1", Some(&worker));
     assert_eq!(list["features"][0]["properties"]["worker_phone"], PHONE);
-    let (status, _, tile) = get(&server, &format!("/tiles/grid/14/{}/{}.mvt", lon_tile(lon, 14), lat_tile(lat, 14)), Some(&planner));
+    let (status, _, tile) =
+        get(&server, &format!("/tiles/grid/14/{}/{}.mvt", lon_tile(lon, 14), lat_tile(lat, 14)), Some(&planner));
     assert_eq!(status, 200);
     let tile = decompressed(tile);
     assert!(tile.windows("王网格".len()).any(|w| w == "王网格".as_bytes()), "the tile has the grid's attributes");

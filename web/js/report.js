@@ -129,7 +129,7 @@ function buildNow() {
       el("img", { id: "report-map", src, alt: title() }),
       el("figcaption", {},
         el("div", { class: "report-scale" },
-          el("span", { class: "scale-bar", style: `width:${((100 * sb.px) / map.getCanvas().clientWidth).toFixed(2)}%` }), ` ${sb.text}`),
+          el("span", { class: "scale-bar", style: `width:${((100 * sb.px) / map.getCanvas().clientWidth).toFixed(2)}%` }), ` ${t("rep.scale")} ${sb.text}`),
         el("div", { class: "report-attr" }, attribution))),
     el("div", { class: "report-legend" }, el("h2", {}, t("rep.legend")), el("ul", { class: "classes" }, legendItems())),
     tableOfView());

@@ -99,7 +99,9 @@ mod tests {
         };
         let (n, a) = run(None);
         assert_eq!(n, 2);
-        assert!(a["grid"].get("worker_phone").is_none() && a["features"][0]["properties"].get("worker_phone").is_none());
+        assert!(
+            a["grid"].get("worker_phone").is_none() && a["features"][0]["properties"].get("worker_phone").is_none()
+        );
         assert_eq!(a["grid"]["worker_name"], "张三", "a name is the grid's public contact point");
         assert_eq!(run(Some(&holder(Role::Viewer, &[]))).0, 2);
         assert_eq!(run(Some(&holder(Role::Worker, &[]))).0, 0);
