@@ -74,7 +74,7 @@ test("the coverage view draws service areas and gaps and its table equals /api/v
     await page.evaluate(() => window.wangge.idle());
     assert.equal((await rendered(page, ["cov-suggest"])).length, 3, "three suggested sites on the map");
     await screenshot(page, "coverage-suggest.png");
-    await tabReach(page, ["cov-kind", "cov-straight", "cov-choro", "cov-suggest-go"], 40);
+    await tabReach(page, ["cov-kind", "cov-straight", "cov-choro", "cov-suggest-go"], 70);
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
