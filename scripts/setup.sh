@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what wangge needs on a fresh Debian machine, and nothing that is already there.
 #   scripts/setup.sh run    build tools for the service (cmake builds the bundled PROJ), node + npm (map page)
-#   scripts/setup.sh test   also GDAL (interoperability tests), Chromium and CJK fonts (browser tests),
+#   scripts/setup.sh test   also GDAL (interoperability tests), Chromium, CJK fonts and poppler (browser tests),
 #                           PostgreSQL 15 + PostGIS 3 (the PostgreSQL store's tests start their own cluster)
 set -euo pipefail
 what="${1:-run}"
@@ -16,6 +16,7 @@ if [ "$what" = "test" ]; then
   fc-list 2>/dev/null | grep -i "noto sans cjk" >/dev/null || need+=(fonts-noto-cjk)
   python3 -c "import venv, ensurepip" 2>/dev/null || need+=(python3-venv)
   ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need+=(postgresql-15-postgis-3)
+  command -v pdftoppm >/dev/null || need+=(poppler-utils) # the browser test renders the printed report
 fi
 
 if [ "${#need[@]}" -gt 0 ]; then

@@ -17,7 +17,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use wangge_app::coverage::{CoverageError, CoverageService, DEFAULT_KIND, Request, parse_level};
-use wangge_app::coverage_json::{circle_features, excess_json, gap_features, params_json, picks_json, stat_json};
+use wangge_app::coverage_json::{
+    circle_features, describe_picks, excess_json, gap_features, params_json, picks_json, stat_json,
+};
 use wangge_app::coverage_report;
 use wangge_core::coverage::{self, Coverage, Mode, Params as CovParams};
 use wangge_text::Lang;
@@ -259,6 +261,14 @@ pub async fn post_suggest(
     let picks = super::guard::blocking(move || coverage::suggest(&ctx2, &cov2, &cands, k)).await?;
     let before = coverage::total(&ctx, &cov);
     let added: u64 = picks.iter().map(|p| p.gain_households).sum();
+    let snapshot = state.snapshot();
+    let (ctx3, cov3) = (ctx.clone(), cov.clone());
+    let picks = super::guard::blocking(move || {
+        let mut out = picks_json(&ctx3, &picks);
+        describe_picks(&ctx3, &cov3, &snapshot, &picks, &mut out);
+        out
+    })
+    .await?;
     Ok(Json(json!({
         "method": "greedy maximal covering: each pick adds the most uncovered households; gains never increase",
         "params": params_json(&req.kind, &cov),
@@ -267,6 +277,6 @@ pub async fn post_suggest(
         "households": before.households,
         "covered_before": before.covered_households,
         "covered_after": before.covered_households + added,
-        "picks": picks_json(&ctx, &picks),
+        "picks": picks,
     })))
 }

@@ -7,14 +7,16 @@ use super::error::ApiError;
 use super::extract::ApiBytes;
 use super::lookup::parse_crs;
 use super::params::Params;
-use super::schema::{ErrorBody, GeocodeQuery, LangQuery, ReverseQuery};
+use super::schema::{ErrorBody, GeocodeQuery, LangQuery, ReverseQuery, SuggestQuery};
 use axum::Json;
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use geo::Coord;
 use serde_json::Value;
-use wangge_app::address::{BATCH_HEADER, batch_csv, batch_queries, batch_row, geocode_json, reverse_json};
+use wangge_app::address::{
+    BATCH_HEADER, batch_csv, batch_queries, batch_row, geocode_json, reverse_json, suggest_json,
+};
 use wangge_app::privacy::{filter_candidates, filter_rows};
 
 /// Longest query accepted, in characters: no real address is longer, and fuzzy matching costs
@@ -85,6 +87,26 @@ pub async fn get_geocode(
     let shown = filter_candidates(&mut answer, caller.0.as_ref());
     audit_rows(&state, &caller, "/api/v1/geocode", format!("geocode q={q}"), shown, lang).await?;
     Ok(Json(answer))
+}
+
+/// Most suggestions one type-ahead query may ask for.
+pub const MAX_SUGGEST: usize = 20;
+
+/// `GET /api/v1/geocode/suggest?q=..&limit=..`: names of roads, estates and divisions that start
+/// with `q`, for type-ahead. Only names: no address, so nothing here is personal data.
+#[utoipa::path(get, path = "/api/v1/geocode/suggest", tag = "geocode", params(SuggestQuery),
+    responses((status = 200, description = "Names that start with `q`, best first: `{query, suggestions: [{name, level, addresses}]}`", body = Object), (status = 400, description = "A parameter is wrong", body = ErrorBody)))]
+pub async fn get_suggest(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
+    let lang = params.lang;
+    let q: String = params.required("q")?;
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::bad_parameter(lang.pick(
+            &format!("参数 q 过长（超过 {MAX_QUERY_CHARS} 个字符）"),
+            &format!("parameter q is longer than {MAX_QUERY_CHARS} characters"),
+        )));
+    }
+    let limit = bounded(&params, "limit", 8, MAX_SUGGEST)?;
+    Ok(Json(suggest_json(state.snapshot().addresses(), &q, limit)))
 }
 
 /// `GET /api/v1/geocode/reverse?lon=..&lat=..&crs=..&limit=..`

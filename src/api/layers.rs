@@ -77,6 +77,7 @@ fn parse_bbox(raw: &str, lang: Lang) -> Result<Rect<f64>, ApiError> {
     responses((status = 200, description = "A page of features (GeoJSON FeatureCollection)", body = FeaturePage, content_type = "application/json"), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 404, description = "No such layer or feature", body = ErrorBody)))]
 pub async fn list_features(
     State(state): State<AppState>,
+    caller: super::access::Caller,
     ApiPath(layer): ApiPath<String>,
     params: Params,
 ) -> Result<Json<FeaturePage>, ApiError> {
@@ -93,7 +94,10 @@ pub async fn list_features(
         Some(raw) => data.in_bbox(parse_bbox(raw, lang)?),
         None => data.features().iter().collect(),
     };
-    let page: Vec<Value> = matched.iter().skip(offset).take(limit).map(|f| feature_to_json(f)).collect();
+    let mut page: Vec<Value> = matched.iter().skip(offset).take(limit).map(|f| feature_to_json(f)).collect();
+    for f in &mut page {
+        wangge_app::privacy::filter_contacts(f, caller.0.as_ref());
+    }
     let mut links = vec![];
     if offset + page.len() < matched.len() {
         let mut next = format!("/api/v1/layers/{}/features?limit={limit}&offset={}", layer.id(), offset + limit);
@@ -119,6 +123,7 @@ pub async fn list_features(
     responses((status = 200, description = "The GeoJSON Feature", body = Object), (status = 404, description = "No such layer or feature", body = ErrorBody)))]
 pub async fn get_feature(
     State(state): State<AppState>,
+    caller: super::access::Caller,
     ApiPath((layer, code)): ApiPath<(String, String)>,
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
@@ -132,5 +137,7 @@ pub async fn get_feature(
             ("no feature with code {code} in layer {layer}")
         ))
     })?;
-    Ok(Json(feature_to_json(f)))
+    let mut v = feature_to_json(f);
+    wangge_app::privacy::filter_contacts(&mut v, caller.0.as_ref());
+    Ok(Json(v))
 }

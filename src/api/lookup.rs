@@ -25,7 +25,11 @@ impl From<BadPoint> for ApiError {
 /// `GET /api/v1/lookup?lon=..&lat=..&crs=..`
 #[utoipa::path(get, path = "/api/v1/lookup", tag = "lookup", params(LookupQuery),
     responses((status = 200, description = "The grid, community, street and district of the point", body = LookupAnswer), (status = 400, description = "A parameter or field is wrong", body = ErrorBody)))]
-pub async fn get_lookup(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
+pub async fn get_lookup(
+    State(state): State<AppState>,
+    caller: super::access::Caller,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
     let crs = parse_crs(&params)?;
     let x: f64 = params.required("lon")?;
     let y: f64 = params.required("lat")?;
@@ -34,10 +38,12 @@ pub async fn get_lookup(State(state): State<AppState>, params: Params) -> Result
         let past = super::history::snapshot_at(&state, at, params.lang).await?;
         let mut answer = lookup_one(&past, &point, params.lang)?;
         answer["at"] = Value::String(at.to_string());
+        wangge_app::privacy::filter_contacts(&mut answer, caller.0.as_ref());
         return Ok(Json(answer));
     }
     let snapshot = state.snapshot();
-    let answer = lookup_one(&snapshot, &point, params.lang)?;
+    let mut answer = lookup_one(&snapshot, &point, params.lang)?;
+    wangge_app::privacy::filter_contacts(&mut answer, caller.0.as_ref());
     Ok(Json(answer))
 }
 
@@ -49,6 +55,7 @@ pub async fn get_lookup(State(state): State<AppState>, params: Params) -> Result
         (status = 413, description = "Too many points or too large a body", body = ErrorBody)))]
 pub async fn post_lookup(
     State(state): State<AppState>,
+    caller: super::access::Caller,
     params: Params,
     headers: HeaderMap,
     ApiBytes(body): ApiBytes,
@@ -81,10 +88,13 @@ pub async fn post_lookup(
         return Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8")], bytes).into_response());
     }
     // A batch is CPU work: keep it off the async workers so single lookups stay fast.
-    let results = super::guard::blocking(move || {
+    let mut results = super::guard::blocking(move || {
         points.iter().map(|p| lookup_one(&snapshot, p, lang)).collect::<Result<Vec<Value>, BadPoint>>()
     })
     .await??;
+    for r in &mut results {
+        wangge_app::privacy::filter_contacts(r, caller.0.as_ref());
+    }
     let covered = results.iter().filter(|r| r["covered"] == Value::Bool(true)).count();
     Ok(Json(LookupBatch { count: results.len(), covered, results }).into_response())
 }

@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod params;
 pub mod plans;
 pub mod request_id;
+pub mod rules;
 pub mod schema;
 pub mod status;
 pub mod tiles;
@@ -258,6 +259,7 @@ pub fn open_api_routes() -> Vec<OpenRoute> {
         r(Method::POST, "/api/v1/lookup", post(lookup::post_lookup)),
         r(Method::GET, "/api/v1/geocode", get(geocode::get_geocode)),
         r(Method::GET, "/api/v1/geocode/reverse", get(geocode::get_reverse)),
+        r(Method::GET, "/api/v1/geocode/suggest", get(geocode::get_suggest)),
         r(Method::POST, "/api/v1/geocode/batch", post(geocode::post_batch)),
         r(Method::GET, "/api/v1/layers", get(layers::list_layers)),
         r(Method::GET, "/api/v1/layers/{layer}/features", get(layers::list_features)),
@@ -274,6 +276,7 @@ pub fn open_api_routes() -> Vec<OpenRoute> {
         r(Method::GET, "/api/v1/plans/{id}/diff", get(plans::diff)),
         r(Method::GET, "/api/v1/diff", get(diff::get_diff)),
         r(Method::GET, "/api/v1/revisions", get(history::list)),
+        r(Method::GET, "/api/v1/rules", get(rules::get_rules)),
     ]
 }
 

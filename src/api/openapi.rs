@@ -3,7 +3,7 @@
 //! own document at `/ogc/api`).
 
 use super::schema;
-use super::{access, coverage, diff, export, geocode, history, layers, lookup, plans};
+use super::{access, coverage, diff, export, geocode, history, layers, lookup, plans, rules};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
@@ -17,7 +17,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         Every error is JSON `{\"error\", \"detail\"}`. `lang=zh|en` (or `Accept-Language`) picks the language of messages."),
     paths(
         lookup::get_lookup, lookup::post_lookup,
-        geocode::get_geocode, geocode::get_reverse, geocode::post_batch,
+        geocode::get_geocode, geocode::get_reverse, geocode::get_suggest, geocode::post_batch, rules::get_rules,
         layers::list_layers, layers::list_features, layers::get_feature, export::export_layer,
         coverage::get_coverage, coverage::get_stats, coverage::post_suggest, coverage::circle_layer, coverage::gap_layer,
         plans::list, plans::create, plans::get, plans::add_edit, plans::undo, plans::redo, plans::discard,

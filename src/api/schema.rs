@@ -58,6 +58,18 @@ pub struct GeocodeQuery {
     pub lang: Option<String>,
 }
 
+/// `GET /api/v1/geocode/suggest`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SuggestQuery {
+    /// What has been typed so far (at most 200 characters).
+    pub q: String,
+    /// Most suggestions, 1..=20 (default 8).
+    pub limit: Option<u32>,
+    /// `zh` or `en`.
+    pub lang: Option<String>,
+}
+
 /// `GET /api/v1/geocode/reverse`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

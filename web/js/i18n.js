@@ -425,6 +425,11 @@ export function t(key, vars) {
   return s;
 }
 
+/** Adds strings of a module of their own (`{ zh: {…}, en: {…} }`), so features keep their text beside them. */
+export function addStrings(table) {
+  for (const l of ["zh", "en"]) Object.assign(STRINGS[l], table[l] ?? {});
+}
+
 /** Whether `key` has a string (used for optional ones such as attribute names). */
 export const hasString = (key) => key in STRINGS[lang];
 

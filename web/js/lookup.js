@@ -132,6 +132,14 @@ function showCardError(e) {
   cardBody.replaceChildren();
 }
 
+/** Parts other modules add to the card (AMap hint, worker contact…): `f(answer)` → elements. */
+const cardExtras = [];
+
+/** Registers `f(answer)`, called on every card drawn; it returns elements to append (or none). */
+export function addCardExtra(f) {
+  cardExtras.push(f);
+}
+
 const isEstimated = (o) => o && (o.estimated === true || o.estimated === "true" || o.estimated === 1);
 
 function figure(value, unitKey, estimated) {
@@ -185,7 +193,8 @@ export function renderCard() {
     title.textContent = main.name || main.code;
     code.textContent = main.code;
     if (a.selected !== "community") {
-      row(t("card.worker"), main.worker ? String(main.worker) : el("span", { class: "sub" }, t("card.noWorker")), "worker");
+      const worker = main.worker_name || main.worker;
+      row(t("card.worker"), worker ? String(worker) : el("span", { class: "sub" }, t("card.noWorker")), "worker");
     }
     if (main.households !== undefined && main.households !== null && !(a.selected === "community" && !main.households)) {
       row(t("card.households"), figure(main.households, "card.unitHouseholds", isEstimated(main)), "households");
@@ -231,6 +240,13 @@ export function renderCard() {
   if (a.point) {
     body.push(el("p", { class: "coords" }, t("card.point", { lon: a.point.lon.toFixed(6), lat: a.point.lat.toFixed(6) })));
     if (a.input) body.push(el("p", { class: "coords" }, t("card.input", { crs: a.input.crs, x: a.input.x, y: a.input.y })));
+  }
+  // Parts marked data-place="top" are warnings about the answer itself: first, above the facts.
+  for (const f of cardExtras) {
+    for (const part of (f(a) ?? []).filter(Boolean)) {
+      if (part.dataset?.place === "top") body.unshift(part);
+      else body.push(part);
+    }
   }
   cardBody.replaceChildren(...body);
 }

@@ -12,6 +12,11 @@ import * as coverage from "./coverage.js";
 import * as thematic from "./thematic.js";
 import * as plan from "./plan.js";
 import { t } from "./i18n.js";
+import * as crsChoice from "./crs-choice.js";
+import * as geocode from "./geocode.js";
+import * as report from "./report.js";
+import * as palette from "./palette.js";
+import * as phone from "./phone.js";
 
 function wireControls() {
   document.getElementById("zoom-in").addEventListener("click", () => map.zoomIn({ animate: false }));
@@ -48,6 +53,8 @@ function wireControls() {
   map.on("click", (e) => {
     document.getElementById("map-hint").classList.add("gone");
     if (state.view === "plan" && plan.onMapClick(e)) return;
+    // The coverage view keeps its panel: a tap shows that community's coverage there, no card.
+    if (state.view === "coverage") return void coverage.onMapClick(e);
     if (state.view === "thematic" || state.view === "coverage" || state.view === "lookup") {
       lookup(e.lngLat.lng, e.lngLat.lat).catch(() => {});
     }
@@ -80,6 +87,10 @@ async function start() {
   coverage.init();
   thematic.init();
   plan.init();
+  crsChoice.init();
+  geocode.init();
+  report.init();
+  phone.init();
   onChange(() => writeHash());
   onLangChange(() => {
     map.getCanvas().setAttribute("aria-label", t("map.label"));
@@ -143,4 +154,8 @@ window.wangge = {
   coverage,
   thematic,
   plan,
+  geocode,
+  report,
+  palette,
+  phone,
 };

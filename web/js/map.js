@@ -206,6 +206,8 @@ export async function createMap({ center, zoom }) {
     pitchWithRotate: false,
     touchPitch: false,
     fadeDuration: 0,
+    // Kept so the printed report and the PNG export can copy what is drawn (report.js).
+    canvasContextAttributes: { preserveDrawingBuffer: true },
   });
   map.touchZoomRotate.disableRotation();
   map.keyboard.disableRotation();

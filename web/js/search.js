@@ -1,27 +1,31 @@
-// The search box: coordinates (in the chosen CRS), grid and community codes, names, then addresses
-// through the gazetteer (/api/v1/geocode).
+// The search box: coordinates (pasted pairs and AMap/Tencent/Baidu share links, in the chosen or the
+// link's CRS), grid and community codes, names, then addresses through the gazetteer (geocode.js).
 
-import { ApiError, fetchJSON } from "./api.js";
-import { currentLang, t } from "./i18n.js";
+import { t } from "./i18n.js";
 import { data, extentOf, fitBox } from "./map.js";
 import { clearSelection, lookup, selectFeature } from "./lookup.js";
 import { setStatus, state } from "./state.js";
-
-const COORD_RE = /^\s*(-?\d+(?:\.\d+)?)\s*[,，\s]\s*(-?\d+(?:\.\d+)?)\s*$/;
+import { parsePaste } from "./paste.js";
+import { checkOtherReading, chooseCrs } from "./crs-choice.js";
+import { geocode, notFound } from "./geocode.js";
 
 /** Runs one search; resolves to the answer shown on the card, or null. */
 export async function search(query, crs = "wgs84") {
   const q = String(query ?? "").trim();
   if (!q) return null;
   setStatus("");
-  const m = q.match(COORD_RE);
-  if (m) {
-    let lon = Number(m[1]);
-    let lat = Number(m[2]);
-    // People often paste "lat,lon"; in China latitude is < 54 and longitude > 73.
-    if (Math.abs(lon) <= 90 && Math.abs(lat) > 90) [lon, lat] = [lat, lon];
+  const pasted = parsePaste(q);
+  if (pasted) {
+    // A share link says which app, hence which system; a bare pair is read in the chosen one.
+    const use = pasted.crs ?? crs;
+    if (pasted.crs) {
+      chooseCrs(pasted.crs);
+      setStatus(t("crs.from", { app: t(`crs.app.${pasted.source}`), crs: pasted.crs.toUpperCase() }));
+    }
     try {
-      return await lookup(lon, lat, crs, { center: true });
+      const answer = await lookup(pasted.lon, pasted.lat, use, { center: true });
+      if (!pasted.source) checkOtherReading(answer, pasted.lon, pasted.lat, use, (other) => search(q, other));
+      return answer;
     } catch (e) {
       setStatus(e.message, true);
       return null;
@@ -49,23 +53,14 @@ export async function search(query, crs = "wgs84") {
       return state.answer;
     }
   }
-  // Anything else is an address: the gazetteer's best candidate, with its confidence shown.
+  // Anything else is an address: the gazetteer's candidates, each with its level.
   if (!/^\d+$/.test(code)) {
     try {
-      const r = await fetchJSON(`/api/v1/geocode?q=${encodeURIComponent(q)}&limit=1&lang=${currentLang()}`);
-      const best = r.candidates?.[0];
-      if (best) {
-        const answer = await lookup(best.point.lon, best.point.lat, "wgs84", { center: true });
-        setStatus(t("status.address", { a: best.address, s: best.score.toFixed(2) }));
-        return answer;
-      }
+      return await geocode(q);
     } catch (e) {
-      if (!(e instanceof ApiError && e.status < 500)) {
-        setStatus(e.message, true);
-        return null;
-      }
+      setStatus(e.message, true);
+      return null;
     }
   }
-  setStatus(/^\d+$/.test(code) ? t("status.notFound", { q }) : t("status.badQuery"), true);
-  return null;
+  return notFound(q);
 }

@@ -7,6 +7,42 @@ import { hasString, numberText, onLangChange, t } from "./i18n.js";
 import { changed, el, fill, state } from "./state.js";
 import { keepInUrl, readHash } from "./url-state.js";
 import { registerView } from "./views.js";
+import { addStrings } from "./i18n.js";
+import { fetchJSON } from "./api.js";
+import { downloadTable } from "./table-export.js";
+import * as report from "./report.js";
+
+addStrings({
+  zh: {
+    "them.rule": "按规则（网格 {lo}–{hi} 户）",
+    "them.preset": "预设：网格户数 {lo}–{hi} 户规则",
+    "them.below": "少于 {lo} 户",
+    "them.within": "{lo}–{hi} 户（符合规定）",
+    "them.above": "多于 {hi} 户",
+    "them.colClass": "分级",
+    "them.colFrom": "下限",
+    "them.colTo": "上限",
+    "them.colCount": "个数",
+    "them.download": "下载分级表",
+  },
+  en: {
+    "them.rule": "By the rule (grids of {lo}–{hi} households)",
+    "them.preset": "Preset: the {lo}–{hi} households per grid rule",
+    "them.below": "Fewer than {lo} households",
+    "them.within": "{lo}–{hi} households (within the rule)",
+    "them.above": "More than {hi} households",
+    "them.colClass": "Class",
+    "them.colFrom": "From",
+    "them.colTo": "To",
+    "them.colCount": "Count",
+    "them.download": "Download the classes",
+  },
+});
+
+/** Colours of the rule's three classes: below (blue), within (pale grey), above (vermillion) — apart in every colour vision. */
+export const RULE_COLORS = ["#0072b2", "#e5e7eb", "#d55e00"];
+/** Households per grid the server's rules allow (GET /api/v1/rules), inclusive. */
+export const rule = { lo: 300, hi: 500 };
 
 const panel = document.querySelector("#panel-thematic .panel-body");
 const LAYERS = ["grid", "community", "street"];
@@ -54,6 +90,8 @@ function palette(n) {
 export function draw() {
   const fs = data.features[settings.layer] ?? [];
   const values = fs.map((f) => f.properties[settings.attr]).filter((x) => typeof x === "number" && Number.isFinite(x));
+  if (settings.method === "rule" && settings.attr !== "households") settings.method = "quantile"; // the rule counts households
+  if (settings.method === "rule") return drawRule(values);
   const b = breaks(values, settings.classes, settings.method);
   const colors = palette(Math.max(1, b.length - 1));
   classes = [];
@@ -72,6 +110,46 @@ export function draw() {
   map.addLayer({ id: "thematic-fill", type: "fill", ...from(settings.layer), paint: { "fill-color": color, "fill-opacity": 0.8 } }, "slot-thematic");
   map.addLayer({ id: "thematic-line", type: "line", ...from(settings.layer), paint: { "line-color": "#ffffff", "line-width": 0.6 } }, "slot-thematic");
   render();
+}
+
+/** The rule's classes: below, within and above the households bounds. */
+function drawRule(values) {
+  const { lo, hi } = rule;
+  const min = Math.min(...values, lo);
+  const max = Math.max(...values, hi);
+  classes = [
+    { from: min, to: lo, color: RULE_COLORS[0], count: values.filter((x) => x < lo).length, label: t("them.below", { lo }), key: "below" },
+    { from: lo, to: hi, color: RULE_COLORS[1], count: values.filter((x) => x >= lo && x <= hi).length, label: t("them.within", { lo, hi }), key: "within" },
+    { from: hi, to: max, color: RULE_COLORS[2], count: values.filter((x) => x > hi).length, label: t("them.above", { hi }), key: "above" },
+  ];
+  for (const id of ["thematic-fill", "thematic-line"]) if (map.getLayer(id)) map.removeLayer(id);
+  const value = ["get", settings.attr];
+  const color = ["case", ["!=", ["typeof", value], "number"], NO_DATA, ["<", value, lo], RULE_COLORS[0], ["<=", value, hi], RULE_COLORS[1], RULE_COLORS[2]];
+  map.addLayer({ id: "thematic-fill", type: "fill", ...from(settings.layer), paint: { "fill-color": color, "fill-opacity": 0.8 } }, "slot-thematic");
+  map.addLayer({ id: "thematic-line", type: "line", ...from(settings.layer), paint: { "line-color": "#ffffff", "line-width": 0.6 } }, "slot-thematic");
+  render();
+}
+
+/** The settings shown (layer, attribute, method), for titles. */
+export const current = () => ({ ...settings });
+
+/** The legend's classes as a table, for downloads and the printed report. */
+export function classTable() {
+  const fmt = (x) => Math.round(x * 10) / 10;
+  return {
+    name: `classes-${settings.layer}-${settings.attr}-${settings.method}`,
+    header: [t("them.colClass"), t("them.colFrom"), t("them.colTo"), t("them.colCount")],
+    rows: classes.map((c, i) => [c.label ?? String(i + 1), fmt(c.from), fmt(c.to), c.count]),
+  };
+}
+
+/** Grids by households, in the rule's three classes. */
+export function applyRulePreset() {
+  settings.layer = "grid";
+  settings.attr = "households";
+  settings.method = "rule";
+  changed();
+  draw();
 }
 
 function attrLabel(a) {
@@ -97,13 +175,17 @@ function render() {
     attrs.length
       ? select("them-attr", t("them.attr"), attrs.map((a) => [a, attrLabel(a)]), settings.attr, (v) => { settings.attr = v; changed(); draw(); })
       : el("p", { class: "muted" }, t("them.none")),
-    select("them-classes", t("them.classes"), [3, 4, 5, 6, 7].map((n) => [n, String(n)]), settings.classes, (v) => { settings.classes = Number(v); changed(); draw(); }),
-    select("them-method", t("them.method"), [["quantile", t("them.quantile")], ["equal", t("them.equal")]], settings.method, (v) => { settings.method = v; changed(); draw(); }),
+    el("div", { class: "row" }, el("button", { type: "button", class: "btn", id: "them-preset-rule", "aria-pressed": String(settings.method === "rule"), onclick: applyRulePreset }, t("them.preset", rule))),
+    settings.method === "rule" ? null : select("them-classes", t("them.classes"), [3, 4, 5, 6, 7].map((n) => [n, String(n)]), settings.classes, (v) => { settings.classes = Number(v); changed(); draw(); }),
+    select("them-method", t("them.method"), [["quantile", t("them.quantile")], ["equal", t("them.equal")], ["rule", t("them.rule", rule)]], settings.method, (v) => { settings.method = v; changed(); draw(); }),
     el("h3", {}, t("them.legend")),
     el("ul", { class: "classes", id: "them-legend" },
-      classes.map((c) => el("li", { "data-from": String(c.from), "data-to": String(c.to), "data-count": String(c.count) },
-        el("i", { style: `background:${c.color}` }), `${fmt(c.from)} – ${fmt(c.to)}`, el("span", { class: "muted" }, ` (${c.count})`))),
+      classes.map((c) => el("li", { "data-from": String(c.from), "data-to": String(c.to), "data-count": String(c.count), "data-class": c.key ?? null },
+        el("i", { style: `background:${c.color}` }), c.label ?? `${fmt(c.from)} – ${fmt(c.to)}`, el("span", { class: "muted" }, ` (${c.count})`))),
       el("li", {}, el("i", { style: `background:${NO_DATA}` }), t("them.noData"))),
+    el("div", { class: "row downloads", id: "them-dl" }, el("span", { class: "muted" }, t("them.download")),
+      ["csv", "xlsx"].map((f) => el("button", { type: "button", class: "btn", "data-format": f, onclick: () => downloadTable(classTable(), f) }, f === "csv" ? "CSV" : "Excel"))),
+    report.buttons(),
   );
 }
 
@@ -114,7 +196,12 @@ export function init() {
   if (h.get("attr")) settings.attr = h.get("attr");
   const n = Number(h.get("classes"));
   if (n >= 3 && n <= 7) settings.classes = n;
-  if (h.get("method") === "equal") settings.method = "equal";
+  if (h.get("method") === "equal" || h.get("method") === "rule") settings.method = h.get("method");
+  // The server's bounds, so the preset classes by the numbers plans are checked against.
+  fetchJSON("/api/v1/rules").then((r) => {
+    [rule.lo, rule.hi] = r.grid_households;
+    if (state.view === "thematic") draw();
+  }).catch(() => {});
   keepInUrl("tlayer", () => (state.view === "thematic" ? settings.layer : null));
   keepInUrl("attr", () => (state.view === "thematic" ? settings.attr : null));
   keepInUrl("classes", () => (state.view === "thematic" ? settings.classes : null));
@@ -122,6 +209,7 @@ export function init() {
   registerView("thematic", {
     enter() {
       if (!numericAttributes(settings.layer).includes(settings.attr)) settings.attr = numericAttributes(settings.layer)[0] ?? "";
+      if (settings.method === "rule" && settings.attr !== "households") settings.method = "quantile";
       draw();
     },
     leave() {
@@ -129,6 +217,6 @@ export function init() {
     },
   });
   onLangChange(() => {
-    if (state.view === "thematic") render();
+    if (state.view === "thematic") (settings.method === "rule" ? draw : render)();
   });
 }

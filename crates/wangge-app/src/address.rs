@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use wangge_core::address::gazetteer::{Hierarchy, Named};
 use wangge_core::address::normalize::normalize;
 use wangge_core::address::parse::{NoVocabulary, parse};
-use wangge_core::address::{AddressRecord, Candidate, Gazetteer, SearchResult};
+use wangge_core::address::{AddressRecord, Candidate, Gazetteer, MatchLevel, SearchResult};
 use wangge_core::distance::geodesic_metres;
 use wangge_core::model::Layer;
 use wangge_core::snapshot::Snapshot;
@@ -123,7 +123,22 @@ pub fn candidate_json(c: &Candidate<'_>) -> Value {
     out.insert("score".into(), json!(c.score));
     out.insert("level".into(), json!(c.level));
     out.extend(place_json(c.point, c.building, h));
+    // A road, estate or division is wider than the one grid at its point: the grids it spans.
+    if c.level != MatchLevel::Door && c.level != MatchLevel::Building {
+        let grids: Vec<Value> = c.grids.iter().map(|g| json!({ "code": g.code, "name": g.name })).collect();
+        out.insert("grids".into(), Value::Array(grids));
+    }
     Value::Object(out)
+}
+
+/// The answer to `GET /api/v1/geocode/suggest`: names that start with the query, for type-ahead.
+pub fn suggest_json(g: &Gazetteer, query: &str, limit: usize) -> Value {
+    let suggestions: Vec<Value> = g
+        .suggest(query, limit)
+        .into_iter()
+        .map(|s| json!({ "name": s.name, "level": s.level, "addresses": s.addresses }))
+        .collect();
+    json!({ "query": query, "suggestions": suggestions })
 }
 
 /// The answer to `GET /api/v1/geocode`.

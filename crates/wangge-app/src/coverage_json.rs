@@ -3,7 +3,7 @@
 
 use geo::{Geometry, MultiPolygon};
 use serde_json::{Value, json};
-use wangge_core::coverage::{CircleExcess, Context, Coverage, Mode, Pick, Stat};
+use wangge_core::coverage::{CircleExcess, Context, Coverage, Mode, Pick, Stat, serve_site};
 use wangge_core::isochrone::to_lonlat;
 
 fn round(v: f64, places: i32) -> f64 {
@@ -128,4 +128,28 @@ pub fn picks_json(ctx: &Context, picks: &[Pick]) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// Adds to each pick (in `picks_json` order) what a person needs to judge it: the nearest address
+/// (`address`), the community it lies in (`community`) and its own walking area (`walk_area`, a
+/// GeoJSON geometry) — a candidate's code ("街区 00015") says nothing on the ground.
+pub fn describe_picks(
+    ctx: &Context,
+    cov: &Coverage,
+    snapshot: &wangge_core::snapshot::Snapshot,
+    picks: &[Pick],
+    out: &mut [Value],
+) {
+    let mut walker = wangge_core::network::Walker::new(&ctx.net);
+    for (p, v) in picks.iter().zip(out.iter_mut()) {
+        let served = serve_site(ctx, &mut walker, p.site.clone(), &cov.params);
+        v["walk_area"] = geometry(ctx, &served.polygon);
+        let at = snapshot.lookup(p.site.at);
+        v["community"] = at.community.map_or(Value::Null, |c| json!({ "code": c.code, "name": c.name }));
+        let g = snapshot.addresses();
+        v["address"] = g.reverse().nearest(p.site.at, 1).first().map_or(
+            Value::Null,
+            |&(id, metres)| json!({ "text": g.entry(id).address, "distance_m": round(metres, 1) }),
+        );
+    }
 }

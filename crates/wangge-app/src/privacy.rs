@@ -7,6 +7,38 @@ use serde_json::Value;
 use wangge_core::address::redact::room_level;
 use wangge_store::access::{Role, TokenHolder};
 
+/// Attributes that are a person's contact (PIPL personal information): shown to workers, planners
+/// and admins, left out for viewers and anonymous callers, and never put in public vector tiles.
+pub use wangge_core::model::CONTACT_ATTRS;
+
+/// Whether `holder` may see contact attributes (a grid worker's phone number): workers and up.
+pub fn may_see_contacts(holder: Option<&TokenHolder>) -> bool {
+    holder.is_some_and(|h| h.role >= Role::Worker)
+}
+
+/// Removes every contact attribute anywhere in `v` (a feature, a collection, a lookup answer)
+/// unless `holder` may see them; returns how many values were removed.
+pub fn filter_contacts(v: &mut Value, holder: Option<&TokenHolder>) -> usize {
+    if may_see_contacts(holder) {
+        return 0;
+    }
+    strip_contacts(v)
+}
+
+fn strip_contacts(v: &mut Value) -> usize {
+    match v {
+        Value::Object(m) => {
+            let mut n = 0;
+            for k in CONTACT_ATTRS {
+                n += usize::from(m.remove(*k).is_some());
+            }
+            n + m.values_mut().map(strip_contacts).sum::<usize>()
+        }
+        Value::Array(a) => a.iter_mut().map(strip_contacts).sum(),
+        _ => 0,
+    }
+}
+
 /// Whether `holder` may see the room-level address of something in `grid`.
 pub fn may_see_rooms(holder: Option<&TokenHolder>, grid: Option<&str>) -> bool {
     match holder {
@@ -55,6 +87,25 @@ mod tests {
 
     fn holder(role: Role, area: &[&str]) -> TokenHolder {
         TokenHolder { name: "x".into(), role, area: area.iter().map(|s| s.to_string()).collect() }
+    }
+
+    #[test]
+    fn phone_numbers_for_workers_and_up_only() {
+        let answer = json!({"grid": {"code": "1", "worker_name": "张三", "worker_phone": "13800000000"},
+                            "features": [{"properties": {"worker_phone": "1"}}]});
+        let run = |h: Option<&TokenHolder>| {
+            let mut a = answer.clone();
+            (filter_contacts(&mut a, h), a)
+        };
+        let (n, a) = run(None);
+        assert_eq!(n, 2);
+        assert!(
+            a["grid"].get("worker_phone").is_none() && a["features"][0]["properties"].get("worker_phone").is_none()
+        );
+        assert_eq!(a["grid"]["worker_name"], "张三", "a name is the grid's public contact point");
+        assert_eq!(run(Some(&holder(Role::Viewer, &[]))).0, 2);
+        assert_eq!(run(Some(&holder(Role::Worker, &[]))).0, 0);
+        assert_eq!(run(Some(&holder(Role::Planner, &[]))).0, 0);
     }
 
     #[test]

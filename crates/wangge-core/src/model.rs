@@ -115,6 +115,10 @@ impl FromStr for Layer {
     }
 }
 
+/// Attributes holding a person's contact details (a grid worker's phone number): personal
+/// information, so the faces show them to entitled roles only and public tiles leave them out.
+pub const CONTACT_ATTRS: &[&str] = &["worker_phone"];
+
 /// One feature of a layer: identity, place in the hierarchy, free attributes and geometry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Feature {

@@ -127,8 +127,11 @@ pub async fn list(
     };
     let source = source(&state, &req, layer).await?;
     let matched = selection.apply(&source, layer);
-    let page: Vec<Value> =
+    let mut page: Vec<Value> =
         matched.iter().skip(offset).take(limit).map(|f| feature_json(f, crs)).collect::<Result<_, _>>()?;
+    for f in &mut page {
+        wangge_app::privacy::filter_contacts(f, req.caller.0.as_ref());
+    }
 
     let here = format!("{}/collections/{}/items", req.base, layer.id());
     let kept = req.query_without(&["limit", "offset", "f"]);
@@ -188,6 +191,7 @@ pub async fn one(
         ))
     })?;
     let mut body = feature_json(f, crs)?;
+    wangge_app::privacy::filter_contacts(&mut body, req.caller.0.as_ref());
     let here = format!("{}/collections/{}/items/{}", req.base, layer.id(), code);
     let plan_q = plan.map(|p| format!("&plan={p}")).unwrap_or_default();
     body["links"] = json!([

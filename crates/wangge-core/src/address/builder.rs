@@ -21,6 +21,12 @@ impl Gazetteer {
         // Addresses of one grid share its hierarchy; addresses outside every grid share one per
         // combination of the community, street and district found at their points.
         let mut by_grid: HashMap<String, u32> = HashMap::new();
+        // Every grid gets its place, with addresses or not, so that a street or community answer
+        // can list all the grids inside it.
+        for g in snapshot.layer(Layer::Grid).features() {
+            let p = b.place(hierarchy_of_grid(snapshot, g));
+            by_grid.insert(g.code.clone(), p);
+        }
         let mut outside: HashMap<[Option<String>; 3], u32> = HashMap::new();
         for r in records {
             let grid = r.grid.clone().or_else(|| snapshot.lookup(r.point).grid.map(|g| g.code.clone()));

@@ -12,7 +12,9 @@ pub mod record;
 pub mod redact;
 pub mod reverse;
 pub mod search;
+pub mod suggest;
 
 pub use gazetteer::Gazetteer;
 pub use record::AddressRecord;
 pub use search::{Candidate, MatchLevel, SearchResult};
+pub use suggest::Suggestion;

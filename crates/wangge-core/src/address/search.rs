@@ -11,7 +11,7 @@
 //!   contradicts the candidate's ×0.85 (so homonymous roads in different districts rank by it);
 //!   text that fits no level (e.g. a misspelt community) ×0.95.
 
-use super::gazetteer::{Gazetteer, Hierarchy, deletion_variants, door_number};
+use super::gazetteer::{Gazetteer, Hierarchy, Named, deletion_variants, door_number};
 use super::normalize::normalize;
 use super::parse::{ParsedAddress, parse};
 use fst::automaton::Automaton;
@@ -24,6 +24,8 @@ use geo::Coord;
 pub enum MatchLevel {
     /// The exact door number on the road.
     Door,
+    /// A building (栋) of an estate, when the query named both.
+    Building,
     /// The road (a representative or the nearest door).
     Road,
     /// The estate (小区).
@@ -53,6 +55,9 @@ pub struct Candidate<'a> {
     pub hierarchy: &'a Hierarchy,
     /// The gazetteer entry, for door and road answers.
     pub entry: Option<u32>,
+    /// For an answer wider than one building (road, estate): the grids its addresses lie in,
+    /// by code. One point cannot say which grid a road belongs to, so the faces show these.
+    pub grids: Vec<&'a Named>,
 }
 
 /// The answer to a search.
@@ -89,8 +94,24 @@ impl Gazetteer {
             _ => Vec::new(),
         };
         for (key, factor) in estates {
-            if let Some(&id) = self.key(key).estate.first() {
-                out.push(self.entry_candidate(id, factor * 0.8, MatchLevel::Estate, Some(&self.key(key).display)));
+            let postings = &self.key(key).estate;
+            let Some(&first) = postings.first() else { continue };
+            // The building the query names, when an address of the estate is in it.
+            let building = parsed.building.as_deref().and_then(|b| {
+                let marker = format!("{b}栋");
+                postings
+                    .iter()
+                    .copied()
+                    .find(|&i| self.entry(i).building.is_some() && normalize(&self.entry(i).address).contains(&marker))
+            });
+            match building {
+                Some(id) => out.push(self.entry_candidate(id, factor, MatchLevel::Building, None)),
+                None => {
+                    let mut c =
+                        self.entry_candidate(first, factor * 0.8, MatchLevel::Estate, Some(&self.key(key).display));
+                    c.grids = self.grids_of(postings);
+                    out.push(c);
+                }
             }
         }
         if out.is_empty() {
@@ -168,10 +189,28 @@ impl Gazetteer {
             score,
             level,
             point: e.point,
-            building: if level == MatchLevel::Door { e.building.as_deref() } else { None },
+            building: if matches!(level, MatchLevel::Door | MatchLevel::Building) {
+                e.building.as_deref()
+            } else {
+                None
+            },
             hierarchy: h,
             entry: Some(id),
+            grids: Vec::new(),
         }
+    }
+
+    /// The distinct grids of some addresses, in first-seen order.
+    fn grids_of(&self, entries: &[u32]) -> Vec<&Named> {
+        let mut out: Vec<&Named> = Vec::new();
+        for &i in entries {
+            if let Some(g) = &self.hierarchy(self.entry(i).place).grid
+                && !out.iter().any(|x| x.code == g.code)
+            {
+                out.push(g);
+            }
+        }
+        out
     }
 
     fn road_candidates<'a>(&'a self, key: u32, factor: f64, p: &ParsedAddress, out: &mut Vec<Candidate<'a>>) {
@@ -193,8 +232,11 @@ impl Gazetteer {
                 return;
             }
             // No such door: the nearest numbers on the road, on either side.
+            let grids = self.grids_of(postings);
             for &i in postings[lo.saturating_sub(1)..(lo + 1).min(postings.len())].iter() {
-                out.push(self.entry_candidate(i, factor * 0.6, MatchLevel::Road, Some(display)));
+                let mut c = self.entry_candidate(i, factor * 0.6, MatchLevel::Road, Some(display));
+                c.grids = grids.clone();
+                out.push(c);
             }
             return;
         }
@@ -212,7 +254,9 @@ impl Gazetteer {
             }
         }
         for g in groups {
-            out.push(self.entry_candidate(g[g.len() / 2], factor * 0.8, MatchLevel::Road, Some(display)));
+            let mut c = self.entry_candidate(g[g.len() / 2], factor * 0.8, MatchLevel::Road, Some(display));
+            c.grids = self.grids_of(&g);
+            out.push(c);
         }
     }
 
@@ -245,12 +289,40 @@ impl Gazetteer {
                     building: None,
                     hierarchy: h,
                     entry: None,
+                    grids: self.grids_within(level, place.place),
                 });
             }
             if !out.is_empty() {
                 return;
             }
         }
+    }
+}
+
+impl Gazetteer {
+    /// The grids (with addresses) inside the division of `level` that `place` names.
+    fn grids_within(&self, level: super::parse::AdminLevel, place: u32) -> Vec<&Named> {
+        use super::parse::AdminLevel as L;
+        let pick = |h: &Hierarchy| -> Option<String> {
+            match level {
+                L::Community => h.community.as_ref().map(|n| n.code.clone()),
+                L::Street => h.street.as_ref().map(|n| n.code.clone()),
+                L::District => h.district.as_ref().map(|n| n.code.clone()),
+                _ => None,
+            }
+        };
+        let Some(code) = pick(self.hierarchy(place)) else { return Vec::new() };
+        let mut out: Vec<&Named> = Vec::new();
+        for h in &self.hierarchy {
+            if let Some(g) = &h.grid
+                && pick(h).as_deref() == Some(code.as_str())
+                && !out.iter().any(|x| x.code == g.code)
+            {
+                out.push(g);
+            }
+        }
+        out.sort_by(|a, b| a.code.cmp(&b.code));
+        out
     }
 }
 

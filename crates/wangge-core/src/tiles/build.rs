@@ -78,7 +78,7 @@ pub fn feature_id(code: &str) -> u64 {
 }
 
 /// The properties of `f` as typed tile values: code, name, parent_code, then every attribute
-/// (nulls left out; lists and objects as JSON text).
+/// (nulls and contact attributes left out; lists and objects as JSON text).
 pub fn feature_props(f: &Feature) -> Vec<(String, PropValue)> {
     let mut props = Vec::with_capacity(f.attrs.len() + 3);
     props.push(("code".to_string(), PropValue::String(f.code.clone())));
@@ -87,7 +87,8 @@ pub fn feature_props(f: &Feature) -> Vec<(String, PropValue)> {
         props.push(("parent_code".to_string(), PropValue::String(p.clone())));
     }
     for (k, v) in &f.attrs {
-        if matches!(k.as_str(), "code" | "name" | "parent_code") {
+        // Tiles are public and cached for every caller: contact details stay out of them.
+        if matches!(k.as_str(), "code" | "name" | "parent_code") || crate::model::CONTACT_ATTRS.contains(&k.as_str()) {
             continue;
         }
         if let Some(v) = prop_value(v) {
