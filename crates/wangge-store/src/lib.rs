@@ -10,6 +10,7 @@ pub mod changes;
 pub mod external;
 pub mod gpkg_sql;
 pub mod history;
+pub mod networks;
 pub mod plans;
 pub mod pool;
 pub mod roads;
