@@ -64,8 +64,12 @@ pub struct AlignConfig {
     pub small_area_m2: f64,
     /// … with at most this many households is small (default 5).
     pub small_households: u64,
-    /// A sliver is a minor part of both sides: each share below this (default 0.5).
+    /// A sliver is a minor part of both sides: each share below this (default 0.1, so a strip
+    /// that is a sixth of a grid is a real difference, not a boundary to snap).
     pub sliver_max_share: f64,
+    /// Neither share reaches `identical_share` but one reaches this → `split`, else
+    /// `many_to_many` (default 0.5).
+    pub split_share: f64,
 }
 
 impl Default for AlignConfig {
@@ -75,7 +79,8 @@ impl Default for AlignConfig {
             thin_ratio: 0.25,
             small_area_m2: 1000.0,
             small_households: 5,
-            sliver_max_share: 0.5,
+            sliver_max_share: 0.1,
+            split_share: 0.5,
         }
     }
 }
@@ -88,10 +93,10 @@ pub enum PairClass {
     Identical,
     /// One lies inside the other (one share ≥ the threshold): compatible, one is coarser.
     Nested,
-    /// Neither contains the other, but one of the two has no other (non-sliver) partner: one
-    /// feature is divided among several of the other side.
+    /// Neither contains the other, but one lies mostly (≥ [`AlignConfig::split_share`]) in the
+    /// other: the other side's boundary cuts a piece off it.
     Split,
-    /// Both have other partners: the boundaries cross.
+    /// Each is a minor part of the other: the boundaries cross.
     ManyToMany,
 }
 
@@ -359,52 +364,39 @@ fn find_slivers(pairs: &[Pair], c: &AlignConfig) -> Vec<Sliver> {
         .collect()
 }
 
-/// Classes from sliver-discounted shares, and the non-sliver partner counts.
+/// Classes from sliver-discounted shares (a sliver itself keeps its raw shares).
 fn classify(pairs: &mut [Pair], slivers: &[Sliver], our_m2: &[f64], their_m2: &[f64], c: &AlignConfig) {
     let is_sliver: std::collections::HashSet<usize> = slivers.iter().map(|s| s.pair).collect();
     let mut our_sliver_m2: HashMap<u32, f64> = HashMap::new();
     let mut their_sliver_m2: HashMap<u32, f64> = HashMap::new();
-    let mut our_degree: HashMap<u32, usize> = HashMap::new();
-    let mut their_degree: HashMap<u32, usize> = HashMap::new();
-    for (k, p) in pairs.iter().enumerate() {
-        if is_sliver.contains(&k) {
-            *our_sliver_m2.entry(p.ours).or_default() += p.area_m2;
-            *their_sliver_m2.entry(p.theirs).or_default() += p.area_m2;
-        } else {
-            *our_degree.entry(p.ours).or_default() += 1;
-            *their_degree.entry(p.theirs).or_default() += 1;
-        }
+    for &k in &is_sliver {
+        let p = &pairs[k];
+        *our_sliver_m2.entry(p.ours).or_default() += p.area_m2;
+        *their_sliver_m2.entry(p.theirs).or_default() += p.area_m2;
     }
     for (k, p) in pairs.iter_mut().enumerate() {
-        let sliver = is_sliver.contains(&k);
-        let (share_a, share_b, deg_a, deg_b) = if sliver {
-            // A sliver is measured as it is, and counts as one more partner of each side.
-            (
-                p.share_ours,
-                p.share_theirs,
-                our_degree.get(&p.ours).copied().unwrap_or(0) + 1,
-                their_degree.get(&p.theirs).copied().unwrap_or(0) + 1,
-            )
+        let (share_a, share_b) = if is_sliver.contains(&k) {
+            (p.share_ours, p.share_theirs)
         } else {
             let rest_a = our_m2[p.ours as usize] - our_sliver_m2.get(&p.ours).copied().unwrap_or(0.0);
             let rest_b = their_m2[p.theirs as usize] - their_sliver_m2.get(&p.theirs).copied().unwrap_or(0.0);
-            (
-                ratio(p.area_m2, rest_a),
-                ratio(p.area_m2, rest_b),
-                our_degree.get(&p.ours).copied().unwrap_or(0),
-                their_degree.get(&p.theirs).copied().unwrap_or(0),
-            )
+            (ratio(p.area_m2, rest_a), ratio(p.area_m2, rest_b))
         };
-        let t = c.identical_share;
-        p.class = if share_a >= t && share_b >= t {
-            PairClass::Identical
-        } else if share_a >= t || share_b >= t {
-            PairClass::Nested
-        } else if deg_a.min(deg_b) <= 1 {
-            PairClass::Split
-        } else {
-            PairClass::ManyToMany
-        };
+        p.class = class_of(share_a, share_b, c);
+    }
+}
+
+/// The class of a pair from its two shares.
+fn class_of(share_a: f64, share_b: f64, c: &AlignConfig) -> PairClass {
+    let (t, hi) = (c.identical_share, share_a.max(share_b));
+    if share_a >= t && share_b >= t {
+        PairClass::Identical
+    } else if hi >= t {
+        PairClass::Nested
+    } else if hi >= c.split_share {
+        PairClass::Split
+    } else {
+        PairClass::ManyToMany
     }
 }
 

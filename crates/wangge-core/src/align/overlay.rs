@@ -10,8 +10,10 @@ use crate::distance::{LocalFrame, geodesic_area_m2};
 use geo::{BooleanOps, BoundingRect, Coord, MapCoords, MultiPolygon};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-/// Parts below this ground area are numerical dust of shared edges, not pieces (m²).
-const DUST_M2: f64 = 1e-3;
+/// Parts below this ground area are dust of two drawings of the same line (vertices a few
+/// centimetres apart), below any mapping precision, not pieces (m²). A building on one still
+/// counts: its pair is kept with no area.
+const DUST_M2: f64 = 1.0;
 /// The retry grid, degrees.
 const SNAP_DEG: f64 = 1e-7;
 

@@ -196,6 +196,9 @@ fn households_come_from_building_points_exactly() {
     assert_eq!(a.summary.households, 26);
     assert_eq!(a.summary.households_outside_theirs, 0, "the point outside ours is in no piece");
     assert!((find("G0000", "W").share_ours - 1.0 / 3.0).abs() < 1e-6);
+    // Two thirds of G0000 lie in E, a fifth of E in G0000: E's boundary cuts G0000.
+    assert_eq!(find("G0000", "E").class, PairClass::Split);
+    assert_eq!(find("G0001", "E").class, PairClass::Nested);
 }
 
 fn square_rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Polygon<f64> {
