@@ -30,7 +30,7 @@ fn homes_json(homes: &[Home]) -> Value {
 
 /// `n` square grids of 100 m in rows of 400, and the same shifted by (dx, dy) metres.
 fn synthetic(n: usize, dx: f64, dy: f64) -> (Vec<Zone>, Vec<Zone>, Vec<Home>) {
-    let (lon0, lat0) = (113.9, 22.5);
+    let (lon0, lat0): (f64, f64) = (113.9, 22.5);
     let kx = METRES_PER_DEGREE * lat0.to_radians().cos();
     let square = |x: f64, y: f64| {
         let (a, b, c, d) = (
