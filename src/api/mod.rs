@@ -1,6 +1,7 @@
 //! The HTTP face: one router built from one cloneable state, shared by `main` and the tests.
 
 pub mod access;
+pub mod align;
 pub mod coverage;
 pub mod coverage_candidates;
 pub mod diff;
@@ -241,12 +242,13 @@ pub struct OpenRoute {
 
 /// The open routes whose work is heavy (validate, batch lookups, coverage suggest, export): served
 /// under [`guard::heavy`], like every write.
-const HEAVY_OPEN_ROUTES: [(Method, &str); 5] = [
+const HEAVY_OPEN_ROUTES: [(Method, &str); 6] = [
     (Method::POST, "/api/v1/lookup"),
     (Method::POST, "/api/v1/geocode/batch"),
     (Method::GET, "/api/v1/layers/{layer}/export"),
     (Method::POST, "/api/v1/coverage/suggest"),
     (Method::POST, "/api/v1/plans/{id}/validate"),
+    (Method::GET, "/api/v1/alignment"),
 ];
 
 /// Every `/api/v1` route that needs no token.
@@ -277,6 +279,9 @@ pub fn open_api_routes() -> Vec<OpenRoute> {
         r(Method::GET, "/api/v1/diff", get(diff::get_diff)),
         r(Method::GET, "/api/v1/revisions", get(history::list)),
         r(Method::GET, "/api/v1/rules", get(rules::get_rules)),
+        r(Method::GET, "/api/v1/networks", get(align::list_networks)),
+        r(Method::GET, "/api/v1/networks/{name}/features", get(align::network_features)),
+        r(Method::GET, "/api/v1/alignment", get(align::get_alignment)),
     ]
 }
 

@@ -22,7 +22,7 @@ fn fail(e: &FileError, lang: Lang) -> Result<i32> {
 /// `Err(exit code)` when the file cannot be read at all (the reason is printed).
 /// With `repair`, invalid polygons are then made valid as features of `layer` (see [`repair_parsed`])
 /// and every repair is reported.
-fn read_input(
+pub(super) fn read_input(
     input: &Path,
     format: Option<FileFormat>,
     read: &ReadOptions,

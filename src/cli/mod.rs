@@ -35,6 +35,7 @@ macro_rules! refuse {
     };
 }
 
+mod align;
 mod common;
 pub mod coverage;
 pub mod files;
@@ -170,8 +171,12 @@ pub enum Command {
         #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
         db: PathBuf,
         /// 图层 / layer: district, street, community, grid, building, service_centre.
+        #[arg(long, required_unless_present = "network", conflicts_with = "network")]
+        layer: Option<Layer>,
+        /// 导入为其他部门的网络（警格、城管网格…），每次导入为新版本 / import as another department's
+        /// network (a named overlay partition: code + name, no hierarchy rules), each import a new version.
         #[arg(long)]
-        layer: Layer,
+        network: Option<String>,
         /// How the input is read.
         #[command(flatten)]
         read: ReadArgs,
@@ -187,6 +192,22 @@ pub enum Command {
         generate_codes: bool,
         /// 输入文件 / input file (.geojson, .json, .csv, .shp or .gpkg).
         input: PathBuf,
+    },
+    /// 多网对照：其他网络与网格/社区/街道的对齐报告 / alignment report between a network and our grids,
+    /// communities or streets (pairs, slivers, summary).
+    Align {
+        /// 数据库文件 / database file.
+        #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+        db: PathBuf,
+        /// 网络名称 / the network (as imported with `import --network`).
+        #[arg(long)]
+        network: String,
+        /// 对照层级 / our level: grid, community or street.
+        #[arg(long, default_value = "grid")]
+        level: String,
+        /// 输出文件（.json、.csv、.xlsx、.geojson；默认 JSON 到标准输出）/ output file by extension (default: JSON to stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// 检查文件能否导入（不写入）/ report everything `import` would refuse, without writing.
     Check {
@@ -413,7 +434,24 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Serve { db, addr, demo, data_dir, web_dir, limits } => {
             serve(&db, &addr, demo, data_dir, web_dir, limits.limits(), lang)
         }
-        Command::Import { db, layer, read, author, effective_date, generate_codes, input } => {
+        Command::Import { db, layer, network, read, author, effective_date, generate_codes, input } => {
+            let Some(layer) = layer else {
+                let name = network.unwrap_or_default();
+                let ReadArgs { crs, mode, format, encoding, table, json, repair, .. } = read;
+                let read = wangge_app::files::ReadOptions { crs, encoding, table, layer_hint: Some(name.clone()) };
+                let args = align::NetworkImport {
+                    db: &db,
+                    name: &name,
+                    input: &input,
+                    format,
+                    read,
+                    mode,
+                    author,
+                    json,
+                    repair,
+                };
+                return align::import_network(args, lang);
+            };
             if generate_codes && layer != Layer::Building {
                 refuse!(
                     lang,
@@ -427,6 +465,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             let options = ImportOptions { layer, crs: Crs::Wgs84, mode, tolerance_m, generate_codes };
             crate::cli::files::import(&db, &input, format, &read, &options, &record, json, repair, lang)
         }
+        Command::Align { db, network, level, out } => align::align(&db, &network, &level, out.as_deref(), lang),
         Command::Check { db, layer, read, input } => {
             let ReadArgs { crs, mode, format, encoding, table, tolerance_m, json, repair } = read;
             let read =

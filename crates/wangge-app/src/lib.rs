@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod address;
+pub mod align;
 pub mod batch;
 pub mod compare;
 pub mod coverage;

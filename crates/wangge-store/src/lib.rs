@@ -12,6 +12,7 @@ pub mod dump;
 pub mod external;
 pub mod gpkg_sql;
 pub mod history;
+pub mod networks;
 pub mod plans;
 pub mod pool;
 pub mod roads;

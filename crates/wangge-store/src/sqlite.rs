@@ -200,6 +200,7 @@ impl Store {
             )?;
         }
         super::external::init(&tx)?;
+        super::networks::init(&tx)?;
         tx.execute_batch(ADDRESS_SCHEMA)?;
         tx.execute(
             "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
