@@ -10,11 +10,13 @@ pub mod changes;
 pub mod external;
 pub mod gpkg_sql;
 pub mod history;
+pub mod layer_writer;
 pub mod plans;
 pub mod pool;
 pub mod roads;
 pub mod sqlite;
 pub mod validity;
 
+pub use layer_writer::LayerWriter;
 pub use pool::{AuditEntry, Backend, Pool};
 pub use sqlite::{Store, StoreError, WriteMode, WriteReport};
