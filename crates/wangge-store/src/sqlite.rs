@@ -6,6 +6,7 @@
 
 use super::addresses::ADDRESS_SCHEMA;
 use geo::BoundingRect;
+use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -220,21 +221,43 @@ impl Store {
     }
 
     /// Every feature of `layer`, in code order.
+    ///
+    /// Rows are read on this thread in chunks, and each chunk is decoded (geometry blob and
+    /// attribute JSON, most of the work) on the other cores while the next is read: a layer of a
+    /// million grids loads in a fraction of the time one thread takes.
     pub fn load_layer(&self, layer: Layer) -> Result<Vec<Feature>, StoreError> {
+        const CHUNK: usize = 8192;
         let sql = format!("SELECT code, name, parent_code, attributes, geom FROM \"{}\" ORDER BY code", layer.id());
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.wrap(e))?;
-        let rows = stmt.query_map([], feature_columns).map_err(|e| self.wrap(e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (code, name, parent_code, attrs, blob) = row.map_err(|e| self.wrap(e))?;
-            let corrupt =
-                |detail: String| StoreError::Corrupt { path: self.path.clone(), layer, code: code.clone(), detail };
-            let geometry = gpkg::decode(&blob).map_err(|e| corrupt(e.to_string()))?;
-            let attrs: Map<String, Value> =
-                serde_json::from_str(&attrs).map_err(|e| corrupt(format!("attributes: {e}")))?;
-            out.push(Feature { code, name, parent_code, attrs, geometry });
-        }
-        Ok(out)
+        let mut rows = stmt.query_map([], feature_columns).map_err(|e| self.wrap(e))?;
+        let path = self.path.as_path();
+        std::thread::scope(|scope| {
+            let (send, receive) = std::sync::mpsc::sync_channel::<Vec<FeatureColumns>>(2);
+            let decoder = scope.spawn(move || {
+                let mut out = Vec::new();
+                for chunk in receive {
+                    let decoded: Vec<Result<Feature, StoreError>> =
+                        chunk.into_par_iter().map(|columns| decode_row(path, layer, columns)).collect();
+                    for f in decoded {
+                        out.push(f?);
+                    }
+                }
+                Ok(out)
+            });
+            let mut read = || -> Result<(), StoreError> {
+                loop {
+                    let chunk = rows.by_ref().take(CHUNK).collect::<Result<Vec<_>, _>>().map_err(|e| self.wrap(e))?;
+                    // A decoder that stopped on a corrupt row has hung up: its error is the answer.
+                    if chunk.is_empty() || send.send(chunk).is_err() {
+                        return Ok(());
+                    }
+                }
+            };
+            let read = read();
+            drop(send);
+            let decoded = decoder.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            read.and(decoded)
+        })
     }
 
     /// Every layer and the gazetteer, as an immutable snapshot ready for lookups.
@@ -341,6 +364,18 @@ pub(super) fn row_params(f: &Feature) -> impl rusqlite::Params + '_ {
         f.int_attr("residents"),
         Value::Object(f.attrs.clone()).to_string(),
     )
+}
+
+/// One stored row of `layer` in the file at `path` as a feature.
+fn decode_row(
+    path: &Path,
+    layer: Layer,
+    (code, name, parent_code, attrs, blob): FeatureColumns,
+) -> Result<Feature, StoreError> {
+    let corrupt = |detail: String| StoreError::Corrupt { path: path.to_path_buf(), layer, code: code.clone(), detail };
+    let geometry = gpkg::decode(&blob).map_err(|e| corrupt(e.to_string()))?;
+    let attrs: Map<String, Value> = serde_json::from_str(&attrs).map_err(|e| corrupt(format!("attributes: {e}")))?;
+    Ok(Feature { code, name, parent_code, attrs, geometry })
 }
 
 /// Keeps `gpkg_contents` bounds current so GIS clients zoom to the data.
