@@ -6,7 +6,9 @@ use super::import::finish_import;
 use anyhow::{Context, Result};
 use std::path::Path;
 use wangge_app::files::{ExportOptions, ReadOptions, export_file, parse_text, read_file};
-use wangge_app::import::{ImportOptions, Record, RepairReport, check_parsed, import_parsed, repair_parsed};
+use wangge_app::import::{
+    ImportOptions, Record, RepairReport, check_parsed, import_geojson, import_parsed, repair_parsed,
+};
 use wangge_core::model::Layer;
 use wangge_formats::crs::Crs;
 use wangge_formats::formats::{FileError, FileFormat};
@@ -95,6 +97,18 @@ pub fn import(
     repair: bool,
     lang: Lang,
 ) -> Result<i32> {
+    let known = format.or_else(|| FileFormat::from_path(input));
+    if !repair && !options.generate_codes && matches!(known, None | Some(FileFormat::GeoJson)) {
+        let text = std::fs::read_to_string(input)
+            .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), input.display()))?;
+        if known.unwrap_or_else(|| FileFormat::sniff(&input.to_string_lossy(), &text)) == FileFormat::GeoJson {
+            // Read, checked and written one feature at a time: a national layer never sits in memory whole.
+            let mut store = Store::open(db)?;
+            let options = ImportOptions { crs: read.crs.unwrap_or(Crs::Wgs84), ..*options };
+            let result = import_geojson(&mut store, &text, &options, Some(record));
+            return finish_import(result, options.layer, input, json, lang);
+        }
+    }
     let parsed = match read_input(input, format, read, repair.then_some((options.layer, json)), lang)? {
         Ok(p) => p,
         Err(code) => return Ok(code),

@@ -1,13 +1,13 @@
 //! The import use-case: read a file, convert it to WGS 84, check everything, write all or nothing.
 
-use wangge_core::hierarchy::{HierarchyRules, check_hierarchy};
+use wangge_core::hierarchy::{HierarchyChecker, HierarchyRules, check_hierarchy};
 use wangge_core::model::{Feature, Layer};
 use wangge_core::problem::{Problem, Rule};
 use wangge_core::snapshot::Snapshot;
 use wangge_core::validate::check_geometry;
 use wangge_formats::crs::Crs;
 use wangge_formats::formats::FileFormat;
-use wangge_formats::geojson;
+use wangge_formats::{geojson, geojson_stream};
 use wangge_store::plans::{Author, RevisionRow};
 use wangge_store::{Db, StoreError, WriteMode, WriteReport};
 
@@ -277,4 +277,120 @@ pub fn check_parsed(
             _ => true,
         })
         .collect()
+}
+
+/// Imports the GeoJSON document `text` (in `options.crs`) reading, checking and writing one
+/// feature at a time, so a layer of a million features needs memory for the codes seen and the
+/// parent layers, not for the layer: every check and message of [`import`], all or nothing.
+///
+/// When the write needs no revision (no `record`, or the first load of an empty layer before any
+/// revision, as in [`Store::write_layer_recorded`]) each feature is written as soon as it passes,
+/// inside one transaction that is committed only when the whole input passed; otherwise the
+/// features are gathered and written by the recorded path, which diffs the layer. Numbering
+/// buildings (`generate_codes`) needs every building at once and takes the path of [`import`].
+pub fn import_geojson(
+    store: &mut Store,
+    text: &str,
+    options: &ImportOptions,
+    record: Option<&Record>,
+) -> Result<Imported, ImportError> {
+    if (options.generate_codes && options.layer == Layer::Building) || options.crs.check().is_err() {
+        return import(store, text, FileFormat::GeoJson, options, record);
+    }
+    let current = store.load_snapshot()?;
+    let direct =
+        record.is_none() || (store.current_revision()? == 0 && current.layer(options.layer).features().is_empty());
+    if direct {
+        let mut writer = store.layer_writer(options.layer, options.mode)?;
+        stream_checked(text, options, &current, &mut |f| writer.write(&f))?;
+        return Ok(Imported { report: writer.commit()?, revision: None });
+    }
+    let mut gathered = Vec::new();
+    stream_checked(text, options, &current, &mut |f| {
+        gathered.push(f);
+        Ok(())
+    })?;
+    write(store, &gathered, options, record)
+}
+
+/// Reads and checks `text` one feature at a time, handing each feature that passed to `sink`
+/// while nothing has been refused; `Err` when anything was (every problem, in input order) or
+/// when `sink` failed.
+fn stream_checked(
+    text: &str,
+    options: &ImportOptions,
+    current: &Snapshot,
+    sink: &mut dyn FnMut(Feature) -> Result<(), StoreError>,
+) -> Result<(), ImportError> {
+    let rules =
+        HierarchyRules { tolerance_m: options.tolerance_m, existing_codes_conflict: options.mode == WriteMode::Append };
+    let mut checker = HierarchyChecker::new(options.layer, current, rules);
+    let mut problems = Vec::new();
+    let mut failed: Option<StoreError> = None;
+    let read = geojson_stream::for_each_feature(text.as_bytes(), &mut |i, item| {
+        let Some(f) = checked_feature(i, item, options, &mut checker, &mut problems) else { return };
+        // Once anything is refused nothing will be committed, so nothing more is written.
+        if problems.is_empty() && failed.is_none() {
+            failed = sink(f).err();
+        }
+    });
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    if let Err(p) = read {
+        return Err(ImportError::Rejected(vec![p]));
+    }
+    if !problems.is_empty() {
+        problems.sort_by_key(|p| p.index.unwrap_or(0));
+        return Err(ImportError::Rejected(problems));
+    }
+    Ok(())
+}
+
+/// One element of a streamed import through the checks of [`prepare_parsed`], in their order:
+/// reading, the coordinate system, the geometry and counts, then the hierarchy. Returns the
+/// feature when it passed; its problems go to `problems`.
+fn checked_feature(
+    i: usize,
+    item: geojson_stream::Item,
+    options: &ImportOptions,
+    checker: &mut HierarchyChecker<'_>,
+    problems: &mut Vec<Problem>,
+) -> Option<Feature> {
+    let mut f = match item {
+        Ok(f) => f,
+        Err(mut p) => {
+            problems.append(&mut p);
+            return None;
+        }
+    };
+    let coded = !f.code.is_empty();
+    if !coded {
+        problems.push(Problem::new(Some(i), None, Rule::MissingProperty { key: "code".into() }));
+    }
+    if !options.crs.is_wgs84() {
+        match options.crs.geometry_to_wgs84(&f.geometry) {
+            Ok(g) => f.geometry = g,
+            Err(e) => {
+                let code = coded.then_some(f.code.as_str());
+                problems.push(Problem::new(Some(i), code, Rule::Crs { detail: e.to_string() }));
+                return None;
+            }
+        }
+    }
+    if !coded {
+        return None;
+    }
+    let mut geometry_problems = check_geometry(options.layer, i, Some(&f.code), &f.geometry);
+    if let Some((key, found)) = f.normalize_counts() {
+        let rule = Rule::NotACount { key: key.to_string(), found: found.to_string() };
+        geometry_problems.push(Problem::new(Some(i), Some(&f.code), rule));
+    }
+    if !geometry_problems.is_empty() {
+        problems.extend(geometry_problems);
+        return None;
+    }
+    let before = problems.len();
+    checker.check(i, &f, problems);
+    (problems.len() == before).then_some(f)
 }

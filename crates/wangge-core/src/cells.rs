@@ -7,9 +7,21 @@
 
 use super::prepared::PreparedArea;
 use geo::{Coord, Rect};
+use rayon::prelude::*;
 
 const COVERED: u32 = 1 << 31;
 const EMPTY: u32 = u32::MAX;
+/// Areas per parallel task while finding each area's cells.
+const AREAS_PER_TASK: usize = 4096;
+
+/// One (cell, area) pair, and whether the area has an edge in the cell, in one word.
+fn pack(cell: usize, id: u32, edge: bool) -> u64 {
+    ((cell as u64) << 32) | u64::from(id) | if edge { 1 << 31 } else { 0 }
+}
+
+fn unpack(entry: u64) -> (usize, u32, bool) {
+    ((entry >> 32) as usize, (entry as u32) & !COVERED, entry & (1 << 31) != 0)
+}
 
 /// The cell grid. Cell values: `EMPTY`, `COVERED | area`, or an index into the candidate lists.
 #[derive(Debug, Clone)]
@@ -53,72 +65,89 @@ impl CellGrid {
             lists: Vec::new(),
         };
 
-        // (cell, area) pairs for cells an area's edges may pass through.
-        let mut touched: Vec<(u32, u32)> = Vec::new();
-        for (id, area) in areas.iter().enumerate() {
-            for (a, b) in area.edges() {
-                let (cx0, cy0) = grid.cell_of(Coord { x: a.x.min(b.x), y: a.y.min(b.y) });
-                let (cx1, cy1) = grid.cell_of(Coord { x: a.x.max(b.x), y: a.y.max(b.y) });
-                for cy in cy0..=cy1 {
-                    for cx in cx0..=cx1 {
-                        touched.push(((cy * nx + cx) as u32, id as u32));
-                    }
+        // Each area's cells, found independently (in parallel): the cells its own edges may pass
+        // through, and the cells it wholly covers. Chunks keep the areas in id order.
+        let per_chunk: Vec<Vec<u64>> = areas
+            .par_chunks(AREAS_PER_TASK)
+            .enumerate()
+            .map(|(k, chunk)| {
+                let mut out = Vec::new();
+                for (j, area) in chunk.iter().enumerate() {
+                    grid.area_cells((k * AREAS_PER_TASK + j) as u32, area, &mut out);
                 }
-            }
-        }
-        touched.sort_unstable();
-        touched.dedup();
-        let mut edge_cell = vec![false; nx * ny];
-        for &(c, _) in &touched {
-            edge_cell[c as usize] = true;
-        }
+                out
+            })
+            .collect();
 
-        // Cells no edge reaches are wholly inside or wholly outside each area: test the centre.
-        let mut whole: Vec<(u32, u32)> = Vec::new();
-        for (id, area) in areas.iter().enumerate() {
-            let bb = area.bbox();
-            if bb.min().x.is_nan() {
-                continue;
-            }
-            let (cx0, cy0) = grid.cell_of(bb.min());
-            let (cx1, cy1) = grid.cell_of(bb.max());
-            for cy in cy0..=cy1 {
-                for cx in cx0..=cx1 {
-                    let c = cy * nx + cx;
-                    // An area none of whose own edges reach the cell holds all of it or none of it,
-                    // even when another area's edges pass through (e.g. a neighbour's edge that is
-                    // almost, but not bit-for-bit, the shared one).
-                    let own_edge = edge_cell[c] && touched.binary_search(&(c as u32, id as u32)).is_ok();
-                    if !own_edge && area.contains(grid.cell_centre(cx, cy)) {
-                        whole.push((c as u32, id as u32));
-                    }
-                }
-            }
+        // Counting sort by cell: each cell's areas stay in id order, as the lookups expect.
+        let cell_count = nx * ny;
+        let mut start = vec![0u32; cell_count + 1];
+        let mut edge_cell = vec![false; cell_count];
+        for &entry in per_chunk.iter().flatten() {
+            let (cell, _, edge) = unpack(entry);
+            start[cell + 1] += 1;
+            edge_cell[cell] |= edge;
         }
+        for c in 0..cell_count {
+            start[c + 1] += start[c];
+        }
+        let mut fill = start.clone();
+        let mut by_cell = vec![0u32; start[cell_count] as usize];
+        for &entry in per_chunk.iter().flatten() {
+            let (cell, id, _) = unpack(entry);
+            by_cell[fill[cell] as usize] = id;
+            fill[cell] += 1;
+        }
+        drop((per_chunk, fill));
 
-        let mut all = touched;
-        all.extend_from_slice(&whole);
-        all.sort_unstable();
-        all.dedup();
-        grid.cells = vec![EMPTY; nx * ny];
+        grid.cells = vec![EMPTY; cell_count];
         grid.list_start.push(0);
-        let mut i = 0;
-        while i < all.len() {
-            let cell = all[i].0;
-            let mut j = i;
-            while j < all.len() && all[j].0 == cell {
-                j += 1;
+        for cell in 0..cell_count {
+            let ids = &by_cell[start[cell] as usize..start[cell + 1] as usize];
+            match ids {
+                [] => {}
+                [id] if !edge_cell[cell] => grid.cells[cell] = COVERED | id,
+                _ => {
+                    grid.cells[cell] = (grid.list_start.len() - 1) as u32;
+                    grid.lists.extend_from_slice(ids);
+                    grid.list_start.push(grid.lists.len() as u32);
+                }
             }
-            if j - i == 1 && !edge_cell[cell as usize] {
-                grid.cells[cell as usize] = COVERED | all[i].1;
-            } else {
-                grid.cells[cell as usize] = (grid.list_start.len() - 1) as u32;
-                grid.lists.extend(all[i..j].iter().map(|&(_, a)| a));
-                grid.list_start.push(grid.lists.len() as u32);
-            }
-            i = j;
         }
         grid
+    }
+
+    /// Appends `area`'s cells to `out` (see [`pack`]), each once, in cell order: the cells its own
+    /// edges may pass through (decided by each edge's bounding box), and the cells of its bounding
+    /// box none of its own edges reach whose centre it holds. An area none of whose own edges
+    /// reach a cell holds all of it or none of it, even when another area's edges pass through
+    /// (e.g. a neighbour's edge that is almost, but not bit-for-bit, the shared one).
+    fn area_cells(&self, id: u32, area: &PreparedArea, out: &mut Vec<u64>) {
+        let bb = area.bbox();
+        if bb.min().x.is_nan() {
+            return;
+        }
+        let (cx0, cy0) = self.cell_of(bb.min());
+        let (cx1, cy1) = self.cell_of(bb.max());
+        let width = cx1 - cx0 + 1;
+        let mut own = vec![false; width * (cy1 - cy0 + 1)];
+        for (a, b) in area.edges() {
+            let (ex0, ey0) = self.cell_of(Coord { x: a.x.min(b.x), y: a.y.min(b.y) });
+            let (ex1, ey1) = self.cell_of(Coord { x: a.x.max(b.x), y: a.y.max(b.y) });
+            for cy in ey0..=ey1 {
+                own[(cy - cy0) * width + ex0 - cx0..=(cy - cy0) * width + ex1 - cx0].fill(true);
+            }
+        }
+        for cy in cy0..=cy1 {
+            for cx in cx0..=cx1 {
+                let cell = cy * self.nx + cx;
+                if own[(cy - cy0) * width + cx - cx0] {
+                    out.push(pack(cell, id, true));
+                } else if area.contains(self.cell_centre(cx, cy)) {
+                    out.push(pack(cell, id, false));
+                }
+            }
+        }
     }
 
     fn cell_of(&self, p: Coord) -> (usize, usize) {

@@ -26,24 +26,49 @@ impl Default for HierarchyRules {
 
 /// Checks `features` (destined for `layer`) against each other and against `current`.
 pub fn check_hierarchy(layer: Layer, features: &[Feature], current: &Snapshot, rules: HierarchyRules) -> Vec<Problem> {
+    let mut checker = HierarchyChecker::new(layer, current, rules);
     let mut out = Vec::new();
-    let mut seen: HashMap<&str, usize> = HashMap::new();
     for (i, f) in features.iter().enumerate() {
+        checker.check(i, f, &mut out);
+    }
+    out
+}
+
+/// The checks of [`check_hierarchy`] one feature at a time, for a batch read as a stream: it
+/// remembers only the codes seen so far, not the features.
+#[derive(Debug)]
+pub struct HierarchyChecker<'a> {
+    layer: Layer,
+    current: &'a Snapshot,
+    rules: HierarchyRules,
+    seen: HashMap<Box<str>, usize>,
+}
+
+impl<'a> HierarchyChecker<'a> {
+    /// A checker for features destined for `layer`, against `current`.
+    pub fn new(layer: Layer, current: &'a Snapshot, rules: HierarchyRules) -> HierarchyChecker<'a> {
+        HierarchyChecker { layer, current, rules, seen: HashMap::new() }
+    }
+
+    /// Checks `f`, the feature at position `i` of the batch (positions name problems, and the
+    /// first of two features with one code), appending its problems to `out`.
+    pub fn check(&mut self, i: usize, f: &Feature, out: &mut Vec<Problem>) {
+        let (layer, current, rules) = (self.layer, self.current, self.rules);
         let problem = |rule| Problem::new(Some(i), Some(&f.code), rule);
-        if let Some(&first) = seen.get(f.code.as_str()) {
+        if let Some(&first) = self.seen.get(f.code.as_str()) {
             out.push(problem(Rule::DuplicateCode { first: Some(first) }));
         } else {
-            seen.insert(&f.code, i);
+            self.seen.insert(f.code.as_str().into(), i);
             if rules.existing_codes_conflict && current.layer(layer).get(&f.code).is_some() {
                 out.push(problem(Rule::DuplicateCode { first: None }));
             }
         }
         if layer.parent_layers().is_empty() {
-            continue;
+            return;
         }
         let Some(parent_code) = f.parent_code.as_deref() else {
             out.push(problem(Rule::MissingProperty { key: "parent_code".into() }));
-            continue;
+            return;
         };
         let parent = layer.parent_layers().iter().find_map(|&pl| {
             let data = current.layer(pl);
@@ -51,10 +76,10 @@ pub fn check_hierarchy(layer: Layer, features: &[Feature], current: &Snapshot, r
         });
         let Some((_, data)) = parent else {
             out.push(problem(Rule::UnknownParent { parent_code: parent_code.to_string() }));
-            continue;
+            return;
         };
         let Some(area) = data.areas().and_then(|a| data.position(parent_code).map(|id| a.area(id))) else {
-            continue;
+            return;
         };
         if let Some((metres, at)) = farthest_outside(
             &f.geometry,
@@ -70,7 +95,6 @@ pub fn check_hierarchy(layer: Layer, features: &[Feature], current: &Snapshot, r
             }));
         }
     }
-    out
 }
 
 /// The probe point of `g` farthest outside the parent, if any is outside. Probes are the vertices

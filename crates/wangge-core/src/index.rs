@@ -5,6 +5,7 @@ use super::cells::{CellAnswer, CellGrid};
 use super::distance::{metres_lower_bound, nearest_on_edges};
 use super::prepared::{Location, PreparedArea};
 use geo::{Coord, MultiPolygon, Rect};
+use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
@@ -45,7 +46,12 @@ pub struct AreaIndex {
 impl AreaIndex {
     /// Indexes `areas`. Building is O(edges + cells); the cell count scales with the edge count.
     pub fn new(areas: &[MultiPolygon<f64>]) -> AreaIndex {
-        let prepared: Vec<PreparedArea> = areas.iter().map(PreparedArea::new).collect();
+        AreaIndex::from_prepared(areas.par_iter().map(PreparedArea::new).collect())
+    }
+
+    /// Indexes areas already prepared (e.g. with [`PreparedArea::from_geometry`], which needs no
+    /// copy of each geometry); ids are positions in `prepared`.
+    pub fn from_prepared(prepared: Vec<PreparedArea>) -> AreaIndex {
         let entries: Vec<BoxEntry> = prepared
             .iter()
             .enumerate()

@@ -15,7 +15,7 @@
 //! # Speed
 //! Edges are bucketed into horizontal bands, so a test only looks at the edges of the point's band.
 
-use geo::{Coord, LineString, MultiPolygon, Rect};
+use geo::{Coord, Geometry, LineString, MultiPolygon, Polygon, Rect};
 
 /// Where a point lies relative to an area.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,8 +81,23 @@ pub struct PreparedArea {
 impl PreparedArea {
     /// Prepares `area`. Empty geometry gives an area that contains nothing.
     pub fn new(area: &MultiPolygon<f64>) -> PreparedArea {
+        PreparedArea::from_polygons(area.iter())
+    }
+
+    /// Prepares the polygonal part of `g` as [`crate::snapshot::as_multipolygon`] sees it, without
+    /// copying it into a multipolygon first (points and lines give an area that contains nothing).
+    pub fn from_geometry(g: &Geometry<f64>) -> PreparedArea {
+        match g {
+            Geometry::Polygon(p) => PreparedArea::from_polygons(std::iter::once(p)),
+            Geometry::MultiPolygon(mp) => PreparedArea::from_polygons(mp.iter()),
+            Geometry::Rect(r) => PreparedArea::from_polygons(std::iter::once(&r.to_polygon())),
+            _ => PreparedArea::from_polygons(std::iter::empty()),
+        }
+    }
+
+    fn from_polygons<'a>(polygons: impl Iterator<Item = &'a Polygon<f64>>) -> PreparedArea {
         let mut edges = Vec::new();
-        for polygon in area {
+        for polygon in polygons {
             push_ring_edges(polygon.exterior(), &mut edges);
             for hole in polygon.interiors() {
                 push_ring_edges(hole, &mut edges);
@@ -220,7 +235,7 @@ fn bounding_rect(points: impl Iterator<Item = (f64, f64)>) -> Rect<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::{MultiPolygon, Polygon, coord, polygon};
+    use geo::{coord, polygon};
 
     fn square(x: f64, y: f64, s: f64) -> MultiPolygon<f64> {
         MultiPolygon(vec![

@@ -23,49 +23,34 @@ pub struct Parsed {
     pub uncoded: Vec<(usize, Feature)>,
 }
 
-/// Reads a FeatureCollection (or a single Feature) from `text`.
+/// Reads a FeatureCollection (or a single Feature) from `text`, one feature at a time (see
+/// [`crate::geojson_stream`]).
 pub fn read_features(text: &str) -> Parsed {
     let mut parsed = Parsed::default();
-    let root: Value = match serde_json::from_str(text) {
-        Ok(v) => v,
-        Err(e) => {
-            parsed.problems.push(Problem::new(None, None, Rule::Malformed { detail: format!("JSON: {e}") }));
-            return parsed;
-        }
-    };
-    let items: Vec<Value> = match root.get("type").and_then(Value::as_str) {
-        Some("FeatureCollection") => match root.get("features") {
-            Some(Value::Array(a)) => a.clone(),
-            _ => {
-                parsed.problems.push(Problem::new(
-                    None,
-                    None,
-                    Rule::Malformed { detail: "\"features\" must be an array".into() },
-                ));
-                return parsed;
-            }
-        },
-        Some("Feature") => vec![root],
-        other => {
-            let detail = format!("expected a GeoJSON FeatureCollection, found type {:?}", other.unwrap_or("(none)"));
-            parsed.problems.push(Problem::new(None, None, Rule::Malformed { detail }));
-            return parsed;
-        }
-    };
-    for (i, item) in items.into_iter().enumerate() {
-        match read_feature(i, item) {
-            Ok(f) if f.code.is_empty() => {
-                parsed.problems.push(Problem::new(Some(i), None, Rule::MissingProperty { key: "code".into() }));
-                parsed.uncoded.push((i, f));
-            }
-            Ok(f) => parsed.features.push((i, f)),
-            Err(mut p) => parsed.problems.append(&mut p),
-        }
+    let result = crate::geojson_stream::for_each_feature(text.as_bytes(), &mut |i, item| parsed.push(i, item));
+    match result {
+        Ok(_) => parsed,
+        Err(p) => Parsed { problems: vec![p], ..Parsed::default() },
     }
-    parsed
 }
 
-fn read_feature(i: usize, item: Value) -> Result<Feature, Vec<Problem>> {
+impl Parsed {
+    /// Files what reading the feature at position `i` gave: a feature, a feature without a code
+    /// (also a `missing_property` problem), or its problems.
+    pub fn push(&mut self, i: usize, item: crate::geojson_stream::Item) {
+        match item {
+            Ok(f) if f.code.is_empty() => {
+                self.problems.push(Problem::new(Some(i), None, Rule::MissingProperty { key: "code".into() }));
+                self.uncoded.push((i, f));
+            }
+            Ok(f) => self.features.push((i, f)),
+            Err(mut p) => self.problems.append(&mut p),
+        }
+    }
+}
+
+/// One element of a FeatureCollection's `"features"` as a feature, or every problem it has.
+pub(crate) fn read_feature(i: usize, item: Value) -> Result<Feature, Vec<Problem>> {
     let Value::Object(mut obj) = item else {
         return Err(vec![Problem::new(
             Some(i),

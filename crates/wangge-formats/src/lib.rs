@@ -14,6 +14,7 @@ pub mod dbf;
 pub mod edit_json;
 pub mod formats;
 pub mod geojson;
+pub mod geojson_stream;
 pub mod gpkg_file;
 pub mod mvt;
 pub mod roads;

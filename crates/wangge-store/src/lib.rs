@@ -12,6 +12,7 @@ pub mod dump;
 pub mod external;
 pub mod gpkg_sql;
 pub mod history;
+pub mod layer_writer;
 pub mod networks;
 pub mod plans;
 pub mod pool;
@@ -20,5 +21,6 @@ pub mod sqlite;
 pub mod validity;
 
 pub use db::Db;
+pub use layer_writer::LayerWriter;
 pub use pool::{AuditEntry, Backend, Pool};
 pub use sqlite::{Store, StoreError, WriteMode, WriteReport};
