@@ -4,7 +4,8 @@
 //! and 10,000 grids in a real GeoPackage, three ways: `_replay` without the plan cache (load the
 //! layers from SQLite and replay every stored edit, for the add and again for the validation);
 //! `_cached` with the cached draft but every rule run over its snapshot; `_engine` through the
-//! plan engine, whose findings are updated incrementally (only what the edit touched).
+//! plan engine, whose findings are updated incrementally (only what the edit touched); and
+//! `edit_rules_…_in_memory`, the engine's part alone (edit, findings updated, listed; no SQLite).
 //!
 //! Run: `cargo bench --bench plan`. Data is deterministic: square communities of 8 × 8 grids
 //! (10 × 10 for the 10,000-grid case) of 1/512° (≈ 200 m) laid out from 114°E, 22.5°N, all tiled
@@ -176,6 +177,26 @@ fn engine(c: &mut Criterion) {
                 },
                 criterion::BatchSize::PerIteration,
             )
+        });
+        // The engine's own work, without the store: one edit applied to the draft, the findings
+        // brought up to date and listed (the edit alternates between two widths, so every run
+        // moves the same boundary).
+        let mut draft = Draft::from_snapshot(&city_of(n, side), wangge_text::split_piece_name);
+        let mut rules = wangge_core::rules::incremental::IncrementalRules::new(&draft, &config);
+        let mut wide = false;
+        group.bench_function(format!("edit_rules_{grids}_grids_in_memory"), |b| {
+            b.iter(|| {
+                wide = !wide;
+                let edit = Edit::MoveBoundary {
+                    layer: Layer::Grid,
+                    grow: "440304006002001".into(),
+                    shrink: "440304006002002".into(),
+                    geometry: rect(side as f64, 0.0, if wide { 1.3 } else { 1.0 }, 1.0),
+                };
+                let changes = draft.apply_tracked(&edit).unwrap();
+                rules.update(&draft, &changes);
+                black_box(rules.findings(&draft).len())
+            })
         });
         // The engine as the server holds it after its previous request: the draft and its
         // findings. Each run's edit is taken back (untimed) through the engine, in place.

@@ -331,3 +331,50 @@ fn incremental_findings_equal_a_full_validation_after_every_edit_of_the_demo() {
     assert!(applied > 30, "most random edits apply ({applied} of 70)");
     assert!(seen.len() >= 6, "the random edits break several rules: {seen:?}");
 }
+
+#[test]
+fn the_engine_follows_undo_and_redo_and_publishes_only_the_version_it_validated() {
+    use wangge_app::plan::{PlanCache, PlanServiceError, plan_states};
+    use wangge_store::plans::PlanError;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.gpkg");
+    wangge_app::demo::ensure_demo_db(&db, Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data"))).unwrap();
+    let mut store = wangge_store::Store::open(&db).unwrap();
+    let config = RulesConfig::default();
+    let engine = PlanCache::new(4);
+    let plan = store.create_plan("engine", "t").unwrap();
+    // What a full run over the replayed plan finds, from the store alone.
+    let full = |store: &wangge_store::Store| run_rules(&plan_states(store, plan.id).unwrap().1, &config);
+    let merge = json!({"op": "merge", "layer": "grid", "codes": ["440304006015001", "440304006015002"]});
+    let stray = json!({"op": "replace", "layer": "grid", "feature": {"type": "Feature",
+        "properties": {"code": "440304006015003", "name": "越界", "parent_code": "440304006099", "households": 9000},
+        "geometry": {"type": "Polygon", "coordinates": [[[114.0, 22.5], [114.001, 22.5], [114.001, 22.501], [114.0, 22.5]]]}}});
+    // The engine holds the plan's findings first, so the edits below update them incrementally.
+    assert_eq!(engine.findings(&store, plan.id, &config).unwrap(), full(&store));
+    engine.add_edits(&mut store, plan.id, "t", std::slice::from_ref(&merge), None).unwrap();
+    engine.add_edits(&mut store, plan.id, "t", std::slice::from_ref(&stray), None).unwrap();
+    let with_stray = engine.findings(&store, plan.id, &config).unwrap();
+    assert_eq!(with_stray, full(&store));
+    assert!(with_stray.iter().any(|f| f.rule == "unknown_parent" && f.code == "440304006015003"), "{with_stray:?}");
+    engine.undo(&mut store, plan.id, None).unwrap();
+    let undone = engine.findings(&store, plan.id, &config).unwrap();
+    assert_eq!(undone, full(&store));
+    assert!(!undone.iter().any(|f| f.code == "440304006015003" && f.rule == "unknown_parent"));
+    engine.redo(&mut store, plan.id, None).unwrap();
+    assert_eq!(engine.findings(&store, plan.id, &config).unwrap(), with_stray);
+    engine.undo(&mut store, plan.id, None).unwrap();
+    // A publish based on an older version is refused, and nothing is published.
+    let version = store.plan(plan.id).unwrap().unwrap().version;
+    let stale = engine.publish(&mut store, None, plan.id, "t", "合并", "2026-12-07", &config, Some(version - 1));
+    assert!(
+        matches!(stale, Err(PlanServiceError::Plan(PlanError::StaleVersion { current, .. })) if current == version),
+        "{stale:?}"
+    );
+    assert_eq!(store.current_revision().unwrap(), 0);
+    let rev = engine.publish(&mut store, None, plan.id, "t", "合并", "2026-12-07", &config, Some(version)).unwrap();
+    assert_eq!(rev.id, 1);
+    let published = store.load_snapshot().unwrap();
+    assert!(published.layer(Layer::Grid).get("440304006015002").is_none(), "the merge is what was published");
+    let kept = published.layer(Layer::Grid).get("440304006015003").and_then(|g| g.parent_code.as_deref());
+    assert_eq!(kept, Some("440304006015"), "the undone replace is not published");
+}
