@@ -186,6 +186,10 @@ impl CachedPlan {
     }
 }
 
+/// What an edit must not introduce: the rules it is checked under, and the findings of the
+/// draft after the edit that the findings before it make unacceptable (refused when not empty).
+pub type EditCheck<'a> = (&'a RulesConfig, &'a dyn Fn(&[Finding], &[Finding]) -> Vec<Finding>);
+
 /// A plan's entry, locked.
 type Locked<'a> = std::sync::MutexGuard<'a, CachedPlan>;
 
@@ -307,7 +311,7 @@ impl PlanCache {
         author: impl Into<Author>,
         edits: &[Value],
         if_match: Option<i64>,
-        check: Option<(&RulesConfig, &dyn Fn(&[Finding], &[Finding]) -> Vec<Finding>)>,
+        check: Option<EditCheck<'_>>,
     ) -> Result<PlanRow, PlanServiceError> {
         let plan = draft_plan(store, id, if_match, edits)?;
         let (_, entry) = self.entry(store, &plan)?;
@@ -392,7 +396,7 @@ impl PlanCache {
         name: &str,
         author: impl Into<Author>,
         edits: &[Value],
-        check: Option<(&RulesConfig, &dyn Fn(&[Finding], &[Finding]) -> Vec<Finding>)>,
+        check: Option<EditCheck<'_>>,
     ) -> Result<PlanRow, PlanServiceError> {
         let author = author.into();
         let (revision, before) = self.published(store)?;

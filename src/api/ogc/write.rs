@@ -221,7 +221,7 @@ fn apply(
         }
     };
     parse_edit(&edit).map_err(ApiError::bad_body)?;
-    let check: (&RulesConfig, &dyn Fn(&[Finding], &[Finding]) -> Vec<Finding>) = (rules, &introduced);
+    let check: svc::EditCheck = (rules, &introduced);
     let edits = std::slice::from_ref(&edit);
     let row = match plan {
         Some(id) => plans.add_edits_checked(store, id, "ogc-api", edits, None, Some(check)),
