@@ -333,17 +333,23 @@ fn batch_error(e: PlanServiceError, lang: Lang) -> ApiError {
     out
 }
 
+/// An undo or a redo through the plan engine, which follows it in its cached draft.
+type Step =
+    fn(&svc::PlanCache, &mut dyn Db, i64, Option<i64>) -> Result<wangge_store::plans::PlanRow, PlanServiceError>;
+
 /// Undo or redo: `change` on the store, honouring `If-Match`, answered with the plan and its ETag.
 async fn step(
     state: &AppState,
     params: &Params,
     id: i64,
     headers: &HeaderMap,
-    change: fn(&mut dyn Db, i64, Option<i64>) -> Result<wangge_store::plans::PlanRow, PlanServiceError>,
+    change: Step,
 ) -> Result<Response, ApiError> {
     let lang = params.lang;
     let expected = if_match(headers, lang)?;
-    let plan = with_store(state, lang, move |s| change(s, id, expected).map_err(|e| plan_error(e, lang))).await?;
+    let cache = state.plans.clone();
+    let plan =
+        with_store(state, lang, move |s| change(&cache, s, id, expected).map_err(|e| plan_error(e, lang))).await?;
     Ok(with_etag(StatusCode::OK, plan.version, plan))
 }
 
@@ -360,7 +366,7 @@ pub async fn undo(
     ApiPath(id): ApiPath<i64>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    step(&state, &params, id, &headers, svc::undo).await
+    step(&state, &params, id, &headers, svc::PlanCache::undo).await
 }
 
 /// `POST /api/v1/plans/{id}/redo`: puts back the last undone batch (until a new edit is added).
@@ -376,7 +382,7 @@ pub async fn redo(
     ApiPath(id): ApiPath<i64>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    step(&state, &params, id, &headers, svc::redo).await
+    step(&state, &params, id, &headers, svc::PlanCache::redo).await
 }
 
 /// `DELETE /api/v1/plans/{id}`: discards a draft plan and its edits; a published plan is history
@@ -410,15 +416,14 @@ pub async fn validate(
 ) -> Result<Json<Validation>, ApiError> {
     let lang = params.lang;
     let rules = state.rules.clone();
-    // The plan's state is read on a pooled reader; the rules run on the blocking pool after the
-    // connection is returned, so other readers and token checks do not wait for them.
+    // The plan engine keeps the draft's findings and updates them edit by edit, so this costs
+    // what the last edits touched (the first validation of a plan runs every rule once).
     let cache = state.plans.clone();
-    let (_, after) = with_reader(&state, lang, move |s| {
+    let findings = with_reader(&state, lang, move |s| {
         may_read(s, &caller, id, lang)?;
-        cache.states(s, id).map_err(|e| plan_error(e, lang))
+        cache.findings(s, id, &rules).map_err(|e| plan_error(e, lang))
     })
     .await?;
-    let findings = super::guard::blocking(move || wangge_core::rules::run_rules(&after, &rules)).await?;
     let (errors, warnings) = wangge_core::rules::finding::tally(&findings);
     let list: Vec<Value> = findings.iter().map(|f| f.to_json(lang)).collect();
     Ok(Json(Validation { plan: id, errors, warnings, findings: list }))
@@ -445,25 +450,28 @@ pub async fn diff(
 }
 
 /// `POST /api/v1/plans/{id}/publish` `{"message": "…", "effective_date": "YYYY-MM-DD"}`
-#[utoipa::path(post, path = "/api/v1/plans/{id}/publish", tag = "plans", params(("id" = i64, Path, description = "Plan id"), LangQuery),
+#[utoipa::path(post, path = "/api/v1/plans/{id}/publish", tag = "plans", params(("id" = i64, Path, description = "Plan id"),
+        ("If-Match" = Option<String>, Header, description = "The plan's ETag the publish is based on, e.g. `\"v3\"`"), LangQuery),
     request_body = PublishPlan, security(("bearer" = [])),
     responses((status = 200, description = "The new revision", body = Revision), PlanRefusals,
-        (status = 409, description = "The plan's base is no longer current (`problems.since`), or it is published", body = ErrorBody),
+        (status = 409, description = "The plan's base is no longer current (`problems.since`), it is published, or stale `If-Match`", body = ErrorBody),
         (status = 422, description = "The plan breaks error rules (`problems`: every finding)", body = ErrorBody)))]
 pub async fn publish(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
     ApiPath(id): ApiPath<i64>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<PublishPlan>,
 ) -> Result<Json<Revision>, ApiError> {
     let lang = params.lang;
     let message = body.message;
     // Checked with the message by the publish use-case, so both faces name the field alike.
     let date = body.effective_date.unwrap_or_else(super::history::today);
-    let (rules, live, author) = (state.rules.clone(), state.live.clone(), caller.author());
+    let expected = if_match(&headers, lang)?;
+    let (rules, live, author, cache) = (state.rules.clone(), state.live.clone(), caller.author(), state.plans.clone());
     let rev = with_store(&state, lang, move |s| {
-        svc::publish(s, Some(&live), id, author, &message, &date, &rules).map_err(|e| plan_error(e, lang))
+        cache.publish(s, Some(&live), id, author, &message, &date, &rules, expected).map_err(|e| plan_error(e, lang))
     })
     .await?;
     Ok(Json(rev))

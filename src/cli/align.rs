@@ -53,7 +53,7 @@ pub(super) fn import_network(args: NetworkImport<'_>, lang: Lang) -> Result<i32>
         args.input.file_name().map_or_else(|| args.input.display().to_string(), |n| n.to_string_lossy().into_owned());
     let message = format!("import network {} from {file} (mode {}, {{n}} features)", args.name, args.mode.id());
     let author = super::plan::cli_author(args.author);
-    match wangge_app::align::import_network(&mut store, args.name, parsed, args.mode, &author, &message) {
+    match wangge_app::align::import_network(&mut *store, args.name, parsed, args.mode, &author, &message) {
         Ok((r, version)) => {
             println!(
                 "{}",

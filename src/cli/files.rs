@@ -98,12 +98,15 @@ pub fn import(
     lang: Lang,
 ) -> Result<i32> {
     let known = format.or_else(|| FileFormat::from_path(input));
-    if !repair && !options.generate_codes && matches!(known, None | Some(FileFormat::GeoJson)) {
+    // The streaming write is the GeoPackage's (prepared statements in one SQLite transaction); a
+    // PostgreSQL store takes the parsed path below.
+    let streams = !super::common::is_url(db);
+    if streams && !repair && !options.generate_codes && matches!(known, None | Some(FileFormat::GeoJson)) {
         let text = std::fs::read_to_string(input)
             .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), input.display()))?;
         if known.unwrap_or_else(|| FileFormat::sniff(&input.to_string_lossy(), &text)) == FileFormat::GeoJson {
             // Read, checked and written one feature at a time: a national layer never sits in memory whole.
-            let mut store = Store::open(db)?;
+            let mut store = wangge_store::Store::open(db)?;
             let options = ImportOptions { crs: read.crs.unwrap_or(Crs::Wgs84), ..*options };
             let result = import_geojson(&mut store, &text, &options, Some(record));
             return finish_import(result, options.layer, input, json, lang);

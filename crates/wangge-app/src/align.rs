@@ -16,7 +16,7 @@ use wangge_core::validate::check_geometry;
 use wangge_formats::geojson::{Parsed, geometry_to_json};
 use wangge_formats::xlsx::{Cell, Table, XlsxError, write_tables};
 use wangge_store::plans::Author;
-use wangge_store::{Store, WriteMode, WriteReport};
+use wangge_store::{Db, WriteMode, WriteReport};
 
 /// Which of our layers a network is lined up against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +63,7 @@ impl FromStr for Level {
 /// every feature must have an area geometry that is valid, and codes must be unique in the file;
 /// no parent rules apply. All or nothing; every problem at once.
 pub fn import_network(
-    store: &mut Store,
+    store: &mut dyn Db,
     name: &str,
     parsed: Parsed,
     mode: WriteMode,

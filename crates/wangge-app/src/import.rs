@@ -9,7 +9,7 @@ use wangge_formats::crs::Crs;
 use wangge_formats::formats::FileFormat;
 use wangge_formats::{geojson, geojson_stream};
 use wangge_store::plans::{Author, RevisionRow};
-use wangge_store::{Db, StoreError, WriteMode, WriteReport};
+use wangge_store::{Db, Store, StoreError, WriteMode, WriteReport};
 
 /// Everything an import needs besides the data.
 #[derive(Debug, Clone, Copy)]

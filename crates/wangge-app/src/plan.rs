@@ -4,11 +4,13 @@
 
 use crate::published::Live;
 use serde_json::Value;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use wangge_core::diff::changes;
 use wangge_core::diff::{Diff, diff};
-use wangge_core::edit::Draft;
-use wangge_core::rules::{Finding, RulesConfig, has_errors, run_rules};
+use wangge_core::edit::{Changes, Draft};
+use wangge_core::model::{Feature, Layer};
+use wangge_core::rules::incremental::IncrementalRules;
+use wangge_core::rules::{Finding, RulesConfig, has_errors};
 use wangge_core::snapshot::Snapshot;
 use wangge_formats::edit_json::{parse_edit, restoring_edit};
 use wangge_store::Db;
@@ -75,42 +77,124 @@ fn at_position(e: PlanServiceError, position: usize) -> PlanServiceError {
     }
 }
 
-/// The published state and the state with the plan's edits applied to it.
+/// The published state and the state with the plan's edits applied to it, for a one-off caller
+/// (a transient [`PlanCache`]).
 pub fn plan_states(store: &dyn Db, id: i64) -> Result<(Snapshot, Snapshot), PlanServiceError> {
-    let plan = store.plan(id)?.ok_or(PlanError::NotFound(id))?;
-    let before = store.load_snapshot()?;
-    let draft = replay(store, &plan, &before)?;
-    Ok((before, draft.to_snapshot()))
+    let (before, after) = PlanCache::new(1).states(store, id)?;
+    Ok((Arc::unwrap_or_clone(before), Arc::unwrap_or_clone(after)))
 }
 
 /// The published state `before` with every stored edit of `plan` applied.
-fn replay(store: &dyn Db, plan: &PlanRow, before: &Snapshot) -> Result<Draft, PlanServiceError> {
+fn replay(store: &dyn Db, plan: &PlanRow, before: &Snapshot) -> Result<(Draft, usize), PlanServiceError> {
     let mut draft = Draft::from_snapshot(before, wangge_text::split_piece_name);
-    for (index, v) in store.plan_edits(plan.id)?.iter().enumerate() {
+    let edits = store.plan_edits(plan.id)?;
+    for (index, v) in edits.iter().enumerate() {
         let edit = parse_edit(v).map_err(|detail| bad_json(index, detail))?;
         draft.apply(&edit).map_err(|e| bad_edit(index, &e))?;
     }
-    Ok(draft)
+    Ok((draft, edits.len()))
 }
 
-/// The draft states of recently used plans, kept by the server so that an edit, a validation or
-/// a diff does not load the published layers from SQLite and replay every stored edit each time.
+/// The plan engine: the draft states of recently used plans, kept so that an edit, a validation,
+/// a diff or a publish neither loads the published layers from SQLite nor replays every stored
+/// edit, and their findings, kept up to date edit by edit
+/// ([`IncrementalRules`]: an edit re-checks what it touched, not the whole draft).
+///
 /// An entry is valid for one plan version (bumped by every edit, undo and redo) on one published
-/// revision; an edit added through [`PlanCache::add_edits`] updates its plan's entry in place.
+/// revision; edits added through [`PlanCache::add_edits`] update their plan's entry in place.
 /// Writes to the database by another process are seen through the version and revision they
 /// bump (an import without a revision is not: the server does not serve it either until restart).
+/// The CLI uses a transient engine per command ([`add_edits`], [`validate_plan`], [`publish`]), so
+/// every face goes through this one path.
 pub struct PlanCache {
     published: std::sync::Mutex<Option<(i64, Arc<Snapshot>)>>,
-    drafts: moka::sync::Cache<i64, Arc<CachedPlan>>,
+    drafts: moka::sync::Cache<i64, Arc<Mutex<CachedPlan>>>,
 }
 
-/// One plan's draft state, and what it was built from.
+/// One plan's draft state, what it was built from, and what is derived from it on demand.
 struct CachedPlan {
     version: i64,
     revision: i64,
     edits: usize,
     draft: Draft,
-    after: Arc<Snapshot>,
+    /// The draft as a snapshot (lookups, diff, publish), built when first asked for.
+    after: Option<Arc<Snapshot>>,
+    /// The draft's findings, built when first asked for and then updated by each edit.
+    rules: Option<IncrementalRules>,
+    /// The batches this entry added, newest last: the plan's edit count before each and what it
+    /// changed, so an undo takes a batch back in place ([`STEPS`] at most).
+    steps: Vec<(usize, Changes)>,
+}
+
+/// How many batches an entry can take back in place; an older undo replays the plan.
+const STEPS: usize = 64;
+
+impl CachedPlan {
+    fn after(&mut self) -> Arc<Snapshot> {
+        self.after.get_or_insert_with(|| Arc::new(self.draft.to_snapshot())).clone()
+    }
+
+    fn rules(&mut self, config: &RulesConfig) -> &mut IncrementalRules {
+        if self.rules.as_ref().is_some_and(|r| r.config() != config) {
+            self.rules = None;
+        }
+        self.rules.get_or_insert_with(|| IncrementalRules::new(&self.draft, config))
+    }
+
+    fn findings(&mut self, config: &RulesConfig) -> Vec<Finding> {
+        self.rules(config);
+        self.rules.as_ref().map(|r| r.findings(&self.draft)).unwrap_or_default()
+    }
+
+    /// Applies `edits` (the plan's edits `first`… on) all or nothing; on a refusal the draft is
+    /// as it was and the error names the edit.
+    fn apply(&mut self, first: usize, edits: &[Value]) -> Result<Changes, PlanServiceError> {
+        let mut all = Changes::default();
+        for (k, v) in edits.iter().enumerate() {
+            let applied = parse_edit(v)
+                .map_err(|detail| at_position(bad_json(first + k, detail), k))
+                .and_then(|edit| self.draft.apply_tracked(&edit).map_err(|e| at_position(bad_edit(first + k, &e), k)));
+            match applied {
+                Ok(changes) => all = all.then(changes),
+                Err(e) => {
+                    self.draft.revert(&all);
+                    return Err(e);
+                }
+            }
+        }
+        self.after = None;
+        if let Some(rules) = &mut self.rules {
+            rules.update(&self.draft, &all);
+        }
+        Ok(all)
+    }
+
+    fn push_step(&mut self, first: usize, changes: Changes) {
+        if self.steps.len() == STEPS {
+            self.steps.remove(0);
+        }
+        self.steps.push((first, changes));
+    }
+
+    /// Takes back `changes` (applied by [`CachedPlan::apply`]).
+    fn undo(&mut self, changes: &Changes) {
+        let undone = self.draft.revert_tracked(changes);
+        self.after = None;
+        if let Some(rules) = &mut self.rules {
+            rules.update(&self.draft, &undone);
+        }
+    }
+}
+
+/// What an edit must not introduce: the rules it is checked under, and the findings of the
+/// draft after the edit that the findings before it make unacceptable (refused when not empty).
+pub type EditCheck<'a> = (&'a RulesConfig, &'a dyn Fn(&[Finding], &[Finding]) -> Vec<Finding>);
+
+/// A plan's entry, locked.
+type Locked<'a> = std::sync::MutexGuard<'a, CachedPlan>;
+
+fn lock(entry: &Mutex<CachedPlan>) -> Locked<'_> {
+    entry.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl PlanCache {
@@ -134,32 +218,78 @@ impl PlanCache {
         Ok((revision, snapshot))
     }
 
-    fn draft(&self, store: &dyn Db, plan: &PlanRow) -> Result<(Arc<Snapshot>, Arc<CachedPlan>), PlanServiceError> {
+    /// The published state and the plan's entry, at the plan's version `plan.version`.
+    fn entry(
+        &self,
+        store: &dyn Db,
+        plan: &PlanRow,
+    ) -> Result<(Arc<Snapshot>, Arc<Mutex<CachedPlan>>), PlanServiceError> {
         let (revision, before) = self.published(store)?;
-        if let Some(hit) = self.drafts.get(&plan.id).filter(|c| c.version == plan.version && c.revision == revision) {
-            return Ok((before, hit));
+        let cached = self.drafts.get(&plan.id);
+        if let Some(hit) = &cached {
+            let c = lock(hit);
+            if c.version == plan.version && c.revision == revision {
+                drop(c);
+                return Ok((before, hit.clone()));
+            }
         }
-        let draft = replay(store, plan, &before)?;
-        let edits = store.plan_edits(plan.id)?.len();
-        let after = Arc::new(draft.to_snapshot());
-        let entry = Arc::new(CachedPlan { version: plan.version, revision, edits, draft, after });
+        let (draft, edits) = replay(store, plan, &before)?;
+        let entry =
+            CachedPlan { version: plan.version, revision, edits, draft, after: None, rules: None, steps: Vec::new() };
+        let entry = Arc::new(Mutex::new(entry));
         // Every change of a plan's edits bumps its version in the same transaction, so the edits
-        // read between two reads of the same version are that version's.
+        // read between two reads of the same version are that version's. A reader that saw an
+        // older version than the cached one does not put its older state back.
         let unchanged = store.plan(plan.id)?.is_some_and(|p| p.version == plan.version);
-        if unchanged && store.current_revision()? == revision {
+        let newer_cached = cached.is_some_and(|c| {
+            let c = lock(&c);
+            c.revision == revision && c.version > plan.version
+        });
+        if unchanged && !newer_cached && store.current_revision()? == revision {
             self.drafts.insert(plan.id, entry.clone());
         }
         Ok((before, entry))
     }
 
-    /// The published state and the plan's draft state.
-    pub fn states(&self, store: &dyn Db, id: i64) -> Result<(Arc<Snapshot>, Arc<Snapshot>), PlanServiceError> {
-        let plan = store.plan(id)?.ok_or(PlanError::NotFound(id))?;
-        let (before, entry) = self.draft(store, &plan)?;
-        Ok((before, entry.after.clone()))
+    fn plan(store: &dyn Db, id: i64) -> Result<PlanRow, PlanServiceError> {
+        Ok(store.plan(id)?.ok_or(PlanError::NotFound(id))?)
     }
 
-    /// [`add_edits`], starting from the cached draft and leaving the new draft in the cache.
+    /// The published state and the plan's draft state.
+    pub fn states(&self, store: &dyn Db, id: i64) -> Result<(Arc<Snapshot>, Arc<Snapshot>), PlanServiceError> {
+        let (before, entry) = self.entry(store, &Self::plan(store, id)?)?;
+        let after = lock(&entry).after();
+        Ok((before, after))
+    }
+
+    /// The feature of `layer` with this code in plan `id`'s draft (`None`: in the published state).
+    pub fn feature(
+        &self,
+        store: &dyn Db,
+        id: Option<i64>,
+        layer: Layer,
+        code: &str,
+    ) -> Result<Option<Feature>, PlanServiceError> {
+        match id {
+            Some(id) => {
+                let (_, entry) = self.entry(store, &Self::plan(store, id)?)?;
+                Ok(lock(&entry).draft.feature(layer, code).cloned())
+            }
+            None => Ok(self.published(store)?.1.layer(layer).get(code).cloned()),
+        }
+    }
+
+    /// Every rule finding for the plan's draft, exactly as [`wangge_core::rules::run_rules`] over it gives them; after
+    /// the first call, an edit costs only what it touched.
+    pub fn findings(&self, store: &dyn Db, id: i64, config: &RulesConfig) -> Result<Vec<Finding>, PlanServiceError> {
+        let (_, entry) = self.entry(store, &Self::plan(store, id)?)?;
+        let findings = lock(&entry).findings(config);
+        Ok(findings)
+    }
+
+    /// Checks every edit of `edits`, in order, against the plan's draft, then stores them all as
+    /// one batch (one undo step); if one does not apply, nothing is stored and the error names it
+    /// (its `index` counts from the plan's existing edits, its `position` within `edits`).
     pub fn add_edits(
         &self,
         store: &mut dyn Db,
@@ -168,16 +298,179 @@ impl PlanCache {
         edits: &[Value],
         if_match: Option<i64>,
     ) -> Result<PlanRow, PlanServiceError> {
+        self.add_edits_checked(store, id, author, edits, if_match, None)
+    }
+
+    /// [`PlanCache::add_edits`], refused with [`PlanServiceError::Rejected`] when `check` — given
+    /// the draft's findings under `config` before and after the edits — names findings the
+    /// edits must not introduce; nothing is stored then.
+    pub fn add_edits_checked(
+        &self,
+        store: &mut dyn Db,
+        id: i64,
+        author: impl Into<Author>,
+        edits: &[Value],
+        if_match: Option<i64>,
+        check: Option<EditCheck<'_>>,
+    ) -> Result<PlanRow, PlanServiceError> {
         let plan = draft_plan(store, id, if_match, edits)?;
-        let (_, entry) = self.draft(store, &plan)?;
-        let mut draft = entry.draft.clone();
-        apply_all(&mut draft, entry.edits, edits)?;
-        let row = store.add_edits(id, &author.into(), edits, Some(plan.version))?;
-        let after = Arc::new(draft.to_snapshot());
-        let edits = entry.edits + edits.len();
-        self.drafts
-            .insert(id, Arc::new(CachedPlan { version: row.version, revision: entry.revision, edits, draft, after }));
+        let (_, entry) = self.entry(store, &plan)?;
+        let mut c = lock(&entry);
+        let known = check.map(|(config, _)| c.findings(config));
+        let first = c.edits;
+        let changes = c.apply(first, edits)?;
+        if let (Some((config, refuse)), Some(known)) = (check, known) {
+            let introduced = refuse(&known, &c.findings(config));
+            if !introduced.is_empty() {
+                c.undo(&changes);
+                return Err(PlanServiceError::Rejected(introduced));
+            }
+        }
+        match store.add_edits(id, &author.into(), edits, Some(plan.version)) {
+            Ok(row) => {
+                c.version = row.version;
+                c.edits += edits.len();
+                c.push_step(first, changes);
+                Ok(row)
+            }
+            Err(e) => {
+                c.undo(&changes);
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Undoes the plan's last batch of edits (what one add request stored); the cached draft takes
+    /// the batch back in place when it added it, else the next use replays the plan.
+    pub fn undo(&self, store: &mut dyn Db, id: i64, if_match: Option<i64>) -> Result<PlanRow, PlanServiceError> {
+        let row = store.undo(id, if_match)?;
+        self.follow(store, &row, |c, edits| match c.steps.pop() {
+            Some((first, changes)) if first == edits.len() => {
+                c.undo(&changes);
+                c.edits = first;
+                true
+            }
+            _ => false,
+        });
         Ok(row)
+    }
+
+    /// Redoes the last undone batch; it applied to the same edits before it, so it still applies.
+    /// The cached draft applies the batch again rather than replaying the plan.
+    pub fn redo(&self, store: &mut dyn Db, id: i64, if_match: Option<i64>) -> Result<PlanRow, PlanServiceError> {
+        let row = store.redo(id, if_match)?;
+        self.follow(store, &row, |c, edits| {
+            let first = c.edits;
+            match edits.get(first..).filter(|redone| !redone.is_empty()).map(|redone| c.apply(first, redone)) {
+                Some(Ok(changes)) => {
+                    c.edits = edits.len();
+                    c.push_step(first, changes);
+                    true
+                }
+                _ => false,
+            }
+        });
+        Ok(row)
+    }
+
+    /// After one undo or redo gave the plan `row`: lets `step` bring the cached draft along from
+    /// the version just before, given the plan's edits now; otherwise (or if it cannot) the
+    /// entry is dropped and the next use replays.
+    fn follow(&self, store: &dyn Db, row: &PlanRow, step: impl FnOnce(&mut CachedPlan, &[Value]) -> bool) {
+        let Some(entry) = self.drafts.get(&row.id) else { return };
+        let mut c = lock(&entry);
+        let followed = c.version == row.version - 1 && store.plan_edits(row.id).is_ok_and(|edits| step(&mut c, &edits));
+        if followed {
+            c.version = row.version;
+        } else {
+            drop(c);
+            self.drafts.invalidate(&row.id);
+        }
+    }
+
+    /// A new draft plan named `name` holding `edits`, created only if they apply and `check`
+    /// (as for [`PlanCache::add_edits_checked`]) names nothing; its entry is kept for what follows.
+    pub fn create_with_edits(
+        &self,
+        store: &mut dyn Db,
+        name: &str,
+        author: impl Into<Author>,
+        edits: &[Value],
+        check: Option<EditCheck<'_>>,
+    ) -> Result<PlanRow, PlanServiceError> {
+        let author = author.into();
+        let (revision, before) = self.published(store)?;
+        let draft = Draft::from_snapshot(&before, wangge_text::split_piece_name);
+        let mut c = CachedPlan { version: 0, revision, edits: 0, draft, after: None, rules: None, steps: Vec::new() };
+        let known = check.map(|(config, _)| c.findings(config));
+        let changes = c.apply(0, edits)?;
+        if let (Some((config, refuse)), Some(known)) = (check, known) {
+            let introduced = refuse(&known, &c.findings(config));
+            if !introduced.is_empty() {
+                return Err(PlanServiceError::Rejected(introduced));
+            }
+        }
+        let plan = store.create_plan(name, &author)?;
+        let row = store.add_edits(plan.id, &author, edits, Some(plan.version))?;
+        (c.version, c.edits) = (row.version, edits.len());
+        c.push_step(0, changes);
+        if plan.base_revision == revision {
+            self.drafts.insert(row.id, Arc::new(Mutex::new(c)));
+        }
+        Ok(row)
+    }
+
+    /// Validates and publishes the plan from its cached draft, then swaps in the new published
+    /// state of `live` (`None`: nothing is served from this process, e.g. the CLI). Errors block
+    /// publishing. The plan must still be at the version the draft was built for (and at
+    /// `if_match`, when given) when the publish transaction runs, so what was validated is
+    /// what is published.
+    #[allow(clippy::too_many_arguments)]
+    pub fn publish(
+        &self,
+        store: &mut dyn Db,
+        live: Option<&Live>,
+        id: i64,
+        author: impl Into<Author>,
+        message: &str,
+        effective_date: &str,
+        config: &RulesConfig,
+        if_match: Option<i64>,
+    ) -> Result<RevisionRow, PlanServiceError> {
+        let plan = Self::plan(store, id)?;
+        if let Some(expected) = if_match.filter(|e| *e != plan.version) {
+            return Err(PlanError::StaleVersion { id, expected, current: plan.version }.into());
+        }
+        if plan.status != "draft" {
+            return Err(PlanError::NotDraft(id).into());
+        }
+        check_publish_fields(store, message, effective_date)?;
+        // Refuse a stale base before replaying: its edits may no longer apply to what is published.
+        let current = store.current_revision()?;
+        if plan.base_revision != current {
+            let since = store.revisions_since(plan.base_revision)?;
+            return Err(PlanError::StaleBase { base: plan.base_revision, current, since }.into());
+        }
+        let (before, entry) = self.entry(store, &plan)?;
+        let (version, after) = {
+            let mut c = lock(&entry);
+            let findings = c.findings(config);
+            if has_errors(&findings) {
+                return Err(PlanServiceError::Rejected(findings));
+            }
+            // Taken out of the entry, so the published state is not copied below.
+            let after = c.after.take().unwrap_or_else(|| Arc::new(c.draft.to_snapshot()));
+            (c.version, after)
+        };
+        drop(entry);
+        let revision = store.publish(id, Some(version), &author.into(), message, effective_date, &before, &after)?;
+        self.drafts.invalidate(&id);
+        // Only after the transaction committed: readers switch to the new state in one pointer swap.
+        // Built here, once, by the publisher, so no request ever builds it.
+        if let Some(live) = live {
+            live.publish(Arc::unwrap_or_clone(after), revision.id);
+        }
+        Ok(revision)
     }
 }
 
@@ -201,18 +494,8 @@ fn draft_plan(store: &dyn Db, id: i64, if_match: Option<i64>, edits: &[Value]) -
     Ok(plan)
 }
 
-/// Applies `edits` in order to `draft`, which already holds `first` edits; the error names the
-/// failing edit by its index in the plan and its position in `edits`.
-fn apply_all(draft: &mut Draft, first: usize, edits: &[Value]) -> Result<(), PlanServiceError> {
-    for (k, v) in edits.iter().enumerate() {
-        let index = first + k;
-        let parsed = parse_edit(v).map_err(|detail| at_position(bad_json(index, detail), k))?;
-        draft.apply(&parsed).map_err(|e| at_position(bad_edit(index, &e), k))?;
-    }
-    Ok(())
-}
-
-/// Checks `edit` against the plan's current state and stores it; returns the plan's new version.
+/// Checks `edit` against the plan's current state and stores it; returns the plan's new version
+/// (a transient engine: for one-off callers).
 pub fn add_edit(
     store: &mut dyn Db,
     id: i64,
@@ -223,9 +506,7 @@ pub fn add_edit(
     add_edits(store, id, author, std::slice::from_ref(edit), if_match)
 }
 
-/// Checks every edit of `edits`, in order, against the plan's state, then stores them all as one
-/// batch (one undo step); if one does not apply, nothing is stored and the error names it (its
-/// `index` counts from the plan's existing edits, its `position` within `edits`).
+/// [`PlanCache::add_edits`] on a transient engine, for one-off callers such as the CLI.
 pub fn add_edits(
     store: &mut dyn Db,
     id: i64,
@@ -233,11 +514,7 @@ pub fn add_edits(
     edits: &[Value],
     if_match: Option<i64>,
 ) -> Result<PlanRow, PlanServiceError> {
-    let plan = draft_plan(store, id, if_match, edits)?;
-    let before = store.load_snapshot()?;
-    let mut draft = replay(store, &plan, &before)?;
-    apply_all(&mut draft, store.plan_edits(id)?.len(), edits)?;
-    Ok(store.add_edits(id, &author.into(), edits, Some(plan.version))?)
+    PlanCache::new(1).add_edits(store, id, author, edits, if_match)
 }
 
 /// Undoes the plan's last batch of edits (what one add request stored).
@@ -288,20 +565,18 @@ pub fn check_publish_fields(store: &dyn Db, message: &str, effective_date: &str)
     Ok(())
 }
 
-/// Every rule finding for the plan's state.
+/// Every rule finding for the plan's state (a transient engine: for one-off callers).
 pub fn validate_plan(store: &dyn Db, id: i64, config: &RulesConfig) -> Result<Vec<Finding>, PlanServiceError> {
-    let (_, after) = plan_states(store, id)?;
-    Ok(run_rules(&after, config))
+    PlanCache::new(1).findings(store, id, config)
 }
 
 /// What publishing the plan would change.
 pub fn diff_plan(store: &dyn Db, id: i64) -> Result<Diff, PlanServiceError> {
-    let (before, after) = plan_states(store, id)?;
+    let (before, after) = PlanCache::new(1).states(store, id)?;
     Ok(diff(&before, &after))
 }
 
-/// Validates and publishes the plan, then builds and swaps in the new published state of `live`
-/// (`None`: nothing is served from this process, e.g. the CLI). Errors block publishing.
+/// [`PlanCache::publish`] on a transient engine, for one-off callers such as the CLI.
 pub fn publish(
     store: &mut dyn Db,
     live: Option<&Live>,
@@ -311,29 +586,7 @@ pub fn publish(
     effective_date: &str,
     config: &RulesConfig,
 ) -> Result<RevisionRow, PlanServiceError> {
-    let plan = store.plan(id)?.ok_or(PlanError::NotFound(id))?;
-    if plan.status != "draft" {
-        return Err(PlanError::NotDraft(id).into());
-    }
-    check_publish_fields(store, message, effective_date)?;
-    // Refuse a stale base before replaying: its edits may no longer apply to what is published.
-    let current = store.current_revision()?;
-    if plan.base_revision != current {
-        let since = store.revisions_since(plan.base_revision)?;
-        return Err(PlanError::StaleBase { base: plan.base_revision, current, since }.into());
-    }
-    let (before, after) = plan_states(store, id)?;
-    let findings = run_rules(&after, config);
-    if has_errors(&findings) {
-        return Err(PlanServiceError::Rejected(findings));
-    }
-    let revision = store.publish(id, &author.into(), message, effective_date, &before, &after)?;
-    // Only after the transaction committed: readers switch to the new state in one pointer swap.
-    // Built here, once, by the publisher, so no request ever builds it.
-    if let Some(live) = live {
-        live.publish(after, revision.id);
-    }
-    Ok(revision)
+    PlanCache::new(1).publish(store, live, id, author, message, effective_date, config, None)
 }
 
 /// A new draft plan whose edits bring the published state back to revision `revision`.

@@ -3,7 +3,7 @@
 
 use super::distance::nearest_on_edges;
 use super::model::{Feature, Layer};
-use super::prepared::Location;
+use super::prepared::{Location, PreparedArea};
 use super::problem::{Problem, Rule, pos};
 use super::snapshot::Snapshot;
 use geo::{Coord, CoordsIter, Geometry};
@@ -63,38 +63,47 @@ impl<'a> HierarchyChecker<'a> {
                 out.push(problem(Rule::DuplicateCode { first: None }));
             }
         }
-        if layer.parent_layers().is_empty() {
-            return;
-        }
-        let Some(parent_code) = f.parent_code.as_deref() else {
-            out.push(problem(Rule::MissingProperty { key: "parent_code".into() }));
-            return;
-        };
-        let parent = layer.parent_layers().iter().find_map(|&pl| {
-            let data = current.layer(pl);
-            data.get(parent_code).map(|_| (pl, data))
+        let found = check_parent(layer, i, f, rules.tolerance_m, |code| {
+            let (_, data) = layer.parent_layers().iter().find_map(|&pl| {
+                let data = current.layer(pl);
+                data.get(code).map(|_| (pl, data))
+            })?;
+            Some(data.areas().and_then(|a| data.position(code).map(|id| a.area(id))))
         });
-        let Some((_, data)) = parent else {
-            out.push(problem(Rule::UnknownParent { parent_code: parent_code.to_string() }));
-            return;
-        };
-        let Some(area) = data.areas().and_then(|a| data.position(parent_code).map(|id| a.area(id))) else {
-            return;
-        };
-        if let Some((metres, at)) = farthest_outside(
-            &f.geometry,
-            |c| area.locate(c) == Location::Outside,
-            |c| nearest_on_edges(c, area.edges()).map_or(f64::INFINITY, |(_, m)| m),
-        ) && metres > rules.tolerance_m
-        {
-            out.push(problem(Rule::OutsideParent {
-                parent_code: parent_code.to_string(),
-                metres,
-                tolerance_m: rules.tolerance_m,
-                at: pos(at),
-            }));
-        }
+        out.extend(found);
     }
+}
+
+/// The parent problem of `f`, at position `index` of a batch for `layer`, if any: no
+/// `parent_code`, a parent that does not exist, or reaching more than `tolerance_m` metres
+/// outside it. `parent` finds the parent by code in the layer's parent layers: `None` when no
+/// such feature exists, `Some(None)` when it has no area to lie in.
+pub fn check_parent<'a>(
+    layer: Layer,
+    index: usize,
+    f: &Feature,
+    tolerance_m: f64,
+    parent: impl FnOnce(&str) -> Option<Option<&'a PreparedArea>>,
+) -> Option<Problem> {
+    let problem = |rule| Problem::new(Some(index), Some(&f.code), rule);
+    if layer.parent_layers().is_empty() {
+        return None;
+    }
+    let Some(parent_code) = f.parent_code.as_deref() else {
+        return Some(problem(Rule::MissingProperty { key: "parent_code".into() }));
+    };
+    let Some(found) = parent(parent_code) else {
+        return Some(problem(Rule::UnknownParent { parent_code: parent_code.to_string() }));
+    };
+    let area = found?;
+    let (metres, at) = farthest_outside(
+        &f.geometry,
+        |c| area.locate(c) == Location::Outside,
+        |c| nearest_on_edges(c, area.edges()).map_or(f64::INFINITY, |(_, m)| m),
+    )?;
+    (metres > tolerance_m).then(|| {
+        problem(Rule::OutsideParent { parent_code: parent_code.to_string(), metres, tolerance_m, at: pos(at) })
+    })
 }
 
 /// The probe point of `g` farthest outside the parent, if any is outside. Probes are the vertices

@@ -764,6 +764,7 @@ impl Db for PgStore {
     fn publish(
         &mut self,
         plan_id: i64,
+        version: Option<i64>,
         author: &Author,
         message: &str,
         effective_date: &str,
@@ -775,10 +776,13 @@ impl Db for PgStore {
         let mut tx = c.transaction().map_err(&e)?;
         lock_state(&mut tx).map_err(&e)?;
         let row = tx
-            .query_opt("SELECT status, base_revision FROM wangge_plan WHERE id = $1 FOR UPDATE", &[&plan_id])
+            .query_opt("SELECT status, base_revision, version FROM wangge_plan WHERE id = $1 FOR UPDATE", &[&plan_id])
             .map_err(&e)?
             .ok_or(PlanError::NotFound(plan_id))?;
-        let (status, base): (String, i64) = (row.get(0), row.get(1));
+        let (status, base, current_version): (String, i64, i64) = (row.get(0), row.get(1), row.get(2));
+        if let Some(expected) = version.filter(|v| *v != current_version) {
+            return Err(PlanError::StaleVersion { id: plan_id, expected, current: current_version });
+        }
         if status != "draft" {
             return Err(PlanError::NotDraft(plan_id));
         }

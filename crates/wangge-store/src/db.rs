@@ -11,6 +11,7 @@
 use super::access::{AuditRow, Role, TokenHolder};
 use super::changes::ChangeStamp;
 use super::history::AsOf;
+use super::networks::NetworkInfo;
 use super::plans::{Author, PlanError, PlanRow, RevisionRow};
 use super::pool::AuditEntry;
 use super::sqlite::{Store, StoreError, WriteMode, WriteReport};
@@ -92,10 +93,13 @@ pub trait Db: Send {
     fn redo(&mut self, id: i64, if_match: Option<i64>) -> Result<PlanRow, PlanError>;
     /// Deletes a draft plan and its edits.
     fn discard_plan(&mut self, id: i64, if_match: Option<i64>) -> Result<(), PlanError>;
-    /// Publishes a plan in one transaction; refused when its base is no longer current.
+    /// Publishes a plan in one transaction; refused when its base is no longer current, or when
+    /// `version` is given and the plan is no longer at it.
+    #[allow(clippy::too_many_arguments)]
     fn publish(
         &mut self,
         plan_id: i64,
+        version: Option<i64>,
         author: &Author,
         message: &str,
         effective_date: &str,
@@ -124,6 +128,35 @@ pub trait Db: Send {
     fn dump(&self) -> Result<super::dump::Dump, StoreError>;
     /// Replaces everything in this store with `dump` in one transaction.
     fn restore_dump(&mut self, dump: &super::dump::Dump) -> Result<(), StoreError>;
+
+    /// Every network (other departments' partitions), by name. Networks are kept by the
+    /// GeoPackage store only so far: another store refuses, naming itself.
+    fn networks(&self) -> Result<Vec<NetworkInfo>, StoreError> {
+        Err(no_networks(self.location()))
+    }
+    /// The current version of network `name`, if it exists.
+    fn network_version(&self, _name: &str) -> Result<Option<i64>, StoreError> {
+        Err(no_networks(self.location()))
+    }
+    /// Network `name`'s features at `version` (`None`: the current one).
+    fn load_network(&self, _name: &str, _version: Option<i64>) -> Result<Option<Vec<Feature>>, StoreError> {
+        Err(no_networks(self.location()))
+    }
+    /// Writes `features` as the next version of network `name`, in one transaction.
+    fn write_network(
+        &mut self,
+        _name: &str,
+        _features: &[Feature],
+        _mode: WriteMode,
+        _author: &Author,
+        _message: &str,
+    ) -> Result<(WriteReport, i64), StoreError> {
+        Err(no_networks(self.location()))
+    }
+}
+
+fn no_networks(location: String) -> StoreError {
+    StoreError::Database { location, detail: "networks are kept in the GeoPackage store only".into() }
 }
 
 impl Db for Store {
@@ -218,13 +251,14 @@ impl Db for Store {
     fn publish(
         &mut self,
         plan_id: i64,
+        version: Option<i64>,
         author: &Author,
         message: &str,
         effective_date: &str,
         before: &Snapshot,
         after: &Snapshot,
     ) -> Result<RevisionRow, PlanError> {
-        Store::publish(self, plan_id, author, message, effective_date, before, after)
+        Store::publish(self, plan_id, version, author, message, effective_date, before, after)
     }
     fn create_scoped_token(&mut self, name: &str, role: Role, area: &[String]) -> Result<String, StoreError> {
         Store::create_scoped_token(self, name, role, area)
@@ -255,5 +289,24 @@ impl Db for Store {
     }
     fn restore_dump(&mut self, dump: &super::dump::Dump) -> Result<(), StoreError> {
         super::dump::sqlite_restore(self, dump)
+    }
+    fn networks(&self) -> Result<Vec<NetworkInfo>, StoreError> {
+        Store::networks(self)
+    }
+    fn network_version(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        Store::network_version(self, name)
+    }
+    fn load_network(&self, name: &str, version: Option<i64>) -> Result<Option<Vec<Feature>>, StoreError> {
+        Store::load_network(self, name, version)
+    }
+    fn write_network(
+        &mut self,
+        name: &str,
+        features: &[Feature],
+        mode: WriteMode,
+        author: &Author,
+        message: &str,
+    ) -> Result<(WriteReport, i64), StoreError> {
+        Store::write_network(self, name, features, mode, author, message)
     }
 }

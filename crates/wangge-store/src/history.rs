@@ -26,10 +26,14 @@ pub enum AsOf {
 
 impl Store {
     /// Publishes plan `plan_id`: `before` is the published state it was built on, `after` the
-    /// state with its edits. Refused if the plan's base is no longer the current revision.
+    /// state with its edits. Refused if the plan's base is no longer the current revision, or
+    /// if `version` is given and the plan is no longer at it (its edits changed since `after`
+    /// was built from them): checked in the transaction that publishes.
+    #[allow(clippy::too_many_arguments)]
     pub fn publish(
         &mut self,
         plan_id: i64,
+        version: Option<i64>,
         author: impl Into<Author>,
         message: &str,
         effective_date: &str,
@@ -42,13 +46,16 @@ impl Store {
         let current = self.current_revision()?;
         let since = self.revisions_since(0)?;
         let tx = self.conn.transaction().map_err(wrap)?;
-        let (status, base): (String, i64) = tx
-            .query_row("SELECT status, base_revision FROM wangge_plan WHERE id = ?1", [plan_id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
+        let (status, base, current_version): (String, i64, i64) = tx
+            .query_row("SELECT status, base_revision, version FROM wangge_plan WHERE id = ?1", [plan_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })
             .optional()
             .map_err(wrap)?
             .ok_or(PlanError::NotFound(plan_id))?;
+        if let Some(expected) = version.filter(|v| *v != current_version) {
+            return Err(PlanError::StaleVersion { id: plan_id, expected, current: current_version });
+        }
         if status != "draft" {
             return Err(PlanError::NotDraft(plan_id));
         }

@@ -19,13 +19,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use std::sync::Arc;
 use wangge_app::plan as svc;
-use wangge_core::edit::Draft;
 use wangge_core::model::{Feature, Layer};
 use wangge_core::rules::finding::Severity;
-use wangge_core::rules::{Finding, RulesConfig, run_rules};
-use wangge_core::snapshot::Snapshot;
+use wangge_core::rules::{Finding, RulesConfig};
 use wangge_core::validate::check_geometry;
 use wangge_formats::edit_json::parse_edit;
 use wangge_formats::geojson::{feature_to_json, read_features};
@@ -146,10 +143,22 @@ fn error_keys(findings: &[Finding]) -> Vec<(&'static str, String, Option<String>
         .collect()
 }
 
+/// The introduced errors of `after`: errors whose (rule, code, other) `before` did not have.
+fn introduced(before: &[Finding], after: &[Finding]) -> Vec<Finding> {
+    let known = error_keys(before);
+    after
+        .iter()
+        .filter(|f| f.severity == Severity::Error && !known.contains(&(f.rule, f.code.clone(), f.other.clone())))
+        .cloned()
+        .collect()
+}
+
+/// Writes the edit through the plan engine (the same path as `POST /plans/{id}/edits`): the
+/// draft's findings before and after come from its incremental rules, not two full runs.
 #[allow(clippy::too_many_arguments)]
 fn apply(
     store: &mut dyn Db,
-    live: Arc<Snapshot>,
+    plans: &svc::PlanCache,
     rules: &RulesConfig,
     plan: Option<i64>,
     layer: Layer,
@@ -159,18 +168,15 @@ fn apply(
     crs: OgcCrs,
     lang: Lang,
 ) -> Result<Outcome, ApiError> {
-    let before: Snapshot = match plan {
-        Some(id) => {
-            let p = store.plan(id).map_err(ApiError::internal)?;
-            let p = p.ok_or_else(|| plan_error(wangge_store::plans::PlanError::NotFound(id).into(), lang))?;
-            if p.status != "draft" {
-                return Err(plan_error(wangge_store::plans::PlanError::NotDraft(id).into(), lang));
-            }
-            svc::plan_states(store, id).map_err(|e| plan_error(e, lang))?.1
+    if let Some(id) = plan {
+        let p = store.plan(id).map_err(ApiError::internal)?;
+        let p = p.ok_or_else(|| plan_error(wangge_store::plans::PlanError::NotFound(id).into(), lang))?;
+        if p.status != "draft" {
+            return Err(plan_error(wangge_store::plans::PlanError::NotDraft(id).into(), lang));
         }
-        None => (*live).clone(),
-    };
-    let current = before.layer(layer).get(code);
+    }
+    let current = plans.feature(store, plan, layer, code).map_err(|e| plan_error(e, lang))?;
+    let current = current.as_ref();
     if let Some(tag) = if_match.as_deref().filter(|t| t.trim() != "*")
         && current.is_none_or(|c| feature_etag(c) != tag.trim().trim_start_matches("W/"))
     {
@@ -214,37 +220,33 @@ fn apply(
             json!({ "op": "delete", "layer": layer.id(), "code": code })
         }
     };
-    let parsed = parse_edit(&edit).map_err(ApiError::bad_body)?;
-    let mut draft = Draft::from_snapshot(&before, wangge_text::split_piece_name);
-    draft.apply(&parsed).map_err(|e| ApiError {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        error: "bad_edit",
-        // English, as this detail has always been (the edit JSON reader's details are English too).
-        detail: e.message(Lang::En),
-        problems: None,
-    })?;
-    let after = draft.to_snapshot();
-    let known = error_keys(&run_rules(&before, rules));
-    let introduced: Vec<Finding> = run_rules(&after, rules)
-        .into_iter()
-        .filter(|f| f.severity == Severity::Error && !known.contains(&(f.rule, f.code.clone(), f.other.clone())))
-        .collect();
-    if !introduced.is_empty() {
-        return Err(ApiError {
+    parse_edit(&edit).map_err(ApiError::bad_body)?;
+    let check: svc::EditCheck = (rules, &introduced);
+    let edits = std::slice::from_ref(&edit);
+    let row = match plan {
+        Some(id) => plans.add_edits_checked(store, id, "ogc-api", edits, None, Some(check)),
+        None => plans.create_with_edits(store, "OGC API – Features", "ogc-api", edits, Some(check)),
+    }
+    .map_err(|e| match e {
+        svc::PlanServiceError::BadEdit { detail, .. } => ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            error: "bad_edit",
+            // English, as this detail has always been (the edit JSON reader's details are English too).
+            detail,
+            problems: None,
+        },
+        svc::PlanServiceError::Rejected(introduced) => ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             error: "rules_failed",
             detail: lang
                 .pick("此修改违反了错误级规则，未保存", "this change breaks error rules; nothing was stored")
                 .into(),
             problems: Some(Value::Array(introduced.iter().map(|f| f.to_json(lang)).collect())),
-        });
-    }
-    let id = match plan {
-        Some(id) => id,
-        None => store.create_plan("OGC API – Features", &"ogc-api".into()).map_err(ApiError::internal)?.id,
-    };
-    let row = svc::add_edit(store, id, "ogc-api", &edit, None).map_err(|e| plan_error(e, lang))?;
-    Ok(Outcome { plan: id, version: row.version, feature: after.layer(layer).get(code).cloned() })
+        },
+        other => plan_error(other, lang),
+    })?;
+    let feature = plans.feature(store, Some(row.id), layer, code).map_err(|e| plan_error(e, lang))?;
+    Ok(Outcome { plan: row.id, version: row.version, feature })
 }
 
 async fn run(
@@ -292,10 +294,10 @@ async fn run(
     }
     let is_create = matches!(op, Op::Create(_));
     let is_delete = matches!(op, Op::Delete);
-    let (live, rules) = (state.snapshot(), state.rules.clone());
+    let (plans, rules) = (state.plans.clone(), state.rules.clone());
     let code2 = code.clone();
-    let out =
-        with_store(&state, lang, move |s| apply(s, live, &rules, plan, layer, &code2, op, if_match, crs, lang)).await?;
+    let out = with_store(&state, lang, move |s| apply(s, &plans, &rules, plan, layer, &code2, op, if_match, crs, lang))
+        .await?;
     let here = format!("{}/collections/{}/items/{}?plan={}", req.base, layer.id(), code, out.plan);
     let mut r = match (&out.feature, is_delete) {
         (Some(f), false) => {

@@ -120,6 +120,49 @@ pub type SplitName = fn(&str) -> String;
 pub struct Draft {
     layers: HashMap<Layer, BTreeMap<String, Feature>>,
     split_name: SplitName,
+    /// While an edit is applied: the version before the edit of every feature it has touched,
+    /// so a refused edit is undone without copying the whole draft, and what changed is known.
+    journal: Changes,
+}
+
+/// What one or more edits changed: every feature they touched, with its version before them
+/// (`None`: it did not exist). The versions after are in the draft. A feature may be listed that
+/// ended up unchanged; none that changed is missing.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    before: Vec<(Layer, String, Option<Feature>)>,
+    seen: std::collections::HashSet<(Layer, String)>,
+}
+
+impl Changes {
+    /// Whether nothing was touched.
+    pub fn is_empty(&self) -> bool {
+        self.before.is_empty()
+    }
+
+    /// The touched features: layer, code, and the version before the edits.
+    pub fn iter(&self) -> impl Iterator<Item = (Layer, &str, Option<&Feature>)> {
+        self.before.iter().map(|(l, c, f)| (*l, c.as_str(), f.as_ref()))
+    }
+
+    /// Records `before` as the version of (`layer`, `code`) before the edits, unless an earlier
+    /// version is already recorded.
+    fn record(&mut self, layer: Layer, code: &str, before: Option<&Feature>) {
+        if self.seen.insert((layer, code.to_string())) {
+            self.before.push((layer, code.to_string(), before.cloned()));
+        }
+    }
+
+    /// The changes of `self` followed by those of `later`: the first recorded version before
+    /// them is kept for each feature.
+    pub fn then(mut self, later: Changes) -> Changes {
+        for (l, c, f) in later.before {
+            if self.seen.insert((l, c.clone())) {
+                self.before.push((l, c, f));
+            }
+        }
+        self
+    }
 }
 
 impl Draft {
@@ -129,7 +172,7 @@ impl Draft {
             .iter()
             .map(|&l| (l, snapshot.layer(l).features().iter().map(|f| (f.code.clone(), f.clone())).collect()))
             .collect();
-        Draft { layers, split_name }
+        Draft { layers, split_name, journal: Changes::default() }
     }
 
     /// The features of `layer`, in code order.
@@ -137,28 +180,83 @@ impl Draft {
         self.layers.get(&layer).into_iter().flat_map(|m| m.values())
     }
 
+    /// The feature of `layer` with this code.
+    pub fn feature(&self, layer: Layer, code: &str) -> Option<&Feature> {
+        self.layers.get(&layer).and_then(|m| m.get(code))
+    }
+
+    /// How many features `layer` has.
+    pub fn count(&self, layer: Layer) -> usize {
+        self.layers.get(&layer).map_or(0, BTreeMap::len)
+    }
+
+    /// The codes of `layer`, in code order (a feature's position among them is its index in the
+    /// layer of [`Draft::to_snapshot`]).
+    pub fn codes(&self, layer: Layer) -> impl Iterator<Item = &str> {
+        self.layers.get(&layer).into_iter().flat_map(|m| m.keys().map(String::as_str))
+    }
+
+    /// Puts back the versions `changes` recorded, undoing the edits that made them; returns
+    /// what the undoing changed (for [`crate::rules::incremental::IncrementalRules::update`]).
+    pub fn revert_tracked(&mut self, changes: &Changes) -> Changes {
+        let mut undone = Changes::default();
+        for (layer, code, _) in &changes.before {
+            undone.record(*layer, code, self.feature(*layer, code));
+        }
+        self.revert(changes);
+        undone
+    }
+
+    /// Puts back the versions `changes` recorded, undoing the edits that made them.
+    pub fn revert(&mut self, changes: &Changes) {
+        for (layer, code, before) in &changes.before {
+            let map = self.layers.entry(*layer).or_default();
+            match before {
+                Some(f) => {
+                    map.insert(code.clone(), f.clone());
+                }
+                None => {
+                    map.remove(code);
+                }
+            }
+        }
+    }
+
     /// The edited state as a snapshot.
     pub fn to_snapshot(&self) -> Snapshot {
         Snapshot::new(self.layers.iter().map(|(&l, m)| (l, m.values().cloned().collect())))
     }
 
-    fn layer(&mut self, layer: Layer) -> &mut BTreeMap<String, Feature> {
-        self.layers.entry(layer).or_default()
+    /// The features of `layer`, for reading.
+    fn layer(&self, layer: Layer) -> impl Iterator<Item = &Feature> {
+        self.features(layer)
+    }
+
+    /// The map of `layer` for a change of `code`, with the version before recorded first. Every
+    /// change goes through here, so the journal misses none.
+    fn touch(&mut self, layer: Layer, code: &str) -> &mut BTreeMap<String, Feature> {
+        let map = self.layers.entry(layer).or_default();
+        self.journal.record(layer, code, map.get(code));
+        map
     }
 
     fn take(&mut self, layer: Layer, code: &str) -> Result<Feature, EditError> {
-        self.layer(layer).remove(code).ok_or_else(|| EditError::NotFound { layer, code: code.to_string() })
+        self.touch(layer, code).remove(code).ok_or_else(|| EditError::NotFound { layer, code: code.to_string() })
     }
 
     fn get(&mut self, layer: Layer, code: &str) -> Result<&mut Feature, EditError> {
-        self.layer(layer).get_mut(code).ok_or_else(|| EditError::NotFound { layer, code: code.to_string() })
+        self.touch(layer, code).get_mut(code).ok_or_else(|| EditError::NotFound { layer, code: code.to_string() })
+    }
+
+    fn put(&mut self, layer: Layer, feature: Feature) {
+        self.touch(layer, &feature.code).insert(feature.code.clone(), feature);
     }
 
     fn insert_new(&mut self, layer: Layer, feature: Feature) -> Result<(), EditError> {
-        if self.layer(layer).contains_key(&feature.code) {
+        if self.feature(layer, &feature.code).is_some() {
             return Err(EditError::Exists { layer, code: feature.code });
         }
-        self.layer(layer).insert(feature.code.clone(), feature);
+        self.put(layer, feature);
         Ok(())
     }
 
@@ -172,27 +270,24 @@ impl Draft {
         let second = self.get(layer, new_code)?.geometry.clone();
         let first_area = self.get(layer, code)?.geometry.unsigned_area();
         let second_area = second.unsigned_area();
-        let child_layers: Vec<Layer> =
-            Layer::ALL.iter().copied().filter(|l| l.parent_layers().contains(&layer)).collect();
         let mut moved: HashMap<&'static str, i64> = HashMap::new();
         let mut children_carry = HashMap::<&'static str, bool>::new();
-        for child in child_layers {
-            for f in self.layer(child).values_mut() {
-                if f.parent_code.as_deref() != Some(code) {
-                    continue;
+        let children = self.children_of(layer, code);
+        for (child, child_code) in children {
+            let f = self
+                .feature(child, &child_code)
+                .ok_or_else(|| EditError::NotFound { layer: child, code: child_code.clone() })?;
+            for key in ["households", "residents"] {
+                if f.int_attr(key).is_some() {
+                    children_carry.insert(key, true);
                 }
+            }
+            let inside = f.geometry.interior_point().is_some_and(|p| second.intersects(&p));
+            if inside {
                 for key in ["households", "residents"] {
-                    if f.int_attr(key).is_some() {
-                        children_carry.insert(key, true);
-                    }
+                    *moved.entry(key).or_default() += f.int_attr(key).unwrap_or(0);
                 }
-                let inside = f.geometry.interior_point().is_some_and(|p| second.intersects(&p));
-                if inside {
-                    f.parent_code = Some(new_code.to_string());
-                    for key in ["households", "residents"] {
-                        *moved.entry(key).or_default() += f.int_attr(key).unwrap_or(0);
-                    }
-                }
+                self.get(child, &child_code)?.parent_code = Some(new_code.to_string());
             }
         }
         for key in ["households", "residents"] {
@@ -212,7 +307,7 @@ impl Draft {
 
     /// The vertices an edit of `inputs` may snap to: the inputs' own and those of every feature of
     /// `layer` whose bounding box touches theirs (the untouched neighbours).
-    fn anchors(&mut self, layer: Layer, inputs: &[&Geometry<f64>]) -> shape::Anchors {
+    fn anchors(&self, layer: Layer, inputs: &[&Geometry<f64>]) -> shape::Anchors {
         let Some(area) = inputs.iter().filter_map(|g| g.bounding_rect()).reduce(|a, b| {
             geo::Rect::new(
                 geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
@@ -229,8 +324,7 @@ impl Draft {
                     && r.max().y >= area.min().y - shape::SNAP_DEGREES
             })
         };
-        let neighbours: Vec<&Geometry<f64>> =
-            self.layer(layer).values().map(|f| &f.geometry).filter(|g| near(g)).collect();
+        let neighbours: Vec<&Geometry<f64>> = self.layer(layer).map(|f| &f.geometry).filter(|g| near(g)).collect();
         shape::Anchors::new(inputs.iter().copied().chain(neighbours))
     }
 
@@ -254,7 +348,7 @@ impl Draft {
     /// at a feature an edit removes.
     fn move_children(&mut self, layer: Layer, from: &str, to: &str) {
         for (l, code) in self.children_of(layer, from) {
-            if let Some(f) = self.layer(l).get_mut(&code) {
+            if let Ok(f) = self.get(l, &code) {
                 f.parent_code = Some(to.to_string());
             }
         }
@@ -272,10 +366,22 @@ impl Draft {
 
     /// Applies one edit; on error the draft is unchanged.
     pub fn apply(&mut self, edit: &Edit) -> Result<(), EditError> {
-        let mut next = self.clone();
-        next.apply_in_place(edit)?;
-        *self = next;
-        Ok(())
+        self.apply_tracked(edit).map(drop)
+    }
+
+    /// Applies one edit and says what it changed; on error the draft is unchanged. Costs what the
+    /// edit touches, not the size of the draft.
+    pub fn apply_tracked(&mut self, edit: &Edit) -> Result<Changes, EditError> {
+        self.journal = Changes::default();
+        let result = self.apply_in_place(edit);
+        let changes = std::mem::take(&mut self.journal);
+        match result {
+            Ok(()) => Ok(changes),
+            Err(e) => {
+                self.revert(&changes);
+                Err(e)
+            }
+        }
     }
 
     fn apply_in_place(&mut self, edit: &Edit) -> Result<(), EditError> {
@@ -359,7 +465,7 @@ impl Draft {
                 }
                 survivor.geometry = shape::snap(merged, &anchors);
                 valid_result(*layer, first, &survivor.geometry)?;
-                self.layer(*layer).insert(survivor.code.clone(), survivor);
+                self.put(*layer, survivor);
                 for code in rest {
                     self.move_children(*layer, code, first);
                 }

@@ -34,7 +34,7 @@ pub fn check(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
 }
 
 /// The exact coordinates of a geometry as bits, so "identical" means bit-identical.
-fn key(g: &Geometry<f64>) -> Vec<u64> {
+pub fn key(g: &Geometry<f64>) -> Vec<u64> {
     use geo::CoordsIter;
     g.coords_iter().flat_map(|c| [c.x.to_bits(), c.y.to_bits()]).collect()
 }
@@ -44,19 +44,7 @@ fn duplicates(buildings: &[Feature]) -> Vec<Finding> {
     let mut out = Vec::new();
     for b in buildings {
         match first.get(&key(&b.geometry)) {
-            Some(a) => {
-                let point = matches!(b.geometry, Geometry::Point(_));
-                let mut f = Finding::new(
-                    DUPLICATE,
-                    Severity::Error,
-                    Layer::Building,
-                    &b.code,
-                    Message::BuildingDuplicate { other: a.code.clone(), point },
-                    SOURCE,
-                );
-                f.other = Some(a.code.clone());
-                out.push(f);
-            }
+            Some(a) => out.push(duplicate(b, &a.code)),
             None => {
                 first.insert(key(&b.geometry), b);
             }
@@ -65,68 +53,105 @@ fn duplicates(buildings: &[Feature]) -> Vec<Finding> {
     out
 }
 
+/// The finding of building `b`, entered again after `first` (identical geometry).
+pub fn duplicate(b: &Feature, first: &str) -> Finding {
+    let point = matches!(b.geometry, Geometry::Point(_));
+    let mut f = Finding::new(
+        DUPLICATE,
+        Severity::Error,
+        Layer::Building,
+        &b.code,
+        Message::BuildingDuplicate { other: first.to_string(), point },
+        SOURCE,
+    );
+    f.other = Some(first.to_string());
+    f
+}
+
+/// The footprint of a building the overlap rule compares: a valid, non-empty (multi)polygon.
+pub fn footprint(b: &Feature) -> Option<geo::MultiPolygon<f64>> {
+    if matches!(b.geometry, Geometry::Point(_)) {
+        return None;
+    }
+    Some(as_multipolygon(&b.geometry)).filter(|mp| mp.is_valid() && !mp.0.is_empty())
+}
+
+/// An R-tree entry for a footprint's bounding box.
+pub fn envelope(mp: &geo::MultiPolygon<f64>) -> Option<rstar::primitives::Rectangle<[f64; 2]>> {
+    let r = mp.bounding_rect()?;
+    Some(rstar::primitives::Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]))
+}
+
 fn overlaps(buildings: &[Feature], config: &RulesConfig) -> Vec<Finding> {
-    let polys: Vec<(&Feature, geo::MultiPolygon<f64>)> = buildings
-        .iter()
-        .filter(|b| !matches!(b.geometry, Geometry::Point(_)))
-        .map(|b| (b, as_multipolygon(&b.geometry)))
-        .filter(|(_, mp)| mp.is_valid() && !mp.0.is_empty())
-        .collect();
+    let polys: Vec<(&Feature, geo::MultiPolygon<f64>)> =
+        buildings.iter().filter_map(|b| footprint(b).map(|mp| (b, mp))).collect();
     let tree = rstar::RTree::bulk_load(
         polys
             .iter()
             .enumerate()
-            .filter_map(|(i, (_, mp))| {
-                let r = mp.bounding_rect()?;
-                Some(rstar::primitives::GeomWithData::new(
-                    rstar::primitives::Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                    i,
-                ))
-            })
+            .filter_map(|(i, (_, mp))| Some(rstar::primitives::GeomWithData::new(envelope(mp)?, i)))
             .collect(),
     );
     let mut out = Vec::new();
     for (i, (a, ma)) in polys.iter().enumerate() {
-        let Some(r) = ma.bounding_rect() else { continue };
-        let env = rstar::AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
-        for hit in tree.locate_in_envelope_intersecting(&env) {
-            let j = hit.data;
+        let Some(r) = envelope(ma) else { continue };
+        // In code order of the other building, whatever order the tree keeps.
+        let mut later: Vec<usize> = tree
+            .locate_in_envelope_intersecting(&rstar::RTreeObject::envelope(&r))
+            .map(|hit| hit.data)
+            .filter(|&j| j > i)
+            .collect();
+        later.sort_unstable();
+        for j in later {
             let (b, mb) = &polys[j];
-            // Identical footprints are the duplicate rule's.
-            if j <= i || key(&a.geometry) == key(&b.geometry) {
-                continue;
-            }
-            let frame = LocalFrame::around(r);
-            let (pa, pb) = (
-                frame.project_multipolygon(ma).orient(Direction::Default),
-                frame.project_multipolygon(mb).orient(Direction::Default),
-            );
-            let piece = pa.intersection(&pb);
-            if piece.unsigned_area() <= 0.0 {
-                continue;
-            }
-            let (shared, smaller) = (frame.area_m2(&piece), frame.area_m2(&pa).min(frame.area_m2(&pb)));
-            if smaller > 0.0 && shared / smaller > config.building_overlap_share {
-                let mut f = Finding::new(
-                    OVERLAP,
-                    Severity::Warning,
-                    Layer::Building,
-                    &a.code,
-                    Message::BuildingOverlap {
-                        other: b.code.clone(),
-                        m2: shared,
-                        percent: 100.0 * shared / smaller,
-                        limit_percent: 100.0 * config.building_overlap_share,
-                    },
-                    SOURCE,
-                );
-                f.other = Some(b.code.clone());
-                f.geometry = Some(frame.unproject_multipolygon(&piece));
-                out.push(f);
-            }
+            out.extend(overlap(a, ma, b, mb, config));
         }
     }
     out
+}
+
+/// The finding of footprints `a` and `b` (of [`footprint`]) overlapping by more than the share
+/// of the smaller, if they do; identical footprints are the duplicate rule's.
+pub fn overlap(
+    a: &Feature,
+    ma: &geo::MultiPolygon<f64>,
+    b: &Feature,
+    mb: &geo::MultiPolygon<f64>,
+    config: &RulesConfig,
+) -> Option<Finding> {
+    let r = ma.bounding_rect()?;
+    if key(&a.geometry) == key(&b.geometry) {
+        return None;
+    }
+    let frame = LocalFrame::around(r);
+    let (pa, pb) = (
+        frame.project_multipolygon(ma).orient(Direction::Default),
+        frame.project_multipolygon(mb).orient(Direction::Default),
+    );
+    let piece = pa.intersection(&pb);
+    if piece.unsigned_area() <= 0.0 {
+        return None;
+    }
+    let (shared, smaller) = (frame.area_m2(&piece), frame.area_m2(&pa).min(frame.area_m2(&pb)));
+    if !(smaller > 0.0 && shared / smaller > config.building_overlap_share) {
+        return None;
+    }
+    let mut f = Finding::new(
+        OVERLAP,
+        Severity::Warning,
+        Layer::Building,
+        &a.code,
+        Message::BuildingOverlap {
+            other: b.code.clone(),
+            m2: shared,
+            percent: 100.0 * shared / smaller,
+            limit_percent: 100.0 * config.building_overlap_share,
+        },
+        SOURCE,
+    );
+    f.other = Some(b.code.clone());
+    f.geometry = Some(frame.unproject_multipolygon(&piece));
+    Some(f)
 }
 
 fn rollup(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
@@ -137,26 +162,29 @@ fn rollup(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
             *sums.entry(p).or_default() += h;
         }
     }
-    let mut out = Vec::new();
-    for g in snapshot.layer(Layer::Grid).features() {
-        let (Some(declared), Some(&sum)) = (g.int_attr("households"), sums.get(g.code.as_str())) else { continue };
-        let off = (declared - sum).abs() as f64;
-        if off > config.households_rollup_share * declared.max(sum) as f64 {
-            out.push(Finding::new(
-                ROLLUP,
-                Severity::Warning,
-                Layer::Grid,
-                &g.code,
-                Message::GridHouseholdsRollup {
-                    declared,
-                    sum,
-                    tolerance_percent: 100.0 * config.households_rollup_share,
-                },
-                ROLLUP_SOURCE,
-            ));
-        }
-    }
-    out
+    snapshot
+        .layer(Layer::Grid)
+        .features()
+        .iter()
+        .filter_map(|g| rollup_of(g, sums.get(g.code.as_str()).copied(), config))
+        .collect()
+}
+
+/// The roll-up finding of grid `g` whose buildings state `sum` households (`None`: none of them
+/// states any), if the grid's declared households differ by more than the tolerance.
+pub fn rollup_of(g: &Feature, sum: Option<i64>, config: &RulesConfig) -> Option<Finding> {
+    let (declared, sum) = (g.int_attr("households")?, sum?);
+    let off = (declared - sum).abs() as f64;
+    (off > config.households_rollup_share * declared.max(sum) as f64).then(|| {
+        Finding::new(
+            ROLLUP,
+            Severity::Warning,
+            Layer::Grid,
+            &g.code,
+            Message::GridHouseholdsRollup { declared, sum, tolerance_percent: 100.0 * config.households_rollup_share },
+            ROLLUP_SOURCE,
+        )
+    })
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ pub const GAP: &str = "parent_gap";
 pub const SOURCE: &str = "domain.md §1: 全面覆盖、界线明确、不留空白、不交叉重叠";
 
 /// The layers whose children must tile them: (child, parent).
-const TILED: [(Layer, Layer); 3] =
+pub const TILED: [(Layer, Layer); 3] =
     [(Layer::Street, Layer::District), (Layer::Community, Layer::Street), (Layer::Grid, Layer::Community)];
 
 /// Checks overlaps and gaps for streets, communities and grids. A child layer with no features

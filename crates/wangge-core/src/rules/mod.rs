@@ -13,6 +13,7 @@ pub mod containment;
 pub mod coverage;
 pub mod finding;
 pub mod geometry;
+pub mod incremental;
 pub mod sizes;
 pub mod staffing;
 

@@ -31,26 +31,38 @@ fn households_outside(f: &Feature, lo: i64, hi: i64) -> Option<i64> {
 /// Checks every grid and community that states its households/residents; features that do not are skipped.
 pub fn check(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut warn = |rule, layer, code: &str, message, source| {
-        out.push(Finding::new(rule, Severity::Warning, layer, code, message, source));
-    };
-    let ([lo, hi], max) = (config.grid_households, config.grid_max_residents);
-    for g in snapshot.layer(Layer::Grid).features().iter().filter(|g| is_comprehensive(g)) {
-        if let Some(h) = households_outside(g, lo, hi) {
-            warn(GRID_HOUSEHOLDS, Layer::Grid, &g.code, Message::GridHouseholds { households: h, lo, hi }, GRID_SOURCE);
-        }
-        if let Some(r) = g.int_attr("residents").filter(|r| *r > max) {
-            warn(GRID_RESIDENTS, Layer::Grid, &g.code, Message::GridResidents { residents: r, max }, GRID_SOURCE);
-        }
+    for g in snapshot.layer(Layer::Grid).features() {
+        out.extend(check_grid(g, config));
     }
-    let [lo, hi] = config.community_households;
     for c in snapshot.layer(Layer::Community).features() {
-        if let Some(h) = households_outside(c, lo, hi) {
-            let message = Message::CommunityHouseholds { households: h, lo, hi };
-            warn(COMMUNITY_HOUSEHOLDS, Layer::Community, &c.code, message, COMMUNITY_SOURCE);
-        }
+        out.extend(check_community(c, config));
     }
     out
+}
+
+/// The size findings of one grid: households and residents of a comprehensive grid.
+pub fn check_grid(g: &Feature, config: &RulesConfig) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if !is_comprehensive(g) {
+        return out;
+    }
+    let ([lo, hi], max) = (config.grid_households, config.grid_max_residents);
+    let warn = |rule, message| Finding::new(rule, Severity::Warning, Layer::Grid, &g.code, message, GRID_SOURCE);
+    if let Some(h) = households_outside(g, lo, hi) {
+        out.push(warn(GRID_HOUSEHOLDS, Message::GridHouseholds { households: h, lo, hi }));
+    }
+    if let Some(r) = g.int_attr("residents").filter(|r| *r > max) {
+        out.push(warn(GRID_RESIDENTS, Message::GridResidents { residents: r, max }));
+    }
+    out
+}
+
+/// The size finding of one community, if its households are outside the bounds.
+pub fn check_community(c: &Feature, config: &RulesConfig) -> Option<Finding> {
+    let [lo, hi] = config.community_households;
+    let h = households_outside(c, lo, hi)?;
+    let message = Message::CommunityHouseholds { households: h, lo, hi };
+    Some(Finding::new(COMMUNITY_HOUSEHOLDS, Severity::Warning, Layer::Community, &c.code, message, COMMUNITY_SOURCE))
 }
 
 #[cfg(test)]

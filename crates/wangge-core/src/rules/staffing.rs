@@ -6,7 +6,7 @@
 
 use super::config::RulesConfig;
 use super::finding::{Finding, Message, Severity};
-use crate::model::Layer;
+use crate::model::{Feature, Layer};
 use crate::snapshot::Snapshot;
 use std::collections::HashMap;
 
@@ -27,23 +27,44 @@ pub fn check(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut by_worker: HashMap<&str, Vec<&str>> = HashMap::new();
     for g in snapshot.layer(Layer::Grid).features() {
-        match g.attrs.get("worker").and_then(|v| v.as_str()).map(str::trim).filter(|w| !w.is_empty()) {
+        match worker(g) {
             Some(w) => by_worker.entry(w).or_default().push(&g.code),
-            None => out.push(Finding::new(
-                GRID_WORKER,
-                Severity::Warning,
-                Layer::Grid,
-                &g.code,
-                Message::GridWorker,
-                GRID_SOURCE,
-            )),
+            None => out.extend(missing_worker(g)),
         }
     }
-    let mut shared: Vec<(&str, Vec<&str>)> = by_worker.into_iter().filter(|(_, gs)| gs.len() > 1).collect();
-    shared.sort();
-    for (worker, grids) in shared {
-        for code in &grids {
-            out.push(Finding::new(
+    let mut shared_by: Vec<(&str, Vec<&str>)> = by_worker.into_iter().filter(|(_, gs)| gs.len() > 1).collect();
+    shared_by.sort();
+    for (worker, grids) in shared_by {
+        out.extend(shared(worker, &grids));
+    }
+    for c in snapshot.layer(Layer::Community).features() {
+        out.extend(check_community(c, config));
+    }
+    out
+}
+
+/// The worker a grid names, trimmed; `None` when it names none.
+pub fn worker(g: &Feature) -> Option<&str> {
+    g.attrs.get("worker").and_then(|v| v.as_str()).map(str::trim).filter(|w| !w.is_empty())
+}
+
+/// The finding of a grid that names no worker.
+pub fn missing_worker(g: &Feature) -> Option<Finding> {
+    worker(g)
+        .is_none()
+        .then(|| Finding::new(GRID_WORKER, Severity::Warning, Layer::Grid, &g.code, Message::GridWorker, GRID_SOURCE))
+}
+
+/// The findings of one worker named for `grids` (in code order): one per grid when there are
+/// several, none otherwise.
+pub fn shared(worker: &str, grids: &[&str]) -> Vec<Finding> {
+    if grids.len() < 2 {
+        return Vec::new();
+    }
+    grids
+        .iter()
+        .map(|code| {
+            Finding::new(
                 WORKER_SHARED,
                 Severity::Warning,
                 Layer::Grid,
@@ -53,26 +74,27 @@ pub fn check(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
                     grids: grids.iter().map(|g| g.to_string()).collect(),
                 },
                 GRID_SOURCE,
-            ));
-        }
-    }
+            )
+        })
+        .collect()
+}
+
+/// The finding of a community with too few community workers for its households, if so.
+pub fn check_community(c: &Feature, config: &RulesConfig) -> Option<Finding> {
     let ratio = config.households_per_community_worker;
-    for c in snapshot.layer(Layer::Community).features() {
-        let (Some(h), Some(w)) = (c.int_attr("households"), c.int_attr("community_workers")) else { continue };
-        let needed = h as f64 / ratio as f64;
-        if (w as f64) < needed - config.community_worker_slack {
-            let n = needed.round() as i64;
-            out.push(Finding::new(
-                COMMUNITY_WORKERS,
-                Severity::Warning,
-                Layer::Community,
-                &c.code,
-                Message::CommunityWorkers { households: h, workers: w, ratio, needed: n },
-                COMMUNITY_SOURCE,
-            ));
-        }
-    }
-    out
+    let (h, w) = (c.int_attr("households")?, c.int_attr("community_workers")?);
+    let needed = h as f64 / ratio as f64;
+    ((w as f64) < needed - config.community_worker_slack).then(|| {
+        let n = needed.round() as i64;
+        Finding::new(
+            COMMUNITY_WORKERS,
+            Severity::Warning,
+            Layer::Community,
+            &c.code,
+            Message::CommunityWorkers { households: h, workers: w, ratio, needed: n },
+            COMMUNITY_SOURCE,
+        )
+    })
 }
 
 #[cfg(test)]
