@@ -203,21 +203,21 @@ fn engine(c: &mut Criterion) {
         reset();
         let engine = wangge_app::plan::PlanCache::new(4);
         assert_eq!(
-            engine.findings(&store.borrow(), id, &config).unwrap(),
-            run_rules(&engine.states(&store.borrow(), id).unwrap().1, &config)
+            engine.findings(&*store.borrow(), id, &config).unwrap(),
+            run_rules(&engine.states(&*store.borrow(), id).unwrap().1, &config)
         );
         group.bench_function(format!("edit_validate_{grids}_grids_engine"), |b| {
             b.iter_batched(
                 || {
                     let mut s = store.borrow_mut();
                     if s.plan_edits(id).unwrap().len() > 10 {
-                        engine.undo(&mut s, id, None).unwrap();
+                        engine.undo(&mut *s, id, None).unwrap();
                     }
                 },
                 |()| {
                     let mut store = store.borrow_mut();
-                    engine.add_edits(&mut store, id, "bench", std::slice::from_ref(&edit), None).unwrap();
-                    black_box(engine.findings(&store, id, &config).unwrap().len())
+                    engine.add_edits(&mut *store, id, "bench", std::slice::from_ref(&edit), None).unwrap();
+                    black_box(engine.findings(&*store, id, &config).unwrap().len())
                 },
                 criterion::BatchSize::PerIteration,
             )

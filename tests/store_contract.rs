@@ -94,7 +94,7 @@ fn plans_publish_and_history(db: &mut dyn Db) {
     assert!(matches!(db.add_edits(plan.id, &planner(), &[split()], None), Err(PlanError::NotDraft(_))));
     let now = db.load_snapshot().unwrap();
     assert!(now.layer(Layer::Grid).get(NEW).is_some());
-    let stale = db.publish(other.id, &planner(), "late", "2026-03-02", &now, &now);
+    let stale = db.publish(other.id, None, &planner(), "late", "2026-03-02", &now, &now);
     match stale {
         Err(PlanError::StaleBase { base: 0, current: 1, since }) => assert_eq!(since.len(), 1),
         other => panic!("a plan on an old base must be refused: {other:?}"),
@@ -178,7 +178,7 @@ fn addresses(db: &mut dyn Db) {
         }
     }
     let after = wangge_core::snapshot::Snapshot::new(after_layers);
-    db.publish(plan.id, &planner(), "drop G1", "2026-05-01", &before, &after).unwrap();
+    db.publish(plan.id, None, &planner(), "drop G1", "2026-05-01", &before, &after).unwrap();
     assert_eq!(db.load_addresses().unwrap()[0].grid, None);
 }
 
