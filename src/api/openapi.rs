@@ -3,7 +3,7 @@
 //! own document at `/ogc/api`).
 
 use super::schema;
-use super::{access, coverage, diff, export, geocode, history, layers, lookup, plans};
+use super::{access, coverage, diff, export, geocode, history, layers, lookup, plans, proposals};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
@@ -23,6 +23,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         plans::list, plans::create, plans::get, plans::add_edit, plans::undo, plans::redo, plans::discard,
         plans::validate, plans::diff, plans::publish,
         diff::get_diff, history::list, history::restore, access::audit_log, document,
+        proposals::create,
     ),
     components(schemas(schema::ErrorBody, schema::EditRequest, schema::EditBody, schema::LookupAnswer)),
     modifiers(&Bearer),

@@ -15,5 +15,6 @@ pub mod import;
 pub mod lookup;
 pub mod plan;
 pub mod privacy;
+pub mod propose;
 pub mod published;
 pub mod tiles;

@@ -89,10 +89,24 @@ pub fn feasible_counts(total: u64, [lo, hi]: [u64; 2]) -> Vec<usize> {
 }
 
 /// Weights of the objective improved by local search.
-const BALANCE_OUT: f64 = 20.0;
-const BALANCE_IN: f64 = 1.0;
-const COMPACT: f64 = 1.0;
-const CUT: f64 = 1.0;
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Weights {
+    /// Per share of the middle of the bounds that a grid's households lie outside the bounds.
+    pub balance_out: f64,
+    /// Per squared share of the middle that a grid's households lie off the middle.
+    pub balance_in: f64,
+    /// Per unit of 1 − Polsby–Popper.
+    pub compact: f64,
+    /// Per mean block perimeter of grid boundary not on a strong road.
+    pub cut: f64,
+}
+
+impl Weights {
+    /// For a new division: bounds first, then balance, compactness and roads alike.
+    pub const PROPOSE: Weights = Weights { balance_out: 20.0, balance_in: 1.0, compact: 1.0, cut: 1.0 };
+    /// For a repair: only what brings grids within bounds, so nothing moves for looks.
+    pub const REPAIR: Weights = Weights { balance_out: 20.0, balance_in: 0.0, compact: 0.0, cut: 0.0 };
+}
 
 /// Passes of local improvement at most; each pass visits every block once and the search stops as
 /// soon as a pass moves nothing, so it always ends.
@@ -117,6 +131,10 @@ pub struct State<'a> {
     target: f64,
     /// Scale of cut lengths: the mean block perimeter.
     cut_scale: f64,
+    /// Objective weights.
+    weights: Weights,
+    /// Regions that may give or take blocks.
+    mobile: Vec<bool>,
 }
 
 impl<'a> State<'a> {
@@ -134,6 +152,8 @@ impl<'a> State<'a> {
             bounds,
             target: (bounds[0] + bounds[1]) as f64 / 2.0,
             cut_scale: 1.0,
+            weights: Weights::PROPOSE,
+            mobile: vec![true; k],
         };
         let n = units.blocks.len().max(1);
         s.cut_scale = (units.blocks.iter().map(|b| b.perimeter_m).sum::<f64>() / n as f64).max(1.0);
@@ -152,6 +172,13 @@ impl<'a> State<'a> {
             }
         }
         s
+    }
+
+    /// The same state improving `weights`, moving blocks only between `mobile` regions.
+    pub fn restricted(mut self, weights: Weights, mobile: Vec<bool>) -> State<'a> {
+        self.weights = weights;
+        self.mobile = mobile;
+        self
     }
 
     /// Number of regions.
@@ -175,7 +202,7 @@ impl<'a> State<'a> {
             0.0
         };
         let dev = (h as f64 - self.target) / t;
-        BALANCE_OUT * out + BALANCE_IN * dev * dev
+        self.weights.balance_out * out + self.weights.balance_in * dev * dev
     }
 
     fn compact(area: f64, perimeter: f64) -> f64 {
@@ -190,7 +217,8 @@ impl<'a> State<'a> {
     pub fn objective(&self) -> f64 {
         let mut total = 0.0;
         for r in 0..self.k() {
-            total += self.balance(self.households[r]) + COMPACT * Self::compact(self.area[r], self.perimeter[r]);
+            total += self.balance(self.households[r])
+                + self.weights.compact * Self::compact(self.area[r], self.perimeter[r]);
         }
         let mut cut = 0.0;
         for (b, list) in self.units.adj.iter().enumerate() {
@@ -200,7 +228,7 @@ impl<'a> State<'a> {
                 }
             }
         }
-        total + CUT * cut / self.cut_scale
+        total + self.weights.cut * cut / self.cut_scale
     }
 
     /// How the objective changes when block `b` moves to region `to`.
@@ -222,11 +250,12 @@ impl<'a> State<'a> {
         let (pf, pt) = (self.perimeter[from], self.perimeter[to]);
         let pf2 = pf - blk.perimeter_m + 2.0 * to_from;
         let pt2 = pt + blk.perimeter_m - 2.0 * to_to;
-        let before = self.balance(hf) + self.balance(ht) + COMPACT * (Self::compact(af, pf) + Self::compact(at, pt));
+        let c = self.weights.compact;
+        let before = self.balance(hf) + self.balance(ht) + c * (Self::compact(af, pf) + Self::compact(at, pt));
         let after = self.balance(hf - blk.households)
             + self.balance(ht + blk.households)
-            + COMPACT * (Self::compact(af - blk.area_m2, pf2) + Self::compact(at + blk.area_m2, pt2));
-        after - before + CUT * cut / self.cut_scale
+            + c * (Self::compact(af - blk.area_m2, pf2) + Self::compact(at + blk.area_m2, pt2));
+        after - before + self.weights.cut * cut / self.cut_scale
     }
 
     fn apply(&mut self, b: usize, to: usize) {
@@ -286,10 +315,13 @@ impl<'a> State<'a> {
                     continue;
                 }
                 let from = self.region[b];
+                if !self.mobile[from] {
+                    continue;
+                }
                 let mut targets: Vec<usize> = self.units.adj[b]
                     .iter()
                     .map(|&(m, _)| self.region[m])
-                    .filter(|&r| r != from && !self.region_fixed(r))
+                    .filter(|&r| r != from && !self.region_fixed(r) && self.mobile[r])
                     .collect();
                 targets.sort_unstable();
                 targets.dedup();
@@ -337,7 +369,10 @@ fn grow(units: &Units, items: &[usize], k: usize, target: f64, rng: &mut SplitMi
             .copied()
             .filter(|b| !seeds.contains(b))
             .map(|b| {
-                let d = seeds.iter().map(|&s| dist(units, units.blocks[b].centre, units.blocks[s].centre)).fold(f64::MAX, f64::min);
+                let d = seeds
+                    .iter()
+                    .map(|&s| dist(units, units.blocks[b].centre, units.blocks[s].centre))
+                    .fold(f64::MAX, f64::min);
                 (d * (0.85 + 0.3 * rng.unit()), b)
             })
             .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
@@ -582,15 +617,15 @@ pub struct Division {
     pub moves: usize,
 }
 
-/// Divides the blocks of `units` into grids. `building_codes[i]` names building input `i` (for the
-/// reasons given when a building is too big). Deterministic for `params`.
-pub fn divide(units: &Units, building_codes: &[String], building_households: &[u64], params: &Params) -> Division {
-    let [lo, hi] = params.bounds;
-    let mut rng = SplitMix::new(params.seed);
-    let n = units.blocks.len();
+/// Blocks over `hi` households (fixed: each is a grid of its own) and why each is over.
+pub(crate) fn oversized(
+    units: &Units,
+    building_codes: &[String],
+    building_households: &[u64],
+    hi: u64,
+) -> (Vec<bool>, Vec<Infeasible>) {
+    let mut fixed = vec![false; units.blocks.len()];
     let mut infeasible = Vec::new();
-    // Blocks over the maximum are grids of their own, fixed.
-    let mut fixed = vec![false; n];
     for (b, blk) in units.blocks.iter().enumerate() {
         if blk.households > hi {
             fixed[b] = true;
@@ -609,14 +644,29 @@ pub fn divide(units: &Units, building_codes: &[String], building_households: &[u
             });
         }
     }
+    (fixed, infeasible)
+}
+
+/// Splits `items` into `k` parts by seeded recursive bisection (see [`Strategy::Bisect`]).
+pub(crate) fn bisect_into(units: &Units, items: &[usize], k: usize, rng: &mut SplitMix, out: &mut Vec<Vec<usize>>) {
+    bisect(units, items, k, rng, out);
+}
+
+/// Divides the blocks of `units` into grids. `building_codes[i]` names building input `i` (for the
+/// reasons given when a building is too big). Deterministic for `params`.
+pub fn divide(units: &Units, building_codes: &[String], building_households: &[u64], params: &Params) -> Division {
+    let [lo, hi] = params.bounds;
+    let mut rng = SplitMix::new(params.seed);
+    let n = units.blocks.len();
+    // Blocks over the maximum are grids of their own, fixed.
+    let (fixed, mut infeasible) = oversized(units, building_codes, building_households, hi);
     let comp = units.components();
     let ncomp = comp.iter().copied().max().map_or(0, |m| m + 1);
     let mut region = vec![usize::MAX; n];
     let mut next_region = 0;
     let mut detached: Vec<Vec<usize>> = Vec::new();
-    let mut comp_hh: Vec<(u64, usize)> = (0..ncomp)
-        .map(|c| ((0..n).filter(|&b| comp[b] == c).map(|b| units.blocks[b].households).sum(), c))
-        .collect();
+    let mut comp_hh: Vec<(u64, usize)> =
+        (0..ncomp).map(|c| ((0..n).filter(|&b| comp[b] == c).map(|b| units.blocks[b].households).sum(), c)).collect();
     comp_hh.sort_by(|a, b| b.cmp(a));
     for (rank, &(h, c)) in comp_hh.iter().enumerate() {
         let items: Vec<usize> = (0..n).filter(|&b| comp[b] == c).collect();
@@ -663,7 +713,8 @@ pub fn divide(units: &Units, building_codes: &[String], building_households: &[u
             let kp = if i + 1 == nparts {
                 remaining_k.max(1)
             } else {
-                (((ph as f64 / free_hh.max(1) as f64) * k as f64).round() as usize).clamp(1, remaining_k.saturating_sub(1).max(1))
+                (((ph as f64 / free_hh.max(1) as f64) * k as f64).round() as usize)
+                    .clamp(1, remaining_k.saturating_sub(1).max(1))
             };
             remaining_k = remaining_k.saturating_sub(kp).max(1);
             if ph == 0 && next_region > 0 {
@@ -704,7 +755,9 @@ pub fn divide(units: &Units, building_codes: &[String], building_households: &[u
         let joined = (0..n)
             .filter(|&b| region[b] != usize::MAX)
             .min_by(|&x, &y| {
-                dist(units, units.blocks[x].centre, c).total_cmp(&dist(units, units.blocks[y].centre, c)).then(x.cmp(&y))
+                dist(units, units.blocks[x].centre, c)
+                    .total_cmp(&dist(units, units.blocks[y].centre, c))
+                    .then(x.cmp(&y))
             })
             .map_or(0, |b| region[b]);
         let households = part.iter().map(|&b| units.blocks[b].households).sum();

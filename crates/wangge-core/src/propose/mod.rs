@@ -36,6 +36,7 @@
 //! The same units, bounds, seed and strategy give the same proposal, bit for bit.
 
 pub mod engine;
+pub mod repair;
 pub mod units;
 
 use std::collections::BTreeMap;
@@ -145,6 +146,20 @@ pub fn assemble_proposal(
     params: Params,
     division: Division,
 ) -> Proposal {
+    assemble_coded(units, buildings, community_code, seq_digits, params, division, None)
+}
+
+/// [`assemble_proposal`] with the codes given per region (`codes[r]`, a repair keeping existing codes)
+/// instead of numbered in reading order; grids then come in code order.
+pub fn assemble_coded(
+    units: &Units,
+    buildings: &[BuildingInput],
+    community_code: &str,
+    seq_digits: usize,
+    params: Params,
+    division: Division,
+    codes: Option<&[String]>,
+) -> Proposal {
     let k = division.regions;
     let mut polys = units.group_polys(&division.region);
     let [lo, hi] = params.bounds;
@@ -186,13 +201,28 @@ pub fn assemble_proposal(
         raw.iter().map(|g| g.polys.first().and_then(interior_point).unwrap_or([0, 0])).collect();
     let total_area: f64 = units.blocks.iter().map(|b| b.area_m2).sum();
     let band = ((total_area / k.max(1) as f64).sqrt() / 2.0 / units.metric.ky).round() as i64;
-    let order = reading_order(&points, band.max(1));
+    let order = match codes {
+        Some(codes) => {
+            let mut idx: Vec<usize> = (0..k).collect();
+            idx.sort_by(|&a, &b| codes[a].cmp(&codes[b]));
+            idx
+        }
+        None => reading_order(&points, band.max(1)),
+    };
     let mut grids = Vec::with_capacity(k);
     let mut slots: Vec<Option<ProposedGrid>> = raw.drain(..).map(Some).collect();
     for (n, i) in order.into_iter().enumerate() {
         if let Some(mut g) = slots[i].take() {
-            g.seq = n + 1;
-            g.code = format!("{community_code}{:0width$}", n + 1, width = seq_digits);
+            match codes {
+                Some(codes) => {
+                    g.code = codes[i].clone();
+                    g.seq = g.code.get(community_code.len()..).and_then(|s| s.parse().ok()).unwrap_or(n + 1);
+                }
+                None => {
+                    g.seq = n + 1;
+                    g.code = format!("{community_code}{:0width$}", n + 1, width = seq_digits);
+                }
+            }
             grids.push(g);
         }
     }
@@ -243,8 +273,11 @@ pub fn propose(
 ) -> Proposal {
     let codes: Vec<String> = buildings.iter().map(|b| b.code.clone()).collect();
     let households: Vec<u64> = buildings.iter().map(|b| b.households).collect();
-    let division = divide(units, &codes, &households, &params);
-    assemble_proposal(units, buildings, community_code, seq_digits, params, division)
+    // Divided on coarse units (empty blocks joined to a neighbour with households), scored on the blocks.
+    let (coarse, atom) = units.coarsen(None);
+    let division = divide(&coarse, &codes, &households, &params);
+    let region = atom.iter().map(|&a| division.region[a]).collect();
+    assemble_proposal(units, buildings, community_code, seq_digits, params, Division { region, ..division })
 }
 
 /// The parameters of alternative `i` of a run started from `seed`: strategies alternate (grow,

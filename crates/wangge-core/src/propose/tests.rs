@@ -5,7 +5,10 @@ use geo::{Coord, Geometry, LineString, Polygon};
 
 /// A square community `n` blocks across (each block 0.001°, ≈ 100 m), a road between every two rows
 /// and columns — every fourth one primary, the rest footways — and one building per block.
-fn city(n: usize, households: impl Fn(usize, usize) -> u64) -> (Geometry<f64>, Vec<(String, Vec<Coord<f64>>)>, Vec<BuildingInput>) {
+fn city(
+    n: usize,
+    households: impl Fn(usize, usize) -> u64,
+) -> (Geometry<f64>, Vec<(String, Vec<Coord<f64>>)>, Vec<BuildingInput>) {
     let (x0, y0, d) = (114.0, 22.5, 0.001);
     let side = n as f64 * d;
     let square = Polygon::new(
@@ -101,7 +104,11 @@ fn a_building_of_800_households_is_reported_and_the_rest_still_divided() {
     let units = units_of(&c);
     let p = propose(&units, &c.2, "440304006009", 3, params(1, Strategy::Grow));
     assert_exact_cover(&units, &p);
-    assert!(p.infeasible.contains(&Infeasible::BuildingOverMax { building: "B0303".into(), households: 800, max: 500 }));
+    assert!(p.infeasible.contains(&Infeasible::BuildingOverMax {
+        building: "B0303".into(),
+        households: 800,
+        max: 500
+    }));
     let big = p.grids.iter().find(|g| g.households >= 800).unwrap_or_else(|| panic!("{:?}", p.metrics));
     assert_eq!(big.households, 800, "nothing more is added to the oversized grid");
     // The other 63 × 25 = 1,575 households are in grids within bounds.

@@ -103,8 +103,8 @@ impl Shared {
 /// One block: a face of the road network inside the community.
 #[derive(Debug, Clone)]
 pub struct Block {
-    /// Its face in [`Units::graph`].
-    pub face: usize,
+    /// Its faces in [`Units::graph`] (one, or several after [`Units::coarsen`]).
+    pub faces: Vec<usize>,
     /// Its polygon on the lattice.
     pub poly: Poly,
     /// Area, m².
@@ -303,10 +303,10 @@ impl RoadIndex {
     /// The strength of the strongest road running along the piece `a b` (0 when none does).
     fn strength(&self, a: Pt, b: Pt) -> f64 {
         let m = [(a[0] + b[0]) as f64 / 2.0, (a[1] + b[1]) as f64 / 2.0];
-        let env = AABB::from_corners([m[0].floor() as i64 - 2, m[1].floor() as i64 - 2], [
-            m[0].ceil() as i64 + 2,
-            m[1].ceil() as i64 + 2,
-        ]);
+        let env = AABB::from_corners(
+            [m[0].floor() as i64 - 2, m[1].floor() as i64 - 2],
+            [m[0].ceil() as i64 + 2, m[1].ceil() as i64 + 2],
+        );
         let mut best: f64 = 0.0;
         for r in self.tree.locate_in_envelope_intersecting(&env) {
             let (p, q, s) = r.data;
@@ -354,6 +354,18 @@ impl Units {
         roads: &[RoadInput<'_>],
         buildings: &[BuildingInput],
     ) -> Result<Units, UnitsError> {
+        Units::build_with(community, roads, buildings, &[])
+    }
+
+    /// [`Units::build`] with `boundaries` (the outlines of the existing grids, for repairs) cut into the
+    /// blocks too, so no block straddles one: a grid left unchanged is exactly the union of its blocks.
+    /// A boundary is no road: it takes the strength of a road running along it, else 0.
+    pub fn build_with(
+        community: &Geometry<f64>,
+        roads: &[RoadInput<'_>],
+        buildings: &[BuildingInput],
+        boundaries: &[Geometry<f64>],
+    ) -> Result<Units, UnitsError> {
         let outline = lattice_polys(community);
         if outline.is_empty() {
             return Err(UnitsError::NoPolygon);
@@ -374,7 +386,9 @@ impl Units {
         }
         // Roads: only pieces whose box meets the community's (a little wider, so roads on the outline count).
         let margin = 20;
-        let near = |p: Pt| p[0] >= lo[0] - margin && p[0] <= hi[0] + margin && p[1] >= lo[1] - margin && p[1] <= hi[1] + margin;
+        let near = |p: Pt| {
+            p[0] >= lo[0] - margin && p[0] <= hi[0] + margin && p[1] >= lo[1] - margin && p[1] <= hi[1] + margin
+        };
         let footprints: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>> = RTree::bulk_load(
             buildings
                 .iter()
@@ -388,9 +402,9 @@ impl Units {
         let through_building = |a: Coord<f64>, b: Coord<f64>| {
             let env = AABB::from_corners([a.x.min(b.x), a.y.min(b.y)], [a.x.max(b.x), a.y.max(b.y)]);
             let line = geo::Line::new(a, b);
-            footprints.locate_in_envelope_intersecting(&env).any(|g| {
-                buildings[g.data].footprint.as_ref().is_some_and(|fp| fp.intersects(&line))
-            })
+            footprints
+                .locate_in_envelope_intersecting(&env)
+                .any(|g| buildings[g.data].footprint.as_ref().is_some_and(|fp| fp.intersects(&line)))
         };
         let mut road_pieces = Vec::new();
         for r in roads {
@@ -410,15 +424,24 @@ impl Units {
                 }
             }
         }
+        for poly in boundaries.iter().flat_map(lattice_polys) {
+            for ring in std::iter::once(&poly.shell).chain(&poly.holes) {
+                for i in 0..ring.len() {
+                    segs.push(Segment { a: ring[i], b: ring[(i + 1) % ring.len()], frame: false });
+                }
+            }
+        }
         let index = RoadIndex {
             tree: RTree::bulk_load(
-                road_pieces.iter().map(|&(a, b, s)| GeomWithData::new(Rectangle::from_corners(a, b), (a, b, s))).collect(),
+                road_pieces
+                    .iter()
+                    .map(|&(a, b, s)| GeomWithData::new(Rectangle::from_corners(a, b), (a, b, s)))
+                    .collect(),
             ),
         };
         let twice = doubled(&outline);
-        let inside = |s: &Segment| {
-            s.frame || locate_doubled(&twice, [s.a[0] + s.b[0], s.a[1] + s.b[1]]) == Location::Inside
-        };
+        let inside =
+            |s: &Segment| s.frame || locate_doubled(&twice, [s.a[0] + s.b[0], s.a[1] + s.b[1]]) == Location::Inside;
         let mut segs: Vec<Segment> = prune_dangles(node(&segs).into_iter().filter(inside).collect());
         // Joining pieces can take a few rounds: a connector may cross and so join other pieces first.
         for _ in 0..8 {
@@ -445,7 +468,7 @@ impl Units {
             }
             face_block[f] = Some(blocks.len());
             blocks.push(Block {
-                face: f,
+                faces: vec![f],
                 area_m2: metric.m2(poly.area2()),
                 centre: centroid(&poly),
                 poly,
@@ -536,6 +559,102 @@ impl Units {
         self.building_block = out;
     }
 
+    /// Units where every block with nobody in it (a park, a courtyard between footways) is joined to a
+    /// neighbour that has households — across the weakest boundary — so that moving one unit always
+    /// moves households and local search does not stall on empty blocks. Blocks are joined only when
+    /// `same` gives them the same value (a repair keeps blocks within their existing grid). Returns the
+    /// coarse units and the coarse unit of each block; blocks where no one lives anywhere around stay
+    /// as they are.
+    pub fn coarsen(&self, same: Option<&[usize]>) -> (Units, Vec<usize>) {
+        let n = self.blocks.len();
+        let ok = |a: usize, b: usize| same.is_none_or(|g| g[a] == g[b]);
+        let mut root: Vec<Option<usize>> = (0..n).map(|b| (self.blocks[b].households > 0).then_some(b)).collect();
+        loop {
+            let mut changed = false;
+            for b in 0..n {
+                if root[b].is_some() {
+                    continue;
+                }
+                let best = self.adj[b].iter().filter(|(m, _)| root[*m].is_some() && ok(b, *m)).max_by(|x, y| {
+                    x.1.weak_m()
+                        .total_cmp(&y.1.weak_m())
+                        .then(x.1.length_m.total_cmp(&y.1.length_m))
+                        .then(y.0.cmp(&x.0))
+                });
+                if let Some(&(m, _)) = best {
+                    root[b] = root[m];
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let root: Vec<usize> = (0..n).map(|b| root[b].unwrap_or(b)).collect();
+        let mut index = BTreeMap::new();
+        for &r in &root {
+            let next = index.len();
+            index.entry(r).or_insert(next);
+        }
+        let atom: Vec<usize> = root.iter().map(|r| index[r]).collect();
+        let k = index.len();
+        let mut blocks: Vec<Block> = Vec::with_capacity(k);
+        for a in 0..k {
+            let members: Vec<usize> = (0..n).filter(|&b| atom[b] == a).collect();
+            let first = &self.blocks[members[0]];
+            let area: f64 = members.iter().map(|&b| self.blocks[b].area_m2).sum();
+            let (mut cx, mut cy) = (0.0, 0.0);
+            for &b in &members {
+                let w = self.blocks[b].area_m2.max(1e-9);
+                cx += self.blocks[b].centre[0] * w;
+                cy += self.blocks[b].centre[1] * w;
+            }
+            let wsum: f64 = members.iter().map(|&b| self.blocks[b].area_m2.max(1e-9)).sum();
+            blocks.push(Block {
+                faces: members.iter().flat_map(|&b| self.blocks[b].faces.iter().copied()).collect(),
+                poly: first.poly.clone(),
+                area_m2: area,
+                outer_m: members.iter().map(|&b| self.blocks[b].outer_m).sum(),
+                perimeter_m: 0.0,
+                centre: [cx / wsum, cy / wsum],
+                households: members.iter().map(|&b| self.blocks[b].households).sum(),
+                buildings: members.iter().flat_map(|&b| self.blocks[b].buildings.iter().copied()).collect(),
+            });
+        }
+        let mut shared: BTreeMap<(usize, usize), Shared> = BTreeMap::new();
+        for (b, list) in self.adj.iter().enumerate() {
+            for &(m, s) in list {
+                let (x, y) = (atom[b], atom[m]);
+                if m > b && x != y {
+                    let e = shared.entry((x.min(y), x.max(y))).or_default();
+                    e.length_m += s.length_m;
+                    e.road_m += s.road_m;
+                    e.strength_m += s.strength_m;
+                }
+            }
+        }
+        let mut adj: Vec<Vec<(usize, Shared)>> = vec![Vec::new(); k];
+        for (&(x, y), s) in &shared {
+            adj[x].push((y, *s));
+            adj[y].push((x, *s));
+        }
+        for (i, list) in adj.iter_mut().enumerate() {
+            list.sort_by_key(|(m, _)| *m);
+            blocks[i].perimeter_m = blocks[i].outer_m + list.iter().map(|(_, s)| s.length_m).sum::<f64>();
+        }
+        let building_block = self.building_block.iter().map(|b| b.map(|b| atom[b])).collect();
+        let coarse = Units {
+            graph: self.graph.clone(),
+            blocks,
+            adj,
+            building_block,
+            buildings_outside: self.buildings_outside,
+            metric: self.metric,
+            outline: self.outline.clone(),
+        };
+        (coarse, atom)
+    }
+
     /// Total households.
     pub fn households(&self) -> u64 {
         self.blocks.iter().map(|b| b.households).sum()
@@ -569,7 +688,9 @@ impl Units {
     pub fn group_polys(&self, group: &[usize]) -> BTreeMap<usize, Vec<Poly>> {
         let mut by_face = vec![None; self.graph.face_count()];
         for (b, &g) in group.iter().enumerate() {
-            by_face[self.blocks[b].face] = Some(g);
+            for &f in &self.blocks[b].faces {
+                by_face[f] = Some(g);
+            }
         }
         let rings = self.graph.group_rings(&by_face);
         let present: BTreeSet<usize> = group.iter().copied().collect();
@@ -600,8 +721,14 @@ mod tests {
         for i in 1..4 {
             let t = i as f64 * d / 4.0;
             let class = if i == 2 { "primary" } else { "footway" };
-            roads.push((class.to_string(), vec![Coord { x: x0 - 0.001, y: y0 + t }, Coord { x: x0 + d + 0.001, y: y0 + t }]));
-            roads.push((class.to_string(), vec![Coord { x: x0 + t, y: y0 - 0.001 }, Coord { x: x0 + t, y: y0 + d + 0.001 }]));
+            roads.push((
+                class.to_string(),
+                vec![Coord { x: x0 - 0.001, y: y0 + t }, Coord { x: x0 + d + 0.001, y: y0 + t }],
+            ));
+            roads.push((
+                class.to_string(),
+                vec![Coord { x: x0 + t, y: y0 - 0.001 }, Coord { x: x0 + t, y: y0 + d + 0.001 }],
+            ));
         }
         (Geometry::Polygon(square), roads)
     }
@@ -617,7 +744,13 @@ mod tests {
     fn a_road_lattice_gives_sixteen_blocks_that_tile_the_community() {
         let (community, roads) = lattice_community();
         let inputs: Vec<RoadInput> = roads.iter().map(|(h, c)| RoadInput { highway: h, coords: c }).collect();
-        let b = BuildingInput { code: "b".into(), households: 120, residents: None, point: Coord { x: 114.001, y: 22.501 }, footprint: None };
+        let b = BuildingInput {
+            code: "b".into(),
+            households: 120,
+            residents: None,
+            point: Coord { x: 114.001, y: 22.501 },
+            footprint: None,
+        };
         let u = Units::build(&community, &inputs, &[b]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(u.blocks.len(), 16);
         let total: i128 = u.blocks.iter().map(|b| b.poly.area2()).sum();
