@@ -3,7 +3,8 @@
 # same units: every demo community's blocks with households and adjacency, exported by wangge
 # (examples/regions_export.rs), plus the Helsinki fixture (real footprints) when built.
 #   bash benches/compare_regions.sh [RUNS]
-# Creates benches/.venv-regions (spopt 0.8.0, libpysal 4.15.1 from PyPI) and benches/out/ on first use.
+# Creates benches/.venv-regions (spopt 0.7.0, libpysal 4.14.1 from PyPI: spopt 0.8.0 and libpysal 4.15.1 need
+# Python 3.12, this machine has 3.11) and benches/out/ on first use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-3}"
@@ -11,7 +12,7 @@ out=benches/out/regions
 mkdir -p "$out"
 if [ ! -x benches/.venv-regions/bin/python ]; then
   python3 -m venv benches/.venv-regions
-  benches/.venv-regions/bin/pip install -q spopt==0.8.0 libpysal==4.15.1
+  benches/.venv-regions/bin/pip install -q spopt==0.7.0 libpysal==4.14.1
 fi
 cargo build --release --quiet --example regions_export
 ./target/release/examples/regions_export "$out/demo.gpkg" "$out" "$runs" > "$out/wangge.json"

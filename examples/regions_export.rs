@@ -9,8 +9,8 @@ use std::path::Path;
 use std::time::Instant;
 use wangge_app::propose::{building_inputs, community_inputs, community_units};
 use wangge_core::planar::noding::degrees;
-use wangge_core::propose::engine::Strategy;
-use wangge_core::propose::{Params, propose};
+use wangge_core::propose::engine::{Params, Strategy};
+use wangge_core::propose::propose;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();

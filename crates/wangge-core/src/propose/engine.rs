@@ -77,7 +77,7 @@ pub fn feasible_counts(total: u64, [lo, hi]: [u64; 2]) -> Vec<usize> {
         return Vec::new();
     }
     let kmin = total.div_ceil(hi).max(1);
-    let kmax = if lo == 0 { kmin + 2 } else { total / lo };
+    let kmax = total.checked_div(lo).unwrap_or(kmin + 2);
     let mid = (lo + hi) as f64 / 2.0;
     let mut ks: Vec<usize> = (kmin..=kmax).map(|k| k as usize).collect();
     ks.sort_by(|&a, &b| {

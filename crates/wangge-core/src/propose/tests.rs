@@ -3,12 +3,12 @@ use super::units::{BuildingInput, RoadInput, Units};
 use super::*;
 use geo::{Coord, Geometry, LineString, Polygon};
 
+/// A community, its roads by class and its buildings.
+type City = (Geometry<f64>, Vec<(String, Vec<Coord<f64>>)>, Vec<BuildingInput>);
+
 /// A square community `n` blocks across (each block 0.001°, ≈ 100 m), a road between every two rows
 /// and columns — every fourth one primary, the rest footways — and one building per block.
-fn city(
-    n: usize,
-    households: impl Fn(usize, usize) -> u64,
-) -> (Geometry<f64>, Vec<(String, Vec<Coord<f64>>)>, Vec<BuildingInput>) {
+fn city(n: usize, households: impl Fn(usize, usize) -> u64) -> City {
     let (x0, y0, d) = (114.0, 22.5, 0.001);
     let side = n as f64 * d;
     let square = Polygon::new(
@@ -37,7 +37,7 @@ fn city(
     (Geometry::Polygon(square), roads, buildings)
 }
 
-fn units_of(c: &(Geometry<f64>, Vec<(String, Vec<Coord<f64>>)>, Vec<BuildingInput>)) -> Units {
+fn units_of(c: &City) -> Units {
     let roads: Vec<RoadInput> = c.1.iter().map(|(h, l)| RoadInput { highway: h, coords: l }).collect();
     Units::build(&c.0, &roads, &c.2).unwrap_or_else(|e| panic!("{e}"))
 }

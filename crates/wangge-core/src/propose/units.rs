@@ -294,9 +294,12 @@ fn connectors(segs: &[Segment]) -> Vec<Segment> {
     best.into_iter().flatten().map(|(_, a, b)| Segment { a, b, frame: false }).collect()
 }
 
+/// Road segments on the lattice (ends and strength) under their boxes.
+type RoadTree = RTree<GeomWithData<Rectangle<[i64; 2]>, (Pt, Pt, f64)>>;
+
 /// Road segments on the lattice with their strength, indexed for lookups by position.
 struct RoadIndex {
-    tree: RTree<GeomWithData<Rectangle<[i64; 2]>, (Pt, Pt, f64)>>,
+    tree: RoadTree,
 }
 
 impl RoadIndex {
@@ -457,7 +460,7 @@ impl Units {
         let mut rings = graph.group_rings(&group);
         let mut face_block: Vec<Option<usize>> = vec![None; graph.face_count()];
         let mut blocks = Vec::new();
-        for f in 0..graph.face_count() {
+        for (f, slot) in face_block.iter_mut().enumerate() {
             if f == graph.outer || graph.face_area2[f] <= 0 {
                 continue;
             }
@@ -466,7 +469,7 @@ impl Units {
             if locate_doubled(&twice, [2 * ip[0], 2 * ip[1]]) != Location::Inside {
                 continue;
             }
-            face_block[f] = Some(blocks.len());
+            *slot = Some(blocks.len());
             blocks.push(Block {
                 faces: vec![f],
                 area_m2: metric.m2(poly.area2()),
@@ -711,7 +714,10 @@ mod tests {
     use geo::{LineString, Polygon};
 
     /// A square community 0.01° across with a 3×3 lattice of roads inside: 16 blocks.
-    pub(crate) fn lattice_community() -> (Geometry<f64>, Vec<(String, Vec<Coord<f64>>)>) {
+    /// Road lines by class.
+    pub(crate) type Roads = Vec<(String, Vec<Coord<f64>>)>;
+
+    pub(crate) fn lattice_community() -> (Geometry<f64>, Roads) {
         let (x0, y0, d) = (114.0, 22.5, 0.01);
         let square = Polygon::new(
             LineString::from(vec![(x0, y0), (x0 + d, y0), (x0 + d, y0 + d), (x0, y0 + d), (x0, y0)]),
