@@ -25,7 +25,11 @@ fn call(method: &str, url: &str, token: Option<&str>) -> (u16, Value) {
 
 /// A concrete URL for a path template (every parameter gets a plausible value).
 fn concrete(template: &str) -> String {
-    template.replace("{id}", "1").replace("{collection}", "grid").replace("{feature}", "440304006009001")
+    template
+        .replace("{id}", "1")
+        .replace("{collection}", "grid")
+        .replace("{feature}", "440304006009001")
+        .replace("{code}", "440304006009")
 }
 
 #[test]

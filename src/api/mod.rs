@@ -18,6 +18,7 @@ pub mod ogc;
 pub mod openapi;
 pub mod params;
 pub mod plans;
+pub mod proposals;
 pub mod request_id;
 pub mod rules;
 pub mod schema;
@@ -215,6 +216,7 @@ pub fn guarded_routes() -> Vec<GuardedRoute> {
         guarded(Method::POST, "/api/v1/plans/{id}/redo", R::PLANNER, post(plans::redo)),
         guarded(Method::DELETE, "/api/v1/plans/{id}", R::PLANNER, delete(plans::discard)),
         guarded(Method::POST, "/api/v1/revisions/{id}/restore", R::PLANNER, post(history::restore)),
+        guarded(Method::POST, "/api/v1/communities/{code}/proposals", R::PLANNER, post(proposals::create)),
         // OGC API – Features Part 4 writes go into draft plans too.
         guarded(Method::POST, items, R::PLANNER, post(ogc::write::create)),
         guarded(Method::PUT, item, R::PLANNER, put(ogc::write::replace_or_update)),

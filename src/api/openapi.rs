@@ -3,7 +3,7 @@
 //! own document at `/ogc/api`).
 
 use super::schema;
-use super::{access, align, coverage, diff, export, geocode, history, layers, lookup, plans, rules};
+use super::{access, align, coverage, diff, export, geocode, history, layers, lookup, plans, proposals, rules};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
@@ -24,6 +24,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         plans::validate, plans::diff, plans::publish,
         diff::get_diff, history::list, history::restore, access::audit_log, document,
         align::list_networks, align::network_features, align::get_alignment,
+        proposals::create,
     ),
     components(schemas(schema::ErrorBody, schema::EditRequest, schema::EditBody, schema::LookupAnswer)),
     modifiers(&Bearer),

@@ -43,6 +43,7 @@ mod geocode;
 mod import;
 mod lookup;
 pub mod plan;
+pub mod propose;
 mod serve;
 mod store;
 mod validate;
@@ -366,6 +367,9 @@ pub enum Command {
         #[command(subcommand)]
         action: crate::cli::plan::PlanAction,
     },
+    /// 沿道路自动划分网格，每个备选方案存为一个草案 / propose grids for a community along its roads, one
+    /// draft plan per alternative.
+    ProposeGrids(crate::cli::propose::ProposeArgs),
     /// API 令牌 / API tokens.
     Token {
         /// 令牌操作 / token action.
@@ -597,6 +601,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Plan { action } => crate::cli::plan::run(action, lang),
         Command::Migrate { db } => store::migrate(&db, lang),
         Command::Copy { from, to } => store::copy(&from, &to, lang),
+        Command::ProposeGrids(args) => crate::cli::propose::run(args, lang),
         Command::Token { action: TokenAction::Create { db, role, name, area } } => {
             let mut store = open_existing(&db, lang)?;
             let area: Vec<String> = area.iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect();

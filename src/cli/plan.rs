@@ -189,7 +189,7 @@ fn open(db: &Path, lang: Lang) -> Result<Box<dyn Db>> {
     super::common::open_existing(db, lang)
 }
 
-fn rules(path: Option<&Path>, lang: Lang) -> Result<RulesConfig> {
+pub(crate) fn rules(path: Option<&Path>, lang: Lang) -> Result<RulesConfig> {
     let Some(path) = path else { return Ok(RulesConfig::default()) };
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), path.display()))?;

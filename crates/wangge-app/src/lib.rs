@@ -16,5 +16,6 @@ pub mod import;
 pub mod lookup;
 pub mod plan;
 pub mod privacy;
+pub mod propose;
 pub mod published;
 pub mod tiles;

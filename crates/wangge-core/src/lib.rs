@@ -22,6 +22,7 @@ pub mod network;
 pub mod numbering;
 pub mod prepared;
 pub mod problem;
+pub mod propose;
 pub mod raster;
 pub mod repair;
 pub mod rules;

@@ -155,3 +155,9 @@ impl FindingJson for Finding {
 pub fn split_piece_name(original: &str) -> String {
     format!("{original}（拆分）")
 }
+
+/// The name of a proposed grid whose code is new: 「{community}第{seq}网格」, as the demo city names its
+/// grids. Data, not a message (see [`split_piece_name`]).
+pub fn proposed_grid_name(community: &str, seq: usize) -> String {
+    format!("{community}第{seq}网格")
+}

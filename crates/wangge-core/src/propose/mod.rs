@@ -1,0 +1,326 @@
+//! Proposing grids: dividing one community along its roads into grids of balanced households that are
+//! compact, contiguous and cover it exactly, coded by DB11/T 2157-2023.
+//!
+//! # Units
+//! [`units`] turns the community and the imported road network into blocks (faces of the noded roads
+//! clipped to the community outline), puts each building's households into the block holding its
+//! interior point, and weighs each pair of neighbouring blocks by the road between them (a main road
+//! is a strong boundary, a footpath a weak one, no road none). Grids are unions of whole blocks, so
+//! they tile the community exactly and keep buildings whole.
+//!
+//! # Method
+//! 1. **Count.** With `H` households and bounds `[lo, hi]`, every `k` with `⌈H/hi⌉ ≤ k ≤ ⌊H/lo⌋`
+//!    keeps the mean within bounds; the one whose mean is nearest `(lo + hi)/2` is used (or the one
+//!    asked for). A block over `hi` on its own (one building of 800 households, or several buildings
+//!    between the same roads) becomes a grid by itself and is reported ([`engine::Infeasible`]); when
+//!    no `k` fits (520 households with 300–500) that is reported too and the nearest count is used.
+//!    Parts of the community not joined to the rest by blocks are divided on their own if they hold a
+//!    grid's minimum, otherwise they join the nearest grid (reported).
+//! 2. **First division**, one of two [`engine::Strategy`]s, both driven by a seeded SplitMix64 generator:
+//!    *grow* — `k` seeds spread by farthest-point sampling (the first drawn at random, later ones
+//!    jittered ±15 %), then the region with the fewest households repeatedly takes the neighbouring free
+//!    block nearest its centre, preferring blocks across weak boundaries, until it reaches its share;
+//!    *bisect* — recursive bisection across a direction within ±30° of the region's long axis, one side
+//!    grown block by block along that direction until it holds its share, pieces of the other side cut
+//!    off from it handed over so both stay contiguous.
+//! 3. **Local improvement.** Boundary blocks move to a neighbouring grid while that lowers
+//!    `Σ 20·out(h)/T + ((h − T)/T)² + (1 − PP) + weak_cut/L` (`out` = households outside the bounds,
+//!    `T` = the middle of the bounds, `PP` = Polsby–Popper `4πA/P²` of the grid, `weak_cut` = length of
+//!    grid boundary times (1 − road strength), `L` = the mean block perimeter) and the grid it leaves
+//!    stays connected. Passes visit blocks in a seeded order and stop when a pass moves nothing or after
+//!    [`engine::MAX_PASSES`]; nothing loops on an impossible case.
+//! 4. **Codes.** Each grid's interior point is put in rows (north→south, rows half a typical grid high)
+//!    and within a row west→east (DB11/T 2157-2023 §5.4); the code is the community's code plus the
+//!    sequence number in as many digits as the configured layout leaves (3 of 15 by default).
+//!
+//! The same units, bounds, seed and strategy give the same proposal, bit for bit.
+
+pub mod engine;
+pub mod repair;
+pub mod units;
+
+use std::collections::BTreeMap;
+
+use crate::planar::rings::{Poly, interior_point};
+use engine::{Division, Infeasible, Params, divide};
+use units::{BuildingInput, Units};
+
+/// One proposed grid.
+#[derive(Debug, Clone)]
+pub struct ProposedGrid {
+    /// Its code: the community's code and its sequence number.
+    pub code: String,
+    /// Its sequence number (1-based).
+    pub seq: usize,
+    /// Its outline on the lattice (one polygon when contiguous).
+    pub polys: Vec<Poly>,
+    /// Households of its buildings.
+    pub households: u64,
+    /// Residents of its buildings, when every building states them.
+    pub residents: Option<u64>,
+    /// Its buildings (indices into the building input).
+    pub buildings: Vec<usize>,
+    /// Its blocks.
+    pub blocks: Vec<usize>,
+    /// Area, m².
+    pub area_m2: f64,
+    /// Perimeter, m.
+    pub perimeter_m: f64,
+    /// Polsby–Popper compactness 4πA/P² (1 for a circle).
+    pub polsby_popper: f64,
+    /// Whether its households are within the bounds.
+    pub within_bounds: bool,
+}
+
+/// Scores of one proposal.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Metrics {
+    /// Number of grids.
+    pub grids: usize,
+    /// Households divided.
+    pub households: u64,
+    /// Grids within the bounds.
+    pub within_bounds: usize,
+    /// Share of grids within the bounds (0–1).
+    pub within_bounds_share: f64,
+    /// Mean |households − middle of the bounds|.
+    pub mean_household_deviation: f64,
+    /// Largest |households − middle of the bounds|.
+    pub max_household_deviation: f64,
+    /// Mean Polsby–Popper compactness.
+    pub mean_polsby_popper: f64,
+    /// Lowest Polsby–Popper compactness.
+    pub min_polsby_popper: f64,
+    /// Share of the boundary between grids (the community outline left out) that runs along a road, %.
+    pub boundary_on_roads_pct: f64,
+    /// The same share weighted by road strength (main roads fully, footways 15 %), %.
+    pub boundary_road_strength_pct: f64,
+    /// Grids with more than one part.
+    pub multipart_grids: usize,
+    /// Objective after local improvement (lower is better).
+    pub objective: f64,
+    /// Local-improvement moves made.
+    pub moves: usize,
+}
+
+/// One alternative division of a community.
+#[derive(Debug, Clone)]
+pub struct Proposal {
+    /// The parameters it was drawn with.
+    pub params: Params,
+    /// The grids in code order.
+    pub grids: Vec<ProposedGrid>,
+    /// Scores.
+    pub metrics: Metrics,
+    /// What could not be met, and why.
+    pub infeasible: Vec<Infeasible>,
+}
+
+/// Orders points west→east in rows running north→south, rows `band` lattice units high (a row
+/// starts at its northernmost point).
+pub fn reading_order(points: &[[i64; 2]], band: i64) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..points.len()).collect();
+    idx.sort_by_key(|&i| (-points[i][1], points[i][0], i));
+    let mut rows: Vec<Vec<usize>> = Vec::new();
+    for i in idx {
+        match rows.last_mut() {
+            Some(row) if points[row[0]][1] - points[i][1] <= band => row.push(i),
+            _ => rows.push(vec![i]),
+        }
+    }
+    rows.into_iter()
+        .flat_map(|mut row| {
+            row.sort_by_key(|&i| (points[i][0], i));
+            row
+        })
+        .collect()
+}
+
+/// Turns a division into grids with codes and scores. `seq_digits` is the length of the sequence
+/// part of a grid code (grid code length − community code length in the configured layout).
+pub fn assemble_proposal(
+    units: &Units,
+    buildings: &[BuildingInput],
+    community_code: &str,
+    seq_digits: usize,
+    params: Params,
+    division: Division,
+) -> Proposal {
+    assemble_coded(units, buildings, community_code, seq_digits, params, division, None)
+}
+
+/// [`assemble_proposal`] with the codes given per region (`codes[r]`, a repair keeping existing codes)
+/// instead of numbered in reading order; grids then come in code order.
+pub fn assemble_coded(
+    units: &Units,
+    buildings: &[BuildingInput],
+    community_code: &str,
+    seq_digits: usize,
+    params: Params,
+    division: Division,
+    codes: Option<&[String]>,
+) -> Proposal {
+    let k = division.regions;
+    let mut polys = units.group_polys(&division.region);
+    let [lo, hi] = params.bounds;
+    let middle = (lo + hi) as f64 / 2.0;
+    let mut raw: Vec<ProposedGrid> = (0..k)
+        .map(|r| {
+            let blocks: Vec<usize> = (0..units.blocks.len()).filter(|&b| division.region[b] == r).collect();
+            let mut bs: Vec<usize> = blocks.iter().flat_map(|&b| units.blocks[b].buildings.iter().copied()).collect();
+            bs.sort_unstable();
+            let households: u64 = blocks.iter().map(|&b| units.blocks[b].households).sum();
+            let residents = bs.iter().map(|&i| buildings[i].residents).sum::<Option<u64>>();
+            let area: f64 = blocks.iter().map(|&b| units.blocks[b].area_m2).sum();
+            let mut perimeter: f64 = blocks.iter().map(|&b| units.blocks[b].perimeter_m).sum();
+            for &b in &blocks {
+                for &(m, sh) in &units.adj[b] {
+                    if division.region[m] == r {
+                        perimeter -= sh.length_m;
+                    }
+                }
+            }
+            let pp = if perimeter > 0.0 { 4.0 * std::f64::consts::PI * area / (perimeter * perimeter) } else { 0.0 };
+            ProposedGrid {
+                code: String::new(),
+                seq: 0,
+                polys: polys.remove(&r).unwrap_or_default(),
+                households,
+                residents: if bs.is_empty() { None } else { residents },
+                buildings: bs,
+                blocks,
+                area_m2: area,
+                perimeter_m: perimeter,
+                polsby_popper: pp.min(1.0),
+                within_bounds: (lo..=hi).contains(&households),
+            }
+        })
+        .collect();
+    // Codes: DB11/T 2157-2023 §5.4, west→east in rows north→south; rows half a typical grid high.
+    let points: Vec<[i64; 2]> =
+        raw.iter().map(|g| g.polys.first().and_then(interior_point).unwrap_or([0, 0])).collect();
+    let total_area: f64 = units.blocks.iter().map(|b| b.area_m2).sum();
+    let band = ((total_area / k.max(1) as f64).sqrt() / 2.0 / units.metric.ky).round() as i64;
+    let order = match codes {
+        Some(codes) => {
+            let mut idx: Vec<usize> = (0..k).collect();
+            idx.sort_by(|&a, &b| codes[a].cmp(&codes[b]));
+            idx
+        }
+        None => reading_order(&points, band.max(1)),
+    };
+    let mut grids = Vec::with_capacity(k);
+    let mut slots: Vec<Option<ProposedGrid>> = raw.drain(..).map(Some).collect();
+    for (n, i) in order.into_iter().enumerate() {
+        if let Some(mut g) = slots[i].take() {
+            match codes {
+                Some(codes) => {
+                    g.code = codes[i].clone();
+                    g.seq = g.code.get(community_code.len()..).and_then(|s| s.parse().ok()).unwrap_or(n + 1);
+                }
+                None => {
+                    g.seq = n + 1;
+                    g.code = format!("{community_code}{:0width$}", n + 1, width = seq_digits);
+                }
+            }
+            grids.push(g);
+        }
+    }
+    let metrics = score(units, &grids, &division, middle);
+    Proposal { params, grids, metrics, infeasible: division.infeasible }
+}
+
+fn score(units: &Units, grids: &[ProposedGrid], division: &Division, middle: f64) -> Metrics {
+    let k = grids.len().max(1) as f64;
+    let (mut cut, mut road, mut strength) = (0.0, 0.0, 0.0);
+    for (b, list) in units.adj.iter().enumerate() {
+        for &(m, sh) in list {
+            if m > b && division.region[m] != division.region[b] {
+                cut += sh.length_m;
+                road += sh.road_m;
+                strength += sh.strength_m;
+            }
+        }
+    }
+    let pct = |x: f64| if cut > 0.0 { (1000.0 * x / cut).round() / 10.0 } else { 100.0 };
+    let dev: Vec<f64> = grids.iter().map(|g| (g.households as f64 - middle).abs()).collect();
+    let within = grids.iter().filter(|g| g.within_bounds).count();
+    let round3 = |x: f64| (x * 1000.0).round() / 1000.0;
+    Metrics {
+        grids: grids.len(),
+        households: grids.iter().map(|g| g.households).sum(),
+        within_bounds: within,
+        within_bounds_share: round3(within as f64 / k),
+        mean_household_deviation: (dev.iter().sum::<f64>() / k * 10.0).round() / 10.0,
+        max_household_deviation: dev.iter().copied().fold(0.0, f64::max),
+        mean_polsby_popper: round3(grids.iter().map(|g| g.polsby_popper).sum::<f64>() / k),
+        min_polsby_popper: round3(grids.iter().map(|g| g.polsby_popper).fold(1.0, f64::min)),
+        boundary_on_roads_pct: pct(road),
+        boundary_road_strength_pct: pct(strength),
+        multipart_grids: grids.iter().filter(|g| g.polys.len() > 1).count(),
+        objective: round3(division.objective),
+        moves: division.moves,
+    }
+}
+
+/// Draws one proposal.
+pub fn propose(
+    units: &Units,
+    buildings: &[BuildingInput],
+    community_code: &str,
+    seq_digits: usize,
+    params: Params,
+) -> Proposal {
+    let codes: Vec<String> = buildings.iter().map(|b| b.code.clone()).collect();
+    let households: Vec<u64> = buildings.iter().map(|b| b.households).collect();
+    // Divided on coarse units (empty blocks joined to a neighbour with households), scored on the blocks.
+    let (coarse, atom) = units.coarsen(None);
+    let division = divide(&coarse, &codes, &households, &params);
+    let region = atom.iter().map(|&a| division.region[a]).collect();
+    assemble_proposal(units, buildings, community_code, seq_digits, params, Division { region, ..division })
+}
+
+/// The parameters of alternative `i` of a run started from `seed`: strategies alternate (grow,
+/// bisect), each alternative has its own seed, and from the third on the grid count steps through the
+/// other counts that keep the mean within the bounds.
+pub fn alternative(i: usize, seed: u64, bounds: [u64; 2], counts: &[usize]) -> Params {
+    let strategy = if i % 2 == 0 { engine::Strategy::Grow } else { engine::Strategy::Bisect };
+    let grids = if counts.len() > 1 && i >= 2 { Some(counts[(i / 2) % counts.len()]) } else { None };
+    Params { bounds, seed: seed.wrapping_add(i as u64), strategy, grids }
+}
+
+/// Several alternatives for one community, in the order drawn; a draw identical to an earlier one is
+/// replaced by a further draw (at most `3 × count` draws).
+pub fn alternatives(
+    units: &Units,
+    buildings: &[BuildingInput],
+    community_code: &str,
+    seq_digits: usize,
+    bounds: [u64; 2],
+    seed: u64,
+    count: usize,
+) -> Vec<Proposal> {
+    let counts = engine::feasible_counts(units.households(), bounds);
+    let mut out: Vec<Proposal> = Vec::new();
+    let mut seen: BTreeMap<Vec<usize>, ()> = BTreeMap::new();
+    // A few extra draws replace alternatives identical to an earlier one.
+    for i in 0..count * 3 {
+        if out.len() == count {
+            break;
+        }
+        let p = propose(units, buildings, community_code, seq_digits, alternative(i, seed, bounds, &counts));
+        let mut key: Vec<usize> = vec![0; units.blocks.len()];
+        for g in &p.grids {
+            for &b in &g.blocks {
+                key[b] = g.seq;
+            }
+        }
+        if seen.insert(key, ()).is_none() {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,170 @@
+//! `wangge propose-grids`: draft plans dividing a community into grids along its roads (issue 17).
+
+use anyhow::{Result, bail};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use wangge_app::propose::{ProposeError, ProposeRequest, outcome_json, propose_grids, repair_grids};
+use wangge_core::propose::engine::Infeasible;
+use wangge_text::Lang;
+use wangge_text::zh_en;
+
+/// The options of `wangge propose-grids`.
+#[derive(clap::Args, Debug)]
+pub struct ProposeArgs {
+    /// 数据库文件 / database file.
+    #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
+    pub db: PathBuf,
+    /// 社区编码 / the community's code.
+    #[arg(long)]
+    pub community: String,
+    /// 每格最少户数（默认取规则配置）/ fewest households per grid (default: the rules configuration).
+    #[arg(long)]
+    pub min: Option<u64>,
+    /// 每格最多户数（默认取规则配置）/ most households per grid (default: the rules configuration).
+    #[arg(long)]
+    pub max: Option<u64>,
+    /// 方案个数 / how many alternatives (1–10), each a draft plan.
+    #[arg(long, default_value_t = 3)]
+    pub alternatives: usize,
+    /// 随机种子（同一种子得到同一方案）/ seed: the same seed gives the same proposals.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// 修复模式：只拆分超限网格、合并不足网格（一个草案）/ repair mode: the smallest change (split the
+    /// oversized grids, merge the undersized ones with a neighbour) as one draft plan.
+    #[arg(long)]
+    pub repair: bool,
+    /// 规则配置文件（.toml 或 .json）/ rules configuration, TOML or JSON.
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// 方案作者 / plan author (default: the OS user).
+    #[arg(long)]
+    pub author: Option<String>,
+    /// 以 JSON 输出 / print `{"proposals":[…]}` as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One reason a bound cannot be met, in words.
+pub fn infeasible_text(i: &Infeasible, lang: Lang) -> String {
+    match i {
+        Infeasible::BuildingOverMax { building, households, max } => zh_en!(
+            lang,
+            ("楼栋 {building} 有 {households} 户，超过每格上限 {max} 户：所在网格必然超限"),
+            ("building {building} holds {households} households, over the {max} a grid may hold: its grid is over")
+        ),
+        Infeasible::BlockOverMax { buildings, households, max } => {
+            let n = buildings.len();
+            zh_en!(
+                lang,
+                ("同一街区（道路之间）的 {n} 栋楼共 {households} 户，超过上限 {max} 户：网格由整街区组成，所在网格超限"),
+                ("one block between roads holds {n} buildings with {households} households, over {max}: grids are whole blocks, so its grid is over")
+            )
+        }
+        Infeasible::NoFeasibleCount { households, min, max } => zh_en!(
+            lang,
+            ("{households} 户无法分成每格 {min}–{max} 户的整数个网格"),
+            ("{households} households cannot be divided into a whole number of grids of {min}–{max}")
+        ),
+        Infeasible::DetachedPart { households, joined } => {
+            let n = joined + 1;
+            zh_en!(
+                lang,
+                ("社区有一块与其余部分不相连的区域（{households} 户），并入第 {n} 个网格，该网格由多块组成"),
+                ("a part of the community not joined to the rest ({households} households) joins grid {n}, which has several parts")
+            )
+        }
+    }
+}
+
+/// Runs the command; exit 0 when every plan validates without errors, 1 otherwise.
+pub fn run(args: ProposeArgs, lang: Lang) -> Result<i32> {
+    if !args.db.exists() {
+        bail!("{} {}", lang.pick("数据库不存在：", "database does not exist:"), args.db.display());
+    }
+    let config = crate::cli::plan::rules(args.rules.as_deref(), lang)?;
+    let bounds = match (args.min, args.max) {
+        (None, None) => None,
+        (min, max) => Some([
+            min.unwrap_or(config.grid_households[0].max(0) as u64),
+            max.unwrap_or(config.grid_households[1].max(0) as u64),
+        ]),
+    };
+    let req =
+        ProposeRequest { community: args.community.clone(), bounds, alternatives: args.alternatives, seed: args.seed };
+    let author = crate::cli::plan::cli_author(args.author);
+    let mut store = wangge_store::Store::open(&args.db)?;
+    let result = if args.repair {
+        repair_grids(&mut store, &req, &config, author, wangge_text::proposed_grid_name).map(|o| vec![o])
+    } else {
+        propose_grids(&mut store, &req, &config, author, wangge_text::proposed_grid_name)
+    };
+    let outcomes = match result {
+        Ok(o) => o,
+        Err(ProposeError::UnknownCommunity(code)) => {
+            bail!("{}", zh_en!(lang, ("没有编码为 {code} 的社区"), ("no community has the code {code}")))
+        }
+        Err(ProposeError::BadParameter { field, detail, detail_zh }) => {
+            let flag = match field {
+                "alternatives" => "--alternatives",
+                "repair" => "--repair",
+                _ => "--min/--max",
+            };
+            bail!("{flag}: {}", lang.pick(&detail_zh, &detail))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let failed = outcomes.iter().any(|o| o.errors > 0);
+    if args.json {
+        let proposals: Vec<Value> = outcomes
+            .iter()
+            .map(|o| {
+                let mut v = outcome_json(o);
+                let reasons: Vec<String> = o.proposal.infeasible.iter().map(|i| infeasible_text(i, lang)).collect();
+                v["infeasible_text"] = json!(reasons);
+                v
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&json!({ "community": args.community, "proposals": proposals }))?);
+    } else {
+        for o in &outcomes {
+            let m = &o.proposal.metrics;
+            println!(
+                "{}",
+                zh_en!(
+                    lang,
+                    (
+                        "方案 {}：{} 个网格，{}/{} 个在户数范围内，平均户数偏差 {}，平均紧凑度 {}，边界沿道路 {}%，校验错误 {}、警告 {}",
+                        o.plan_id,
+                        m.grids,
+                        m.within_bounds,
+                        m.grids,
+                        m.mean_household_deviation,
+                        m.mean_polsby_popper,
+                        m.boundary_on_roads_pct,
+                        o.errors,
+                        o.warnings
+                    ),
+                    (
+                        "plan {}: {} grids, {}/{} within bounds, mean household deviation {}, mean Polsby–Popper {}, boundary on roads {}%, validation errors {}, warnings {}",
+                        o.plan_id,
+                        m.grids,
+                        m.within_bounds,
+                        m.grids,
+                        m.mean_household_deviation,
+                        m.mean_polsby_popper,
+                        m.boundary_on_roads_pct,
+                        o.errors,
+                        o.warnings
+                    )
+                )
+            );
+            for g in &o.proposal.grids {
+                println!("  {} {} {}", g.code, g.households, (g.polsby_popper * 1000.0).round() / 1000.0);
+            }
+            for i in &o.proposal.infeasible {
+                println!("  ! {}", infeasible_text(i, lang));
+            }
+        }
+    }
+    Ok(if failed { 1 } else { 0 })
+}
