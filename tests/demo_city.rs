@@ -107,7 +107,14 @@ impl Drop for Running {
 #[test]
 fn serve_demo_starts_the_real_binary_and_leaves_data_untouched() {
     let digest = || -> Vec<(String, Vec<u8>)> {
-        let mut files: Vec<_> = std::fs::read_dir(data_dir()).unwrap().map(|e| e.unwrap().path()).collect();
+        // Every file under data/, subfolders (data/networks/) included.
+        let mut files = Vec::new();
+        let mut folders = vec![data_dir().to_path_buf()];
+        while let Some(folder) = folders.pop() {
+            for p in std::fs::read_dir(folder).unwrap().map(|e| e.unwrap().path()) {
+                if p.is_dir() { folders.push(p) } else { files.push(p) }
+            }
+        }
         files.sort();
         files.into_iter().map(|p| (p.display().to_string(), std::fs::read(&p).unwrap())).collect()
     };

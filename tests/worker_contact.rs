@@ -1,5 +1,5 @@
 //! A grid worker's phone number is personal data (PIPL; domain.md §7): over real HTTP it is in the
-//! lookup answer, the layer's features and the OGC items for workers, planners and admins, and left
+//! lookup answer, the layer's features, its file exports and the OGC items for workers, planners and admins, and left
 //! out for viewers and anonymous callers; the public vector tiles never carry it. The worker's name
 //! (the grid's public contact point) is shown to everyone.
 
@@ -94,6 +94,15 @@ fn phone_numbers_reach_workers_and_planners_only() {
                 "{who} at {path}: {props}"
             );
         }
+    }
+    // A downloaded file is the same answer in another form.
+    for (who, t, sees) in [("anonymous", None, false), ("worker", Some(worker.as_str()), true)] {
+        let (status, _, bytes) = get(&server, "/api/v1/layers/grid/export?format=geojson", t);
+        assert_eq!(status, 200, "{who} export");
+        let has = bytes.windows(PHONE.len()).any(|w| w == PHONE.as_bytes());
+        assert_eq!(has, sees, "{who}'s export carries the phone number: {has}");
+        let (_, _, csv) = get(&server, "/api/v1/layers/grid/export?format=csv", t);
+        assert_eq!(csv.windows(PHONE.len()).any(|w| w == PHONE.as_bytes()), sees, "{who}'s CSV export");
     }
     // The list of features too, and the public tiles never.
     let (_, list, _) = get(&server, "/api/v1/layers/grid/features?limit=1", None);

@@ -137,35 +137,13 @@ pub(super) fn align(db: &Path, network: &str, level: &str, out: Option<&Path>, l
         write_atomically(path, &bytes)?;
     }
     let all = &value["summary"]["all"];
-    eprintln!(
-        "{}",
-        zh_en!(
-            lang,
-            (
-                "{} 对：一致 {}，嵌套 {}，拆分 {}，交错 {}；碎片 {}；V 值（户）{}，（面积）{}；不一致处户数 {}",
-                all["pairs"],
-                all["identical"],
-                all["nested"],
-                all["split"],
-                all["many_to_many"],
-                all["slivers"],
-                all["by_households"]["v_measure"],
-                all["by_area"]["v_measure"],
-                all["households_mismatched"]
-            ),
-            (
-                "{} pairs: {} identical, {} nested, {} split, {} many-to-many; {} slivers; V-measure {} (households), {} (area); {} households in mismatched pieces",
-                all["pairs"],
-                all["identical"],
-                all["nested"],
-                all["split"],
-                all["many_to_many"],
-                all["slivers"],
-                all["by_households"]["v_measure"],
-                all["by_area"]["v_measure"],
-                all["households_mismatched"]
-            )
-        )
+    let [pairs, identical, nested, split, crossed, slivers, mismatched] =
+        ["pairs", "identical", "nested", "split", "many_to_many", "slivers", "households_mismatched"].map(|k| &all[k]);
+    let (v_households, v_area) = (&all["by_households"]["v_measure"], &all["by_area"]["v_measure"]);
+    tell!(
+        lang,
+        ("{pairs} 对：一致 {identical}，嵌套 {nested}，拆分 {split}，交错 {crossed}；碎片 {slivers}；V 值（户）{v_households}，（面积）{v_area}；不一致处户数 {mismatched}"),
+        ("{pairs} pairs: {identical} identical, {nested} nested, {split} split, {crossed} many-to-many; {slivers} slivers; V-measure {v_households} (households), {v_area} (area); {mismatched} households in mismatched pieces")
     );
     Ok(0)
 }

@@ -128,35 +128,13 @@ pub fn run(args: ProposeArgs, lang: Lang) -> Result<i32> {
     } else {
         for o in &outcomes {
             let m = &o.proposal.metrics;
-            println!(
-                "{}",
-                zh_en!(
-                    lang,
-                    (
-                        "方案 {}：{} 个网格，{}/{} 个在户数范围内，平均户数偏差 {}，平均紧凑度 {}，边界沿道路 {}%，校验错误 {}、警告 {}",
-                        o.plan_id,
-                        m.grids,
-                        m.within_bounds,
-                        m.grids,
-                        m.mean_household_deviation,
-                        m.mean_polsby_popper,
-                        m.boundary_on_roads_pct,
-                        o.errors,
-                        o.warnings
-                    ),
-                    (
-                        "plan {}: {} grids, {}/{} within bounds, mean household deviation {}, mean Polsby–Popper {}, boundary on roads {}%, validation errors {}, warnings {}",
-                        o.plan_id,
-                        m.grids,
-                        m.within_bounds,
-                        m.grids,
-                        m.mean_household_deviation,
-                        m.mean_polsby_popper,
-                        m.boundary_on_roads_pct,
-                        o.errors,
-                        o.warnings
-                    )
-                )
+            let (plan, grids, within, errors, warnings) = (o.plan_id, m.grids, m.within_bounds, o.errors, o.warnings);
+            let (deviation, compact, on_roads) =
+                (m.mean_household_deviation, m.mean_polsby_popper, m.boundary_on_roads_pct);
+            say!(
+                lang,
+                ("方案 {plan}：{grids} 个网格，{within}/{grids} 个在户数范围内，平均户数偏差 {deviation}，平均紧凑度 {compact}，边界沿道路 {on_roads}%，校验错误 {errors}、警告 {warnings}"),
+                ("plan {plan}: {grids} grids, {within}/{grids} within bounds, mean household deviation {deviation}, mean Polsby–Popper {compact}, boundary on roads {on_roads}%, validation errors {errors}, warnings {warnings}")
             );
             for g in &o.proposal.grids {
                 println!("  {} {} {}", g.code, g.households, (g.polsby_popper * 1000.0).round() / 1000.0);

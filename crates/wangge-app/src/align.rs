@@ -321,16 +321,6 @@ fn text(v: &Value) -> String {
     }
 }
 
-fn cell(v: &Value) -> Cell {
-    match v {
-        Value::Null => Cell::Empty,
-        Value::Bool(b) => Cell::Bool(*b),
-        Value::Number(n) => n.as_f64().map_or(Cell::Empty, Cell::Number),
-        Value::String(s) => Cell::Text(s.clone()),
-        other => Cell::Text(other.to_string()),
-    }
-}
-
 fn sliver_row(s: &Value) -> Vec<Value> {
     SLIVER_COLUMNS
         .iter()
@@ -386,15 +376,15 @@ pub fn report_xlsx(report: &Value) -> Result<Vec<u8>, XlsxError> {
     let header = |names: &[&str]| names.iter().map(|n| Cell::Text((*n).to_string())).collect::<Vec<_>>();
     let mut pairs = Table { name: "pairs".into(), rows: vec![header(&PAIR_COLUMNS)] };
     for p in report["pairs"].as_array().into_iter().flatten() {
-        pairs.rows.push(PAIR_COLUMNS.iter().map(|k| cell(&p[*k])).collect());
+        pairs.rows.push(PAIR_COLUMNS.iter().map(|k| Cell::from_json(&p[*k])).collect());
     }
     let mut slivers = Table { name: "slivers".into(), rows: vec![header(&SLIVER_COLUMNS)] };
     for s in report["slivers"].as_array().into_iter().flatten() {
-        slivers.rows.push(sliver_row(s).iter().map(cell).collect());
+        slivers.rows.push(sliver_row(s).iter().map(Cell::from_json).collect());
     }
     let mut summary = Table { name: "summary".into(), rows: vec![header(&SUMMARY_COLUMNS)] };
     for r in summary_rows(report) {
-        summary.rows.push(r.iter().map(cell).collect());
+        summary.rows.push(r.iter().map(Cell::from_json).collect());
     }
     write_tables(&[pairs, slivers, summary])
 }

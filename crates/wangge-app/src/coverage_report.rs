@@ -25,16 +25,6 @@ pub const STAT_COLUMNS: [&str; 12] = [
 /// The columns of the uncovered-buildings sheet.
 pub const UNCOVERED_COLUMNS: [&str; 7] = ["area_code", "code", "name", "households", "estimated", "lon", "lat"];
 
-fn cell(v: &Value) -> Cell {
-    match v {
-        Value::Null => Cell::Empty,
-        Value::Bool(b) => Cell::Bool(*b),
-        Value::Number(n) => n.as_f64().map_or(Cell::Empty, Cell::Number),
-        Value::String(s) => Cell::Text(s.clone()),
-        other => Cell::Text(other.to_string()),
-    }
-}
-
 fn text(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
@@ -65,14 +55,17 @@ pub fn stats_xlsx(level: &str, rows: &[Value], total: &Value) -> Result<Vec<u8>,
     let mut stats = Table { name: level.to_string(), rows: vec![header(&STAT_COLUMNS)] };
     for (code, r) in stat_rows(rows, total) {
         stats.rows.push(
-            STAT_COLUMNS.iter().map(|k| if *k == "code" { Cell::Text(code.clone()) } else { cell(&r[*k]) }).collect(),
+            STAT_COLUMNS
+                .iter()
+                .map(|k| if *k == "code" { Cell::Text(code.clone()) } else { Cell::from_json(&r[*k]) })
+                .collect(),
         );
     }
     let mut uncovered = Table { name: "uncovered_buildings".into(), rows: vec![header(&UNCOVERED_COLUMNS)] };
     for r in rows {
         for b in r["uncovered_buildings"].as_array().into_iter().flatten() {
-            let mut row = vec![cell(&r["code"])];
-            row.extend(UNCOVERED_COLUMNS[1..].iter().map(|k| cell(&b[*k])));
+            let mut row = vec![Cell::from_json(&r["code"])];
+            row.extend(UNCOVERED_COLUMNS[1..].iter().map(|k| Cell::from_json(&b[*k])));
             uncovered.rows.push(row);
         }
     }

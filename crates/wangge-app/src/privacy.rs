@@ -16,6 +16,16 @@ pub fn may_see_contacts(holder: Option<&TokenHolder>) -> bool {
     holder.is_some_and(|h| h.role >= Role::Worker)
 }
 
+/// Leaves the contact attributes out of `features` (a layer written to a file for download)
+/// unless `holder` may see them; returns how many values were removed.
+pub fn filter_feature_contacts(features: &mut [wangge_core::model::Feature], holder: Option<&TokenHolder>) -> usize {
+    if may_see_contacts(holder) {
+        return 0;
+    }
+    let removed = features.iter_mut().map(|f| CONTACT_ATTRS.iter().filter(|k| f.attrs.remove(**k).is_some()).count());
+    removed.sum()
+}
+
 /// Removes every contact attribute anywhere in `v` (a feature, a collection, a lookup answer)
 /// unless `holder` may see them; returns how many values were removed.
 pub fn filter_contacts(v: &mut Value, holder: Option<&TokenHolder>) -> usize {

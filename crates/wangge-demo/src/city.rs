@@ -103,24 +103,9 @@ pub fn south_communities(divisions: &[Division]) -> usize {
     STREETS[1].iter().map(|s| communities_of(divisions, s).len()).sum()
 }
 
-/// Orders points west→east in rows running north→south, rows `band` lattice units high.
-pub fn reading_order(points: &[Pt], band: i64) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..points.len()).collect();
-    idx.sort_by_key(|&i| (-points[i][1], points[i][0], i));
-    let mut rows: Vec<Vec<usize>> = Vec::new();
-    for i in idx {
-        match rows.last_mut() {
-            Some(row) if points[row[0]][1] - points[i][1] <= band => row.push(i),
-            _ => rows.push(vec![i]),
-        }
-    }
-    rows.into_iter()
-        .flat_map(|mut row| {
-            row.sort_by_key(|&i| (points[i][0], i));
-            row
-        })
-        .collect()
-}
+/// Orders points west→east in rows running north→south (the numbering rule of DB11/T 2157-2023),
+/// the same order the proposal engine numbers its grids in.
+pub use wangge_core::propose::reading_order;
 
 /// Household-weighted centre of some pieces.
 fn centre(units: &Units, pieces: &[usize]) -> Pt {

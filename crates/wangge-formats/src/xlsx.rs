@@ -21,6 +21,19 @@ pub enum Cell {
 }
 
 impl Cell {
+    /// A JSON value as the cell a report shows it in: numbers as numbers, text as text, `null`
+    /// as an empty cell, anything else as its JSON text.
+    pub fn from_json(v: &serde_json::Value) -> Cell {
+        use serde_json::Value;
+        match v {
+            Value::Null => Cell::Empty,
+            Value::Bool(b) => Cell::Bool(*b),
+            Value::Number(n) => n.as_f64().map_or(Cell::Empty, Cell::Number),
+            Value::String(s) => Cell::Text(s.clone()),
+            other => Cell::Text(other.to_string()),
+        }
+    }
+
     /// The cell as a number, if it is one or is text that reads as one (`"114.05"`).
     pub fn number(&self) -> Option<f64> {
         match self {

@@ -137,21 +137,7 @@ pub(super) fn sqlite_dump(s: &Store) -> Result<Dump, StoreError> {
         )
         .map_err(w)?;
     d.plans = plans
-        .query_map([], |r| {
-            Ok(PlanDump {
-                row: PlanRow {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    author: r.get(2)?,
-                    author_role: r.get(3)?,
-                    base_revision: r.get(4)?,
-                    status: r.get(5)?,
-                    version: r.get(6)?,
-                    created_at: r.get(7)?,
-                },
-                updated_at: r.get(8)?,
-            })
-        })
+        .query_map([], |r| Ok(PlanDump { row: super::plans::plan_row(r)?, updated_at: r.get(8)? }))
         .and_then(|rows| rows.collect())
         .map_err(w)?;
     let mut edits = s

@@ -28,13 +28,8 @@ impl Store {
     pub fn layer_writer(&mut self, layer: Layer, mode: WriteMode) -> Result<LayerWriter<'_>, StoreError> {
         let path = self.path.clone();
         let wrap = |source| StoreError::Sqlite { path: path.clone(), source };
-        let tx = self.conn.transaction().map_err(wrap)?;
+        let (tx, report) = self.begin_layer_write(layer, mode)?;
         let table = layer.id();
-        let mut report = WriteReport::default();
-        super::external::mark_own_write(&tx, true).map_err(wrap)?;
-        if mode == WriteMode::Replace {
-            report.deleted = tx.execute(&format!("DELETE FROM \"{table}\""), []).map_err(wrap)?;
-        }
         let empty = tx
             .query_row(&format!("SELECT 1 FROM \"{table}\" LIMIT 1"), [], |_| Ok(()))
             .optional()

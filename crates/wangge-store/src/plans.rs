@@ -379,7 +379,7 @@ fn check_draft(tx: &Transaction<'_>, id: i64, if_match: Option<i64>) -> Result<(
     Ok(())
 }
 
-fn plan_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PlanRow> {
+pub(crate) fn plan_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PlanRow> {
     Ok(PlanRow {
         id: r.get(0)?,
         name: r.get(1)?,

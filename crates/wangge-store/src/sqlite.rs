@@ -293,6 +293,24 @@ impl Store {
         loaded
     }
 
+    /// Opens the transaction of a write to `layer`: marked as wangge's own (so the outside-edit
+    /// triggers let it pass), with the old rows deleted first when `mode` is `Replace`.
+    pub(crate) fn begin_layer_write(
+        &mut self,
+        layer: Layer,
+        mode: WriteMode,
+    ) -> Result<(rusqlite::Transaction<'_>, WriteReport), StoreError> {
+        let path = self.path.clone();
+        let wrap = |source| StoreError::Sqlite { path: path.clone(), source };
+        let tx = self.conn.transaction().map_err(wrap)?;
+        let mut report = WriteReport::default();
+        super::external::mark_own_write(&tx, true).map_err(wrap)?;
+        if mode == WriteMode::Replace {
+            report.deleted = tx.execute(&format!("DELETE FROM \"{}\"", layer.id()), []).map_err(wrap)?;
+        }
+        Ok((tx, report))
+    }
+
     /// Writes `features` into `layer` in one transaction; nothing is written if any row fails.
     pub fn write_layer(
         &mut self,
@@ -302,13 +320,8 @@ impl Store {
     ) -> Result<WriteReport, StoreError> {
         let path = self.path.clone();
         let wrap = |source| StoreError::Sqlite { path: path.clone(), source };
-        let tx = self.conn.transaction().map_err(wrap)?;
+        let (tx, mut report) = self.begin_layer_write(layer, mode)?;
         let table = layer.id();
-        let mut report = WriteReport::default();
-        super::external::mark_own_write(&tx, true).map_err(wrap)?;
-        if mode == WriteMode::Replace {
-            report.deleted = tx.execute(&format!("DELETE FROM \"{table}\""), []).map_err(wrap)?;
-        }
         {
             let mut exists = tx.prepare(&format!("SELECT 1 FROM \"{table}\" WHERE code = ?1")).map_err(wrap)?;
             for f in features {
