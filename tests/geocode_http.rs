@@ -169,3 +169,47 @@ fn osm_addresses_are_read_from_the_helsinki_extract() {
     assert_eq!(v["candidates"][0]["address"], "Mannerheimintie 5, Helsinki", "one letter missing: {v}");
     assert_eq!(v["candidates"][0]["level"], "door");
 }
+
+/// A publish swaps in the draft's layers: the gazetteer must come along (it is not part of a
+/// draft), or every address search answers nothing until the server restarts.
+#[test]
+fn addresses_are_still_found_after_a_publish() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.gpkg");
+    ensure_demo_db(&db, &Path::new(env!("CARGO_MANIFEST_DIR")).join("data")).unwrap();
+    let d = db.to_str().unwrap();
+    let out = wangge(&["token", "create", "--db", d, "--role", "planner", "--name", "p"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let server = Server::start(&db);
+    let q = format!("/api/v1/geocode?q={}", enc("福荣路12号"));
+    let found = |v: &Value| v["candidates"].as_array().map_or(0, Vec::len);
+    assert!(found(&server.get(&q).1) > 0, "the demo's addresses answer before");
+
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let post = |path: &str, body: Value| -> Value {
+        let mut r = agent
+            .post(&format!("{}{path}", server.base))
+            .header("Authorization", &format!("Bearer {token}"))
+            .send_json(body)
+            .unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        r.body_mut().read_json().unwrap()
+    };
+    let plan = post("/api/v1/plans", serde_json::json!({ "name": "rename" }));
+    let (_, list) = server.get("/api/v1/layers/grid/features?limit=1");
+    let mut grid = list["features"][0].clone();
+    grid["properties"]["name"] = format!("{}（改名）", grid["properties"]["name"].as_str().unwrap()).into();
+    let id = plan["id"].as_i64().unwrap();
+    post(
+        &format!("/api/v1/plans/{id}/edits"),
+        serde_json::json!({ "op": "replace", "layer": "grid", "feature": grid }),
+    );
+    post(
+        &format!("/api/v1/plans/{id}/publish"),
+        serde_json::json!({ "message": "rename a grid", "effective_date": "2099-01-01" }),
+    );
+    let (_, after) = server.get(&q);
+    assert!(found(&after) > 0, "addresses answer after the publish: {after}");
+    assert_eq!(after["candidates"][0]["address"], "广东省深圳市福田区沙头街道下沙社区福荣路12号");
+}

@@ -468,7 +468,10 @@ impl PlanCache {
         // Only after the transaction committed: readers switch to the new state in one pointer swap.
         // Built here, once, by the publisher, so no request ever builds it.
         if let Some(live) = live {
-            live.publish(Arc::unwrap_or_clone(after), revision.id);
+            // The draft holds the layers only: the gazetteer comes from the store, where this
+            // publish has just relinked the addresses to their buildings' new grids.
+            let served = Arc::unwrap_or_clone(after).with_addresses(store.load_addresses()?);
+            live.publish(served, revision.id);
         }
         Ok(revision)
     }
