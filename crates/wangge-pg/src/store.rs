@@ -12,7 +12,7 @@ use geo::{Geodesic, Geometry, Length, LineString};
 use postgres::{Client, GenericClient, NoTls, Transaction};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use wangge_core::address::AddressRecord;
 use wangge_core::diff::changes;
@@ -444,31 +444,9 @@ impl Db for PgStore {
             tx.commit().map_err(e)?;
             return Ok((report, None));
         }
-        let new = if mode == WriteMode::Replace {
-            report.deleted = old.len();
-            report.inserted = features.len();
-            features.to_vec()
-        } else {
-            let mut new = old.clone();
-            let mut at: HashMap<String, usize> = new.iter().enumerate().map(|(i, f)| (f.code.clone(), i)).collect();
-            for f in features {
-                match at.get(&f.code) {
-                    Some(_) if mode == WriteMode::Append => {
-                        return Err(unique_violation(&location, &f.code, layer.id()));
-                    }
-                    Some(&i) => {
-                        new[i] = f.clone();
-                        report.updated += 1;
-                    }
-                    None => {
-                        at.insert(f.code.clone(), new.len());
-                        new.push(f.clone());
-                        report.inserted += 1;
-                    }
-                }
-            }
-            new
-        };
+        let (new, merged) = wangge_store::history::merged_layer(&old, features, mode)
+            .map_err(|code| unique_violation(&location, &code, layer.id()))?;
+        report = merged;
         let before = Snapshot::new([(layer, old)]);
         let after = Snapshot::new([(layer, new)]);
         if changes(&before, &after).is_empty() {

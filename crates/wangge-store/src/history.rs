@@ -24,6 +24,38 @@ pub enum AsOf {
     Revision(i64),
 }
 
+/// The layer `old` becomes when `features` are written to it in `mode`, and what the write counts
+/// (both stores record a revision from the two). `Err(code)`: `Append` met a code already there.
+pub fn merged_layer(
+    old: &[Feature],
+    features: &[Feature],
+    mode: WriteMode,
+) -> Result<(Vec<Feature>, WriteReport), String> {
+    let mut report = WriteReport::default();
+    if mode == WriteMode::Replace {
+        report.deleted = old.len();
+        report.inserted = features.len();
+        return Ok((features.to_vec(), report));
+    }
+    let mut new = old.to_vec();
+    let mut at: HashMap<String, usize> = new.iter().enumerate().map(|(i, f)| (f.code.clone(), i)).collect();
+    for f in features {
+        match at.get(&f.code) {
+            Some(_) if mode == WriteMode::Append => return Err(f.code.clone()),
+            Some(&i) => {
+                new[i] = f.clone();
+                report.updated += 1;
+            }
+            None => {
+                at.insert(f.code.clone(), new.len());
+                new.push(f.clone());
+                report.inserted += 1;
+            }
+        }
+    }
+    Ok((new, report))
+}
+
 impl Store {
     /// Publishes plan `plan_id`: `before` is the published state it was built on, `after` the
     /// state with its edits. Refused if the plan's base is no longer the current revision, or
@@ -91,36 +123,13 @@ impl Store {
         if current == 0 && old.is_empty() {
             return Ok((self.write_layer(layer, features, mode)?, None));
         }
-        let mut report = WriteReport::default();
-        let new = if mode == WriteMode::Replace {
-            report.deleted = old.len();
-            report.inserted = features.len();
-            features.to_vec()
-        } else {
-            let mut new = old.clone();
-            let mut at: HashMap<String, usize> = new.iter().enumerate().map(|(i, f)| (f.code.clone(), i)).collect();
-            for f in features {
-                match at.get(&f.code) {
-                    Some(_) if mode == WriteMode::Append => {
-                        // The service checks this first; refused here too so no caller overwrites by accident.
-                        return Err(self.wrap(rusqlite::Error::SqliteFailure(
-                            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE),
-                            Some(format!("code {} already exists in {}", f.code, layer.id())),
-                        )));
-                    }
-                    Some(&i) => {
-                        new[i] = f.clone();
-                        report.updated += 1;
-                    }
-                    None => {
-                        at.insert(f.code.clone(), new.len());
-                        new.push(f.clone());
-                        report.inserted += 1;
-                    }
-                }
-            }
-            new
-        };
+        let (new, report) = merged_layer(&old, features, mode).map_err(|code| {
+            // The service checks this first; refused here too so no caller overwrites by accident.
+            self.wrap(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE),
+                Some(format!("code {code} already exists in {}", layer.id())),
+            ))
+        })?;
         let before = Snapshot::new([(layer, old)]);
         let after = Snapshot::new([(layer, new)]);
         if changes(&before, &after).is_empty() {
