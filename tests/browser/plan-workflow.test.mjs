@@ -198,7 +198,11 @@ test("a window another publish left behind offers a rebase; the rebased draft pu
     const previous = merged - 1;
     await page.locator(`[data-restore="${previous}"]`).click();
     await page.locator("#confirm-yes").click();
-    await page.waitForFunction(() => /#\d+/.test(document.getElementById("plan-message")?.textContent ?? "") && !window.wangge.plan.session.busy);
+    // The publish before left "已发布，版本 #N" in the same place, so wait for the restoring draft itself.
+    await page.waitForFunction(() => {
+      const s = window.wangge.plan.session;
+      return s.plan && !s.busy && /恢复修订|restores revision/.test(document.getElementById("plan-message")?.textContent ?? "");
+    });
     const restoring = await page.evaluate(() => window.wangge.plan.session.plan.id);
     assert.ok((await drawnChanged(page)).size > 0, "the restoring draft is drawn");
     await publishThroughDialog(page, restoring, { message: "恢复合并前的边界（浏览器测试）" });
