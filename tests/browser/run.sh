@@ -77,9 +77,13 @@ VIEWER_TOKEN="$(target/release/wangge token create --db "$WORK/demo.gpkg" --role
 status=0
 # One test file at a time (the planning test publishes a new boundary the others would see mid-run).
 for file in tests/browser/*.test.mjs; do
-  WANGGE_URL="$URL" WANGGE_PLANNER_TOKEN="$PLANNER_TOKEN" WANGGE_VIEWER_TOKEN="$VIEWER_TOKEN" node --test "$file" || status=$?
+  WANGGE_URL="$URL" WANGGE_PLANNER_TOKEN="$PLANNER_TOKEN" WANGGE_VIEWER_TOKEN="$VIEWER_TOKEN" node --test "$file" \
+    | tee -a "$WORK/tap.log" || status=$?
 done
 if [ "$status" != 0 ]; then
+  # CI keeps only the tail of the output: repeat each failure with its error here, at the end.
+  echo "--- failures ---" >&2
+  awk '/^not ok /{on=1} on{print} on&&/^  \.\.\.$/{on=0}' "$WORK/tap.log" | head -n 120 >&2
   echo "--- server log ---" >&2
   tail -n 50 "$WORK/server.log" >&2
 fi
