@@ -18,6 +18,7 @@ pub mod plans;
 pub mod pool;
 pub mod roads;
 pub mod sqlite;
+pub mod styles;
 pub mod validity;
 
 pub use db::Db;

@@ -212,6 +212,7 @@ impl Store {
             "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES ('address', 'geom', 'POINT', ?1, 0, 0)",
             params![SRS_ID],
         )?;
+        super::styles::init(&tx)?;
         tx.commit()
     }
 
