@@ -1,14 +1,23 @@
 //! What a GIS user gets when opening the store directly: table titles GDAL reports, QGIS's own
-//! `layer_styles` table holding a default style per layer (QML that parses), on new and on older
-//! databases, in the GeoPackage and in PostgreSQL.
+//! `layer_styles` table holding a default style per layer (QML that parses), and the common
+//! attributes (`kind`, `worker` …) as real columns kept in step by every write, on new and on
+//! older databases, in the GeoPackage and in PostgreSQL.
 
 mod common;
 mod pg_support;
 
 use pg_support::PgCluster;
+use serde_json::json;
 use std::path::Path;
 use std::process::Command;
-use wangge_store::Store;
+use wangge_app::import::{ImportOptions, import};
+use wangge_app::plan as svc;
+use wangge_core::model::Layer;
+use wangge_core::rules::RulesConfig;
+use wangge_formats::crs::Crs;
+use wangge_formats::formats::FileFormat;
+use wangge_store::plans::Author;
+use wangge_store::{Store, WriteMode};
 
 /// Every element of `xml` parses, and the root is `root`.
 fn assert_xml(xml: &str, root: &str, what: &str) {
@@ -147,7 +156,7 @@ fn postgres_has_qgis_layer_styles_and_table_comments() {
     };
     check(&mut c);
     // A database migrated before styles existed gets them from the migration.
-    c.batch_execute("DROP TABLE layer_styles; DELETE FROM wangge_migration WHERE version = 2; COMMENT ON TABLE grid IS NULL")
+    c.batch_execute("DROP TABLE layer_styles; DELETE FROM wangge_migration WHERE version >= 2; COMMENT ON TABLE grid IS NULL")
         .unwrap();
     drop(wangge_pg::PgStore::open(&url).unwrap());
     check(&mut c);
@@ -164,4 +173,92 @@ fn pg_conninfo(url: &str) -> String {
     let (hostport, db) = rest.split_once('/').unwrap();
     let (host, port) = hostport.split_once(':').unwrap();
     format!("host={host} port={port} user={user} dbname={db}")
+}
+
+const G1: &str = "440304006009001";
+
+/// Publishes a plan that gives grid G1 a new `kind` and `worker`.
+fn publish_new_staffing(db: &mut dyn wangge_store::Db) {
+    let mut g = db.load_layer(Layer::Grid).unwrap().into_iter().find(|g| g.code == G1).unwrap();
+    g.attrs.insert("kind".into(), json!("专属"));
+    g.attrs.insert("worker".into(), json!("网格员 丙"));
+    let author = Author::new("lin", "planner");
+    let plan = db.create_plan("staffing", &author).unwrap();
+    let edit = json!({"op": "replace", "layer": "grid", "feature": wangge_formats::geojson::feature_to_json(&g)});
+    svc::add_edits(db, plan.id, author.clone(), &[edit], None).unwrap();
+    svc::publish(db, None, plan.id, author, "new worker", "2026-06-01", &RulesConfig::default()).unwrap();
+}
+
+/// `kind, worker` of G1 as GDAL's SQL reads them from `source`.
+fn gdal_kind_worker(source: &str) -> String {
+    ogrinfo(&["-ro", "-q", source, "-sql", &format!("SELECT kind, worker FROM grid WHERE code = '{G1}'")])
+}
+
+#[test]
+fn common_attributes_are_columns_in_the_geopackage() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::city_db(dir.path());
+    let gdal = common::gdal_available();
+    if gdal {
+        let t = gdal_kind_worker(db.to_str().unwrap());
+        assert!(t.contains("kind (String) = 综合") && t.contains("worker (String) = 网格员 甲"), "after import: {t}");
+    }
+    let mut store = Store::open(&db).unwrap();
+    publish_new_staffing(&mut store);
+    if gdal {
+        let t = gdal_kind_worker(db.to_str().unwrap());
+        assert!(t.contains("kind (String) = 专属") && t.contains("worker (String) = 网格员 丙"), "after publish: {t}");
+    }
+    assert_eq!(store.pending_external().unwrap(), 0, "wangge's own writes of the columns are not outside edits");
+
+    // A GIS user edits the column: the feature changed, and is recorded as such.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute("UPDATE grid SET worker = '网格员 丁' WHERE code = ?1", [G1]).unwrap();
+    let absorbed = store.absorb_external("edited in QGIS", "2026-06-02").unwrap().unwrap();
+    assert_eq!(absorbed.changes.len(), 1, "{absorbed:?}");
+    let g = store.load_layer(Layer::Grid).unwrap().into_iter().find(|g| g.code == G1).unwrap();
+    assert_eq!(g.attrs["worker"], "网格员 丁");
+
+    // A file made before the columns existed gains them, filled, with no outside edit recorded.
+    conn.execute_batch("ALTER TABLE grid DROP COLUMN kind; ALTER TABLE grid DROP COLUMN worker;").unwrap();
+    drop(store);
+    let store = Store::open(&db).unwrap();
+    let (kind, worker): (String, String) = conn
+        .query_row("SELECT kind, worker FROM grid WHERE code = ?1", [G1], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!((kind.as_str(), worker.as_str()), ("专属", "网格员 丁"));
+    assert_eq!(store.pending_external().unwrap(), 0);
+}
+
+#[test]
+fn common_attributes_are_columns_in_postgres() {
+    let pg = PgCluster::start();
+    let url = pg.new_db("columns");
+    let mut db = wangge_pg::PgStore::open(&url).unwrap();
+    for layer in Layer::ALL {
+        let text = std::fs::read_to_string(common::city_dir().join(format!("{}.geojson", layer.id()))).unwrap();
+        let options =
+            ImportOptions { layer, crs: Crs::Wgs84, mode: WriteMode::Append, tolerance_m: 10.0, generate_codes: false };
+        import(&mut db, &text, FileFormat::GeoJson, &options, None).unwrap();
+    }
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let read = |c: &mut postgres::Client| -> (String, String) {
+        let r = c.query_one("SELECT kind, worker FROM grid WHERE code = $1", &[&G1]).unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert_eq!(read(&mut c), ("综合".into(), "网格员 甲".into()));
+    publish_new_staffing(&mut db);
+    assert_eq!(read(&mut c), ("专属".into(), "网格员 丙".into()));
+    if common::gdal_available() {
+        let t = gdal_kind_worker(&format!("PG:{}", pg_conninfo(&url)));
+        assert!(t.contains("kind (String) = 专属") && t.contains("worker (String) = 网格员 丙"), "{t}");
+    }
+    // A database migrated before the columns existed gets them, filled, from migration 3.
+    c.batch_execute(
+        "ALTER TABLE grid DROP COLUMN kind, DROP COLUMN worker, DROP COLUMN facility;
+         DELETE FROM wangge_migration WHERE version = 3",
+    )
+    .unwrap();
+    drop(wangge_pg::PgStore::open(&url).unwrap());
+    assert_eq!(read(&mut c), ("专属".into(), "网格员 丙".into()));
 }

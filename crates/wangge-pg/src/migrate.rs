@@ -109,9 +109,27 @@ fn v2_styles() -> String {
     sql
 }
 
+/// The common text attributes as columns of every layer table (see [`wangge_store::columns`]),
+/// filled from the attribute JSON for the rows already there.
+fn v3_columns() -> String {
+    let mut sql = String::new();
+    for layer in Layer::ALL {
+        let t = layer.id();
+        let cols = wangge_store::columns::TEXT_COLUMNS;
+        let adds: Vec<String> = cols.iter().map(|c| format!("ADD COLUMN IF NOT EXISTS {c} text")).collect();
+        let sets: Vec<String> = cols
+            .iter()
+            .map(|c| format!("{c} = CASE WHEN json_typeof(attributes -> '{c}') = 'string' THEN attributes ->> '{c}' END"))
+            .collect();
+        sql.push_str(&format!("ALTER TABLE \"{t}\" {};\nUPDATE \"{t}\" SET {};\n", adds.join(", "), sets.join(", ")));
+    }
+    sql
+}
+
 const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "layers, plans, history, tokens, audit", sql: v1_schema },
     Migration { version: 2, name: "QGIS default styles and table titles", sql: v2_styles },
+    Migration { version: 3, name: "common attributes as columns (kind, worker, facility)", sql: v3_columns },
 ];
 
 /// The newest schema version this build knows.

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod addresses;
 pub mod changes;
+pub mod columns;
 pub mod db;
 pub mod dump;
 pub mod external;
