@@ -71,8 +71,66 @@ fn v1_schema() -> String {
     sql
 }
 
-const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, name: "layers, plans, history, tokens, audit", sql: v1_schema }];
+/// QGIS's own `layer_styles` table (as QGIS creates it in PostgreSQL, unquoted names and all) with
+/// wangge's default style per layer, and each table's title as its comment (QGIS shows it); see
+/// [`wangge_store::styles`]. A `layer_styles` QGIS made before is kept and only gains our rows.
+fn v2_styles() -> String {
+    let mut sql = String::from(
+        "CREATE TABLE IF NOT EXISTS public.layer_styles (id serial PRIMARY KEY, f_table_catalog varchar,
+           f_table_schema varchar, f_table_name varchar, f_geometry_column varchar, styleName text, styleQML xml,
+           styleSLD xml, useAsDefault boolean, description text, owner varchar(63) DEFAULT CURRENT_USER, ui xml,
+           update_time timestamp DEFAULT CURRENT_TIMESTAMP, type varchar);
+        ",
+    );
+    let name = wangge_store::styles::STYLE_NAME;
+    let column = wangge_store::styles::GEOMETRY_COLUMN;
+    for t in wangge_store::styles::tables() {
+        // Dollar-quoted: QML and SLD hold quotes of both kinds.
+        sql.push_str(&format!(
+            "INSERT INTO public.layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column,
+               styleName, styleQML, styleSLD, useAsDefault, description, owner)
+             SELECT current_database(), 'public', '{table}', '{column}', '{name}', XMLPARSE(DOCUMENT $wg${qml}$wg$),
+               XMLPARSE(DOCUMENT $wg${sld}$wg$), true, '{title}', 'wangge'
+             WHERE NOT EXISTS (SELECT 1 FROM public.layer_styles WHERE f_table_schema = 'public'
+               AND f_table_name = '{table}' AND styleName = '{name}');
+             DO $do$ BEGIN
+               IF to_regclass('public.{table}') IS NOT NULL THEN
+                 EXECUTE format('COMMENT ON TABLE public.%I IS %L', '{table}', '{title}：{description}');
+               END IF;
+             END $do$;
+            ",
+            table = t.table,
+            qml = t.qml(),
+            sld = t.sld().replacen("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", "", 1),
+            title = t.title,
+            description = t.description,
+        ));
+    }
+    sql
+}
+
+/// The common text attributes as columns of every layer table (see [`wangge_store::columns`]),
+/// filled from the attribute JSON for the rows already there.
+fn v3_columns() -> String {
+    let mut sql = String::new();
+    for layer in Layer::ALL {
+        let t = layer.id();
+        let cols = wangge_store::columns::TEXT_COLUMNS;
+        let adds: Vec<String> = cols.iter().map(|c| format!("ADD COLUMN IF NOT EXISTS {c} text")).collect();
+        let sets: Vec<String> = cols
+            .iter()
+            .map(|c| format!("{c} = CASE WHEN json_typeof(attributes -> '{c}') = 'string' THEN attributes ->> '{c}' END"))
+            .collect();
+        sql.push_str(&format!("ALTER TABLE \"{t}\" {};\nUPDATE \"{t}\" SET {};\n", adds.join(", "), sets.join(", ")));
+    }
+    sql
+}
+
+const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, name: "layers, plans, history, tokens, audit", sql: v1_schema },
+    Migration { version: 2, name: "QGIS default styles and table titles", sql: v2_styles },
+    Migration { version: 3, name: "common attributes as columns (kind, worker, facility)", sql: v3_columns },
+];
 
 /// The newest schema version this build knows.
 pub fn latest() -> i32 {

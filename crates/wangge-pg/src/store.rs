@@ -22,6 +22,7 @@ use wangge_formats::roads::RoadLine;
 use wangge_formats::wkb;
 use wangge_store::access::{AuditRow, Role, TokenHolder, hash_token};
 use wangge_store::changes::ChangeStamp;
+use wangge_store::columns::text_attr;
 use wangge_store::dump::{Dump, EditDump, HistoryDump, PlanDump, TokenDump};
 use wangge_store::history::AsOf;
 use wangge_store::plans::{Author, PlanError, PlanRow, RevisionRow};
@@ -246,13 +247,15 @@ fn wkb_of(g: &Geometry<f64>) -> Vec<u8> {
     out
 }
 
-/// Writes `f` into `table` by code; returns whether the code was there.
+/// Writes `f` into `table` by code, the common attributes into their columns too (see
+/// [`wangge_store::columns`]); returns whether the code was there.
 fn write_row(c: &mut impl GenericClient, table: &str, f: &Feature) -> PgResult<bool> {
     let sql = format!(
-        "INSERT INTO \"{table}\" (geom, code, name, parent_code, households, residents, attributes)
-         VALUES (ST_GeomFromWKB($1, 4326), $2, $3, $4, $5, $6, $7::text::json)
+        "INSERT INTO \"{table}\" (geom, code, name, parent_code, households, residents, attributes, kind, worker, facility)
+         VALUES (ST_GeomFromWKB($1, 4326), $2, $3, $4, $5, $6, $7::text::json, $8, $9, $10)
          ON CONFLICT (code) DO UPDATE SET geom = EXCLUDED.geom, name = EXCLUDED.name, parent_code = EXCLUDED.parent_code,
-           households = EXCLUDED.households, residents = EXCLUDED.residents, attributes = EXCLUDED.attributes
+           households = EXCLUDED.households, residents = EXCLUDED.residents, attributes = EXCLUDED.attributes,
+           kind = EXCLUDED.kind, worker = EXCLUDED.worker, facility = EXCLUDED.facility
          RETURNING (xmax <> 0)"
     );
     let attrs = Value::Object(f.attrs.clone()).to_string();
@@ -266,6 +269,9 @@ fn write_row(c: &mut impl GenericClient, table: &str, f: &Feature) -> PgResult<b
             &f.int_attr("households"),
             &f.int_attr("residents"),
             &attrs,
+            &text_attr(f, "kind"),
+            &text_attr(f, "worker"),
+            &text_attr(f, "facility"),
         ],
     )?;
     Ok(row.get(0))

@@ -111,6 +111,9 @@ type OldRow = (String, String, i64, Option<String>, Option<String>, Option<Strin
 /// `name, parent_code, attributes, geom, households, residents` of a live row.
 type LiveRow = (String, Option<String>, Option<String>, Vec<u8>, Option<i64>, Option<i64>);
 
+/// The text columns ([`crate::columns::TEXT_COLUMNS`]) of a live row.
+type LiveText = [Option<String>; 3];
+
 impl Store {
     /// How many row changes by other programs are waiting to be recorded.
     pub fn pending_external(&self) -> Result<i64, StoreError> {
@@ -188,19 +191,26 @@ impl Store {
         Ok(Some(Absorbed { revision, changes }))
     }
 
-    /// The row of `code` in `layer` as it is now; the `households`/`residents` columns win over
-    /// the attribute JSON when they differ (a GIS user edits the columns, not the JSON).
+    /// The row of `code` in `layer` as it is now; the `households`/`residents` columns and the
+    /// text columns of [`crate::columns`] win over the attribute JSON when they differ (a GIS
+    /// user edits the columns, not the JSON).
     fn live_row(&self, tx: &Transaction<'_>, layer: Layer, code: &str) -> Result<Option<Feature>, StoreError> {
         use rusqlite::OptionalExtension;
         let sql = format!(
-            "SELECT name, parent_code, attributes, geom, households, residents FROM \"{}\" WHERE code = ?1",
+            "SELECT name, parent_code, attributes, geom, households, residents, kind, worker, facility FROM \"{}\"
+             WHERE code = ?1",
             layer.id()
         );
-        let row: Option<LiveRow> = tx
-            .query_row(&sql, params![code], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        let row: Option<(LiveRow, LiveText)> = tx
+            .query_row(&sql, params![code], |r| {
+                Ok((
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?),
+                    [r.get(6)?, r.get(7)?, r.get(8)?],
+                ))
+            })
             .optional()
             .map_err(|e| self.wrap(e))?;
-        let Some((name, parent_code, attrs, blob, households, residents)) = row else { return Ok(None) };
+        let Some(((name, parent_code, attrs, blob, households, residents), text)) = row else { return Ok(None) };
         let mut f = self.external_feature(layer, code.to_string(), name, parent_code, attrs, &blob)?;
         for (key, column) in [("households", households), ("residents", residents)] {
             if let Some(v) = column
@@ -209,6 +219,7 @@ impl Store {
                 f.attrs.insert(key.into(), Value::from(v));
             }
         }
+        super::columns::apply_text_columns(&mut f.attrs, text);
         Ok(Some(f))
     }
 

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod addresses;
 pub mod changes;
+pub mod columns;
 pub mod db;
 pub mod dump;
 pub mod external;
@@ -18,6 +19,7 @@ pub mod plans;
 pub mod pool;
 pub mod roads;
 pub mod sqlite;
+pub mod styles;
 pub mod validity;
 
 pub use db::Db;

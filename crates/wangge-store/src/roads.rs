@@ -31,6 +31,7 @@ impl Store {
             params![SRS_ID],
         )
         .map_err(wrap)?;
+        super::styles::title(&tx, "road").map_err(wrap)?;
         tx.execute("DELETE FROM road", []).map_err(wrap)?;
         let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
         {

@@ -183,7 +183,8 @@ impl Store {
                 "CREATE TABLE IF NOT EXISTS \"{table}\" (
                    fid INTEGER PRIMARY KEY AUTOINCREMENT, geom GEOMETRY NOT NULL,
                    code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, parent_code TEXT,
-                   households INTEGER, residents INTEGER, attributes TEXT NOT NULL DEFAULT '{{}}');
+                   households INTEGER, residents INTEGER, attributes TEXT NOT NULL DEFAULT '{{}}',
+                   kind TEXT, worker TEXT, facility TEXT);
                  CREATE INDEX IF NOT EXISTS \"{table}_parent\" ON \"{table}\"(parent_code);"
             ))?;
             let geometry_type = match layer.geometry_kind() {
@@ -201,6 +202,7 @@ impl Store {
             )?;
         }
         super::external::init(&tx)?;
+        super::columns::init(&tx)?;
         super::networks::init(&tx)?;
         tx.execute_batch(ADDRESS_SCHEMA)?;
         tx.execute(
@@ -212,6 +214,7 @@ impl Store {
             "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES ('address', 'geom', 'POINT', ?1, 0, 0)",
             params![SRS_ID],
         )?;
+        super::styles::init(&tx)?;
         tx.commit()
     }
 
@@ -370,11 +373,11 @@ pub(super) fn row_sql(table: &str) -> (String, String) {
     (
         format!(
             "UPDATE \"{table}\" SET geom = ?1, name = ?3, parent_code = ?4, households = ?5, residents = ?6,
-               attributes = ?7 WHERE code = ?2"
+               attributes = ?7, kind = ?8, worker = ?9, facility = ?10 WHERE code = ?2"
         ),
         format!(
-            "INSERT INTO \"{table}\" (geom, code, name, parent_code, households, residents, attributes)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+            "INSERT INTO \"{table}\" (geom, code, name, parent_code, households, residents, attributes, kind, worker,
+               facility) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
         ),
     )
 }
@@ -390,7 +393,8 @@ pub(super) fn write_row(conn: &Connection, table: &str, f: &Feature) -> rusqlite
 }
 
 /// The values [`row_sql`]'s statements bind for `f`: the whole attribute object as JSON (lossless), and
-/// households/residents copied into plain columns for GIS clients to style by.
+/// the common attributes copied into plain columns for GIS clients to style by (see
+/// [`crate::columns`]).
 pub(super) fn row_params(f: &Feature) -> impl rusqlite::Params + '_ {
     (
         gpkg::encode(&f.geometry),
@@ -400,6 +404,9 @@ pub(super) fn row_params(f: &Feature) -> impl rusqlite::Params + '_ {
         f.int_attr("households"),
         f.int_attr("residents"),
         Value::Object(f.attrs.clone()).to_string(),
+        super::columns::text_attr(f, "kind"),
+        super::columns::text_attr(f, "worker"),
+        super::columns::text_attr(f, "facility"),
     )
 }
 
