@@ -6,19 +6,19 @@
 //! (each has a stable `key()` / `id()`) and whose fields are the named values. This crate turns
 //! them into text, at the faces (CLI, HTTP), as `web/js/i18n.js` does for the page.
 //!
-//! Design: one [`Catalog`] trait with one method per kind of value, implemented once per language
-//! (`zh.rs`, `en.rs`), each method a single `match` on the value. Matching on the core's typed
-//! enums instead of looking strings up by key means a message added to the core, or a value it
-//! gains, breaks the build of every catalog that does not render it: no key can be missing from a
-//! language, and no argument can be misspelt. The faces use the extension traits [`Text`],
+//! Design: one [`Catalog`] trait with one method per kind of value, implemented once
+//! (`messages.rs`) for both languages: each method is a single `match` on the value whose arms hold
+//! the 简体中文 and the English text side by side. Matching on the core's typed enums instead of
+//! looking strings up by key means a message added to the core, or a value it gains, breaks the
+//! build until it is rendered, and an arm cannot carry one language without the other: no key can
+//! be missing from a language, and no argument can be misspelt. The faces use the extension traits [`Text`],
 //! [`Label`] and [`FindingJson`], whose method names (`message`, `label`, `to_json`) are those the
 //! core types had when they rendered themselves.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod en;
 pub mod lang;
-mod zh;
+mod messages;
 
 #[cfg(test)]
 mod tests;
@@ -64,8 +64,8 @@ pub trait Catalog: Sync {
 /// The catalog for `lang`.
 pub fn catalog(lang: Lang) -> &'static dyn Catalog {
     match lang {
-        Lang::Zh => &zh::Zh,
-        Lang::En => &en::En,
+        Lang::Zh => &messages::ZH,
+        Lang::En => &messages::EN,
     }
 }
 
