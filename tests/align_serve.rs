@@ -1,11 +1,12 @@
 //! 多网合一 served like the layers, on loopback against the real router: the demo's police
-//! network as the OGC collection `network.police` (items, item, queryables, bbox and paging) and
+//! network as the OGC collection `network.police` (items, item, queryables, bbox and paging, read
+//! by GDAL's OAPIF driver too) and
 //! as vector tiles `/tiles/network.police/…` whose cache follows a re-import; and its slivers
 //! opened in a draft plan that validates with no error, publishes, and moves the lookup.
 
 mod common;
 
-use common::{Server, text, wangge};
+use common::{Server, assert_ogrinfo_counts, gdal_available, text, wangge};
 use geo::{Geometry, InteriorPoint};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -123,6 +124,28 @@ fn networks_are_served_as_collections_and_tiles() {
     let (s, etag2, _) = get_bytes(&url);
     assert!(s == 204 || etag2 != etag1, "the old version's tile is not served: {s} {etag2:?}");
     assert_eq!(ogc("/collections/network.police/items").1["numberMatched"], 5);
+}
+
+/// GDAL's OAPIF client reads the network collection beside the layers, paging with a page
+/// smaller than the network.
+#[test]
+fn ogrinfo_reads_the_network_collection() {
+    if !gdal_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_with_police(dir.path());
+    let server = Server::start(&db);
+    let out = std::process::Command::new("ogrinfo")
+        .args(["-ro", "-so", "-oo", "PAGE_SIZE=10"])
+        .arg(format!("OAPIF:{}/ogc", server.base))
+        .arg("network.police")
+        .env("GDAL_HTTP_TIMEOUT", "30")
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert_ogrinfo_counts(&t, &[("network.police", 33)]);
 }
 
 #[test]
