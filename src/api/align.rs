@@ -2,21 +2,26 @@
 //! line up with our grids, communities or streets (多网合一; see [`wangge_core::align`]).
 
 use super::AppState;
+use super::access::Caller;
 use super::error::ApiError;
-use super::extract::ApiPath;
+use super::extract::{ApiJson, ApiPath};
 use super::params::Params;
-use super::plans::with_reader;
+use super::plans::{plan_error, with_reader, with_store};
 use super::schema::{ErrorBody, LangQuery};
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use utoipa::IntoParams;
+use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
 use wangge_app::align::{Level, pieces_geojson, report, report_xlsx};
+use wangge_app::align_draft::{AlignDraftError, PieceRef, create_draft};
+use wangge_app::network_tiles::NetworkLayer;
 use wangge_core::align::AlignConfig;
-use wangge_text::zh_en;
+use wangge_text::{FindingJson, Lang, zh_en};
 
 /// The query of `GET /api/v1/alignment`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -107,20 +112,8 @@ pub async fn get_alignment(State(state): State<AppState>, params: Params) -> Res
             ("parameter format: \"{format}\" is not json, csv, xlsx or geojson")
         )));
     }
-    let name = network.clone();
-    let loaded = with_reader(&state, lang, move |s| {
-        let version = s.network_version(&name).map_err(ApiError::internal)?;
-        let features = s.load_network(&name, None).map_err(ApiError::internal)?;
-        Ok(version.zip(features))
-    })
-    .await?;
-    let Some((version, features)) = loaded else {
-        return Err(ApiError::not_found(zh_en!(
-            lang,
-            ("没有名为 \"{network}\" 的网络（见 /api/v1/networks）"),
-            ("no network named \"{network}\" (see /api/v1/networks)")
-        )));
-    };
+    let layer = network_layer(&state, lang, &network).await?;
+    let (version, features) = (layer.version, layer.features.clone());
     let snapshot = state.snapshot();
     let fmt = format.clone();
     let body = super::guard::blocking(move || -> Result<Response, ApiError> {
@@ -152,4 +145,110 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 /// A file-name-safe form of a network name (non-ASCII letters become `_`).
 fn ascii(name: &str) -> String {
     name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+}
+
+fn no_network(name: &str, lang: Lang) -> ApiError {
+    ApiError::not_found(zh_en!(
+        lang,
+        ("没有名为 \"{name}\" 的网络（见 /api/v1/networks）"),
+        ("no network named \"{name}\" (see /api/v1/networks)")
+    ))
+}
+
+/// The current version of network `name`, indexed: the version is read from the store on every
+/// call (an import from another process is seen at once), the features only when it changed.
+pub async fn network_layer(state: &AppState, lang: Lang, name: &str) -> Result<Arc<NetworkLayer>, ApiError> {
+    let (n, networks) = (name.to_string(), state.networks.clone());
+    let layer = with_reader(state, lang, move |s| {
+        let Some(version) = s.network_version(&n).map_err(ApiError::internal)? else { return Ok(None) };
+        networks.layer(&n, version, || s.load_network(&n, Some(version))).map_err(ApiError::internal)
+    })
+    .await?;
+    layer.ok_or_else(|| no_network(name, lang))
+}
+
+/// The body of `POST /api/v1/alignment/draft`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlignDraftBody {
+    /// The network's name.
+    pub network: String,
+    /// Our level: only `grid` (the default) is snapped in a draft.
+    #[serde(default)]
+    pub level: Option<String>,
+    /// The slivers to snap, each named by its pair `{ours, theirs}` (as in the report's `slivers`).
+    #[schema(value_type = Vec<Object>)]
+    pub pieces: Vec<PieceRef>,
+    /// The draft's name (default: 多网对照 NETWORK).
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// `POST /api/v1/alignment/draft` `{"network":"police","level":"grid","pieces":[{"ours":"G1","theirs":"JG1"}]}`:
+/// a draft plan that gives each chosen sliver to the grid the report suggests (our boundary
+/// snapped onto theirs), with the buildings standing in it; all or nothing.
+#[utoipa::path(post, path = "/api/v1/alignment/draft", tag = "plans", params(LangQuery), request_body = AlignDraftBody,
+    security(("bearer" = [])),
+    responses((status = 201, description = "`{plan_id, version, edits, errors, warnings, findings}`: the new draft plan, its edits and its validation", body = Object),
+        (status = 400, description = "A field is wrong (no pieces, a level other than grid)", body = ErrorBody),
+        (status = 401, description = "No token", body = ErrorBody), (status = 403, description = "The role is too low", body = ErrorBody),
+        (status = 404, description = "No such network, or no database", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 422, description = "A piece cannot be snapped (named in `problems`); nothing was written", body = ErrorBody)))]
+pub async fn post_draft(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+    ApiJson(body): ApiJson<AlignDraftBody>,
+) -> Result<Response, ApiError> {
+    let lang = params.lang;
+    let raw_level = body.level.clone().unwrap_or_else(|| "grid".into());
+    let level: Level = raw_level.parse().map_err(|_| {
+        ApiError::bad_body(zh_en!(
+            lang,
+            ("字段 level 的值 \"{raw_level}\" 无效：应为 grid"),
+            ("field level: \"{raw_level}\" is not grid")
+        ))
+    })?;
+    let layer = network_layer(&state, lang, &body.network).await?;
+    let snapshot = state.snapshot();
+    let (cache, rules, author) = (state.plans.clone(), state.rules.clone(), caller.author());
+    let name = body
+        .name
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| format!("{} {}", lang.pick("多网对照", "alignment with"), body.network));
+    let pieces = body.pieces;
+    let (row, edits, findings) = with_store(&state, lang, move |s| {
+        let network = (layer.name.as_str(), layer.version, layer.features.as_slice());
+        let (row, edits) = create_draft(s, &cache, &snapshot, level, network, &pieces, &name, author)
+            .map_err(|e| draft_error(e, lang))?;
+        let findings = cache.findings(s, row.id, &rules).map_err(|e| plan_error(e, lang))?;
+        Ok((row, edits, findings))
+    })
+    .await?;
+    let (errors, warnings) = wangge_core::rules::finding::tally(&findings);
+    let findings: Vec<serde_json::Value> = findings.iter().map(|f| f.to_json(lang)).collect();
+    let body = json!({ "plan_id": row.id, "version": row.version, "edits": edits,
+        "errors": errors, "warnings": warnings, "findings": findings });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+fn draft_error(e: AlignDraftError, lang: Lang) -> ApiError {
+    match e {
+        AlignDraftError::BadRequest { detail, detail_zh } => ApiError::bad_body(lang.pick(&detail_zh, &detail)),
+        AlignDraftError::Piece { ours, theirs, detail, detail_zh } => {
+            let mut e = ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "bad_piece",
+                zh_en!(
+                    lang,
+                    ("碎片 {ours}/{theirs} 无法吸附，未写入任何内容：{detail_zh}"),
+                    ("piece {ours}/{theirs} cannot be snapped; nothing was written: {detail}")
+                ),
+            );
+            e.problems = Some(json!({ "ours": ours, "theirs": theirs }));
+            e
+        }
+        AlignDraftError::Plan(e) => plan_error(e, lang),
+    }
 }

@@ -98,6 +98,9 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// The draft states of recently used plans (see [`wangge_app::plan::PlanCache`]).
     pub plans: Arc<wangge_app::plan::PlanCache>,
+    /// Other departments' networks, indexed by version, and their tiles
+    /// (see [`wangge_app::network_tiles`]).
+    pub networks: Arc<wangge_app::network_tiles::NetworkTiles>,
 }
 
 impl AppState {
@@ -115,6 +118,7 @@ impl AppState {
             metrics: Arc::default(),
             // A few planners' drafts at a time; each holds a copy of the layers.
             plans: Arc::new(wangge_app::plan::PlanCache::new(16)),
+            networks: Arc::default(),
         }
     }
 
@@ -217,6 +221,7 @@ pub fn guarded_routes() -> Vec<GuardedRoute> {
         guarded(Method::DELETE, "/api/v1/plans/{id}", R::PLANNER, delete(plans::discard)),
         guarded(Method::POST, "/api/v1/revisions/{id}/restore", R::PLANNER, post(history::restore)),
         guarded(Method::POST, "/api/v1/communities/{code}/proposals", R::PLANNER, post(proposals::create)),
+        guarded(Method::POST, "/api/v1/alignment/draft", R::PLANNER, post(align::post_draft)),
         // OGC API – Features Part 4 writes go into draft plans too.
         guarded(Method::POST, items, R::PLANNER, post(ogc::write::create)),
         guarded(Method::PUT, item, R::PLANNER, put(ogc::write::replace_or_update)),

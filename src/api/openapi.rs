@@ -23,7 +23,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         plans::list, plans::create, plans::get, plans::add_edit, plans::undo, plans::redo, plans::discard,
         plans::validate, plans::diff, plans::publish,
         diff::get_diff, history::list, history::restore, access::audit_log, document,
-        align::list_networks, align::network_features, align::get_alignment,
+        align::list_networks, align::network_features, align::get_alignment, align::post_draft,
         proposals::create,
     ),
     components(schemas(schema::ErrorBody, schema::EditRequest, schema::EditBody, schema::LookupAnswer)),

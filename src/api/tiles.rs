@@ -1,5 +1,5 @@
 //! `GET /tiles/{layer}/{z}/{x}/{y}.mvt` (Mapbox Vector Tiles) and `GET /tiles/{layer}.json`
-//! (TileJSON 3.0.0).
+//! (TileJSON 3.0.0). `{layer}` is a layer id, `road`, or `network.NAME` for an imported network.
 
 use super::AppState;
 use super::error::ApiError;
@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
+use wangge_app::network_tiles::network_of;
 use wangge_app::tiles::TileSource;
 use wangge_core::model::Feature;
 use wangge_core::tiles::TileId;
@@ -41,7 +42,10 @@ pub async fn get_tile(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let lang = params.lang;
-    let source = TileSource::parse(&layer).ok_or_else(|| unknown_layer(&layer, lang))?;
+    let source = match network_of(&layer) {
+        Some(_) => None,
+        None => Some(TileSource::parse(&layer).ok_or_else(|| unknown_layer(&layer, lang))?),
+    };
     let y = file.strip_suffix(".mvt").ok_or_else(|| {
         ApiError::not_found(zh_en!(
             lang,
@@ -50,7 +54,16 @@ pub async fn get_tile(
         ))
     })?;
     let tile = TileId::parse(&z, &x, y).map_err(|e| ApiError::bad_parameter(e.message(lang)))?;
-    let Some(t) = state.published().tile(source, tile) else {
+    let t = match (source, network_of(&layer)) {
+        (Some(source), _) => state.published().tile(source, tile),
+        // A network's tiles, of its current version (a re-import is a new version: new tiles).
+        (None, Some(name)) => {
+            let network = super::align::network_layer(&state, lang, name).await?;
+            state.networks.tile(&network, tile)
+        }
+        (None, None) => None,
+    };
+    let Some(t) = t else {
         return Ok((StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, CACHE_CONTROL)]).into_response());
     };
     let etag = HeaderValue::from_str(&t.etag).map_err(ApiError::internal)?;
@@ -92,35 +105,66 @@ pub async fn get_tilejson(
             ("no {file}: TileJSON is at /tiles/{{layer}}.json")
         ))
     })?;
-    let source = TileSource::parse(layer).ok_or_else(|| unknown_layer(layer, lang))?;
-    let published = state.published();
-    let (snapshot, tiles) = (&published.snapshot, &published.tiles);
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1:8080");
     let scheme = headers
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())
         .filter(|p| *p == "https" || *p == "http")
         .unwrap_or("http");
-    let id = source.id();
-    let (bounds, center) = match tiles.extent(snapshot, source) {
+    if let Some(name) = network_of(layer) {
+        let network = super::align::network_layer(&state, lang, name).await?;
+        let description = zh_en!(
+            lang,
+            ("网络 {name}（第 {} 版）", network.version),
+            ("network {name} (version {})", network.version)
+        );
+        return Ok(axum::Json(tilejson(
+            layer,
+            &description,
+            &format!("{scheme}://{host}"),
+            network.extent,
+            fields(&network.features),
+        )));
+    }
+    let source = TileSource::parse(layer).ok_or_else(|| unknown_layer(layer, lang))?;
+    let published = state.published();
+    let (snapshot, tiles) = (&published.snapshot, &published.tiles);
+    let description = match source {
+        TileSource::Layer(l) => l.label(lang).to_string(),
+        TileSource::Road => lang.pick("步行路网", "walking network").to_string(),
+    };
+    let fields = fields(tiles.features(snapshot, source));
+    Ok(axum::Json(tilejson(
+        source.id(),
+        &description,
+        &format!("{scheme}://{host}"),
+        tiles.extent(snapshot, source),
+        fields,
+    )))
+}
+
+/// A TileJSON 3.0.0 document for tile layer `id` served at `origin`.
+fn tilejson(
+    id: &str,
+    description: &str,
+    origin: &str,
+    extent: Option<geo::Rect<f64>>,
+    fields: Map<String, Value>,
+) -> Value {
+    let (bounds, center) = match extent {
         Some(r) => (
             json!([r.min().x, r.min().y, r.max().x, r.max().y]),
             json!([(r.min().x + r.max().x) / 2.0, (r.min().y + r.max().y) / 2.0, 12]),
         ),
         None => (json!([-180.0, -85.051_128_779_806_59, 180.0, 85.051_128_779_806_59]), json!([0.0, 0.0, 0])),
     };
-    let description = match source {
-        TileSource::Layer(l) => l.label(lang).to_string(),
-        TileSource::Road => lang.pick("步行路网", "walking network").to_string(),
-    };
-    let fields = fields(tiles.features(snapshot, source));
-    Ok(axum::Json(json!({
+    json!({
         "tilejson": "3.0.0",
         "name": id,
         "description": description,
         "version": "1.0.0",
         "scheme": "xyz",
-        "tiles": [format!("{scheme}://{host}/tiles/{id}/{{z}}/{{x}}/{{y}}.mvt")],
+        "tiles": [format!("{origin}/tiles/{id}/{{z}}/{{x}}/{{y}}.mvt")],
         "minzoom": 0,
         "maxzoom": TILEJSON_MAX_ZOOM,
         "bounds": bounds,
@@ -133,7 +177,7 @@ pub async fn get_tilejson(
             "maxzoom": TILEJSON_MAX_ZOOM,
             "fields": fields,
         }],
-    })))
+    })
 }
 
 /// Each property of the layer's tiles with its type as TileJSON's `fields` name them

@@ -73,6 +73,8 @@ fi
 # A planner's token for the editing test (SQLite WAL lets the CLI write while the server runs).
 PLANNER_TOKEN="$(target/release/wangge token create --db "$WORK/demo.gpkg" --role planner --name browser-test | tail -n 1)"
 VIEWER_TOKEN="$(target/release/wangge token create --db "$WORK/demo.gpkg" --role viewer --name browser-viewer | tail -n 1)"
+# The demo's second network (police grids along the arterial roads) for the 多网对照 view.
+target/release/wangge import --db "$WORK/demo.gpkg" --network police data/networks/police.geojson >/dev/null
 
 status=0
 # One test file at a time (the planning test publishes a new boundary the others would see mid-run).

@@ -17,6 +17,7 @@ import * as geocode from "./geocode.js";
 import * as report from "./report.js";
 import * as palette from "./palette.js";
 import * as phone from "./phone.js";
+import * as align from "./align.js";
 
 function wireControls() {
   document.getElementById("zoom-in").addEventListener("click", () => map.zoomIn({ animate: false }));
@@ -55,6 +56,7 @@ function wireControls() {
     if (state.view === "plan" && plan.onMapClick(e)) return;
     // The coverage view keeps its panel: a tap shows that community's coverage there, no card.
     if (state.view === "coverage") return void coverage.onMapClick(e);
+    if (state.view === "align") return void align.onMapClick(e);
     if (state.view === "thematic" || state.view === "coverage" || state.view === "lookup") {
       lookup(e.lngLat.lng, e.lngLat.lat).catch(() => {});
     }
@@ -91,6 +93,7 @@ async function start() {
   geocode.init();
   report.init();
   phone.init();
+  align.init();
   onChange(() => writeHash());
   onLangChange(() => {
     map.getCanvas().setAttribute("aria-label", t("map.label"));
@@ -158,4 +161,5 @@ window.wangge = {
   report,
   palette,
   phone,
+  align,
 };

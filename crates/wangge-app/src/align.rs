@@ -4,11 +4,11 @@
 //! every form says the same.
 
 use crate::import::ImportError;
-use geo::{Coord, Geometry, InteriorPoint};
+use geo::{Coord, Distance, Euclidean, Geometry, InteriorPoint, MultiPolygon};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::str::FromStr;
-use wangge_core::align::{AlignConfig, Alignment, Home, PairClass, Summary, Zone, align};
+use wangge_core::align::{AlignConfig, Alignment, Home, PairClass, Side, Summary, Zone, align};
 use wangge_core::model::{Feature, Layer};
 use wangge_core::problem::{Problem, Rule};
 use wangge_core::snapshot::{Snapshot, as_multipolygon};
@@ -188,10 +188,11 @@ pub fn report(
                 };
                 json!({ "side": snap.side, "from": from, "to": to })
             });
+            let draft_to = if level == Level::Grid { draft_target(snapshot, &a, s) } else { None };
             json!({
                 "ours": oc, "theirs": tc, "reason": s.reason, "area_m2": round(p.area_m2, 2),
                 "width_m": round(s.width_m, 2), "compactness": round(p.compactness, 4),
-                "households": p.households, "buildings": p.buildings, "snap": snap,
+                "households": p.households, "buildings": p.buildings, "snap": snap, "draft_to": draft_to,
             })
         })
         .collect();
@@ -230,6 +231,44 @@ pub fn report(
         "pairs": pairs, "slivers": slivers, "summary": Value::Object(summary), "failed": failed,
     });
     (value, a)
+}
+
+/// How close (degrees, about a metre) a part of a piece must come to a grid to count as bordering
+/// it: the overlay's pieces and the grids share edges up to rounding.
+const BORDER_DEG: f64 = 1e-5;
+
+/// The polygons of `piece` that border `area`.
+pub fn touching(piece: &MultiPolygon<f64>, area: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    MultiPolygon::new(
+        piece
+            .0
+            .iter()
+            .filter(|part| area.0.iter().any(|g| Euclidean.distance(*part, g) <= BORDER_DEG))
+            .cloned()
+            .collect(),
+    )
+}
+
+/// The grid a draft plan gives a sliver to when our boundary is snapped onto theirs: the grid the
+/// report suggests when the suggestion is on our side, else the grid that shares most of their
+/// feature — in either case one of the same community (moving a community boundary is a change
+/// at another level) that the piece borders. `None` when there is none.
+fn draft_target(snapshot: &Snapshot, a: &Alignment, s: &wangge_core::align::Sliver) -> Option<String> {
+    let grids = snapshot.layer(Layer::Grid).features();
+    let p = &a.pairs[s.pair];
+    let from = grids.get(p.ours as usize)?;
+    let mut candidates: Vec<u32> =
+        s.snap.filter(|snap| snap.side == Side::Ours).map(|snap| snap.to).into_iter().collect();
+    let mut partners: Vec<&wangge_core::align::Pair> =
+        a.pairs.iter().filter(|q| q.theirs == p.theirs && q.ours != p.ours).collect();
+    partners.sort_by(|x, y| y.area_m2.total_cmp(&x.area_m2));
+    candidates.extend(partners.iter().map(|q| q.ours));
+    candidates.into_iter().find_map(|i| {
+        let to = grids.get(i as usize)?;
+        let borders =
+            to.parent_code == from.parent_code && !touching(&p.piece, &as_multipolygon(&to.geometry)).0.is_empty();
+        borders.then(|| to.code.clone())
+    })
 }
 
 fn round(x: f64, places: i32) -> f64 {

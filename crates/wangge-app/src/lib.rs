@@ -4,6 +4,7 @@
 
 pub mod address;
 pub mod align;
+pub mod align_draft;
 pub mod batch;
 pub mod compare;
 pub mod coverage;
@@ -14,6 +15,7 @@ pub mod feed;
 pub mod files;
 pub mod import;
 pub mod lookup;
+pub mod network_tiles;
 pub mod plan;
 pub mod privacy;
 pub mod propose;

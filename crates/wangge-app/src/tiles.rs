@@ -246,13 +246,7 @@ impl TileService {
         if layer.features.is_empty() {
             return None;
         }
-        let raw = mvt::encode(&[layer]);
-        let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 2), flate2::Compression::fast());
-        // Writing into a Vec cannot fail.
-        let gzip = gz.write_all(&raw).and_then(|_| gz.finish()).unwrap_or_default();
-        let digest = Sha256::digest(&raw);
-        let etag = format!("\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>());
-        Some(Tile { raw, gzip, etag })
+        Some(encode_tile(&[layer]))
     }
 
     /// The cache's counters.
@@ -299,6 +293,17 @@ impl TileService {
         }
         generation
     }
+}
+
+/// Encodes tile layers as one tile: MVT bytes, their gzip form and a strong ETag.
+pub fn encode_tile(layers: &[wangge_core::tiles::build::TileLayer]) -> Tile {
+    let raw = mvt::encode(layers);
+    let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 2), flate2::Compression::fast());
+    // Writing into a Vec cannot fail.
+    let gzip = gz.write_all(&raw).and_then(|_| gz.finish()).unwrap_or_default();
+    let digest = Sha256::digest(&raw);
+    let etag = format!("\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>());
+    Tile { raw, gzip, etag }
 }
 
 /// Bounding boxes (before and after) of the features that differ between two code-sorted lists.

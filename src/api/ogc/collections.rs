@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
+use wangge_app::network_tiles::network_of;
 use wangge_core::model::{GeometryKind, Layer};
 use wangge_core::snapshot::Snapshot;
 use wangge_text::{Label, Lang};
@@ -97,7 +98,10 @@ pub fn collection_json(snapshot: &Snapshot, layer: Layer, req: &OgcRequest) -> V
 pub async fn list(State(state): State<AppState>, req: OgcRequest) -> Result<Response, ApiError> {
     req.refuse_unknown(&[], &[])?;
     let snapshot = state.snapshot();
-    let list: Vec<Value> = Layer::ALL.iter().map(|&l| collection_json(&snapshot, l, &req)).collect();
+    let mut list: Vec<Value> = Layer::ALL.iter().map(|&l| collection_json(&snapshot, l, &req)).collect();
+    for network in super::networks::all(&state, req.lang()).await {
+        list.push(super::networks::collection_json(&network, &req));
+    }
     let base = &req.base;
     let body = json!({
         "links": [
@@ -114,6 +118,9 @@ pub async fn list(State(state): State<AppState>, req: OgcRequest) -> Result<Resp
 
 /// `GET /ogc/collections/{id}`
 pub async fn one(State(state): State<AppState>, Path(id): Path<String>, req: OgcRequest) -> Result<Response, ApiError> {
+    if let Some(name) = network_of(&id) {
+        return super::networks::one(&state, name, &req).await;
+    }
     let layer = collection(&id, req.lang())?;
     req.refuse_unknown(&[], &[])?;
     let snapshot = state.snapshot();
@@ -130,6 +137,9 @@ pub async fn queryables_handler(
     Path(id): Path<String>,
     req: OgcRequest,
 ) -> Result<Response, ApiError> {
+    if let Some(name) = network_of(&id) {
+        return super::networks::queryables_handler(&state, name, &req).await;
+    }
     let layer = collection(&id, req.lang())?;
     req.refuse_unknown(&[], &[])?;
     let snapshot = state.snapshot();

@@ -13,6 +13,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use wangge_app::network_tiles::network_of;
 use wangge_core::model::{Feature, Layer};
 use wangge_formats::geojson::{feature_to_json, geometry_to_json};
 use wangge_text::zh_en;
@@ -50,14 +51,16 @@ pub fn feature_json(f: &Feature, crs: OgcCrs) -> Result<Value, ApiError> {
     Ok(v)
 }
 
-fn with_crs(mut r: Response, crs: OgcCrs) -> Response {
+/// `r` with its `Content-Crs` header naming `crs`.
+pub fn with_crs(mut r: Response, crs: OgcCrs) -> Response {
     if let Ok(v) = HeaderValue::from_str(&format!("<{}>", crs.uri())) {
         r.headers_mut().insert("content-crs", v);
     }
     r
 }
 
-fn limit_param(req: &OgcRequest) -> Result<usize, ApiError> {
+/// `limit`: [`DEFAULT_LIMIT`] when absent, at most [`MAX_LIMIT`]; below 1 is a 400.
+pub fn limit_param(req: &OgcRequest) -> Result<usize, ApiError> {
     let lang = req.lang();
     let Some(raw) = req.params.get("limit") else { return Ok(DEFAULT_LIMIT) };
     match raw.trim().parse::<u64>() {
@@ -107,6 +110,9 @@ pub async fn list(
     req: OgcRequest,
 ) -> Result<Response, ApiError> {
     let lang = req.lang();
+    if let Some(name) = network_of(&id) {
+        return super::networks::items(&state, name, &req).await;
+    }
     let layer = collection(&id, lang)?;
     let snapshot = state.snapshot();
     let props = property_filters(&snapshot, layer);
@@ -127,13 +133,26 @@ pub async fn list(
     };
     let source = source(&state, &req, layer).await?;
     let matched = selection.apply(&source, layer);
+    page_response(&req, layer.id(), &matched, limit, offset, crs)
+}
+
+/// One page of `matched` as a GeoJSON FeatureCollection (or HTML) with its paging links.
+pub fn page_response(
+    req: &OgcRequest,
+    id: &str,
+    matched: &[&Feature],
+    limit: usize,
+    offset: usize,
+    crs: OgcCrs,
+) -> Result<Response, ApiError> {
+    let lang = req.lang();
     let mut page: Vec<Value> =
         matched.iter().skip(offset).take(limit).map(|f| feature_json(f, crs)).collect::<Result<_, _>>()?;
     for f in &mut page {
         wangge_app::privacy::filter_contacts(f, req.caller.0.as_ref());
     }
 
-    let here = format!("{}/collections/{}/items", req.base, layer.id());
+    let here = format!("{}/collections/{id}/items", req.base);
     let kept = req.query_without(&["limit", "offset", "f"]);
     let link = |rel: &str, ty: &str, f: &str, off: Option<usize>| {
         let mut q = kept.clone();
@@ -150,7 +169,7 @@ pub async fn list(
         links.push(link("prev", GEOJSON, "json", Some(offset.saturating_sub(limit))));
     }
     links.push(json!({ "rel": "collection", "type": "application/json", "title": "collection",
-        "href": format!("{}/collections/{}", req.base, layer.id()) }));
+        "href": format!("{}/collections/{id}", req.base) }));
     let body = json!({
         "type": "FeatureCollection",
         "timeStamp": now_rfc3339(),
@@ -162,7 +181,7 @@ pub async fn list(
     Ok(with_crs(
         match req.format {
             Format::Json => json_response(StatusCode::OK, &body, GEOJSON),
-            Format::Html => html_response(html::items(&body, layer.id(), lang)),
+            Format::Html => html_response(html::items(&body, id, lang)),
         },
         crs,
     ))
@@ -175,6 +194,9 @@ pub async fn one(
     req: OgcRequest,
 ) -> Result<Response, ApiError> {
     let lang = req.lang();
+    if let Some(name) = network_of(&id) {
+        return super::networks::item(&state, name, &code, &req).await;
+    }
     let layer = collection(&id, lang)?;
     req.refuse_unknown(&["crs", "plan"], &[])?;
     let crs = crs_param(&req)?;

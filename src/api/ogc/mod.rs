@@ -1,6 +1,7 @@
 //! OGC API – Features at `/ogc`: Part 1 (core, GeoJSON, HTML, OpenAPI 3.0), Part 2 (CRS by
 //! reference), Part 3 (CQL2 text filters, queryables) and Part 4 (create, replace, update, delete
-//! on area layers, written into draft plans of the planning workflow).
+//! on area layers, written into draft plans of the planning workflow). Imported networks are
+//! read-only collections `network.NAME` ([`networks`]).
 
 pub mod collections;
 pub mod crs;
@@ -8,6 +9,7 @@ pub mod discovery;
 pub mod html;
 pub mod items;
 pub mod landing;
+pub mod networks;
 pub mod openapi;
 pub mod request;
 pub mod select;

@@ -13,6 +13,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
+use wangge_app::network_tiles::{NetworkLayer, layer_id};
 use wangge_core::model::Layer;
 use wangge_core::snapshot::Snapshot;
 
@@ -143,14 +145,17 @@ fn write_responses(created: bool) -> Value {
     Value::Object(r)
 }
 
-fn collection_paths(snapshot: &Snapshot, layer: Layer, paths: &mut Map<String, Value>) {
-    let id = layer.id();
+/// The paths of collection `id` with its `queryables`; `writable` adds the Part 4 writes and the
+/// `plan`/`datetime` parameters (the layers), without them it is read-only (the networks).
+fn collection_paths(id: &str, queryables: Vec<(String, &str)>, writable: bool, paths: &mut Map<String, Value>) {
     let common = [param("f"), param("lang")];
     let mut item_params: Vec<Value> = common.to_vec();
     for p in ["limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "filter", "filter-lang", "filter-crs", "plan"] {
-        item_params.push(param(p));
+        if writable || !matches!(p, "datetime" | "plan") {
+            item_params.push(param(p));
+        }
     }
-    for (k, t) in queryables(snapshot, layer) {
+    for (k, t) in queryables {
         if t == "geometry" {
             continue;
         }
@@ -168,6 +173,16 @@ fn collection_paths(snapshot: &Snapshot, layer: Layer, paths: &mut Map<String, V
     paths.insert(format!("/collections/{id}/queryables"), json!({ "get": {
         "summary": format!("queryable properties of {id}"), "operationId": format!("queryables_{id}"), "parameters": common,
         "responses": { "200": ok("a JSON Schema", "application/schema+json", "queryables"), "400": bad } } }));
+    if !writable {
+        paths.insert(format!("/collections/{id}/items"), json!({
+            "get": { "summary": format!("features of {id}"), "operationId": format!("items_{id}"), "parameters": item_params,
+                "responses": { "200": ok("a page of features in code order", "application/geo+json", "featureCollection"), "400": bad } } }));
+        paths.insert(format!("/collections/{id}/items/{{featureId}}"), json!({
+            "get": { "summary": format!("one {id} feature (with its ETag)"), "operationId": format!("item_{id}"),
+                "parameters": [param("featureId"), param("f"), param("lang"), param("crs")],
+                "responses": { "200": ok("the feature", "application/geo+json", "feature"), "400": bad, "404": not_found } } }));
+        return;
+    }
     let body = json!({ "required": true, "content": {
         "application/geo+json": { "schema": { "$ref": "#/components/schemas/feature" } },
         "application/json": { "schema": { "$ref": "#/components/schemas/feature" } } } });
@@ -208,7 +223,7 @@ fn collection_paths(snapshot: &Snapshot, layer: Layer, paths: &mut Map<String, V
 }
 
 /// The whole document for `server` (the absolute `/ogc` URL).
-pub fn document_json(snapshot: &Snapshot, server: &str) -> Value {
+pub fn document_json(snapshot: &Snapshot, networks: &[Arc<NetworkLayer>], server: &str) -> Value {
     let common = [param("f"), param("lang")];
     let bad = error("a parameter is not valid (named in detail)");
     let mut paths = Map::new();
@@ -224,14 +239,17 @@ pub fn document_json(snapshot: &Snapshot, server: &str) -> Value {
         "responses": { "200": ok("the collections", "application/json", "collections"), "400": bad } } }),
     );
     for layer in Layer::ALL {
-        collection_paths(snapshot, layer, &mut paths);
+        collection_paths(layer.id(), queryables(snapshot, layer), true, &mut paths);
+    }
+    for network in networks {
+        collection_paths(&layer_id(&network.name), super::networks::queryables(network), false, &mut paths);
     }
     json!({
         "openapi": "3.0.3",
         "info": {
             "title": "wangge — OGC API – Features",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "网格 districts, streets, communities, grids, buildings and service centres. Writes go into draft plans (see README: OGC API).",
+            "description": "网格 districts, streets, communities, grids, buildings and service centres; other departments' imported networks as read-only collections network.NAME. Writes go into draft plans (see README: OGC API).",
             "license": { "name": "MIT OR Apache-2.0" },
         },
         "servers": [{ "url": server }],
@@ -243,6 +261,7 @@ pub fn document_json(snapshot: &Snapshot, server: &str) -> Value {
 /// `GET /ogc/api`
 pub async fn document(State(state): State<AppState>, req: OgcRequest) -> Result<Response, ApiError> {
     req.refuse_unknown(&[], &[])?;
-    let body = document_json(&state.snapshot(), &req.base);
+    let networks = super::networks::all(&state, req.lang()).await;
+    let body = document_json(&state.snapshot(), &networks, &req.base);
     Ok(json_response(StatusCode::OK, &body, OPENAPI))
 }

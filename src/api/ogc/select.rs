@@ -152,6 +152,15 @@ pub fn bbox_param(req: &OgcRequest) -> Result<Option<Vec<Rect<f64>>>, ApiError> 
 
 /// `filter` (with `filter-lang` and `filter-crs`), parsed and checked against the queryables.
 pub fn filter_param(req: &OgcRequest, snapshot: &Snapshot, layer: Layer) -> Result<Option<Expr>, ApiError> {
+    filter_for(req, &queryables(snapshot, layer), layer.id())
+}
+
+/// `filter` checked against `queryables` of collection `collection` (a layer or a network).
+pub fn filter_for(
+    req: &OgcRequest,
+    queryables: &[(String, &'static str)],
+    collection: &str,
+) -> Result<Option<Expr>, ApiError> {
     let lang = req.lang();
     if let Some(l) = req.params.get("filter-lang")
         && l != "cql2-text"
@@ -168,7 +177,7 @@ pub fn filter_param(req: &OgcRequest, snapshot: &Snapshot, layer: Layer) -> Resu
     };
     let Some(text) = req.params.get("filter") else { return Ok(None) };
     let mut expr = filter::parse(text).map_err(|e| ApiError::bad_parameter(format!("filter: {}", e.message(lang))))?;
-    let known = queryables(snapshot, layer);
+    let (known, layer) = (queryables, collection);
     if let Some(p) = expr.properties().into_iter().find(|p| !known.iter().any(|(k, _)| k == p)) {
         let names: Vec<&str> = known.iter().map(|(k, _)| k.as_str()).collect();
         return Err(ApiError::bad_parameter(zh_en!(
