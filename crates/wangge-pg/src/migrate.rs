@@ -130,6 +130,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "layers, plans, history, tokens, audit", sql: v1_schema },
     Migration { version: 2, name: "QGIS default styles and table titles", sql: v2_styles },
     Migration { version: 3, name: "common attributes as columns (kind, worker, facility)", sql: v3_columns },
+    Migration { version: 4, name: "other departments' networks", sql: crate::networks::schema },
 ];
 
 /// The newest schema version this build knows.

@@ -34,8 +34,8 @@ const NOW: &str = "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\
 
 /// One connection to a wangge PostgreSQL database.
 pub struct PgStore {
-    client: RefCell<Client>,
-    location: String,
+    pub(crate) client: RefCell<Client>,
+    pub(crate) location: String,
 }
 
 type PgResult<T> = Result<T, postgres::Error>;
@@ -975,6 +975,7 @@ impl Db for PgStore {
                 revision_to: r.get(10),
             });
         }
+        d.networks = crate::networks::dump(self, &mut tx)?;
         d.tokens = tx
             .query("SELECT id, name, role, sha256, created_at, area FROM wangge_token ORDER BY id", &[])
             .map_err(&e)?
@@ -1116,8 +1117,32 @@ impl Db for PgStore {
                     &[],
                 )?;
             }
+            crate::networks::restore(&mut tx, &d.networks)?;
             announce(&mut tx)?;
             tx.commit()
         })
+    }
+
+    fn networks(&self) -> Result<Vec<wangge_store::networks::NetworkInfo>, StoreError> {
+        self.pg_networks()
+    }
+
+    fn network_version(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        self.pg_network_version(name)
+    }
+
+    fn load_network(&self, name: &str, version: Option<i64>) -> Result<Option<Vec<Feature>>, StoreError> {
+        self.pg_load_network(name, version)
+    }
+
+    fn write_network(
+        &mut self,
+        name: &str,
+        features: &[Feature],
+        mode: WriteMode,
+        author: &Author,
+        message: &str,
+    ) -> Result<(WriteReport, i64), StoreError> {
+        self.pg_write_network(name, features, mode, author, message)
     }
 }
