@@ -290,6 +290,21 @@ fn announce(c: &mut impl GenericClient) -> PgResult<()> {
     Ok(())
 }
 
+/// Moves the roads stamp (`Db::roads_stamp`) and wakes the listening change feeds, whose next
+/// poll then reloads the walking network.
+fn bump_roads_stamp(c: &mut impl GenericClient) -> PgResult<()> {
+    c.execute(
+        "INSERT INTO wangge_meta VALUES ('roads_version', '1')
+         ON CONFLICT (key) DO UPDATE SET value = (wangge_meta.value::bigint + 1)::text",
+        &[],
+    )?;
+    c.execute(
+        "SELECT pg_notify($1, (SELECT coalesce(max(id), 0) FROM wangge_revision)::text)",
+        &[&NOTIFY_CHANNEL],
+    )?;
+    Ok(())
+}
+
 /// Serialises revision-recording writes across processes (see the module documentation).
 fn lock_state(c: &mut impl GenericClient) -> PgResult<()> {
     c.execute("SELECT 1 FROM wangge_state WHERE id = 1 FOR UPDATE", &[])?;
@@ -540,7 +555,15 @@ impl Db for PgStore {
                  ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
                 &[&(if node_crossings { "1" } else { "0" })],
             )?;
+            bump_roads_stamp(&mut tx)?;
             tx.commit()
+        })
+    }
+
+    fn roads_stamp(&self) -> Result<i64, StoreError> {
+        self.with(|c| {
+            let row = c.query_opt("SELECT value::bigint FROM wangge_meta WHERE key = 'roads_version'", &[])?;
+            Ok(row.map_or(0, |r| r.get(0)))
         })
     }
 
@@ -1118,6 +1141,7 @@ impl Db for PgStore {
                 )?;
             }
             crate::networks::restore(&mut tx, &d.networks)?;
+            bump_roads_stamp(&mut tx)?;
             announce(&mut tx)?;
             tx.commit()
         })
