@@ -50,7 +50,10 @@ fn networks_import_serve_align_and_copy_on_postgres() {
     let _server = Killed(child);
     let (status, list) = get(&format!("{base}/api/v1/networks"));
     assert_eq!(status, 200, "{list}");
-    assert_eq!((list["networks"][0]["name"].as_str(), list["networks"][0]["version"].as_i64()), (Some("copy"), Some(2)));
+    assert_eq!(
+        (list["networks"][0]["name"].as_str(), list["networks"][0]["version"].as_i64()),
+        (Some("copy"), Some(2))
+    );
     let (status, v1) = get(&format!("{base}/api/v1/networks/copy/features?version=1"));
     assert_eq!((status, v1["features"].as_array().map(Vec::len)), (200, Some(4)), "{v1}");
     let (status, aligned) = get(&format!("{base}/api/v1/alignment?network=copy"));

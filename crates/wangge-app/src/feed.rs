@@ -224,7 +224,11 @@ fn reload_roads(feed: &Feed, live: &Live, conn: &dyn wangge_store::Db) -> Result
             live.replace_roads(lines, node_crossings, stamp);
             let built = started.elapsed().as_secs_f64();
             lock(&feed.status).roads_reloads += 1;
-            tracing::info!(roads = count, built_s = built, "change feed: serving the walking network imported by another process");
+            tracing::info!(
+                roads = count,
+                built_s = built,
+                "change feed: serving the walking network imported by another process"
+            );
         }
         Some(_) => {}
     }

@@ -119,7 +119,9 @@ fn v3_columns() -> String {
         let adds: Vec<String> = cols.iter().map(|c| format!("ADD COLUMN IF NOT EXISTS {c} text")).collect();
         let sets: Vec<String> = cols
             .iter()
-            .map(|c| format!("{c} = CASE WHEN json_typeof(attributes -> '{c}') = 'string' THEN attributes ->> '{c}' END"))
+            .map(|c| {
+                format!("{c} = CASE WHEN json_typeof(attributes -> '{c}') = 'string' THEN attributes ->> '{c}' END")
+            })
             .collect();
         sql.push_str(&format!("ALTER TABLE \"{t}\" {};\nUPDATE \"{t}\" SET {};\n", adds.join(", "), sets.join(", ")));
     }

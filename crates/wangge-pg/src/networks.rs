@@ -159,7 +159,9 @@ impl PgStore {
                 .map_err(&e)? as usize;
         }
         let end = tx
-            .prepare("UPDATE network_feature SET version_to = $3 WHERE network = $1 AND code = $2 AND version_to IS NULL")
+            .prepare(
+                "UPDATE network_feature SET version_to = $3 WHERE network = $1 AND code = $2 AND version_to IS NULL",
+            )
             .map_err(&e)?;
         let insert = tx
             .prepare(

@@ -298,10 +298,7 @@ fn bump_roads_stamp(c: &mut impl GenericClient) -> PgResult<()> {
          ON CONFLICT (key) DO UPDATE SET value = (wangge_meta.value::bigint + 1)::text",
         &[],
     )?;
-    c.execute(
-        "SELECT pg_notify($1, (SELECT coalesce(max(id), 0) FROM wangge_revision)::text)",
-        &[&NOTIFY_CHANNEL],
-    )?;
+    c.execute("SELECT pg_notify($1, (SELECT coalesce(max(id), 0) FROM wangge_revision)::text)", &[&NOTIFY_CHANNEL])?;
     Ok(())
 }
 

@@ -231,7 +231,9 @@ pub(super) fn dump(s: &Store) -> Result<super::dump::NetworkDump, StoreError> {
         .prepare("SELECT code, name, NULL, attributes, geom, network, version_from, version_to FROM network_feature ORDER BY fid")
         .map_err(w)?;
     let rows = stmt
-        .query_map([], |r| Ok((feature_columns(r)?, r.get::<_, String>(5)?, r.get::<_, i64>(6)?, r.get::<_, Option<i64>>(7)?)))
+        .query_map([], |r| {
+            Ok((feature_columns(r)?, r.get::<_, String>(5)?, r.get::<_, i64>(6)?, r.get::<_, Option<i64>>(7)?))
+        })
         .map_err(w)?;
     for row in rows {
         let ((code, name, _, attrs, blob), network, version_from, version_to) = row.map_err(w)?;
@@ -242,7 +244,8 @@ pub(super) fn dump(s: &Store) -> Result<super::dump::NetworkDump, StoreError> {
             detail,
         };
         let geometry = gpkg::decode(&blob).map_err(|e| corrupt(e.to_string()))?;
-        let attrs: Map<String, Value> = serde_json::from_str(&attrs).map_err(|e| corrupt(format!("attributes: {e}")))?;
+        let attrs: Map<String, Value> =
+            serde_json::from_str(&attrs).map_err(|e| corrupt(format!("attributes: {e}")))?;
         let feature = Feature { code, name, parent_code: None, attrs, geometry };
         d.features.push(super::dump::NetworkRow { network, feature, version_from, version_to });
     }
