@@ -47,10 +47,8 @@ fn ogrinfo(args: &[&str]) -> String {
 
 /// Whether QGIS can be driven here (PyQGIS or `qgis_process`); says so when not.
 fn qgis_python() -> bool {
-    let ok = Command::new("/usr/bin/python3")
-        .args(["-c", "import qgis.core"])
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let ok =
+        Command::new("/usr/bin/python3").args(["-c", "import qgis.core"]).output().is_ok_and(|o| o.status.success());
     if !ok {
         eprintln!("PyQGIS not installed: the default style was not loaded into QGIS (install qgis python3-qgis)");
     }
@@ -60,7 +58,9 @@ fn qgis_python() -> bool {
 fn check_gpkg_styles(db: &Path) {
     let conn = rusqlite::Connection::open(db).unwrap();
     let rows: Vec<(String, String, String, i64)> = conn
-        .prepare("SELECT f_table_name, f_geometry_column, styleQML, useAsDefault FROM layer_styles WHERE styleName = ?1")
+        .prepare(
+            "SELECT f_table_name, f_geometry_column, styleQML, useAsDefault FROM layer_styles WHERE styleName = ?1",
+        )
         .unwrap()
         .query_map([wangge_store::styles::STYLE_NAME], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .unwrap()
@@ -74,8 +74,9 @@ fn check_gpkg_styles(db: &Path) {
         assert_eq!((column.as_str(), *default), ("geom", 1), "{table}");
         assert_xml(qml, "qgis", table);
     }
-    let kind: String =
-        conn.query_row("SELECT data_type FROM gpkg_contents WHERE table_name = 'layer_styles'", [], |r| r.get(0)).unwrap();
+    let kind: String = conn
+        .query_row("SELECT data_type FROM gpkg_contents WHERE table_name = 'layer_styles'", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(kind, "attributes");
 }
 
@@ -156,8 +157,10 @@ fn postgres_has_qgis_layer_styles_and_table_comments() {
     };
     check(&mut c);
     // A database migrated before styles existed gets them from the migration.
-    c.batch_execute("DROP TABLE layer_styles; DELETE FROM wangge_migration WHERE version >= 2; COMMENT ON TABLE grid IS NULL")
-        .unwrap();
+    c.batch_execute(
+        "DROP TABLE layer_styles; DELETE FROM wangge_migration WHERE version >= 2; COMMENT ON TABLE grid IS NULL",
+    )
+    .unwrap();
     drop(wangge_pg::PgStore::open(&url).unwrap());
     check(&mut c);
     if common::gdal_available() {
@@ -223,9 +226,8 @@ fn common_attributes_are_columns_in_the_geopackage() {
     conn.execute_batch("ALTER TABLE grid DROP COLUMN kind; ALTER TABLE grid DROP COLUMN worker;").unwrap();
     drop(store);
     let store = Store::open(&db).unwrap();
-    let (kind, worker): (String, String) = conn
-        .query_row("SELECT kind, worker FROM grid WHERE code = ?1", [G1], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap();
+    let (kind, worker): (String, String) =
+        conn.query_row("SELECT kind, worker FROM grid WHERE code = ?1", [G1], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
     assert_eq!((kind.as_str(), worker.as_str()), ("专属", "网格员 丁"));
     assert_eq!(store.pending_external().unwrap(), 0);
 }

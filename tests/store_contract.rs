@@ -2,8 +2,8 @@
 //! (`wangge_store::Db`) — a SQLite/GeoPackage file and a PostgreSQL/PostGIS database in a
 //! throw-away cluster — and must see the same answers: layers round-trip exactly, plans keep
 //! their versions (optimistic locking), publishing refuses a stale base, history answers past
-//! dates, tokens and the audit log, addresses follow their building, and `copy` moves a whole
-//! database with its history both ways.
+//! dates, tokens and the audit log, addresses follow their building, other departments' networks
+//! keep their versions, and `copy` moves a whole database with its history both ways.
 
 mod common;
 mod pg_support;
@@ -182,6 +182,51 @@ fn addresses(db: &mut dyn Db) {
     assert_eq!(db.load_addresses().unwrap()[0].grid, None);
 }
 
+/// The fixture city's grids as an other department's network (no parents).
+fn network_features(shift: f64) -> Vec<wangge_core::model::Feature> {
+    let text = std::fs::read_to_string(common::city_dir().join("grid.geojson")).unwrap();
+    let parsed = wangge_formats::geojson::read_features(&text);
+    parsed
+        .features
+        .into_iter()
+        .map(|(_, mut f)| {
+            f.parent_code = None;
+            f.name = format!("警格 {}", f.code);
+            use geo::Translate;
+            f.geometry = f.geometry.translate(shift, 0.0);
+            f
+        })
+        .collect()
+}
+
+/// Networks: each import is the next version, earlier versions read back, append refuses a
+/// code the network has, replace ends every current feature.
+fn networks(db: &mut dyn Db) {
+    let who = Author::new("cli", "cli");
+    assert!(db.networks().unwrap().is_empty());
+    assert_eq!((db.network_version("police").unwrap(), db.load_network("police", None).unwrap()), (None, None));
+    let first = network_features(0.0);
+    let (r, v) = db.write_network("police", &first, WriteMode::Append, &who, "first {n}").unwrap();
+    assert_eq!((r.inserted, v), (first.len(), 1));
+    let moved = network_features(0.001);
+    let (r, v) = db.write_network("police", &moved[..2], WriteMode::Upsert, &who, "second").unwrap();
+    assert_eq!((r.inserted, r.updated, v), (0, 2, 2));
+    assert!(db.write_network("police", &first[..1], WriteMode::Append, &who, "again").is_err());
+    assert_eq!(db.network_version("police").unwrap(), Some(2), "a refused import makes no version");
+    assert_eq!(db.load_network("police", Some(1)).unwrap().unwrap(), first, "version 1 reads back as written");
+    let now = db.load_network("police", None).unwrap().unwrap();
+    assert_eq!((now.len(), &now[0].geometry), (first.len(), &moved[0].geometry));
+    let (r, v) = db.write_network("police", &moved[3..], WriteMode::Replace, &who, "third").unwrap();
+    assert_eq!((r.inserted, r.updated, r.deleted, v), (0, 1, first.len() - 1, 3));
+    db.write_network("城管", &first[..1], WriteMode::Append, &who, "{n} grid").unwrap();
+    let list = db.networks().unwrap();
+    let listed: Vec<_> = list.iter().map(|n| (n.name.as_str(), n.version, n.features)).collect();
+    assert_eq!(listed, [("police", 3, 1), ("城管", 1, 1)]);
+    assert_eq!((list[1].message.as_str(), list[1].author.as_str()), ("1 grid", "cli"));
+    assert!(list[0].updated.ends_with('Z'));
+    assert_eq!(db.load_network("police", Some(4)).unwrap(), None);
+}
+
 /// One contract function: it gets an empty store and checks what it promises.
 type Contract = fn(&mut dyn Db);
 
@@ -190,6 +235,7 @@ const CONTRACT: &[(&str, Contract)] = &[
     ("plans_publish_and_history", plans_publish_and_history),
     ("tokens_and_audit", tokens_and_audit),
     ("addresses", addresses),
+    ("networks", networks),
 ];
 
 #[test]
@@ -220,7 +266,9 @@ fn copy_moves_a_whole_database_both_ways() {
     let mut sqlite = Store::open(&dir.path().join("a.gpkg")).unwrap();
     plans_publish_and_history(&mut sqlite);
     tokens_and_audit(&mut sqlite);
+    networks(&mut sqlite);
     let original = Db::dump(&sqlite).unwrap();
+    assert_eq!(original.networks.versions.len(), 4);
 
     let pg = PgCluster::start();
     let mut postgres = wangge_pg::PgStore::open(&pg.new_db("copy")).unwrap();
@@ -233,6 +281,7 @@ fn copy_moves_a_whole_database_both_ways() {
     // The copy carries on where the original was: the next revision and plan ids follow.
     let then = postgres.snapshot_as_of(&AsOf::Date("2026-01-01".into())).unwrap();
     assert!(then.layer(Layer::Grid).get(NEW).is_none());
+    assert_eq!(postgres.network_version("police").unwrap(), Some(3));
     let plan = postgres.create_plan("next", &planner()).unwrap();
     assert_eq!((plan.id, plan.base_revision), (original.plans.iter().map(|p| p.row.id).max().unwrap() + 1, 2));
 }

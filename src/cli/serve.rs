@@ -42,6 +42,8 @@ pub(super) fn serve(
     };
     let (snapshot, revision) = backend.read(|s| s.load_published())??;
     let counts: Vec<String> = snapshot.counts().iter().map(|(l, n)| format!("{}={n}", l.id())).collect();
+    // Read before the roads: roads imported in between are then reloaded by the change feed.
+    let roads_stamp = backend.read(|s| s.roads_stamp())??;
     let (roads, node_crossings) = backend.read(|s| s.load_roads())??;
     let state = AppState::new(snapshot, web_dir, data_dir)
         .with_roads(&roads, node_crossings)
@@ -49,6 +51,7 @@ pub(super) fn serve(
         .with_limits(limits);
     // The revision read with the snapshot, in one transaction (the store may have moved since).
     state.live.set_revision(revision);
+    state.live.set_roads_stamp(roads_stamp);
     let state = state.with_feed()?;
     let pool = state.store.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

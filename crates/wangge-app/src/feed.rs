@@ -19,7 +19,10 @@
 //! against the planning rules, logged as a warning, and listed in [`FeedStatus::external_edits`]
 //! (shown by `/healthz`): recorded rather than refused, for the reasons given there.
 //!
-//! Roads and road tiles are not reloaded: the walking network is loaded when the server starts.
+//! Roads another process imports (`wangge import-roads`) are noticed by their stamp
+//! (`Db::roads_stamp`, read at every wake-up): the feed thread reads the new lines and builds the
+//! walking network, coverage context and road tiles for the served snapshot
+//! ([`Live::replace_roads`]), so coverage answers on the new network without a restart.
 
 use crate::published::Live;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -50,6 +53,8 @@ pub struct FeedStatus {
     /// Edits by other programs recorded since the server started, newest last (at most
     /// [`KEPT_EXTERNAL_EDITS`]).
     pub external_edits: Vec<ExternalEdit>,
+    /// Walking networks rebuilt because another process imported roads.
+    pub roads_reloads: u64,
 }
 
 /// How many external edits [`FeedStatus`] keeps.
@@ -170,6 +175,7 @@ impl Watcher {
             None
         };
         let conn = watch.db();
+        reload_roads(feed, live, conn)?;
         let stamp = conn.change_stamp()?;
         lock(&feed.status).stored_revision = stamp.revision;
         // Writes that record no revision happen only at revision 0 (loading empty layers); they
@@ -202,6 +208,31 @@ impl Watcher {
         lock(&feed.status).last_lag_seconds = lag;
         Ok(())
     }
+}
+
+/// Rebuilds the served walking network when the stored roads moved since it was read (see the
+/// module documentation). The first time the served stamp is unknown (a state built without
+/// one), the stamp seen now is taken as the served one.
+fn reload_roads(feed: &Feed, live: &Live, conn: &dyn wangge_store::Db) -> Result<(), StoreError> {
+    let stamp = conn.roads_stamp()?;
+    match live.roads_stamp() {
+        None => live.set_roads_stamp(stamp),
+        Some(served) if served != stamp => {
+            let started = Instant::now();
+            let (lines, node_crossings) = conn.load_roads()?;
+            let count = lines.len();
+            live.replace_roads(lines, node_crossings, stamp);
+            let built = started.elapsed().as_secs_f64();
+            lock(&feed.status).roads_reloads += 1;
+            tracing::info!(
+                roads = count,
+                built_s = built,
+                "change feed: serving the walking network imported by another process"
+            );
+        }
+        Some(_) => {}
+    }
+    Ok(())
 }
 
 /// Runs the planning rules over the state after an external edit and logs it.

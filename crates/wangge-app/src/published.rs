@@ -41,12 +41,22 @@ impl Published {
     }
 }
 
+/// The walking network a state is built with, and the tile service drawing it.
+struct Roads {
+    lines: Vec<RoadLine>,
+    node_crossings: bool,
+    tiles: Arc<TileService>,
+    /// The store's roads stamp these lines were read at (`None`: not known; see
+    /// [`Live::roads_stamp`]).
+    stamp: Option<i64>,
+}
+
 /// The live published state of one served database, and what a new one is built from.
 pub struct Live {
     current: ArcSwap<Published>,
-    roads: Vec<RoadLine>,
-    node_crossings: bool,
-    tiles: Arc<TileService>,
+    /// Replaced when another process imports roads (see [`Live::replace_roads`]); locked only
+    /// while holding `publishing`.
+    roads: Mutex<Roads>,
     /// Publishers swap one at a time, so tile generations and revisions only move forward.
     publishing: Mutex<()>,
     builds: AtomicU64,
@@ -62,9 +72,7 @@ impl Live {
         let first = Published { revision, snapshot, coverage, tiles: tiles.clone(), tiles_generation: 0 };
         Live {
             current: ArcSwap::from_pointee(first),
-            roads: roads.to_vec(),
-            node_crossings,
-            tiles,
+            roads: Mutex::new(Roads { lines: roads.to_vec(), node_crossings, tiles, stamp: None }),
             publishing: Mutex::new(()),
             builds: AtomicU64::new(1),
         }
@@ -76,8 +84,42 @@ impl Live {
     }
 
     /// The tile service (for its counters).
-    pub fn tiles(&self) -> &Arc<TileService> {
-        &self.tiles
+    pub fn tiles(&self) -> Arc<TileService> {
+        self.load().tiles.clone()
+    }
+
+    /// The store's roads stamp (see `Db::roads_stamp`) the served walking network was read at,
+    /// when known.
+    pub fn roads_stamp(&self) -> Option<i64> {
+        lock(&self.roads).stamp
+    }
+
+    /// Records the roads stamp read just before the served walking network was loaded.
+    pub fn set_roads_stamp(&self, stamp: i64) {
+        lock(&self.roads).stamp = Some(stamp);
+    }
+
+    /// For the change feed, which saw another process replace the stored roads: builds the
+    /// walking network, coverage context and road tiles of the served snapshot on `lines`, and
+    /// swaps them in (same revision, same snapshot). Blocks for the build: call it off the async
+    /// runtime.
+    pub fn replace_roads(&self, lines: Vec<RoadLine>, node_crossings: bool, stamp: i64) -> Arc<Published> {
+        // The tiles need no snapshot: drawn before taking the lock, so publishes wait less.
+        let tiles = Arc::new(TileService::new(&lines, DEFAULT_CACHE_BYTES));
+        let _order = self.publishing.lock().unwrap_or_else(|e| e.into_inner());
+        let old = self.current.load_full();
+        let coverage = Arc::new(CoverageService::new(old.snapshot.clone(), &lines, node_crossings));
+        let next = Arc::new(Published {
+            revision: old.revision,
+            snapshot: old.snapshot.clone(),
+            coverage,
+            tiles_generation: tiles.generation(),
+            tiles: tiles.clone(),
+        });
+        *lock(&self.roads) = Roads { lines, node_crossings, tiles, stamp: Some(stamp) };
+        self.current.store(next.clone());
+        self.builds.fetch_add(1, Ordering::Relaxed);
+        next
     }
 
     /// How many published states were built so far (1 at start, then one per publish).
@@ -129,11 +171,18 @@ impl Live {
 
     fn swap_in(&self, old: &Published, snapshot: Snapshot, revision: i64) -> Arc<Published> {
         let snapshot = Arc::new(snapshot);
-        let coverage = Arc::new(CoverageService::new(snapshot.clone(), &self.roads, self.node_crossings));
-        let tiles_generation = self.tiles.advance(&old.snapshot, &snapshot);
-        let next = Arc::new(Published { revision, snapshot, coverage, tiles: self.tiles.clone(), tiles_generation });
+        let roads = lock(&self.roads);
+        let coverage = Arc::new(CoverageService::new(snapshot.clone(), &roads.lines, roads.node_crossings));
+        let tiles = roads.tiles.clone();
+        drop(roads);
+        let tiles_generation = tiles.advance(&old.snapshot, &snapshot);
+        let next = Arc::new(Published { revision, snapshot, coverage, tiles, tiles_generation });
         self.current.store(next.clone());
         self.builds.fetch_add(1, Ordering::Relaxed);
         next
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }

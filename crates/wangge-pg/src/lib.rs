@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod migrate;
+mod networks;
 mod served;
 mod store;
 

@@ -119,7 +119,9 @@ fn v3_columns() -> String {
         let adds: Vec<String> = cols.iter().map(|c| format!("ADD COLUMN IF NOT EXISTS {c} text")).collect();
         let sets: Vec<String> = cols
             .iter()
-            .map(|c| format!("{c} = CASE WHEN json_typeof(attributes -> '{c}') = 'string' THEN attributes ->> '{c}' END"))
+            .map(|c| {
+                format!("{c} = CASE WHEN json_typeof(attributes -> '{c}') = 'string' THEN attributes ->> '{c}' END")
+            })
             .collect();
         sql.push_str(&format!("ALTER TABLE \"{t}\" {};\nUPDATE \"{t}\" SET {};\n", adds.join(", "), sets.join(", ")));
     }
@@ -130,6 +132,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "layers, plans, history, tokens, audit", sql: v1_schema },
     Migration { version: 2, name: "QGIS default styles and table titles", sql: v2_styles },
     Migration { version: 3, name: "common attributes as columns (kind, worker, facility)", sql: v3_columns },
+    Migration { version: 4, name: "other departments' networks", sql: crate::networks::schema },
 ];
 
 /// The newest schema version this build knows.

@@ -34,8 +34,8 @@ const NOW: &str = "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\
 
 /// One connection to a wangge PostgreSQL database.
 pub struct PgStore {
-    client: RefCell<Client>,
-    location: String,
+    pub(crate) client: RefCell<Client>,
+    pub(crate) location: String,
 }
 
 type PgResult<T> = Result<T, postgres::Error>;
@@ -290,6 +290,18 @@ fn announce(c: &mut impl GenericClient) -> PgResult<()> {
     Ok(())
 }
 
+/// Moves the roads stamp (`Db::roads_stamp`) and wakes the listening change feeds, whose next
+/// poll then reloads the walking network.
+fn bump_roads_stamp(c: &mut impl GenericClient) -> PgResult<()> {
+    c.execute(
+        "INSERT INTO wangge_meta VALUES ('roads_version', '1')
+         ON CONFLICT (key) DO UPDATE SET value = (wangge_meta.value::bigint + 1)::text",
+        &[],
+    )?;
+    c.execute("SELECT pg_notify($1, (SELECT coalesce(max(id), 0) FROM wangge_revision)::text)", &[&NOTIFY_CHANNEL])?;
+    Ok(())
+}
+
 /// Serialises revision-recording writes across processes (see the module documentation).
 fn lock_state(c: &mut impl GenericClient) -> PgResult<()> {
     c.execute("SELECT 1 FROM wangge_state WHERE id = 1 FOR UPDATE", &[])?;
@@ -540,7 +552,15 @@ impl Db for PgStore {
                  ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
                 &[&(if node_crossings { "1" } else { "0" })],
             )?;
+            bump_roads_stamp(&mut tx)?;
             tx.commit()
+        })
+    }
+
+    fn roads_stamp(&self) -> Result<i64, StoreError> {
+        self.with(|c| {
+            let row = c.query_opt("SELECT value::bigint FROM wangge_meta WHERE key = 'roads_version'", &[])?;
+            Ok(row.map_or(0, |r| r.get(0)))
         })
     }
 
@@ -975,6 +995,7 @@ impl Db for PgStore {
                 revision_to: r.get(10),
             });
         }
+        d.networks = crate::networks::dump(self, &mut tx)?;
         d.tokens = tx
             .query("SELECT id, name, role, sha256, created_at, area FROM wangge_token ORDER BY id", &[])
             .map_err(&e)?
@@ -1116,8 +1137,33 @@ impl Db for PgStore {
                     &[],
                 )?;
             }
+            crate::networks::restore(&mut tx, &d.networks)?;
+            bump_roads_stamp(&mut tx)?;
             announce(&mut tx)?;
             tx.commit()
         })
+    }
+
+    fn networks(&self) -> Result<Vec<wangge_store::networks::NetworkInfo>, StoreError> {
+        self.pg_networks()
+    }
+
+    fn network_version(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        self.pg_network_version(name)
+    }
+
+    fn load_network(&self, name: &str, version: Option<i64>) -> Result<Option<Vec<Feature>>, StoreError> {
+        self.pg_load_network(name, version)
+    }
+
+    fn write_network(
+        &mut self,
+        name: &str,
+        features: &[Feature],
+        mode: WriteMode,
+        author: &Author,
+        message: &str,
+    ) -> Result<(WriteReport, i64), StoreError> {
+        self.pg_write_network(name, features, mode, author, message)
     }
 }

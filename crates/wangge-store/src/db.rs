@@ -54,6 +54,11 @@ pub trait Db: Send {
     fn write_roads(&mut self, lines: &[RoadLine], node_crossings: bool) -> Result<(), StoreError>;
     /// The stored road lines and whether crossings are to be noded.
     fn load_roads(&self) -> Result<(Vec<RoadLine>, bool), StoreError>;
+    /// A number that moves whenever the stored roads are replaced, for change feeds (a store
+    /// that keeps none answers 0, and its roads are never reloaded).
+    fn roads_stamp(&self) -> Result<i64, StoreError> {
+        Ok(0)
+    }
 
     /// The published revision (0 before any).
     fn current_revision(&self) -> Result<i64, StoreError>;
@@ -197,6 +202,9 @@ impl Db for Store {
     }
     fn load_roads(&self) -> Result<(Vec<RoadLine>, bool), StoreError> {
         Store::load_roads(self)
+    }
+    fn roads_stamp(&self) -> Result<i64, StoreError> {
+        Store::roads_stamp(self)
     }
     fn current_revision(&self) -> Result<i64, StoreError> {
         Store::current_revision(self)

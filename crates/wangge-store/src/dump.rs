@@ -79,6 +79,48 @@ pub struct TokenDump {
     pub area: String,
 }
 
+/// One row of `network_feature`: a feature of an other department's network and the versions
+/// it is valid in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkRow {
+    /// The network's name.
+    pub network: String,
+    /// The feature (no parent).
+    pub feature: Feature,
+    /// The version that wrote it.
+    pub version_from: i64,
+    /// The version that replaced or removed it.
+    pub version_to: Option<i64>,
+}
+
+/// One import of a network (`wangge_network_version`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkVersionRow {
+    /// The network's name.
+    pub network: String,
+    /// The version.
+    pub version: i64,
+    /// When (UTC).
+    pub at: String,
+    /// Who.
+    pub author: String,
+    /// Their role.
+    pub role: String,
+    /// The import's message.
+    pub message: String,
+    /// Features imported.
+    pub features: i64,
+}
+
+/// Every network's rows and versions.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NetworkDump {
+    /// Feature rows, in storage order.
+    pub features: Vec<NetworkRow>,
+    /// Versions, by network and number.
+    pub versions: Vec<NetworkVersionRow>,
+}
+
 /// Everything in a store (see the module documentation).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Dump {
@@ -100,6 +142,8 @@ pub struct Dump {
     pub tokens: Vec<TokenDump>,
     /// Audit log, oldest first.
     pub audit: Vec<AuditRow>,
+    /// Other departments' networks with their versions.
+    pub networks: NetworkDump,
 }
 
 impl Dump {
@@ -116,6 +160,7 @@ impl Dump {
             ("history rows", self.history.len()),
             ("tokens", self.tokens.len()),
             ("audit rows", self.audit.len()),
+            ("network features", self.networks.features.len()),
         ]
     }
 }
@@ -206,6 +251,7 @@ pub(super) fn sqlite_dump(s: &Store) -> Result<Dump, StoreError> {
     let mut audit = s.audit_rows(0, i64::MAX)?;
     audit.reverse();
     d.audit = audit;
+    d.networks = super::networks::dump(s)?;
     Ok(d)
 }
 
@@ -289,6 +335,7 @@ pub(super) fn sqlite_restore(s: &mut Store, d: &Dump) -> Result<(), StoreError> 
         )
         .map_err(w)?;
     }
+    super::networks::restore(&tx, &d.networks).map_err(w)?;
     super::external::mark_own_write(&tx, false).map_err(w)?;
     tx.commit().map_err(w)?;
     // Addresses and roads are written by their own transactions after the rest: each is whole.

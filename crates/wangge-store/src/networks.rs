@@ -222,6 +222,83 @@ impl Store {
     }
 }
 
+/// Every network row and version of the store, for `wangge copy`.
+pub(super) fn dump(s: &Store) -> Result<super::dump::NetworkDump, StoreError> {
+    let w = |e| s.wrap(e);
+    let mut d = super::dump::NetworkDump::default();
+    let mut stmt = s
+        .conn
+        .prepare("SELECT code, name, NULL, attributes, geom, network, version_from, version_to FROM network_feature ORDER BY fid")
+        .map_err(w)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((feature_columns(r)?, r.get::<_, String>(5)?, r.get::<_, i64>(6)?, r.get::<_, Option<i64>>(7)?))
+        })
+        .map_err(w)?;
+    for row in rows {
+        let ((code, name, _, attrs, blob), network, version_from, version_to) = row.map_err(w)?;
+        let corrupt = |detail: String| StoreError::Corrupt {
+            path: s.path.clone(),
+            layer: Layer::Grid,
+            code: format!("{network}/{code}"),
+            detail,
+        };
+        let geometry = gpkg::decode(&blob).map_err(|e| corrupt(e.to_string()))?;
+        let attrs: Map<String, Value> =
+            serde_json::from_str(&attrs).map_err(|e| corrupt(format!("attributes: {e}")))?;
+        let feature = Feature { code, name, parent_code: None, attrs, geometry };
+        d.features.push(super::dump::NetworkRow { network, feature, version_from, version_to });
+    }
+    let mut stmt = s
+        .conn
+        .prepare("SELECT network, version, at, author, role, message, features FROM wangge_network_version ORDER BY network, version")
+        .map_err(w)?;
+    d.versions = stmt
+        .query_map([], |r| {
+            Ok(super::dump::NetworkVersionRow {
+                network: r.get(0)?,
+                version: r.get(1)?,
+                at: r.get(2)?,
+                author: r.get(3)?,
+                role: r.get(4)?,
+                message: r.get(5)?,
+                features: r.get(6)?,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(w)?;
+    Ok(d)
+}
+
+/// Replaces every network with `d`'s, inside the restore's transaction `tx`.
+pub(super) fn restore(tx: &rusqlite::Transaction<'_>, d: &super::dump::NetworkDump) -> rusqlite::Result<()> {
+    tx.execute_batch("DELETE FROM network_feature; DELETE FROM wangge_network_version;")?;
+    for r in &d.features {
+        let f = &r.feature;
+        tx.prepare_cached(
+            "INSERT INTO network_feature (geom, network, code, name, attributes, version_from, version_to)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            gpkg::encode(&f.geometry),
+            r.network,
+            f.code,
+            f.name,
+            Value::Object(f.attrs.clone()).to_string(),
+            r.version_from,
+            r.version_to
+        ])?;
+    }
+    for v in &d.versions {
+        tx.execute(
+            "INSERT INTO wangge_network_version (network, version, at, author, role, message, features)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![v.network, v.version, v.at, v.author, v.role, v.message, v.features],
+        )?;
+    }
+    super::sqlite::update_contents_extent(tx, TABLE)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,10 @@ use rusqlite::{OptionalExtension, params};
 use wangge_formats::gpkg::{self, SRS_ID};
 use wangge_formats::roads::RoadLine;
 
+/// Counts road imports in `wangge_meta` (see [`Store::roads_stamp`]).
+const ROADS_STAMP_BUMP: &str = "INSERT INTO wangge_meta VALUES ('roads_version', '1')
+  ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;";
+
 const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS road (
   fid INTEGER PRIMARY KEY AUTOINCREMENT, geom LINESTRING NOT NULL,
   highway TEXT NOT NULL, name TEXT, length_m REAL NOT NULL);";
@@ -60,7 +64,18 @@ impl Store {
             params![if node_crossings { "1" } else { "0" }],
         )
         .map_err(wrap)?;
+        tx.execute_batch(ROADS_STAMP_BUMP).map_err(wrap)?;
         tx.commit().map_err(wrap)
+    }
+
+    /// A number that moves whenever the stored roads are replaced (0 before any import), so a
+    /// served process's change feed notices roads another process imported.
+    pub fn roads_stamp(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("SELECT CAST(value AS INTEGER) FROM wangge_meta WHERE key = 'roads_version'", [], |r| r.get(0))
+            .optional()
+            .map(|v| v.unwrap_or(0))
+            .map_err(|e| self.wrap(e))
     }
 
     /// The stored road lines and whether crossings are to be noded; empty when none were imported.

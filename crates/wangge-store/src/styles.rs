@@ -268,7 +268,9 @@ impl TableStyle {
                 inside.map(fill).unwrap_or_default(),
                 stroke(outline, width, dashed)
             ),
-            Symbol::Line { color, width } => format!("<se:LineSymbolizer>{}</se:LineSymbolizer>", stroke(color, width, false)),
+            Symbol::Line { color, width } => {
+                format!("<se:LineSymbolizer>{}</se:LineSymbolizer>", stroke(color, width, false))
+            }
             Symbol::Marker { color, size } => format!(
                 "<se:PointSymbolizer><se:Graphic><se:Mark><se:WellKnownName>circle</se:WellKnownName>{}{}</se:Mark><se:Size>{}</se:Size></se:Graphic></se:PointSymbolizer>",
                 fill(color),
@@ -356,11 +358,14 @@ mod tests {
         titles.dedup();
         assert_eq!(titles.len(), all.len());
         let grid = all.iter().find(|t| t.table == "grid").unwrap().qml();
-        assert!(grid.contains("SimpleFill") && grid.contains("fieldName=\"name\"") && grid.contains("scaleMax=\"20000\""));
+        assert!(
+            grid.contains("SimpleFill") && grid.contains("fieldName=\"name\"") && grid.contains("scaleMax=\"20000\"")
+        );
         let building = all.iter().find(|t| t.table == "building").unwrap().qml();
         assert!(building.contains("<prop k=\"style\" v=\"solid\"/>"), "buildings are filled");
         let community = all.iter().find(|t| t.table == "community").unwrap();
-        let grid_width = |q: &str| q.split("outline_width\" v=\"").nth(1).and_then(|s| s.split('"').next()).map(str::to_string);
+        let grid_width =
+            |q: &str| q.split("outline_width\" v=\"").nth(1).and_then(|s| s.split('"').next()).map(str::to_string);
         assert!(
             grid_width(&community.qml()).unwrap().parse::<f64>().unwrap()
                 > grid_width(&grid).unwrap().parse::<f64>().unwrap(),
