@@ -64,6 +64,18 @@ async fn audit_rows(
     Ok(())
 }
 
+/// The required `q` of a geocode or suggest query, refused when longer than [`MAX_QUERY_CHARS`].
+fn query_text(params: &Params) -> Result<String, ApiError> {
+    let q: String = params.required("q")?;
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::bad_parameter(params.lang.pick(
+            &format!("参数 q 过长（超过 {MAX_QUERY_CHARS} 个字符）"),
+            &format!("parameter q is longer than {MAX_QUERY_CHARS} characters"),
+        )));
+    }
+    Ok(q)
+}
+
 /// `GET /api/v1/geocode?q=..&limit=..`
 #[utoipa::path(get, path = "/api/v1/geocode", tag = "geocode", params(GeocodeQuery), security((), ("bearer" = [])),
     responses((status = 200, description = "Candidates, best first (room-level addresses cut for callers who may not see them, `redacted: true`)", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody)))]
@@ -73,13 +85,7 @@ pub async fn get_geocode(
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
     let lang = params.lang;
-    let q: String = params.required("q")?;
-    if q.chars().count() > MAX_QUERY_CHARS {
-        return Err(ApiError::bad_parameter(lang.pick(
-            &format!("参数 q 过长（超过 {MAX_QUERY_CHARS} 个字符）"),
-            &format!("parameter q is longer than {MAX_QUERY_CHARS} characters"),
-        )));
-    }
+    let q = query_text(&params)?;
     let limit = bounded(&params, "limit", 5, MAX_LIMIT)?;
     let snapshot = state.snapshot();
     let result = snapshot.addresses().search(&q, limit);
@@ -97,14 +103,7 @@ pub const MAX_SUGGEST: usize = 20;
 #[utoipa::path(get, path = "/api/v1/geocode/suggest", tag = "geocode", params(SuggestQuery),
     responses((status = 200, description = "Names that start with `q`, best first: `{query, suggestions: [{name, level, addresses}]}`", body = Object), (status = 400, description = "A parameter is wrong", body = ErrorBody)))]
 pub async fn get_suggest(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
-    let lang = params.lang;
-    let q: String = params.required("q")?;
-    if q.chars().count() > MAX_QUERY_CHARS {
-        return Err(ApiError::bad_parameter(lang.pick(
-            &format!("参数 q 过长（超过 {MAX_QUERY_CHARS} 个字符）"),
-            &format!("parameter q is longer than {MAX_QUERY_CHARS} characters"),
-        )));
-    }
+    let q = query_text(&params)?;
     let limit = bounded(&params, "limit", 8, MAX_SUGGEST)?;
     Ok(Json(suggest_json(state.snapshot().addresses(), &q, limit)))
 }

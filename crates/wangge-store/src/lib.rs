@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod addresses;
+pub mod audit_queue;
 pub mod changes;
 pub mod db;
 pub mod dump;
@@ -20,6 +21,7 @@ pub mod roads;
 pub mod sqlite;
 pub mod validity;
 
+pub use audit_queue::AuditQueue;
 pub use db::Db;
 pub use layer_writer::LayerWriter;
 pub use pool::{AuditEntry, Backend, Pool};
