@@ -64,8 +64,9 @@ async fn audit_rows(
     Ok(())
 }
 
-/// The required `q` of a geocode or suggest query, refused when longer than [`MAX_QUERY_CHARS`].
-fn query_text(params: &Params) -> Result<String, ApiError> {
+/// The `q` and `limit` of a geocode or suggest query: `q` is required and refused when longer than
+/// [`MAX_QUERY_CHARS`], `limit` is 1..=`max` (default `default`).
+fn query_and_limit(params: &Params, default: usize, max: usize) -> Result<(String, usize), ApiError> {
     let q: String = params.required("q")?;
     if q.chars().count() > MAX_QUERY_CHARS {
         return Err(ApiError::bad_parameter(params.lang.pick(
@@ -73,7 +74,7 @@ fn query_text(params: &Params) -> Result<String, ApiError> {
             &format!("parameter q is longer than {MAX_QUERY_CHARS} characters"),
         )));
     }
-    Ok(q)
+    Ok((q, bounded(params, "limit", default, max)?))
 }
 
 /// `GET /api/v1/geocode?q=..&limit=..`
@@ -85,8 +86,7 @@ pub async fn get_geocode(
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
     let lang = params.lang;
-    let q = query_text(&params)?;
-    let limit = bounded(&params, "limit", 5, MAX_LIMIT)?;
+    let (q, limit) = query_and_limit(&params, 5, MAX_LIMIT)?;
     let snapshot = state.snapshot();
     let result = snapshot.addresses().search(&q, limit);
     let mut answer = geocode_json(&q, &result);
@@ -103,8 +103,7 @@ pub const MAX_SUGGEST: usize = 20;
 #[utoipa::path(get, path = "/api/v1/geocode/suggest", tag = "geocode", params(SuggestQuery),
     responses((status = 200, description = "Names that start with `q`, best first: `{query, suggestions: [{name, level, addresses}]}`", body = Object), (status = 400, description = "A parameter is wrong", body = ErrorBody)))]
 pub async fn get_suggest(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
-    let q = query_text(&params)?;
-    let limit = bounded(&params, "limit", 8, MAX_SUGGEST)?;
+    let (q, limit) = query_and_limit(&params, 8, MAX_SUGGEST)?;
     Ok(Json(suggest_json(state.snapshot().addresses(), &q, limit)))
 }
 
