@@ -64,6 +64,19 @@ async fn audit_rows(
     Ok(())
 }
 
+/// The `q` and `limit` of a geocode or suggest query: `q` is required and refused when longer than
+/// [`MAX_QUERY_CHARS`], `limit` is 1..=`max` (default `default`).
+fn query_and_limit(params: &Params, default: usize, max: usize) -> Result<(String, usize), ApiError> {
+    let q: String = params.required("q")?;
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::bad_parameter(params.lang.pick(
+            &format!("参数 q 过长（超过 {MAX_QUERY_CHARS} 个字符）"),
+            &format!("parameter q is longer than {MAX_QUERY_CHARS} characters"),
+        )));
+    }
+    Ok((q, bounded(params, "limit", default, max)?))
+}
+
 /// `GET /api/v1/geocode?q=..&limit=..`
 #[utoipa::path(get, path = "/api/v1/geocode", tag = "geocode", params(GeocodeQuery), security((), ("bearer" = [])),
     responses((status = 200, description = "Candidates, best first (room-level addresses cut for callers who may not see them, `redacted: true`)", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody)))]
@@ -73,14 +86,7 @@ pub async fn get_geocode(
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
     let lang = params.lang;
-    let q: String = params.required("q")?;
-    if q.chars().count() > MAX_QUERY_CHARS {
-        return Err(ApiError::bad_parameter(lang.pick(
-            &format!("参数 q 过长（超过 {MAX_QUERY_CHARS} 个字符）"),
-            &format!("parameter q is longer than {MAX_QUERY_CHARS} characters"),
-        )));
-    }
-    let limit = bounded(&params, "limit", 5, MAX_LIMIT)?;
+    let (q, limit) = query_and_limit(&params, 5, MAX_LIMIT)?;
     let snapshot = state.snapshot();
     let result = snapshot.addresses().search(&q, limit);
     let mut answer = geocode_json(&q, &result);
@@ -97,15 +103,7 @@ pub const MAX_SUGGEST: usize = 20;
 #[utoipa::path(get, path = "/api/v1/geocode/suggest", tag = "geocode", params(SuggestQuery),
     responses((status = 200, description = "Names that start with `q`, best first: `{query, suggestions: [{name, level, addresses}]}`", body = Object), (status = 400, description = "A parameter is wrong", body = ErrorBody)))]
 pub async fn get_suggest(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
-    let lang = params.lang;
-    let q: String = params.required("q")?;
-    if q.chars().count() > MAX_QUERY_CHARS {
-        return Err(ApiError::bad_parameter(lang.pick(
-            &format!("参数 q 过长（超过 {MAX_QUERY_CHARS} 个字符）"),
-            &format!("parameter q is longer than {MAX_QUERY_CHARS} characters"),
-        )));
-    }
-    let limit = bounded(&params, "limit", 8, MAX_SUGGEST)?;
+    let (q, limit) = query_and_limit(&params, 8, MAX_SUGGEST)?;
     Ok(Json(suggest_json(state.snapshot().addresses(), &q, limit)))
 }
 

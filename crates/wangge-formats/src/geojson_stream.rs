@@ -50,6 +50,50 @@ fn malformed(detail: String) -> Problem {
     Problem::new(None, None, Rule::Malformed { detail })
 }
 
+/// A visitor for a member that should be a container (`$what`): it is its own seed (it hands
+/// itself to `deserialize_any`), and any scalar found instead answers `$scalar`. The container
+/// visits are the methods given.
+macro_rules! container_visitor {
+    ($visitor:ident -> $value:ty, $what:literal, $scalar:expr, { $($visits:tt)* }) => {
+        impl<'de> DeserializeSeed<'de> for $visitor<'_> {
+            type Value = $value;
+
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<$value, D::Error> {
+                d.deserialize_any(self)
+            }
+        }
+
+        impl<'de> Visitor<'de> for $visitor<'_> {
+            type Value = $value;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str($what)
+            }
+
+            $($visits)*
+
+            fn visit_bool<E>(self, _: bool) -> Result<$value, E> {
+                Ok($scalar)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<$value, E> {
+                Ok($scalar)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<$value, E> {
+                Ok($scalar)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<$value, E> {
+                Ok($scalar)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<$value, E> {
+                Ok($scalar)
+            }
+            fn visit_unit<E>(self) -> Result<$value, E> {
+                Ok($scalar)
+            }
+        }
+    };
+}
+
 /// What the `"features"` member was.
 enum Features {
     Absent,
@@ -68,21 +112,7 @@ struct Root<'f> {
     each: &'f mut dyn FnMut(usize, Item),
 }
 
-impl<'de> DeserializeSeed<'de> for Root<'_> {
-    type Value = Outcome;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Outcome, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Root<'_> {
-    type Value = Outcome;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a GeoJSON object")
-    }
-
+container_visitor!(Root -> Outcome, "a GeoJSON object", not_an_object(), {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Outcome, A::Error> {
         let mut out = Outcome { rest: Map::new(), features: Features::Absent };
         while let Some(key) = map.next_key::<String>()? {
@@ -102,26 +132,7 @@ impl<'de> Visitor<'de> for Root<'_> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(not_an_object())
     }
-
-    fn visit_bool<E>(self, _: bool) -> Result<Outcome, E> {
-        Ok(not_an_object())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Outcome, E> {
-        Ok(not_an_object())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Outcome, E> {
-        Ok(not_an_object())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Outcome, E> {
-        Ok(not_an_object())
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Outcome, E> {
-        Ok(not_an_object())
-    }
-    fn visit_unit<E>(self) -> Result<Outcome, E> {
-        Ok(not_an_object())
-    }
-}
+});
 
 /// A root that is not an object has no `type`.
 fn not_an_object() -> Outcome {
@@ -133,21 +144,7 @@ struct Elements<'f> {
     each: &'f mut dyn FnMut(usize, Item),
 }
 
-impl<'de> DeserializeSeed<'de> for Elements<'_> {
-    type Value = Features;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Features, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Elements<'_> {
-    type Value = Features;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of features")
-    }
-
+container_visitor!(Elements -> Features, "an array of features", Features::NotArray, {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Features, A::Error> {
         let mut n = 0;
         // One element's JSON tree at a time: it is dropped once it is a feature.
@@ -162,26 +159,7 @@ impl<'de> Visitor<'de> for Elements<'_> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(Features::NotArray)
     }
-
-    fn visit_bool<E>(self, _: bool) -> Result<Features, E> {
-        Ok(Features::NotArray)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Features, E> {
-        Ok(Features::NotArray)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Features, E> {
-        Ok(Features::NotArray)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Features, E> {
-        Ok(Features::NotArray)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Features, E> {
-        Ok(Features::NotArray)
-    }
-    fn visit_unit<E>(self) -> Result<Features, E> {
-        Ok(Features::NotArray)
-    }
-}
+});
 
 #[cfg(test)]
 mod tests {

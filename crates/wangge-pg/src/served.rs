@@ -7,15 +7,13 @@ use crate::store::{PgStore, detail};
 use crate::{NOTIFY_CHANNEL, redact};
 use postgres::fallible_iterator::FallibleIterator;
 use serde_json::Value;
-use std::sync::mpsc;
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 use wangge_core::snapshot::Snapshot;
 use wangge_store::access::{AuditRow, TokenHolder};
 use wangge_store::changes::Watch;
 use wangge_store::history::AsOf;
 use wangge_store::plans::{PlanRow, RevisionRow};
-use wangge_store::{AuditEntry, Backend, Db, StoreError};
+use wangge_store::{AuditEntry, AuditQueue, Backend, Db, StoreError};
 
 /// Connections a served store keeps open at most.
 pub const POOL_SIZE: u32 = 8;
@@ -45,22 +43,12 @@ impl r2d2::ManageConnection for Manager {
     }
 }
 
-enum AuditMsg {
-    Row(AuditEntry),
-    Flush(mpsc::Sender<()>),
-}
-
 /// The served PostgreSQL store (see the module documentation).
 pub struct PgBackend {
     url: String,
     location: String,
     pool: r2d2::Pool<Manager>,
-    audit: Mutex<Option<mpsc::Sender<AuditMsg>>>,
-    audit_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+    audit: AuditQueue,
 }
 
 impl PgBackend {
@@ -74,63 +62,19 @@ impl PgBackend {
             .connection_timeout(CHECKOUT_TIMEOUT)
             .build(Manager { url: url.to_string() })
             .map_err(|e| StoreError::Database { location: location.clone(), detail: e.to_string() })?;
-        let (tx, rx) = mpsc::channel();
-        let for_thread = pool.clone();
-        let thread =
-            std::thread::Builder::new().name("wangge-audit".into()).spawn(move || audit_writer(&for_thread, &rx));
-        let (audit, thread) = match thread {
-            Ok(t) => (Some(tx), Some(t)),
-            Err(e) => {
-                tracing::warn!("no background audit writer: {e}");
-                (None, None)
-            }
-        };
-        Ok(PgBackend {
-            url: url.to_string(),
-            location,
-            pool,
-            audit: Mutex::new(audit),
-            audit_thread: Mutex::new(thread),
-        })
+        let (for_audit, at) = (pool.clone(), location.clone());
+        let audit = AuditQueue::start(move |rows| checkout(&for_audit, &at)?.append_audit(rows));
+        Ok(PgBackend { url: url.to_string(), location, pool, audit })
     }
 
     fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, StoreError> {
-        self.pool.get().map_err(|e| StoreError::Database { location: self.location.clone(), detail: e.to_string() })
+        checkout(&self.pool, &self.location)
     }
 }
 
-impl Drop for PgBackend {
-    fn drop(&mut self) {
-        lock(&self.audit).take();
-        if let Some(t) = lock(&self.audit_thread).take() {
-            let _ = t.join();
-        }
-    }
-}
-
-fn audit_writer(pool: &r2d2::Pool<Manager>, rx: &mpsc::Receiver<AuditMsg>) {
-    while let Ok(first) = rx.recv() {
-        let mut rows = Vec::new();
-        let mut flushes = Vec::new();
-        for msg in std::iter::once(first).chain(rx.try_iter()) {
-            match msg {
-                AuditMsg::Row(r) => rows.push(r),
-                AuditMsg::Flush(done) => flushes.push(done),
-            }
-        }
-        if !rows.is_empty() {
-            let written = pool
-                .get()
-                .map_err(|e| e.to_string())
-                .and_then(|mut c| c.append_audit(&rows).map_err(|e| e.to_string()));
-            if let Err(e) = written {
-                tracing::error!("audit log: {} line(s) not written: {e}", rows.len());
-            }
-        }
-        for done in flushes {
-            let _ = done.send(());
-        }
-    }
+/// A free (or new) connection of `pool`, whose database is at `location`.
+fn checkout(pool: &r2d2::Pool<Manager>, location: &str) -> Result<r2d2::PooledConnection<Manager>, StoreError> {
+    pool.get().map_err(|e| StoreError::Database { location: location.to_string(), detail: e.to_string() })
 }
 
 impl Backend for PgBackend {
@@ -159,13 +103,7 @@ impl Backend for PgBackend {
         self.conn()?.token_holder(token)
     }
     fn append_audit(&self, entry: AuditEntry) {
-        let sent = lock(&self.audit).as_ref().is_some_and(|a| a.send(AuditMsg::Row(entry.clone())).is_ok());
-        if !sent {
-            let written = self.conn().and_then(|mut c| c.append_audit(std::slice::from_ref(&entry)));
-            if let Err(e) = written {
-                tracing::error!("audit log: line not written: {e}");
-            }
-        }
+        self.audit.push(entry)
     }
     fn audit_rows(&self, after: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
         self.flush_audit();
@@ -185,11 +123,7 @@ impl Backend for PgBackend {
         Ok(())
     }
     fn flush_audit(&self) {
-        let (tx, rx) = mpsc::channel();
-        let sent = lock(&self.audit).as_ref().is_some_and(|a| a.send(AuditMsg::Flush(tx)).is_ok());
-        if sent {
-            let _ = rx.recv();
-        }
+        self.audit.flush()
     }
     fn watch(&self) -> Result<Box<dyn Watch>, StoreError> {
         Ok(Box::new(PgWatch::open(&self.url)?))

@@ -308,6 +308,12 @@ fn lock_state(c: &mut impl GenericClient) -> PgResult<()> {
     Ok(())
 }
 
+/// A read-only, repeatable-read transaction: every query in it sees one snapshot of the
+/// database, so what it reads together is never a mixed state.
+fn read_transaction(c: &mut Client) -> PgResult<Transaction<'_>> {
+    c.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).read_only(true).start()
+}
+
 fn current_revision_with(c: &mut impl GenericClient) -> PgResult<i64> {
     Ok(c.query_one("SELECT coalesce(max(id), 0) FROM wangge_revision", &[])?.get(0))
 }
@@ -592,12 +598,7 @@ impl Db for PgStore {
     fn snapshot_as_of(&self, when: &AsOf) -> Result<Snapshot, StoreError> {
         let mut c = self.client.borrow_mut();
         let e = self.err();
-        let mut tx = c
-            .build_transaction()
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .map_err(&e)?;
+        let mut tx = read_transaction(&mut c).map_err(&e)?;
         let cond = match when {
             AsOf::Date(_) => "(valid_from IS NULL OR valid_from <= $2) AND (valid_to IS NULL OR valid_to > $2)",
             AsOf::Revision(_) => "revision_from <= $3 AND (revision_to IS NULL OR revision_to > $3)",
@@ -888,13 +889,8 @@ impl Db for PgStore {
     fn load_published(&self) -> Result<(Snapshot, i64), StoreError> {
         let mut c = self.client.borrow_mut();
         let e = self.err();
-        // One snapshot of the database for the revision and every table: never a mixed state.
-        let mut tx = c
-            .build_transaction()
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .map_err(&e)?;
+        // The revision and every table from one snapshot of the database: never a mixed state.
+        let mut tx = read_transaction(&mut c).map_err(&e)?;
         let revision = current_revision_with(&mut tx).map_err(&e)?;
         let snapshot = self.snapshot_with(&mut tx)?;
         tx.commit().map_err(&e)?;
@@ -925,12 +921,7 @@ impl Db for PgStore {
     fn dump(&self) -> Result<Dump, StoreError> {
         let mut c = self.client.borrow_mut();
         let e = self.err();
-        let mut tx = c
-            .build_transaction()
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .map_err(&e)?;
+        let mut tx = read_transaction(&mut c).map_err(&e)?;
         let mut d = Dump::default();
         for layer in Layer::ALL {
             d.layers.push((layer, self.load_layer_with(&mut tx, layer)?));

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod addresses;
+pub mod audit_queue;
 pub mod changes;
 pub mod columns;
 pub mod db;
@@ -22,6 +23,7 @@ pub mod sqlite;
 pub mod styles;
 pub mod validity;
 
+pub use audit_queue::AuditQueue;
 pub use db::Db;
 pub use layer_writer::LayerWriter;
 pub use pool::{AuditEntry, Backend, Pool};

@@ -19,6 +19,7 @@
 //! log back into the file when the last connection closes.
 
 use super::access::{AuditRow, TokenHolder};
+use super::audit_queue::AuditQueue;
 use super::changes::{SqliteWatch, Watch};
 use super::db::Db;
 use super::external::Absorbed;
@@ -27,7 +28,6 @@ use super::plans::{PlanRow, RevisionRow};
 use super::sqlite::{Store, StoreError};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 use wangge_core::snapshot::Snapshot;
@@ -126,39 +126,45 @@ pub trait Backend: Send + Sync {
 impl dyn Backend {
     /// Runs `f` on a read connection and returns what it returns.
     pub fn read<T>(&self, f: impl FnOnce(&dyn Db) -> T) -> Result<T, StoreError> {
-        let mut f = Some(f);
-        let mut out = None;
-        self.with_reader(&mut |db| {
-            if let Some(f) = f.take() {
-                out = Some(f(db));
-            }
-        })?;
-        out.ok_or_else(|| StoreError::Database {
-            location: self.location(),
-            detail: "no connection ran the read".into(),
-        })
+        let mut once = RunOnce::new(f);
+        self.with_reader(&mut |db| once.run(|f| f(db)))?;
+        once.result(self, "read")
     }
 
     /// Runs `f` on a write connection and returns what it returns.
     pub fn write<T>(&self, f: impl FnOnce(&mut dyn Db) -> T) -> Result<T, StoreError> {
-        let mut f = Some(f);
-        let mut out = None;
-        self.with_writer(&mut |db| {
-            if let Some(f) = f.take() {
-                out = Some(f(db));
-            }
-        })?;
-        out.ok_or_else(|| StoreError::Database {
-            location: self.location(),
-            detail: "no connection ran the write".into(),
-        })
+        let mut once = RunOnce::new(f);
+        self.with_writer(&mut |db| once.run(|f| f(db)))?;
+        once.result(self, "write")
     }
 }
 
-enum AuditMsg {
-    Row(AuditEntry),
-    /// Answered once every row queued before it is written.
-    Flush(mpsc::Sender<()>),
+/// A one-shot closure handed to a connection as the `FnMut` the object-safe
+/// [`Backend::with_reader`] / [`Backend::with_writer`] take, and what it returned.
+struct RunOnce<F, T> {
+    f: Option<F>,
+    out: Option<T>,
+}
+
+impl<F, T> RunOnce<F, T> {
+    fn new(f: F) -> Self {
+        RunOnce { f: Some(f), out: None }
+    }
+
+    /// Calls `f` the first time only.
+    fn run(&mut self, call: impl FnOnce(F) -> T) {
+        if let Some(f) = self.f.take() {
+            self.out = Some(call(f));
+        }
+    }
+
+    /// What `f` returned, or the error that no connection of `backend` ran the `what`.
+    fn result(self, backend: &dyn Backend, what: &str) -> Result<T, StoreError> {
+        self.out.ok_or_else(|| StoreError::Database {
+            location: backend.location(),
+            detail: format!("no connection ran the {what}"),
+        })
+    }
 }
 
 struct Readers {
@@ -176,8 +182,7 @@ struct Inner {
 /// The served SQLite store: see the module documentation.
 pub struct Pool {
     inner: Arc<Inner>,
-    audit: Mutex<Option<mpsc::Sender<AuditMsg>>>,
-    audit_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    audit: AuditQueue,
 }
 
 /// A read connection, back to the pool when dropped.
@@ -224,19 +229,9 @@ impl Pool {
             readers: Mutex::new(Readers { idle: Vec::new(), open: 0 }),
             returned: Condvar::new(),
         });
-        let (tx, rx) = mpsc::channel();
-        let for_thread = inner.clone();
-        let thread =
-            std::thread::Builder::new().name("wangge-audit".into()).spawn(move || audit_writer(&for_thread, &rx));
-        // Without the thread (the system refused one), audit lines are written directly.
-        let (audit, thread) = match thread {
-            Ok(t) => (Some(tx), Some(t)),
-            Err(e) => {
-                tracing::warn!("no background audit writer: {e}");
-                (None, None)
-            }
-        };
-        Pool { inner, audit: Mutex::new(audit), audit_thread: Mutex::new(thread) }
+        let for_audit = inner.clone();
+        let audit = AuditQueue::start(move |rows| lock(&for_audit.writer).append_audit(rows));
+        Pool { inner, audit }
     }
 
     /// Opens the file at `path` and serves it.
@@ -286,45 +281,7 @@ impl Pool {
 
     /// Waits until every audit line queued so far is written.
     pub fn flush_audit(&self) {
-        let (tx, rx) = mpsc::channel();
-        let sent = lock(&self.audit).as_ref().is_some_and(|a| a.send(AuditMsg::Flush(tx)).is_ok());
-        if sent {
-            let _ = rx.recv();
-        }
-    }
-}
-
-impl Drop for Pool {
-    fn drop(&mut self) {
-        // Closing the channel ends the audit writer once it has written what is queued.
-        lock(&self.audit).take();
-        if let Some(t) = lock(&self.audit_thread).take() {
-            let _ = t.join();
-        }
-    }
-}
-
-/// Writes queued audit lines: whatever has queued up is written in one transaction.
-fn audit_writer(inner: &Inner, rx: &mpsc::Receiver<AuditMsg>) {
-    while let Ok(first) = rx.recv() {
-        let mut rows = Vec::new();
-        let mut flushes = Vec::new();
-        for msg in std::iter::once(first).chain(rx.try_iter()) {
-            match msg {
-                AuditMsg::Row(r) => rows.push(r),
-                AuditMsg::Flush(done) => flushes.push(done),
-            }
-        }
-        if !rows.is_empty() {
-            let written = lock(&inner.writer).append_audit(&rows);
-            if let Err(e) = written {
-                // The request was answered already; the failure is logged for the operator.
-                tracing::error!("audit log: {} line(s) not written: {e}", rows.len());
-            }
-        }
-        for done in flushes {
-            let _ = done.send(());
-        }
+        self.audit.flush()
     }
 }
 
@@ -354,13 +311,7 @@ impl Backend for Pool {
         self.read(|s| s.token_holder(token))?
     }
     fn append_audit(&self, entry: AuditEntry) {
-        let sent = lock(&self.audit).as_ref().is_some_and(|a| a.send(AuditMsg::Row(entry.clone())).is_ok());
-        if !sent {
-            // Only after the pool began closing: write it directly rather than lose it.
-            if let Err(e) = lock(&self.inner.writer).append_audit(std::slice::from_ref(&entry)) {
-                tracing::error!("audit log: line not written: {e}");
-            }
-        }
+        self.audit.push(entry)
     }
     fn audit_rows(&self, after: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
         self.flush_audit();

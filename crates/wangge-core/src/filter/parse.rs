@@ -183,6 +183,18 @@ impl Parser {
         }
     }
 
+    /// `( item, item, … )`: one item or more, separated by commas.
+    fn list<T>(&mut self, item: fn(&mut Self) -> Result<T, FilterError>) -> Result<Vec<T>, FilterError> {
+        self.expect(Tok::LParen, "'('")?;
+        let mut list = vec![item(self)?];
+        while self.peek() == Some(&Tok::Comma) {
+            self.pos += 1;
+            list.push(item(self)?);
+        }
+        self.expect(Tok::RParen, "')' or ','")?;
+        Ok(list)
+    }
+
     fn expect_keyword(&mut self, word: &str) -> Result<(), FilterError> {
         if self.keyword(word) {
             self.pos += 1;
@@ -291,13 +303,7 @@ impl Parser {
         }
         if self.keyword("IN") {
             self.pos += 1;
-            self.expect(Tok::LParen, "'('")?;
-            let mut list = vec![self.scalar()?];
-            while self.peek() == Some(&Tok::Comma) {
-                self.pos += 1;
-                list.push(self.scalar()?);
-            }
-            self.expect(Tok::RParen, "')' or ','")?;
+            let list = self.list(Self::scalar)?;
             return Ok(Expr::In(left, list));
         }
         if self.keyword("IS") {
@@ -385,14 +391,7 @@ impl Parser {
     }
 
     fn coords(&mut self) -> Result<Vec<Coord>, FilterError> {
-        self.expect(Tok::LParen, "'('")?;
-        let mut list = vec![self.coord()?];
-        while self.peek() == Some(&Tok::Comma) {
-            self.pos += 1;
-            list.push(self.coord()?);
-        }
-        self.expect(Tok::RParen, "')' or ','")?;
-        Ok(list)
+        self.list(Self::coord)
     }
 
     fn ring(&mut self) -> Result<LineString, FilterError> {
@@ -428,13 +427,7 @@ impl Parser {
         self.pos += 1;
         let g = match upper.as_str() {
             "BBOX" => {
-                self.expect(Tok::LParen, "'('")?;
-                let mut v = vec![self.number()?];
-                while self.peek() == Some(&Tok::Comma) {
-                    self.pos += 1;
-                    v.push(self.number()?);
-                }
-                self.expect(Tok::RParen, "')' or ','")?;
+                let v = self.list(Self::number)?;
                 let (x0, y0, x1, y1) = match v[..] {
                     [a, b, c, d] => (a, b, c, d),
                     [a, b, _, d, e, _] => (a, b, d, e),
@@ -459,15 +452,9 @@ impl Parser {
                 Geometry::LineString(LineString::new(c))
             }
             _ => {
-                self.expect(Tok::LParen, "'('")?;
-                let outer = self.ring()?;
-                let mut holes = Vec::new();
-                while self.peek() == Some(&Tok::Comma) {
-                    self.pos += 1;
-                    holes.push(self.ring()?);
-                }
-                self.expect(Tok::RParen, "')' or ','")?;
-                Geometry::Polygon(Polygon::new(outer, holes))
+                // The outer ring, then the holes (a list has one item at least).
+                let mut rings = self.list(Self::ring)?;
+                Geometry::Polygon(Polygon::new(rings.remove(0), rings))
             }
         };
         Ok(SpatialArg::Literal(g))

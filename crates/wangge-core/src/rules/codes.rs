@@ -60,11 +60,6 @@ mod tests {
     use std::collections::BTreeMap;
 
     #[test]
-    fn fifteen_digit_codes_with_their_community_prefix_pass() {
-        assert!(check_snapshot(&city(), &RulesConfig::default()).is_empty());
-    }
-
-    #[test]
     fn wrong_length_wrong_prefix_and_duplicates_fail() {
         let mut gs = grids();
         gs[0].code = "44030400600900A".into();

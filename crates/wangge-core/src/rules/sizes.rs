@@ -72,11 +72,6 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn the_test_city_is_within_bounds() {
-        assert!(check(&city(), &RulesConfig::default()).is_empty());
-    }
-
-    #[test]
     fn too_many_households_and_residents_warn_but_exclusive_grids_do_not() {
         let mut gs = grids();
         gs[0].attrs.insert("households".into(), json!(620));

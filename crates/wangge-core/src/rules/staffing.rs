@@ -104,11 +104,6 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn one_worker_per_grid_and_enough_community_workers_pass() {
-        assert!(check(&city(), &RulesConfig::default()).is_empty());
-    }
-
-    #[test]
     fn missing_and_shared_workers_warn() {
         let mut gs = grids();
         gs[0].attrs.remove("worker");
