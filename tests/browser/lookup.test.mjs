@@ -288,7 +288,7 @@ test("zoom buttons, the keyboard and Tab reach every control", { timeout: TIMEOU
 
     await tabReach(page, ["search-input", "search-crs", "search-go", "lang-toggle", "map-canvas", "zoom-in", "zoom-out", "zoom-fit", "locate"], 30);
     const views = await page.locator(".view-tab").count();
-    assert.equal(views, 4);
+    assert.equal(views, 5); // 查询, 服务覆盖, 专题图, 规划, 多网对照
 
     // The map takes keys: MapLibre's own (arrows, +/-), and Enter looks up the centre.
     await page.locator("#map-canvas").focus();

@@ -176,7 +176,8 @@ export async function load() {
   const my = ++seq;
   panel.setAttribute("aria-busy", "true");
   try {
-    if (!last.networks) last.networks = (await fetchJSON("/api/v1/networks")).networks;
+    // A read-only service (no database) keeps no networks: the view says there are none.
+    if (!last.networks) last.networks = (await fetchJSON("/api/v1/networks").catch(() => ({ networks: [] }))).networks;
     if (!settings.network || !last.networks.some((n) => n.name === settings.network)) settings.network = last.networks[0]?.name ?? null;
     if (!settings.network) {
       render();
