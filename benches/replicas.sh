@@ -116,16 +116,28 @@ EOF
   before=$(revision "${bases[0]}")
   "$wangge" --lang en import --db "$url" --layer grid --mode upsert "$first_grid" >/dev/null
   committed=$(date +%s.%N)
-  for i in 1 2 3; do
-    base=${bases[$((i - 1))]}
-    for _ in $(seq 1 1000); do
-      if [ "$(revision "$base")" -gt "$before" ]; then break; fi
-      sleep 0.005
+  # All three polled in turn, each until it serves the new revision (at most ~10 s).
+  pending=(1 2 3)
+  for _ in $(seq 1 1000); do
+    still=()
+    for i in "${pending[@]}"; do
+      base=${bases[$((i - 1))]}
+      if [ "$(revision "$base")" -gt "$before" ]; then
+        now=$(date +%s.%N)
+        lag=$(curl -fsS "$base/healthz" | jq -r '.feed.last_lag_seconds // "null"')
+        echo "$i $(awk -v a="$committed" -v b="$now" 'BEGIN { print b - a }') $lag" >>"$tmp/lags.txt"
+      else
+        still+=("$i")
+      fi
     done
-    now=$(date +%s.%N)
-    lag=$(curl -fsS "$base/healthz" | jq -r '.feed.last_lag_seconds // "null"')
-    echo "$i $(awk -v a="$committed" -v b="$now" 'BEGIN { print b - a }') $lag" >>"$tmp/lags.txt"
+    if [ "${#still[@]}" -eq 0 ]; then break; fi
+    pending=("${still[@]}")
+    sleep 0.005
   done
+  if [ "${#still[@]}" -gt 0 ]; then
+    echo "$me: replicas ${still[*]} did not serve revision $((before + 1)) within 10 s" >&2
+    exit 1
+  fi
 done
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo

@@ -111,13 +111,18 @@ fn geopackage_has_titles_and_default_qgis_styles() {
     assert_eq!((title("grid"), title("building")), ("网格".to_string(), "我的楼栋".to_string()));
 
     if qgis_python() {
+        // Every layer takes its default style from the GeoPackage; the fixture's buildings are
+        // points, so QGIS opens that layer as a point layer and the rule renderer draws markers.
         let script = format!(
             "from qgis.core import QgsApplication, QgsVectorLayer
 app = QgsApplication([], False); app.initQgis()
-layer = QgsVectorLayer('{}|layername=grid', 'grid', 'ogr')
-assert layer.isValid()
-msg, ok = layer.loadDefaultStyle()
-print(ok, layer.renderer().symbol().symbolLayer(0).layerType(), layer.labelsEnabled())",
+for t in ['district', 'street', 'community', 'grid', 'building', 'service_centre']:
+    layer = QgsVectorLayer('{}|layername=' + t, t, 'ogr')
+    assert layer.isValid(), t
+    msg, ok = layer.loadDefaultStyle()
+    r = layer.renderer()
+    first = (r.symbol() if r.type() == 'singleSymbol' else r.rootRule().children()[1].symbol()).symbolLayer(0)
+    print(t, ok, r.type(), first.layerType(), layer.labelsEnabled())",
             db.display()
         );
         let out = Command::new("/usr/bin/python3")
@@ -126,7 +131,14 @@ print(ok, layer.renderer().symbol().symbolLayer(0).layerType(), layer.labelsEnab
             .output()
             .unwrap();
         let said = String::from_utf8_lossy(&out.stdout);
-        assert!(said.contains("True SimpleFill True"), "{said}{}", String::from_utf8_lossy(&out.stderr));
+        for expected in [
+            "grid True singleSymbol SimpleFill True",
+            "community True singleSymbol SimpleFill True",
+            "building True RuleRenderer SimpleMarker True",
+            "service_centre True singleSymbol SimpleMarker True",
+        ] {
+            assert!(said.contains(expected), "QGIS: {expected}? {said}{}", String::from_utf8_lossy(&out.stderr));
+        }
     }
 }
 
@@ -255,10 +267,33 @@ fn common_attributes_are_columns_in_postgres() {
         let t = gdal_kind_worker(&format!("PG:{}", pg_conninfo(&url)));
         assert!(t.contains("kind (String) = 专属") && t.contains("worker (String) = 网格员 丙"), "{t}");
     }
+    if qgis_python() {
+        // QGIS's PostgreSQL provider finds the default style in public.layer_styles.
+        let script = format!(
+            "from qgis.core import QgsApplication, QgsVectorLayer
+app = QgsApplication([], False); app.initQgis()
+layer = QgsVectorLayer(\"{} key='fid' srid=4326 type=Polygon table=\\\"public\\\".\\\"grid\\\" (geom)\", 'grid', 'postgres')
+assert layer.isValid()
+msg, ok = layer.loadDefaultStyle()
+print('pg', ok, layer.renderer().symbol().symbolLayer(0).layerType(), layer.labelsEnabled(), layer.featureCount())",
+            pg_conninfo(&url)
+        );
+        let out = Command::new("/usr/bin/python3")
+            .args(["-c", &script])
+            .env("QT_QPA_PLATFORM", "offscreen")
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            said.contains("pg True SimpleFill True 4"),
+            "QGIS on PostgreSQL: {said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     // A database migrated before the columns existed gets them, filled, from migration 3.
     c.batch_execute(
         "ALTER TABLE grid DROP COLUMN kind, DROP COLUMN worker, DROP COLUMN facility;
-         DELETE FROM wangge_migration WHERE version = 3",
+         DELETE FROM wangge_migration WHERE version >= 3",
     )
     .unwrap();
     drop(wangge_pg::PgStore::open(&url).unwrap());

@@ -162,7 +162,8 @@ pub fn migrate(client: &mut Client) -> Result<Vec<i32>, String> {
     }
     let mut applied = Vec::new();
     for m in MIGRATIONS.iter().filter(|m| m.version > current) {
-        tx.batch_execute(&(m.sql)()).map_err(|e| format!("migration {} ({}): {e}", m.version, m.name))?;
+        tx.batch_execute(&(m.sql)())
+            .map_err(|e| format!("migration {} ({}): {}", m.version, m.name, crate::store::detail(&e)))?;
         tx.execute("INSERT INTO wangge_migration (version, name) VALUES ($1, $2)", &[&m.version, &m.name])
             .map_err(|e| e.to_string())?;
         applied.push(m.version);

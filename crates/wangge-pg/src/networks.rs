@@ -29,12 +29,12 @@ pub(crate) fn schema() -> String {
         .map(|t| format!("{}：{}", t.title, t.description))
         .unwrap_or_default();
     format!(
-        "CREATE TABLE network_feature (fid bigserial PRIMARY KEY, geom geometry(Geometry, 4326) NOT NULL,
+        "CREATE TABLE IF NOT EXISTS network_feature (fid bigserial PRIMARY KEY, geom geometry(Geometry, 4326) NOT NULL,
            network text NOT NULL, code text NOT NULL, name text NOT NULL, attributes json NOT NULL DEFAULT '{{}}',
            version_from bigint NOT NULL, version_to bigint);
-         CREATE INDEX network_feature_current ON network_feature (network, version_to, code);
-         CREATE INDEX network_feature_geom ON network_feature USING gist (geom);
-         CREATE TABLE wangge_network_version (network text NOT NULL, version bigint NOT NULL, at text NOT NULL,
+         CREATE INDEX IF NOT EXISTS network_feature_current ON network_feature (network, version_to, code);
+         CREATE INDEX IF NOT EXISTS network_feature_geom ON network_feature USING gist (geom);
+         CREATE TABLE IF NOT EXISTS wangge_network_version (network text NOT NULL, version bigint NOT NULL, at text NOT NULL,
            author text NOT NULL, role text NOT NULL, message text NOT NULL, features bigint NOT NULL,
            PRIMARY KEY (network, version));
          COMMENT ON TABLE network_feature IS $wg${title}$wg$;

@@ -52,6 +52,8 @@ pub struct TableStyle {
     /// One sentence on what it holds.
     pub description: &'static str,
     symbol: Symbol,
+    /// How point features are drawn in a layer of areas that may hold points too (buildings).
+    points: Option<Symbol>,
     label: Option<Label>,
 }
 
@@ -65,6 +67,7 @@ pub fn tables() -> Vec<TableStyle> {
             title: "区（县级行政区）",
             description: "区级行政区划边界，网格体系的最上层。",
             symbol: fill(None, "120,40,40,255", 1.2, false),
+            points: None,
             label: label(12.0, "120,40,40,255", 0),
         },
         TableStyle {
@@ -72,6 +75,7 @@ pub fn tables() -> Vec<TableStyle> {
             title: "街道（乡镇级）",
             description: "街道办事处辖区边界，上级为区。",
             symbol: fill(None, "140,60,150,255", 0.9, false),
+            points: None,
             label: label(11.0, "110,40,120,255", 200_000),
         },
         TableStyle {
@@ -79,6 +83,7 @@ pub fn tables() -> Vec<TableStyle> {
             title: "社区（居委会）",
             description: "社区居委会辖区边界，上级为街道。",
             symbol: fill(None, "40,90,170,255", 0.6, false),
+            points: None,
             label: label(10.0, "30,70,140,255", 60_000),
         },
         TableStyle {
@@ -86,6 +91,7 @@ pub fn tables() -> Vec<TableStyle> {
             title: "网格",
             description: "基层治理网格：社区之下的管理单元，一格一员；属性含网格类型与网格员。",
             symbol: fill(None, "30,140,80,255", 0.3, false),
+            points: None,
             label: label(8.0, "20,100,60,255", 20_000),
         },
         TableStyle {
@@ -93,6 +99,7 @@ pub fn tables() -> Vec<TableStyle> {
             title: "楼栋",
             description: "楼栋（或楼栋点位），上级为网格；属性含户数与人口。",
             symbol: fill(Some("240,200,150,200"), "170,120,70,255", 0.15, false),
+            points: Some(Symbol::Marker { color: "210,150,90,255", size: 1.8 }),
             label: label(7.0, "90,60,30,255", 5_000),
         },
         TableStyle {
@@ -100,6 +107,7 @@ pub fn tables() -> Vec<TableStyle> {
             title: "服务中心",
             description: "党群服务中心等服务设施点位，上级为社区或街道。",
             symbol: Symbol::Marker { color: "220,50,50,255", size: 3.0 },
+            points: None,
             label: label(8.0, "160,30,30,255", 30_000),
         },
         TableStyle {
@@ -107,6 +115,7 @@ pub fn tables() -> Vec<TableStyle> {
             title: "标准地址",
             description: "标准地址点（GB/T 37149-2018），关联楼栋与网格。",
             symbol: Symbol::Marker { color: "90,90,90,255", size: 1.4 },
+            points: None,
             label: None,
         },
         TableStyle {
@@ -114,6 +123,7 @@ pub fn tables() -> Vec<TableStyle> {
             title: "步行路网",
             description: "用于步行可达性（覆盖分析）的道路线。",
             symbol: Symbol::Line { color: "150,150,150,255", width: 0.35 },
+            points: None,
             label: None,
         },
         TableStyle {
@@ -121,6 +131,7 @@ pub fn tables() -> Vec<TableStyle> {
             title: "其他部门网络",
             description: "其他部门的网络（警格、城管网格等），按 network 字段区分，与网格并列比对。",
             symbol: fill(None, "200,120,0,255", 0.5, true),
+            points: None,
             label: label(8.0, "160,90,0,255", 20_000),
         },
     ]
@@ -138,55 +149,44 @@ impl TableStyle {
 
     /// The style as a QGIS QML document (symbology and labels).
     pub fn qml(&self) -> String {
-        let props = |pairs: &[(&str, String)]| -> String {
-            pairs.iter().map(|(k, v)| format!("      <prop k=\"{k}\" v=\"{v}\"/>\n")).collect()
+        let renderer = match self.points {
+            None => format!(
+                "  <renderer-v2 type=\"singleSymbol\" forceraster=\"0\" symbollevels=\"0\" enableorderby=\"0\" referencescale=\"-1\">
+    <symbols>
+{}    </symbols>
+    <rotation/>
+    <sizescale/>
+  </renderer-v2>
+",
+                symbol_xml("0", self.symbol)
+            ),
+            // Areas filled, points (a building layer may hold both) as markers: QGIS draws a
+            // feature only with a symbol of its own geometry type, so one rule per type.
+            Some(points) => format!(
+                "  <renderer-v2 type=\"RuleRenderer\" forceraster=\"0\" symbollevels=\"0\" enableorderby=\"0\" referencescale=\"-1\">
+    <rules key=\"{{wangge-root}}\">
+      <rule key=\"{{wangge-areas}}\" symbol=\"0\" label=\"面 / areas\" filter=\"geometry_type($geometry) = 'Polygon'\"/>
+      <rule key=\"{{wangge-points}}\" symbol=\"1\" label=\"点 / points\" filter=\"ELSE\"/>
+    </rules>
+    <symbols>
+{}{}    </symbols>
+  </renderer-v2>
+",
+                symbol_xml("0", self.symbol),
+                symbol_xml("1", points)
+            ),
         };
-        let (kind, class, body) = match self.symbol {
-            Symbol::Fill { fill, outline, width, dashed } => (
-                "fill",
-                "SimpleFill",
-                props(&[
-                    ("color", fill.unwrap_or("255,255,255,0").to_string()),
-                    ("style", if fill.is_some() { "solid" } else { "no" }.to_string()),
-                    ("outline_color", outline.to_string()),
-                    ("outline_style", if dashed { "dash" } else { "solid" }.to_string()),
-                    ("outline_width", width.to_string()),
-                    ("outline_width_unit", "MM".to_string()),
-                    ("joinstyle", "round".to_string()),
-                ]),
-            ),
-            Symbol::Line { color, width } => (
-                "line",
-                "SimpleLine",
-                props(&[
-                    ("line_color", color.to_string()),
-                    ("line_style", "solid".to_string()),
-                    ("line_width", width.to_string()),
-                    ("line_width_unit", "MM".to_string()),
-                    ("capstyle", "round".to_string()),
-                    ("joinstyle", "round".to_string()),
-                ]),
-            ),
-            Symbol::Marker { color, size } => (
-                "marker",
-                "SimpleMarker",
-                props(&[
-                    ("name", "circle".to_string()),
-                    ("color", color.to_string()),
-                    ("outline_color", "255,255,255,255".to_string()),
-                    ("outline_style", "solid".to_string()),
-                    ("outline_width", "0.3".to_string()),
-                    ("outline_width_unit", "MM".to_string()),
-                    ("size", size.to_string()),
-                    ("size_unit", "MM".to_string()),
-                ]),
-            ),
+        // A layer of both points and areas takes the style whichever QGIS opens it as.
+        let geometry = match self.points {
+            None => format!("  <layerGeometryType>{}</layerGeometryType>\n", self.geometry_type()),
+            Some(_) => String::new(),
         };
         let labeling = match self.label {
             None => String::new(),
             Some(l) => {
                 // Placement: over the centroid for areas, around the point for markers, along lines.
                 let placement = match self.symbol {
+                    Symbol::Fill { .. } if self.points.is_some() => 0,
                     Symbol::Fill { .. } => 1,
                     Symbol::Marker { .. } => 0,
                     Symbol::Line { .. } => 2,
@@ -217,24 +217,12 @@ impl TableStyle {
         format!(
             "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
 <qgis version=\"3.22.16-Białowieża\" styleCategories=\"Symbology|Labeling\" labelsEnabled=\"{labels}\">
-  <renderer-v2 type=\"singleSymbol\" forceraster=\"0\" symbollevels=\"0\" enableorderby=\"0\" referencescale=\"-1\">
-    <symbols>
-    <symbol type=\"{kind}\" name=\"0\" alpha=\"1\" clip_to_extent=\"1\" force_rhr=\"0\">
-     <layer class=\"{class}\" enabled=\"1\" locked=\"0\" pass=\"0\">
-{body}     </layer>
-    </symbol>
-    </symbols>
-    <rotation/>
-    <sizescale/>
-  </renderer-v2>
-{labeling}  <blendMode>0</blendMode>
+{renderer}{labeling}  <blendMode>0</blendMode>
   <featureBlendMode>0</featureBlendMode>
   <layerOpacity>1</layerOpacity>
-  <layerGeometryType>{geometry}</layerGeometryType>
-</qgis>
+{geometry}</qgis>
 ",
             labels = u8::from(self.label.is_some()),
-            geometry = self.geometry_type(),
         )
     }
 
@@ -278,6 +266,15 @@ impl TableStyle {
                 px(size)
             ),
         };
+        let symbolizer = match self.points {
+            Some(Symbol::Marker { color, size }) => format!(
+                "{symbolizer}<se:PointSymbolizer><se:Graphic><se:Mark><se:WellKnownName>circle</se:WellKnownName>{}{}</se:Mark><se:Size>{}</se:Size></se:Graphic></se:PointSymbolizer>",
+                fill(color),
+                stroke("255,255,255,255", 0.3, false),
+                px(size)
+            ),
+            _ => symbolizer,
+        };
         let text = self
             .label
             .map(|l| {
@@ -299,6 +296,61 @@ impl TableStyle {
             title = self.title,
         )
     }
+}
+
+/// One QGIS symbol named `name` (its index in the renderer).
+fn symbol_xml(name: &str, symbol: Symbol) -> String {
+    let props = |pairs: &[(&str, String)]| -> String {
+        pairs.iter().map(|(k, v)| format!("        <prop k=\"{k}\" v=\"{v}\"/>\n")).collect()
+    };
+    let (kind, class, body) = match symbol {
+        Symbol::Fill { fill, outline, width, dashed } => (
+            "fill",
+            "SimpleFill",
+            props(&[
+                ("color", fill.unwrap_or("255,255,255,0").to_string()),
+                ("style", if fill.is_some() { "solid" } else { "no" }.to_string()),
+                ("outline_color", outline.to_string()),
+                ("outline_style", if dashed { "dash" } else { "solid" }.to_string()),
+                ("outline_width", width.to_string()),
+                ("outline_width_unit", "MM".to_string()),
+                ("joinstyle", "round".to_string()),
+            ]),
+        ),
+        Symbol::Line { color, width } => (
+            "line",
+            "SimpleLine",
+            props(&[
+                ("line_color", color.to_string()),
+                ("line_style", "solid".to_string()),
+                ("line_width", width.to_string()),
+                ("line_width_unit", "MM".to_string()),
+                ("capstyle", "round".to_string()),
+                ("joinstyle", "round".to_string()),
+            ]),
+        ),
+        Symbol::Marker { color, size } => (
+            "marker",
+            "SimpleMarker",
+            props(&[
+                ("name", "circle".to_string()),
+                ("color", color.to_string()),
+                ("outline_color", "255,255,255,255".to_string()),
+                ("outline_style", "solid".to_string()),
+                ("outline_width", "0.3".to_string()),
+                ("outline_width_unit", "MM".to_string()),
+                ("size", size.to_string()),
+                ("size_unit", "MM".to_string()),
+            ]),
+        ),
+    };
+    format!(
+        "      <symbol type=\"{kind}\" name=\"{name}\" alpha=\"1\" clip_to_extent=\"1\" force_rhr=\"0\">
+       <layer class=\"{class}\" enabled=\"1\" locked=\"0\" pass=\"0\">
+{body}       </layer>
+      </symbol>
+"
+    )
 }
 
 /// The `layer_styles` table as QGIS creates it in a GeoPackage (through GDAL).
@@ -363,6 +415,12 @@ mod tests {
         );
         let building = all.iter().find(|t| t.table == "building").unwrap().qml();
         assert!(building.contains("<prop k=\"style\" v=\"solid\"/>"), "buildings are filled");
+        assert!(
+            building.contains("RuleRenderer")
+                && building.contains("SimpleMarker")
+                && !building.contains("layerGeometryType"),
+            "building points are drawn as markers, whichever geometry type QGIS opens the layer as"
+        );
         let community = all.iter().find(|t| t.table == "community").unwrap();
         let grid_width =
             |q: &str| q.split("outline_width\" v=\"").nth(1).and_then(|s| s.split('"').next()).map(str::to_string);
