@@ -36,10 +36,10 @@
 //!    block or swaps two across a shared boundary when that lowers the households outside the bounds
 //!    (lumpy blocks: 505 | 295 becomes 410 | 390 by trading a block of 160 for one of 65), then the
 //!    improvement runs again.
-//! 3a. **Restarts.** Steps 2–3 run [`RESTARTS`] times for each of the [`COUNTS_TRIED`] best grid counts,
+//! 4. **Restarts.** Steps 2–3 run [`RESTARTS`] times for each of the [`COUNTS_TRIED`] best grid counts,
 //!    each with a seed derived from the alternative's seed; the best division is kept (fewest grids out
 //!    of bounds, then fewest households outside them, then the lowest objective per grid).
-//! 4. **Codes.** Each grid's interior point is put in rows (north→south, rows half a typical grid high)
+//! 5. **Codes.** Each grid's interior point is put in rows (north→south, rows half a typical grid high)
 //!    and within a row west→east (DB11/T 2157-2023 §5.4); the code is the community's code plus the
 //!    sequence number in as many digits as the configured layout leaves (3 of 15 by default).
 //!
