@@ -32,7 +32,7 @@ fn main() -> anyhow::Result<()> {
         let inputs = community_inputs(&snapshot, code)?;
         let buildings = building_inputs(&inputs.buildings);
         let t = Instant::now();
-        let units = community_units(&store, &inputs, &buildings)?;
+        let units = community_units(&store, &inputs, &buildings, [300, 500])?;
         let units_ms = t.elapsed().as_secs_f64() * 1000.0;
         let params = Params { bounds: [300, 500], seed: 1, strategy: Strategy::Grow, grids: None };
         // Timed like spopt: from the units in memory to the labels.

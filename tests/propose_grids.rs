@@ -118,8 +118,10 @@ fn every_demo_community_gets_proposals_that_validate_publish_and_answer_lookups(
         assert_eq!(grids_now, new, "{code}");
     }
     println!("demo: {}/{} proposed grids within 300–500", grids_within.0, grids_within.1);
-    // Measured 2026-12-07: 113 of 250 (45 %); a regression in the engine shows up here.
-    assert!(grids_within.0 * 5 >= grids_within.1 * 2, "fewer than 40 % of the proposed grids within bounds");
+    // Measured 2026-12-07: 113 of 250 (45 %) with whole road blocks; 226 of 251 (90 %) once blocks over
+    // the middle of the bounds are cut between buildings and each draw keeps the best of its restarts.
+    // A regression in the engine shows up here.
+    assert!(grids_within.0 * 5 >= grids_within.1 * 4, "fewer than 80 % of the proposed grids within bounds");
     // The whole published city still passes every rule of severity error.
     let findings = wangge_core::rules::run_rules(&store.load_snapshot().unwrap(), &config);
     assert!(!wangge_core::rules::has_errors(&findings), "{findings:?}");

@@ -19,8 +19,9 @@ import {
 import { act, checkStale, draftsSection, historyControls, initKeys, refreshDrafts, revisionsSection, staleBanner } from "./plan-history.js";
 import { openPublishDialog } from "./publish-dialog.js";
 import { sizeTable } from "./plan-table.js";
+import { pickCommunityOf, propose, proposeSection, setProposeLayersVisible } from "./propose.js";
 
-export { session };
+export { session, propose };
 
 const panel = document.querySelector("#panel-plan .panel-body");
 
@@ -251,6 +252,8 @@ export function onMapClick(e) {
     return true;
   }
   selectGrid(code);
+  // A grid picked on the map also picks its community for proposing grids.
+  if (code) pickCommunityOf(code);
   render();
   return true;
 }
@@ -480,6 +483,7 @@ function render() {
         disabled: !session.plan || session.busy || session.tool !== null || Boolean(session.stale) || (session.findings?.errors ?? 0) > 0,
         onclick: () => publish(),
       }, t("plan.publish"))),
+    proposeSection(),
     diffList(),
     findingsList(),
     sizeTable(() => render()),
@@ -506,6 +510,7 @@ export function init() {
     async enter() {
       addDraftLayers();
       setDraftLayersVisible(true);
+      setProposeLayersVisible(true);
       if (session.plan) await refresh().catch(showError);
       else drawDraft();
       if (session.token) refreshDrafts();
@@ -515,6 +520,7 @@ export function init() {
     leave() {
       stopTool();
       setDraftLayersVisible(false);
+      setProposeLayersVisible(false);
     },
   });
   onLangChange(() => {

@@ -141,15 +141,19 @@ pub fn building_inputs(buildings: &[&Feature]) -> Vec<BuildingInput> {
         .collect()
 }
 
-/// The units of a community from the stored roads.
+/// The units of a community from the stored roads. Blocks over the middle of `bounds` are cut between
+/// their buildings ([`Units::build_cut`]): a block of 470 households with a courtyard of 100 that only
+/// it touches would otherwise force a grid of 570, and halves of it leave the division room to balance.
 pub fn community_units(
     store: &dyn Db,
     inputs: &CommunityInputs<'_>,
     buildings: &[BuildingInput],
+    bounds: [u64; 2],
 ) -> Result<Units, ProposeError> {
+    let max = (bounds[0] + bounds[1]) / 2;
     let (roads, _) = store.load_roads()?;
     let roads: Vec<RoadInput> = roads.iter().map(|r| RoadInput { highway: &r.highway, coords: &r.coords }).collect();
-    Units::build(&inputs.community.geometry, &roads, buildings)
+    Units::build_cut(&inputs.community.geometry, &roads, buildings, &[], max)
         .map_err(|source| ProposeError::Units { code: inputs.community.code.clone(), source })
 }
 
@@ -283,7 +287,7 @@ pub fn propose_grids(
     let inputs = community_inputs(&snapshot, &req.community)?;
     let buildings = building_inputs(&inputs.buildings);
     let without = inputs.buildings.iter().filter(|b| b.int_attr("households").is_none()).count();
-    let units = community_units(store, &inputs, &buildings)?;
+    let units = community_units(store, &inputs, &buildings, bounds)?;
     let digits = sequence_digits(config);
     let proposals =
         alternatives(&units, &buildings, &inputs.community.code, digits, bounds, req.seed, req.alternatives);

@@ -112,6 +112,10 @@ impl Weights {
 /// soon as a pass moves nothing, so it always ends.
 pub const MAX_PASSES: usize = 60;
 
+/// A move found by [`State::rebalance`]: change of households out of bounds, change of the objective,
+/// the block, the region it goes to, and for a swap the block coming back.
+type Candidate = (i64, f64, usize, usize, Option<usize>);
+
 /// A division in progress: the region of each block and each region's running sums.
 #[derive(Debug, Clone)]
 pub struct State<'a> {
@@ -327,6 +331,7 @@ impl<'a> State<'a> {
                 targets.dedup();
                 let best = targets
                     .into_iter()
+                    .filter(|&t| self.out_change(b, from, t) <= 0)
                     .map(|t| (self.delta(b, t), t))
                     .filter(|(d, _)| *d < -1e-9)
                     .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
@@ -348,6 +353,124 @@ impl<'a> State<'a> {
     /// Whether region `r` holds a fixed block (an oversized block alone, which takes nothing more).
     fn region_fixed(&self, r: usize) -> bool {
         self.fixed_region[r]
+    }
+
+    /// Households of `h` outside the bounds.
+    fn out(&self, h: u64) -> u64 {
+        let [lo, hi] = self.bounds;
+        if h < lo { lo - h } else { h.saturating_sub(hi) }
+    }
+
+    /// How the households outside the bounds change when block `b` moves from `from` to `to`.
+    fn out_change(&self, b: usize, from: usize, to: usize) -> i64 {
+        let w = self.units.blocks[b].households;
+        let (hf, ht) = (self.households[from], self.households[to]);
+        (self.out(hf - w) + self.out(ht + w)) as i64 - (self.out(hf) + self.out(ht)) as i64
+    }
+
+    /// Whether region `r` is connected once `gone` leaves it and `added` joins it.
+    fn connected_swapped(&self, r: usize, gone: usize, added: usize) -> bool {
+        let member = |x: usize| x == added || (x != gone && self.region[x] == r);
+        let mut seen = BTreeSet::from([added]);
+        let mut stack = vec![added];
+        while let Some(x) = stack.pop() {
+            for &(m, _) in &self.units.adj[x] {
+                if member(m) && seen.insert(m) {
+                    stack.push(m);
+                }
+            }
+        }
+        seen.len() == self.size[r]
+    }
+
+    /// Households outside the bounds, summed over the regions.
+    pub fn total_out(&self) -> u64 {
+        self.households.iter().map(|&h| self.out(h)).sum()
+    }
+
+    /// Evens out lumpy blocks: while some region is out of bounds, moves a boundary block or swaps two
+    /// blocks across the boundary of two neighbouring regions (one of them out of bounds) when that
+    /// lowers the households outside the bounds, both regions staying connected; of the moves that
+    /// lower it most the one with the lowest objective change is taken. At most [`MAX_PASSES`] rounds,
+    /// each strictly lowering a whole number, so it always ends. Returns the moves made (a swap
+    /// counts two).
+    pub fn rebalance(&mut self) -> usize {
+        let mut moves = 0;
+        for _ in 0..MAX_PASSES {
+            if self.total_out() == 0 {
+                break;
+            }
+            // (out change, objective change, block, region) for moves; swaps carry the second block.
+            let mut best: Option<Candidate> = None;
+            let consider = |best: &mut Option<Candidate>, cand: Candidate| {
+                if cand.0 < 0 && best.is_none_or(|b| (cand.0, cand.1) < (b.0, b.1)) {
+                    *best = Some(cand);
+                }
+            };
+            let n = self.units.blocks.len();
+            for a in 0..n {
+                let ra = self.region[a];
+                if self.fixed[a] || !self.mobile[ra] || self.size[ra] < 2 {
+                    continue;
+                }
+                let mut targets: Vec<usize> = self.units.adj[a]
+                    .iter()
+                    .map(|&(m, _)| self.region[m])
+                    .filter(|&r| r != ra && !self.region_fixed(r) && self.mobile[r])
+                    .collect();
+                targets.sort_unstable();
+                targets.dedup();
+                for rb in targets {
+                    if self.out(self.households[ra]) == 0 && self.out(self.households[rb]) == 0 {
+                        continue;
+                    }
+                    let d = self.out_change(a, ra, rb);
+                    if d < 0 && self.connected_without(ra, a) {
+                        consider(&mut best, (d, self.delta(a, rb), a, rb, None));
+                    }
+                    // Swaps: `a` to `rb` and a block `b` of `rb` touching `ra` the other way.
+                    let wa = self.units.blocks[a].households as i64;
+                    let (ha, hb) = (self.households[ra] as i64, self.households[rb] as i64);
+                    let before = (self.out(ha as u64) + self.out(hb as u64)) as i64;
+                    for b in 0..n {
+                        if self.region[b] != rb || self.fixed[b] || self.size[rb] < 2 {
+                            continue;
+                        }
+                        if !self.units.adj[b].iter().any(|&(m, _)| m != a && self.region[m] == ra) {
+                            continue;
+                        }
+                        let wb = self.units.blocks[b].households as i64;
+                        let after = (self.out((ha - wa + wb) as u64) + self.out((hb - wb + wa) as u64)) as i64;
+                        if after - before >= 0 || best.is_some_and(|x| after - before > x.0) {
+                            continue;
+                        }
+                        if self.connected_swapped(ra, a, b) && self.connected_swapped(rb, b, a) {
+                            consider(&mut best, (after - before, 0.0, a, rb, Some(b)));
+                        }
+                    }
+                }
+            }
+            let Some((_, _, a, rb, swap)) = best else { break };
+            let ra = self.region[a];
+            match swap {
+                None => {
+                    self.apply(a, rb);
+                    moves += 1;
+                }
+                Some(b) => {
+                    // Two steps through a state that may be briefly disconnected; the end state is not.
+                    self.region_swap(a, b, ra, rb);
+                    moves += 2;
+                }
+            }
+        }
+        moves
+    }
+
+    /// Swaps block `a` (of `ra`) and block `b` (of `rb`), keeping the running sums right.
+    fn region_swap(&mut self, a: usize, b: usize, ra: usize, rb: usize) {
+        self.apply(a, rb);
+        self.apply(b, ra);
     }
 }
 
@@ -780,7 +903,11 @@ pub fn divide(units: &Units, building_codes: &[String], building_households: &[u
     }
     let k = used.len();
     let mut state = State::new(units, region, k, fixed, params.bounds);
-    let moves = state.improve(&mut rng);
+    let mut moves = state.improve(&mut rng);
+    if state.total_out() > 0 {
+        moves += state.rebalance();
+        moves += state.improve(&mut rng);
+    }
     let objective = state.objective();
     let region = state.region.clone();
     // Region numbers changed by renumbering; re-point detached parts at their final region.

@@ -6,7 +6,10 @@
 //! clipped to the community outline), puts each building's households into the block holding its
 //! interior point, and weighs each pair of neighbouring blocks by the road between them (a main road
 //! is a strong boundary, a footpath a weak one, no road none). Grids are unions of whole blocks, so
-//! they tile the community exactly and keep buildings whole.
+//! they tile the community exactly and keep buildings whole. A block holding more households than the
+//! middle of the bounds (a courtyard estate of 900 between two main roads) is cut in two along a
+//! straight chord between its buildings ([`cut`], [`units::Units::build_cut`]), again until it is under
+//! it or no line separates its buildings; chords are no roads, so a grid boundary on one counts as off-road.
 //!
 //! # Method
 //! 1. **Count.** With `H` households and bounds `[lo, hi]`, every `k` with `⌈H/hi⌉ ≤ k ≤ ⌊H/lo⌋`
@@ -27,14 +30,22 @@
 //!    `Σ 20·out(h)/T + ((h − T)/T)² + (1 − PP) + weak_cut/L` (`out` = households outside the bounds,
 //!    `T` = the middle of the bounds, `PP` = Polsby–Popper `4πA/P²` of the grid, `weak_cut` = length of
 //!    grid boundary times (1 − road strength), `L` = the mean block perimeter) and the grid it leaves
-//!    stays connected. Passes visit blocks in a seeded order and stop when a pass moves nothing or after
-//!    [`engine::MAX_PASSES`]; nothing loops on an impossible case.
-//! 4. **Codes.** Each grid's interior point is put in rows (north→south, rows half a typical grid high)
+//!    stays connected, and never when that puts more households outside the bounds. Passes visit blocks
+//!    in a seeded order and stop when a pass moves nothing or after [`engine::MAX_PASSES`]; nothing loops
+//!    on an impossible case. While a grid is still out of bounds, [`engine::State::rebalance`] moves one
+//!    block or swaps two across a shared boundary when that lowers the households outside the bounds
+//!    (lumpy blocks: 505 | 295 becomes 410 | 390 by trading a block of 160 for one of 65), then the
+//!    improvement runs again.
+//! 4. **Restarts.** Steps 2–3 run [`RESTARTS`] times for each of the [`COUNTS_TRIED`] best grid counts,
+//!    each with a seed derived from the alternative's seed; the best division is kept (fewest grids out
+//!    of bounds, then fewest households outside them, then the lowest objective per grid).
+//! 5. **Codes.** Each grid's interior point is put in rows (north→south, rows half a typical grid high)
 //!    and within a row west→east (DB11/T 2157-2023 §5.4); the code is the community's code plus the
 //!    sequence number in as many digits as the configured layout leaves (3 of 15 by default).
 //!
 //! The same units, bounds, seed and strategy give the same proposal, bit for bit.
 
+pub mod cut;
 pub mod engine;
 pub mod repair;
 pub mod units;
@@ -97,6 +108,8 @@ pub struct Metrics {
     pub boundary_road_strength_pct: f64,
     /// Grids with more than one part.
     pub multipart_grids: usize,
+    /// Chords cut between buildings across blocks over the maximum ([`units::Units::build_cut`]).
+    pub blocks_cut: usize,
     /// Objective after local improvement (lower is better).
     pub objective: f64,
     /// Local-improvement moves made.
@@ -258,12 +271,43 @@ fn score(units: &Units, grids: &[ProposedGrid], division: &Division, middle: f64
         boundary_on_roads_pct: pct(road),
         boundary_road_strength_pct: pct(strength),
         multipart_grids: grids.iter().filter(|g| g.polys.len() > 1).count(),
+        blocks_cut: units.chords,
         objective: round3(division.objective),
         moves: division.moves,
     }
 }
 
-/// Draws one proposal.
+/// Restarts per grid count tried by [`propose`]: seeded first divisions, each improved locally.
+pub const RESTARTS: usize = 6;
+
+/// Grid counts tried by [`propose`] when none is asked for: the best this many of
+/// [`engine::feasible_counts`] (lumpy blocks may fit 4 grids of 300 where 3 of 400 cannot be made).
+pub const COUNTS_TRIED: usize = 3;
+
+/// How good a division is, lowest first: grids out of bounds, households outside the bounds, then the
+/// objective per grid.
+fn rank(units: &Units, d: &Division, [lo, hi]: [u64; 2]) -> (usize, u64, f64) {
+    let mut hh = vec![0u64; d.regions];
+    for (b, &r) in d.region.iter().enumerate() {
+        hh[r] += units.blocks[b].households;
+    }
+    let out = |h: u64| if h < lo { lo - h } else { h.saturating_sub(hi) };
+    (
+        hh.iter().filter(|&&h| out(h) > 0).count(),
+        hh.iter().map(|&h| out(h)).sum(),
+        d.objective / d.regions.max(1) as f64,
+    )
+}
+
+/// The seed of restart `r` of a draw seeded `seed` (restart 0 is the seed itself).
+fn restart_seed(seed: u64, r: usize) -> u64 {
+    if r == 0 { seed } else { engine::SplitMix::new(seed ^ (r as u64).wrapping_mul(0xD1B5_4A32_D192_ED03)).next_u64() }
+}
+
+/// Draws one proposal: [`RESTARTS`] seeded divisions for each of the [`COUNTS_TRIED`] best grid counts
+/// (or the count asked for), each improved locally, and keeps the best by [`rank`]: fewest grids out
+/// of bounds, then fewest households outside, then the lowest objective per grid. The restarts' seeds
+/// derive from `params.seed`, so the result is the same for the same seed.
 pub fn propose(
     units: &Units,
     buildings: &[BuildingInput],
@@ -271,26 +315,66 @@ pub fn propose(
     seq_digits: usize,
     params: Params,
 ) -> Proposal {
+    propose_restarts(units, buildings, community_code, seq_digits, params, RESTARTS)
+}
+
+/// [`propose`] with `restarts` restarts per grid count.
+fn propose_restarts(
+    units: &Units,
+    buildings: &[BuildingInput],
+    community_code: &str,
+    seq_digits: usize,
+    params: Params,
+    restarts: usize,
+) -> Proposal {
     let codes: Vec<String> = buildings.iter().map(|b| b.code.clone()).collect();
     let households: Vec<u64> = buildings.iter().map(|b| b.households).collect();
     // Divided on coarse units (empty blocks joined to a neighbour with households), scored on the blocks.
     let (coarse, atom) = units.coarsen(None);
-    let division = divide(&coarse, &codes, &households, &params);
+    let counts: Vec<Option<usize>> = match params.grids {
+        Some(k) => vec![Some(k)],
+        None => {
+            let (fixed, _) = engine::oversized(&coarse, &codes, &households, params.bounds[1]);
+            let free: u64 = coarse.blocks.iter().zip(&fixed).filter(|(_, f)| !**f).map(|(b, _)| b.households).sum();
+            let ks = engine::feasible_counts(free, params.bounds);
+            // Several parts of the community (cut off by big blocks or water) choose their own counts.
+            if ks.is_empty() || coarse.components().iter().any(|&c| c > 0) {
+                vec![None]
+            } else {
+                ks.into_iter().take(COUNTS_TRIED).map(Some).collect()
+            }
+        }
+    };
+    let mut best: Option<((usize, u64, f64), Division)> = None;
+    for &k in &counts {
+        for r in 0..restarts.max(1) {
+            let p = Params { seed: restart_seed(params.seed, r), grids: k, ..params };
+            let d = divide(&coarse, &codes, &households, &p);
+            let key = rank(&coarse, &d, params.bounds);
+            if best.as_ref().is_none_or(|(b, _)| {
+                (key.0, key.1) < (b.0, b.1) || ((key.0, key.1) == (b.0, b.1) && key.2 < b.2 - 1e-12)
+            }) {
+                best = Some((key, d));
+            }
+        }
+    }
+    let division = match best {
+        Some((_, d)) => d,
+        None => divide(&coarse, &codes, &households, &params),
+    };
     let region = atom.iter().map(|&a| division.region[a]).collect();
     assemble_proposal(units, buildings, community_code, seq_digits, params, Division { region, ..division })
 }
 
 /// The parameters of alternative `i` of a run started from `seed`: strategies alternate (grow,
-/// bisect), each alternative has its own seed, and from the third on the grid count steps through the
-/// other counts that keep the mean within the bounds.
-pub fn alternative(i: usize, seed: u64, bounds: [u64; 2], counts: &[usize]) -> Params {
+/// bisect) and each alternative has its own seed; every alternative tries the same grid counts.
+pub fn alternative(i: usize, seed: u64, bounds: [u64; 2]) -> Params {
     let strategy = if i % 2 == 0 { engine::Strategy::Grow } else { engine::Strategy::Bisect };
-    let grids = if counts.len() > 1 && i >= 2 { Some(counts[(i / 2) % counts.len()]) } else { None };
-    Params { bounds, seed: seed.wrapping_add(i as u64), strategy, grids }
+    Params { bounds, seed: seed.wrapping_add(i as u64), strategy, grids: None }
 }
 
 /// Several alternatives for one community, in the order drawn; a draw identical to an earlier one is
-/// replaced by a further draw (at most `3 × count` draws).
+/// replaced by a further draw (at most `6 × count` draws).
 pub fn alternatives(
     units: &Units,
     buildings: &[BuildingInput],
@@ -300,15 +384,24 @@ pub fn alternatives(
     seed: u64,
     count: usize,
 ) -> Vec<Proposal> {
-    let counts = engine::feasible_counts(units.households(), bounds);
     let mut out: Vec<Proposal> = Vec::new();
     let mut seen: BTreeMap<Vec<usize>, ()> = BTreeMap::new();
-    // A few extra draws replace alternatives identical to an earlier one.
-    for i in 0..count * 3 {
+    // Best-of restarts often find the same division twice; a draw identical to an earlier one is
+    // replaced by one held to another grid count, then by single draws (the first division of a seed,
+    // locally improved).
+    let counts = engine::feasible_counts(units.households(), bounds);
+    for i in 0..count * 6 {
         if out.len() == count {
             break;
         }
-        let p = propose(units, buildings, community_code, seq_digits, alternative(i, seed, bounds, &counts));
+        let mut params = alternative(i, seed, bounds);
+        let mut restarts = RESTARTS;
+        if i >= count * 3 {
+            restarts = 1;
+        } else if i >= count && !counts.is_empty() {
+            params.grids = Some(counts[(i - count) % counts.len()]);
+        }
+        let p = propose_restarts(units, buildings, community_code, seq_digits, params, restarts);
         let mut key: Vec<usize> = vec![0; units.blocks.len()];
         for g in &p.grids {
             for &b in &g.blocks {

@@ -138,3 +138,40 @@ fn grids_prefer_to_cut_along_main_roads() {
     assert_eq!(p.grids.len(), 4);
     assert!(p.metrics.boundary_road_strength_pct > 60.0, "{:?}", p.metrics);
 }
+
+#[test]
+fn a_block_over_the_maximum_is_cut_between_its_buildings_into_grids_within_bounds() {
+    // No road inside a 200 m square: one block of 1,200 households in four buildings of 300.
+    let (x0, y0, d) = (114.0, 22.5, 0.002);
+    let square =
+        Polygon::new(LineString::from(vec![(x0, y0), (x0 + d, y0), (x0 + d, y0 + d), (x0, y0 + d), (x0, y0)]), vec![]);
+    let buildings: Vec<BuildingInput> = [(0.3, 0.3), (0.3, 0.7), (0.7, 0.3), (0.72, 0.75)]
+        .iter()
+        .enumerate()
+        .map(|(i, (fx, fy))| BuildingInput {
+            code: format!("B{i}"),
+            households: 300,
+            residents: None,
+            point: Coord { x: x0 + fx * d, y: y0 + fy * d },
+            footprint: None,
+        })
+        .collect();
+    let community = Geometry::Polygon(square);
+    let whole = Units::build(&community, &[], &buildings).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(whole.blocks.len(), 1);
+    let units = Units::build_cut(&community, &[], &buildings, &[], 500).unwrap_or_else(|e| panic!("{e}"));
+    assert!(units.chords >= 2, "{}", units.chords);
+    assert!(
+        units.blocks.iter().all(|b| b.households <= 500),
+        "{:?}",
+        units.blocks.iter().map(|b| b.households).collect::<Vec<_>>()
+    );
+    assert_eq!(units.households(), 1200);
+    let area: i128 = units.blocks.iter().map(|b| b.poly.area2()).sum();
+    assert_eq!(area, units.outline[0].area2(), "the pieces tile the block");
+    let p = propose(&units, &buildings, "440304006009", 3, params(1, Strategy::Grow));
+    assert_exact_cover(&units, &p);
+    assert_eq!(p.metrics.within_bounds, p.grids.len(), "{:?}", p.metrics);
+    assert!(p.infeasible.is_empty(), "{:?}", p.infeasible);
+    assert_eq!(p.metrics.blocks_cut, units.chords);
+}

@@ -152,6 +152,8 @@ pub struct Units {
     pub metric: Metric,
     /// The community outline on the lattice (shells and holes), for tests and exports.
     pub outline: Vec<Poly>,
+    /// Chords cut across blocks over the household maximum ([`Units::build_cut`], [`super::cut`]).
+    pub chords: usize,
 }
 
 /// Rings of a polygonal geometry on the lattice, consecutive repeats removed, shells first.
@@ -294,6 +296,9 @@ fn connectors(segs: &[Segment]) -> Vec<Segment> {
     best.into_iter().flatten().map(|(_, a, b)| Segment { a, b, frame: false }).collect()
 }
 
+/// Rounds of cutting blocks over the household maximum at most ([`Units::build_cut`]).
+pub const CUT_ROUNDS: usize = 4;
+
 /// Road segments on the lattice (ends and strength) under their boxes.
 type RoadTree = RTree<GeomWithData<Rectangle<[i64; 2]>, (Pt, Pt, f64)>>;
 
@@ -360,6 +365,34 @@ impl Units {
         Units::build_with(community, roads, buildings, &[])
     }
 
+    /// [`Units::build_with`], then every block holding more than `max` households in several buildings
+    /// is cut in two between its buildings ([`super::cut::chord`]) and the blocks traced again, for at
+    /// most [`CUT_ROUNDS`] rounds (each round halves what is left over, so 4 rounds split a block of
+    /// 16 grids' households). A chord is no road: it takes strength 0, and a grid boundary along it
+    /// counts as off-road. Blocks no line can cut (one building over `max`) stay as they are.
+    pub fn build_cut(
+        community: &Geometry<f64>,
+        roads: &[RoadInput<'_>],
+        buildings: &[BuildingInput],
+        boundaries: &[Geometry<f64>],
+        max: u64,
+    ) -> Result<Units, UnitsError> {
+        let mut chords: Vec<Segment> = Vec::new();
+        let mut units = Units::trace(community, roads, buildings, boundaries, &chords)?;
+        for _ in 0..CUT_ROUNDS {
+            let before = chords.len();
+            for block in units.blocks.iter().filter(|b| b.households > max && b.buildings.len() > 1) {
+                chords.extend(super::cut::chord(block, buildings, max, units.metric).unwrap_or_default());
+            }
+            if chords.len() == before {
+                break;
+            }
+            units = Units::trace(community, roads, buildings, boundaries, &chords)?;
+        }
+        units.chords = chords.len();
+        Ok(units)
+    }
+
     /// [`Units::build`] with `boundaries` (the outlines of the existing grids, for repairs) cut into the
     /// blocks too, so no block straddles one: a grid left unchanged is exactly the union of its blocks.
     /// A boundary is no road: it takes the strength of a road running along it, else 0.
@@ -368,6 +401,17 @@ impl Units {
         roads: &[RoadInput<'_>],
         buildings: &[BuildingInput],
         boundaries: &[Geometry<f64>],
+    ) -> Result<Units, UnitsError> {
+        Units::trace(community, roads, buildings, boundaries, &[])
+    }
+
+    /// Forms the blocks with `chords` (lattice segments across oversized blocks) cut in too.
+    fn trace(
+        community: &Geometry<f64>,
+        roads: &[RoadInput<'_>],
+        buildings: &[BuildingInput],
+        boundaries: &[Geometry<f64>],
+        chords: &[Segment],
     ) -> Result<Units, UnitsError> {
         let outline = lattice_polys(community);
         if outline.is_empty() {
@@ -434,6 +478,7 @@ impl Units {
                 }
             }
         }
+        segs.extend_from_slice(chords);
         let index = RoadIndex {
             tree: RTree::bulk_load(
                 road_pieces
@@ -512,7 +557,8 @@ impl Units {
             list.sort_by_key(|(n, _)| *n);
             blocks[i].perimeter_m = blocks[i].outer_m + list.iter().map(|(_, s)| s.length_m).sum::<f64>();
         }
-        let mut units = Units { graph, blocks, adj, building_block: Vec::new(), buildings_outside: 0, metric, outline };
+        let mut units =
+            Units { graph, blocks, adj, building_block: Vec::new(), buildings_outside: 0, metric, outline, chords: 0 };
         units.place(buildings);
         Ok(units)
     }
@@ -654,6 +700,7 @@ impl Units {
             buildings_outside: self.buildings_outside,
             metric: self.metric,
             outline: self.outline.clone(),
+            chords: self.chords,
         };
         (coarse, atom)
     }
