@@ -6,6 +6,7 @@ use super::access::AuditRow;
 use super::plans::{PlanRow, RevisionRow};
 use super::pool::AuditEntry;
 use super::sqlite::{Store, StoreError};
+use crate::columns::from_columns;
 use geo::Geometry;
 use rusqlite::params;
 use wangge_core::address::AddressRecord;
@@ -148,16 +149,7 @@ pub(super) fn sqlite_dump(s: &Store) -> Result<Dump, StoreError> {
         .map_err(w)?;
     d.edits = edits
         .query_map([], |r| {
-            Ok(EditDump {
-                id: r.get(0)?,
-                plan_id: r.get(1)?,
-                author: r.get(2)?,
-                author_role: r.get(3)?,
-                created_at: r.get(4)?,
-                edit: r.get(5)?,
-                batch: r.get(6)?,
-                undone: r.get::<_, i64>(7)? != 0,
-            })
+            Ok(from_columns!(r => EditDump { id, plan_id, author, author_role, created_at, edit, batch, undone }))
         })
         .and_then(|rows| rows.collect())
         .map_err(w)?;
@@ -191,16 +183,7 @@ pub(super) fn sqlite_dump(s: &Store) -> Result<Dump, StoreError> {
     let mut tokens =
         s.conn.prepare("SELECT id, name, role, sha256, created_at, area FROM wangge_token ORDER BY id").map_err(w)?;
     d.tokens = tokens
-        .query_map([], |r| {
-            Ok(TokenDump {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                role: r.get(2)?,
-                sha256: r.get(3)?,
-                created_at: r.get(4)?,
-                area: r.get(5)?,
-            })
-        })
+        .query_map([], |r| Ok(from_columns!(r => TokenDump { id, name, role, sha256, created_at, area })))
         .and_then(|rows| rows.collect())
         .map_err(w)?;
     let mut audit = s.audit_rows(0, i64::MAX)?;

@@ -8,6 +8,7 @@ pub mod access;
 pub mod addresses;
 pub mod audit_queue;
 pub mod changes;
+mod columns;
 pub mod db;
 pub mod dump;
 pub mod external;
