@@ -3,6 +3,7 @@
 
 use super::pool::AuditEntry;
 use super::sqlite::{Store, StoreError};
+use crate::row_fields::from_columns;
 use rusqlite::{OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -222,17 +223,8 @@ impl Store {
             .map_err(|e| self.wrap(e))?;
         let rows = stmt
             .query_map(params![after, limit], |r| {
-                let entry = AuditEntry {
-                    at: r.get(1)?,
-                    who: r.get(2)?,
-                    role: r.get(3)?,
-                    method: r.get(4)?,
-                    path: r.get(5)?,
-                    status: r.get(6)?,
-                    detail: r.get(7)?,
-                    rows: r.get(8)?,
-                    area: r.get(9)?,
-                };
+                let entry =
+                    from_columns!(r, 1 => AuditEntry { at, who, role, method, path, status, detail, rows, area });
                 Ok(AuditRow { id: r.get(0)?, entry })
             })
             .and_then(|rows| rows.collect())

@@ -2,6 +2,7 @@
 //! show the addresses on a map like any other layer.
 
 use super::sqlite::{Store, StoreError, WriteMode, WriteReport, update_contents_extent};
+use crate::row_fields::from_columns;
 use geo::{Coord, Geometry, Point};
 use rusqlite::params;
 use wangge_core::address::AddressRecord;
@@ -83,18 +84,10 @@ impl Store {
         let rows = stmt
             .query_map([], |r| {
                 Ok((
-                    AddressRecord {
-                        code: r.get(0)?,
-                        address: r.get(1)?,
-                        road: r.get(2)?,
-                        door: r.get(3)?,
-                        estate: r.get(4)?,
-                        building: r.get(5)?,
-                        grid: r.get(6)?,
-                        source: r.get(7)?,
-                        illustrative: r.get(8)?,
-                        point: Coord { x: f64::NAN, y: f64::NAN },
-                    },
+                    from_columns!(r => AddressRecord {
+                        code, address, road, door, estate, building, grid, source, illustrative;
+                        point: Coord { x: f64::NAN, y: f64::NAN }
+                    }),
                     r.get::<_, Vec<u8>>(9)?,
                 ))
             })

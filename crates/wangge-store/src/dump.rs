@@ -6,6 +6,7 @@ use super::access::AuditRow;
 use super::plans::{PlanRow, RevisionRow};
 use super::pool::AuditEntry;
 use super::sqlite::{Store, StoreError};
+use crate::row_fields::from_columns;
 use geo::Geometry;
 use rusqlite::params;
 use wangge_core::address::AddressRecord;
@@ -165,9 +166,18 @@ impl Dump {
     }
 }
 
+/// Every row `sql` selects, each read by `row`.
+fn every_row<T>(
+    s: &Store,
+    sql: &str,
+    row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = s.conn.prepare(sql).map_err(|e| s.wrap(e))?;
+    stmt.query_map([], row).and_then(|rows| rows.collect()).map_err(|e| s.wrap(e))
+}
+
 /// Reads the whole SQLite store.
 pub(super) fn sqlite_dump(s: &Store) -> Result<Dump, StoreError> {
-    let w = |e| s.wrap(e);
     let mut d = Dump::default();
     for layer in Layer::ALL {
         d.layers.push((layer, s.load_layer(layer)?));
@@ -175,55 +185,29 @@ pub(super) fn sqlite_dump(s: &Store) -> Result<Dump, StoreError> {
     d.addresses = s.load_addresses()?;
     d.roads = s.load_roads()?;
     d.revisions = s.revisions_since(-1)?;
-    let mut plans = s
-        .conn
-        .prepare(
-            "SELECT id, name, author, author_role, base_revision, status, version, created_at, updated_at FROM wangge_plan ORDER BY id",
-        )
-        .map_err(w)?;
-    d.plans = plans
-        .query_map([], |r| Ok(PlanDump { row: super::plans::plan_row(r)?, updated_at: r.get(8)? }))
-        .and_then(|rows| rows.collect())
-        .map_err(w)?;
-    let mut edits = s
-        .conn
-        .prepare(
-            "SELECT id, plan_id, author, author_role, created_at, edit, coalesce(batch, id), undone FROM wangge_plan_edit ORDER BY id",
-        )
-        .map_err(w)?;
-    d.edits = edits
-        .query_map([], |r| {
-            Ok(EditDump {
-                id: r.get(0)?,
-                plan_id: r.get(1)?,
-                author: r.get(2)?,
-                author_role: r.get(3)?,
-                created_at: r.get(4)?,
-                edit: r.get(5)?,
-                batch: r.get(6)?,
-                undone: r.get::<_, i64>(7)? != 0,
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(w)?;
-    let mut history = s
-        .conn
-        .prepare(
-            "SELECT id, layer, code, name, parent_code, attributes, geom, valid_from, valid_to, revision_from, revision_to
-             FROM wangge_feature_history ORDER BY id",
-        )
-        .map_err(w)?;
+    d.plans = every_row(
+        s,
+        "SELECT id, name, author, author_role, base_revision, status, version, created_at, updated_at FROM wangge_plan ORDER BY id",
+        |r| Ok(PlanDump { row: super::plans::plan_row(r)?, updated_at: r.get(8)? }),
+    )?;
+    d.edits = every_row(
+        s,
+        "SELECT id, plan_id, author, author_role, created_at, edit, coalesce(batch, id), undone FROM wangge_plan_edit ORDER BY id",
+        |r| Ok(from_columns!(r => EditDump { id, plan_id, author, author_role, created_at, edit, batch, undone })),
+    )?;
     type Raw = (i64, String, String, String, Option<String>, String, Vec<u8>);
     type Validity = (Option<String>, Option<String>, i64, Option<i64>);
-    let rows: Vec<(Raw, Validity)> = history
-        .query_map([], |r| {
+    let rows: Vec<(Raw, Validity)> = every_row(
+        s,
+        "SELECT id, layer, code, name, parent_code, attributes, geom, valid_from, valid_to, revision_from, revision_to
+         FROM wangge_feature_history ORDER BY id",
+        |r| {
             Ok((
                 (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?),
                 (r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?),
             ))
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(w)?;
+        },
+    )?;
     for ((id, layer, code, name, parent_code, attrs, blob), (valid_from, valid_to, revision_from, revision_to)) in rows
     {
         let layer = Layer::ALL.into_iter().find(|l| l.id() == layer).unwrap_or(Layer::District);
@@ -233,21 +217,9 @@ pub(super) fn sqlite_dump(s: &Store) -> Result<Dump, StoreError> {
         let feature = Feature { code: code.clone(), name, parent_code, attrs, geometry };
         d.history.push(HistoryDump { id, layer, feature, valid_from, valid_to, revision_from, revision_to });
     }
-    let mut tokens =
-        s.conn.prepare("SELECT id, name, role, sha256, created_at, area FROM wangge_token ORDER BY id").map_err(w)?;
-    d.tokens = tokens
-        .query_map([], |r| {
-            Ok(TokenDump {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                role: r.get(2)?,
-                sha256: r.get(3)?,
-                created_at: r.get(4)?,
-                area: r.get(5)?,
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(w)?;
+    d.tokens = every_row(s, "SELECT id, name, role, sha256, created_at, area FROM wangge_token ORDER BY id", |r| {
+        Ok(from_columns!(r => TokenDump { id, name, role, sha256, created_at, area }))
+    })?;
     let mut audit = s.audit_rows(0, i64::MAX)?;
     audit.reverse();
     d.audit = audit;

@@ -19,6 +19,7 @@ pub mod networks;
 pub mod plans;
 pub mod pool;
 pub mod roads;
+mod row_fields;
 pub mod sqlite;
 pub mod styles;
 pub mod validity;

@@ -9,6 +9,7 @@
 
 use super::plans::Author;
 use super::sqlite::{Store, StoreError, WriteMode, WriteReport, feature_columns};
+use crate::row_fields::from_columns;
 use rusqlite::{OptionalExtension, params};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
@@ -79,14 +80,7 @@ impl Store {
         let mut stmt = self.conn.prepare(sql).map_err(|e| self.wrap(e))?;
         let rows = stmt
             .query_map([], |r| {
-                Ok(NetworkInfo {
-                    name: r.get(0)?,
-                    version: r.get(1)?,
-                    updated: r.get(2)?,
-                    author: r.get(3)?,
-                    message: r.get(4)?,
-                    features: r.get(5)?,
-                })
+                Ok(from_columns!(r => NetworkInfo { name, version, updated, author, message, features }))
             })
             .map_err(|e| self.wrap(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.wrap(e))

@@ -7,6 +7,7 @@
 //! and opens new ones, and records the revision.
 
 use super::sqlite::{Store, StoreError};
+use crate::row_fields::from_columns;
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 use serde_json::Value;
@@ -380,26 +381,9 @@ fn check_draft(tx: &Transaction<'_>, id: i64, if_match: Option<i64>) -> Result<(
 }
 
 pub(crate) fn plan_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PlanRow> {
-    Ok(PlanRow {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        author: r.get(2)?,
-        author_role: r.get(3)?,
-        base_revision: r.get(4)?,
-        status: r.get(5)?,
-        version: r.get(6)?,
-        created_at: r.get(7)?,
-    })
+    Ok(from_columns!(r => PlanRow { id, name, author, author_role, base_revision, status, version, created_at }))
 }
 
 fn revision_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RevisionRow> {
-    Ok(RevisionRow {
-        id: r.get(0)?,
-        author: r.get(1)?,
-        author_role: r.get(2)?,
-        created_at: r.get(3)?,
-        message: r.get(4)?,
-        plan_id: r.get(5)?,
-        effective_date: r.get(6)?,
-    })
+    Ok(from_columns!(r => RevisionRow { id, author, author_role, created_at, message, plan_id, effective_date }))
 }
