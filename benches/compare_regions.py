@@ -4,7 +4,11 @@ Polsby-Popper (4*pi*A/P^2 of the union of each region's blocks, in metres), shar
 regions that runs along a road (from the exported shared edges).
 
     python compare_regions.py OUT_DIR WANGGE_JSON RUNS
+
+spopt's iteration limits bound its time: SPOPT_CONSTRUCTION (max_iterations_construction, default 10;
+spopt's own default is 99) and SPOPT_SA (max_iterations_sa, default 2; spopt's own is 10).
 """
+import os
 import json
 import math
 import statistics
@@ -21,6 +25,8 @@ from spopt.region import MaxPHeuristic
 
 warnings.filterwarnings("ignore")
 LO, HI = 300, 500
+CONSTRUCTION = int(os.environ.get("SPOPT_CONSTRUCTION", "10"))
+SA = int(os.environ.get("SPOPT_SA", "2"))
 
 
 def score(community, labels):
@@ -67,7 +73,8 @@ def spopt_labels(community, seed):
         neighbors[b].append(a)
     w = libpysal.weights.W(neighbors, silence_warnings=True)
     np.random.seed(seed)
-    model = MaxPHeuristic(gdf, w, ["x", "y"], "households", LO, 2, verbose=False)
+    model = MaxPHeuristic(gdf, w, ["x", "y"], "households", LO, 2, max_iterations_construction=CONSTRUCTION,
+                          max_iterations_sa=SA, verbose=False)
     model.solve()
     return [int(x) for x in model.labels_]
 

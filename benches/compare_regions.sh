@@ -2,12 +2,15 @@
 # Compares wangge's grid proposals with PySAL spopt's MaxPHeuristic (threshold 300 households) on the
 # same units: every demo community's blocks with households and adjacency, exported by wangge
 # (examples/regions_export.rs), plus the Helsinki fixture (real footprints) when built.
-#   bash benches/compare_regions.sh [RUNS]
+#   bash benches/compare_regions.sh [RUNS]      (default 1 run per community and side)
+# spopt's time is bounded by its iteration limits: SPOPT_CONSTRUCTION=10 and SPOPT_SA=2 by default
+# (spopt's own defaults are 99 and 10); set them to compare
+# at spopt's defaults. wangge's side is `propose` as `wangge propose-grids` runs it (6 restarts × 3 counts).
 # Creates benches/.venv-regions (spopt 0.7.0, libpysal 4.14.1 from PyPI: spopt 0.8.0 and libpysal 4.15.1 need
 # Python 3.12, this machine has 3.11) and benches/out/ on first use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs="${1:-3}"
+runs="${1:-1}"
 out=benches/out/regions
 mkdir -p "$out"
 if [ ! -x benches/.venv-regions/bin/python ]; then
@@ -23,6 +26,9 @@ rows = json.load(open(f"{sys.argv[1]}/python.json"))
 def total(side, key):
     return sum(r[side][key] for r in rows)
 units = sum(r["units"] for r in rows)
+import os
+print(f"spopt MaxPHeuristic max_iterations_construction={os.environ.get('SPOPT_CONSTRUCTION', '10')} "
+      f"max_iterations_sa={os.environ.get('SPOPT_SA', '2')}")
 print(f"{len(rows)} communities, {units} blocks, {sum(r['households'] for r in rows)} households; bounds 300-500")
 for side, ms in (("wangge", "wangge_ms"), ("spopt", "spopt_ms")):
     t = sum(r[ms] for r in rows)
