@@ -44,13 +44,13 @@ pub fn split(g: &Geometry<f64>, line: &LineString<f64>) -> Result<(Geometry<f64>
     if a.unsigned_area() <= 0.0 || b.unsigned_area() <= 0.0 {
         return Err(EditProblem::LineDoesNotCut);
     }
-    Ok((as_geometry(a), as_geometry(b)))
+    Ok((as_geometry(without_specks(a)), as_geometry(without_specks(b))))
 }
 
 /// The union of `parts`, which must form one connected area.
 pub fn merge(parts: &[Geometry<f64>]) -> Result<Geometry<f64>, EditProblem> {
     let mps: Vec<MultiPolygon<f64>> = parts.iter().map(|g| as_multipolygon(g).orient(Direction::Default)).collect();
-    let union = unary_union(mps.iter());
+    let union = without_specks(unary_union(mps.iter()));
     if union.0.len() != 1 {
         return Err(EditProblem::NotAdjacent(union.0.len()));
     }
@@ -65,8 +65,8 @@ pub fn move_boundary(
 ) -> Result<(Geometry<f64>, Geometry<f64>), EditProblem> {
     let (a, b) = (as_multipolygon(a).orient(Direction::Default), as_multipolygon(b).orient(Direction::Default));
     let union = a.union(&b);
-    let a2 = as_multipolygon(new_a).orient(Direction::Default).intersection(&union);
-    let b2 = union.difference(&a2);
+    let a2 = without_specks(as_multipolygon(new_a).orient(Direction::Default).intersection(&union));
+    let b2 = without_specks(union.difference(&a2));
     if a2.unsigned_area() <= 0.0 || b2.unsigned_area() <= 0.0 {
         return Err(EditProblem::NeighbourEmptied);
     }
@@ -118,14 +118,8 @@ impl Anchors {
 /// Vertices that become equal to their predecessor are dropped.
 pub fn snap(g: Geometry<f64>, anchors: &Anchors) -> Geometry<f64> {
     let ring = |ls: &LineString<f64>| {
-        let mut out: Vec<Coord<f64>> = Vec::with_capacity(ls.0.len());
-        for &c in &ls.0 {
-            let c = anchors.nearest(c).unwrap_or(c);
-            if out.last() != Some(&c) {
-                out.push(c);
-            }
-        }
-        LineString::new(out)
+        let snapped = ls.0.iter().map(|&c| anchors.nearest(c).unwrap_or(c));
+        LineString::new(without_spikes(snapped))
     };
     // A ring that snapping folds onto itself (a sliver the boolean operation left along a shared
     // edge) encloses nothing and is dropped, as is a polygon whose outer ring folds.
@@ -146,6 +140,74 @@ pub fn snap(g: Geometry<f64>, anchors: &Anchors) -> Geometry<f64> {
         }
         _ => g,
     }
+}
+
+/// Two vertices closer than [`SNAP_DEGREES`] in both axes: the same place.
+fn same_place(a: Coord<f64>, b: Coord<f64>) -> bool {
+    (a.x - b.x).abs() <= SNAP_DEGREES && (a.y - b.y).abs() <= SNAP_DEGREES
+}
+
+/// A closed ring's vertices without repeats and without spikes: a vertex that is the same place
+/// as the one before it is dropped, and so is a there-and-back excursion (…A, B, A…), which
+/// encloses nothing. Boolean operations on neighbours whose shared boundary differs by rounding
+/// return both — a zero-width spike where the two boundaries part for a few vertices, and pairs
+/// of vertices a few ulps apart — and either makes the ring touch itself.
+fn without_spikes(ring: impl Iterator<Item = Coord<f64>>) -> Vec<Coord<f64>> {
+    let mut out: Vec<Coord<f64>> = Vec::new();
+    for c in ring {
+        match out.len() {
+            n if n > 0 && same_place(out[n - 1], c) => {}
+            n if n > 1 && same_place(out[n - 2], c) => {
+                out.pop();
+            }
+            _ => out.push(c),
+        }
+    }
+    // The ring is closed (its last vertex repeats its first): the same around the start.
+    if out.len() > 1 && same_place(out[0], out[out.len() - 1]) {
+        out.pop();
+    }
+    loop {
+        let n = out.len();
+        if n < 3 {
+            break;
+        }
+        if same_place(out[1], out[n - 1]) {
+            // …Z, A, B with Z = B: A is a spike's tip at the start.
+            out.remove(0);
+            out.pop();
+        } else if same_place(out[0], out[n - 2]) {
+            // …Y, Z, A with Y = A: Z is a spike's tip at the end.
+            out.truncate(n - 2);
+        } else {
+            break;
+        }
+    }
+    if let Some(&first) = out.first() {
+        out.push(first);
+    }
+    out
+}
+
+/// Below this area (square degrees, about 0.01 m²) a polygon or hole that a boolean operation
+/// returns is taken for an artefact of its integer grid, not a place: a redrawn boundary that
+/// follows an old one to within a few ulps (as one cut out by another overlay does) otherwise
+/// leaves hair-thin holes and islands along it, which snapping then folds into self-touching
+/// rings. Dropping them moves no real boundary; the coverage rule's m² tolerance is far larger.
+const SPECK_DEG2: f64 = 1e-12;
+
+/// `mp` without polygons and holes smaller than [`SPECK_DEG2`].
+fn without_specks(mp: MultiPolygon<f64>) -> MultiPolygon<f64> {
+    let big = |r: &LineString<f64>| Polygon::new(r.clone(), vec![]).unsigned_area() >= SPECK_DEG2;
+    MultiPolygon::new(
+        mp.0.into_iter()
+            .filter(|p| big(p.exterior()))
+            .map(|p| {
+                let (outer, holes) = p.into_inner();
+                Polygon::new(outer, holes.into_iter().filter(|h| big(h)).collect())
+            })
+            .collect(),
+    )
 }
 
 fn as_geometry(mut mp: MultiPolygon<f64>) -> Geometry<f64> {
