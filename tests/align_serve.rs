@@ -209,7 +209,10 @@ fn slivers_open_in_a_draft_that_publishes() {
             }
         }
     }
-    assert!(!snapped.is_empty(), "some sliver of the demo snaps cleanly");
+    // Every one does on the demo: the moved boundary comes out clean even where the piece's
+    // edge differs from ours by the overlay's rounding (edit/shape.rs).
+    let refused: Vec<&Value> = slivers.iter().copied().filter(|s| !snapped.iter().any(|(x, _)| x == s)).collect();
+    assert!(refused.is_empty(), "every sliver with a receiving grid snaps cleanly: {refused:?}");
     let chosen: Vec<&Value> = snapped.iter().map(|(s, _)| *s).collect();
     let draft = &snapped[0].1;
     assert!(draft["edits"].as_array().unwrap().iter().any(|e| e["op"] == "move_boundary"));
