@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Server, city_db, serve_process, text, wangge};
+use common::{Killed, Server, city_db, serve_process, text, wangge};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -11,16 +11,6 @@ use std::time::{Duration, Instant};
 const G1: &str = "440304006009001";
 const NEW: &str = "440304006009003";
 const EAST: &str = "/api/v1/lookup?lon=114.006&lat=22.512";
-
-/// Kills the server process when the test ends, passed or not.
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Polls `path` until `done` holds for its JSON; returns how long that took. Ten seconds without
 /// it is a failure (the feed polls every 250 ms; two seconds is the promise).

@@ -5,22 +5,13 @@
 
 mod common;
 
-use common::{Server, city_db, serve_process_logged, text, wangge};
+use common::{Killed, Server, city_db, serve_process_logged, text, wangge};
 use serde_json::Value;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 const G1: &str = "440304006009001";
 const G2: &str = "440304006009002";
-
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Moves the edge between grids 001 and 002 north from 22.5078125 to 22.51171875 and sets grid
 /// 002's `households` column, in one transaction of a separate Python process; the geometry is

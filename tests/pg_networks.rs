@@ -5,20 +5,11 @@
 mod common;
 mod pg_support;
 
-use common::{city_dir, serve_process_with, text, wangge};
+use common::{Killed, city_dir, serve_process_with, text, wangge};
 use pg_support::PgCluster;
 use serde_json::Value;
 use wangge_core::model::Layer;
 use wangge_store::{Db, Store};
-
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn get(url: &str) -> (u16, Value) {
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();

@@ -10,7 +10,7 @@
 mod common;
 mod pg_support;
 
-use common::{city_db, serve_process_with, text, wangge};
+use common::{Killed, city_db, serve_process_with, text, wangge};
 use pg_support::PgCluster;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -21,15 +21,6 @@ use std::time::{Duration, Instant};
 const G1: &str = "440304006009001";
 const NEW: &str = "440304006009003";
 const EAST: &str = "/api/v1/lookup?lon=114.006&lat=22.512";
-
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder().http_status_as_error(false).build().into()

@@ -5,7 +5,7 @@
 mod common;
 mod pg_support;
 
-use common::{city_db, city_dir, serve_process, serve_process_with, text, wangge};
+use common::{Killed, city_db, city_dir, serve_process, serve_process_with, text, wangge};
 use pg_support::PgCluster;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -13,15 +13,6 @@ use std::time::{Duration, Instant};
 use wangge_core::model::Layer;
 
 const COVERAGE: &str = "/api/v1/coverage?minutes=10&mode=network";
-
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn get(url: &str) -> (u16, Value) {
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();

@@ -182,3 +182,13 @@ pub fn serve_process_with(
     });
     (child, base, log)
 }
+
+/// A child process (a `wangge serve`) that is killed and reaped when the test ends, pass or fail.
+pub struct Killed(pub std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
