@@ -5,19 +5,10 @@
 mod common;
 mod pg_support;
 
-use common::{Killed, city_dir, serve_process_with, text, wangge};
+use common::{Killed, city_dir, get_json as get, serve_process_with, text, wangge};
 use pg_support::PgCluster;
-use serde_json::Value;
 use wangge_core::model::Layer;
 use wangge_store::{Db, Store};
-
-fn get(url: &str) -> (u16, Value) {
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-    let mut resp = agent.get(url).call().unwrap();
-    let status = resp.status().as_u16();
-    let body = resp.body_mut().read_to_string().unwrap();
-    (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
-}
 
 #[test]
 fn networks_import_serve_align_and_copy_on_postgres() {

@@ -5,22 +5,14 @@
 mod common;
 mod pg_support;
 
-use common::{Killed, city_db, city_dir, serve_process, serve_process_with, text, wangge};
+use common::{Killed, city_db, city_dir, get_json as get, serve_process, serve_process_with, text, wangge};
 use pg_support::PgCluster;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use wangge_core::model::Layer;
 
 const COVERAGE: &str = "/api/v1/coverage?minutes=10&mode=network";
-
-fn get(url: &str) -> (u16, Value) {
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-    let mut resp = agent.get(url).call().unwrap();
-    let status = resp.status().as_u16();
-    let body = resp.body_mut().read_to_string().unwrap();
-    (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
-}
 
 /// Footways every 1/512° across the fixture city (114.0–114.015625 E, 22.5–22.515625 N).
 fn roads_file(dir: &Path) -> std::path::PathBuf {

@@ -192,3 +192,13 @@ impl Drop for Killed {
         let _ = self.0.wait();
     }
 }
+
+/// GET `url` from another process's server: the status and the body as JSON (a string when it
+/// is not JSON), with no status treated as an error.
+pub fn get_json(url: &str) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut resp = agent.get(url).call().unwrap();
+    let status = resp.status().as_u16();
+    let body = resp.body_mut().read_to_string().unwrap();
+    (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
+}

@@ -11,18 +11,25 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 use wangge_app::network_tiles::network_of;
-use wangge_core::model::{GeometryKind, Layer};
+use wangge_core::model::{Feature, GeometryKind, Layer};
 use wangge_core::snapshot::Snapshot;
 use wangge_text::{Label, Lang};
 
 /// The queryable properties of `layer` with their JSON Schema types: identity fields, every
 /// attribute seen in the layer (first type seen), and the geometry.
 pub fn queryables(snapshot: &Snapshot, layer: Layer) -> Vec<(String, &'static str)> {
-    let mut out: Vec<(String, &'static str)> = vec![("code".into(), "string"), ("name".into(), "string")];
-    if layer != Layer::District {
-        out.push(("parent_code".into(), "string"));
-    }
-    for f in snapshot.layer(layer).features() {
+    let identity: &[&str] = if layer == Layer::District { &["code", "name"] } else { &["code", "name", "parent_code"] };
+    feature_queryables(identity, snapshot.layer(layer).features())
+}
+
+/// The `identity` fields (strings), every attribute seen in `features` with the JSON Schema type
+/// of its first value, and the geometry: the queryables of a layer or of a network.
+pub fn feature_queryables<'a>(
+    identity: &[&str],
+    features: impl IntoIterator<Item = &'a Feature>,
+) -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str)> = identity.iter().map(|k| (k.to_string(), "string")).collect();
+    for f in features {
         for (k, v) in &f.attrs {
             if out.iter().any(|(o, _)| o == k) {
                 continue;

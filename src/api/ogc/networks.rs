@@ -26,23 +26,7 @@ fn items_params() -> Vec<&'static str> {
 
 /// The queryable properties of a network: code, name, every attribute seen, the geometry.
 pub fn queryables(network: &NetworkLayer) -> Vec<(String, &'static str)> {
-    let mut out: Vec<(String, &'static str)> = vec![("code".into(), "string"), ("name".into(), "string")];
-    for f in &network.features {
-        for (k, v) in &f.attrs {
-            if out.iter().any(|(o, _)| o == k) {
-                continue;
-            }
-            let t = match v {
-                Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
-                Value::Number(_) => "number",
-                Value::Bool(_) => "boolean",
-                _ => "string",
-            };
-            out.push((k.clone(), t));
-        }
-    }
-    out.push(("geometry".into(), "geometry"));
-    out
+    super::collections::feature_queryables(&["code", "name"], &network.features)
 }
 
 /// Every network of the served store, indexed (none for a read-only service or a store that
