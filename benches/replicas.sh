@@ -20,12 +20,15 @@ publishes=${PUBLISHES:-5}
 target_dir=${CARGO_TARGET_DIR:-target}
 me=replicas.sh
 
-for tool in wrk curl jq python3; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "$me: $tool is needed (apt-get install wrk curl jq)" >&2
-    exit 1
-  fi
+missing=()
+for tool in wrk curl jq; do
+  command -v "$tool" >/dev/null || missing+=("$tool")
 done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> installing ${missing[*]}"
+  if [ "$(id -u)" -eq 0 ]; then apt-get install -y "${missing[@]}" >/dev/null; else sudo apt-get install -y "${missing[@]}" >/dev/null; fi
+fi
+command -v python3 >/dev/null || { echo "$me: python3 is needed" >&2; exit 1; }
 pg_bin=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1)
 if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/initdb" ]; then
   echo "$me: PostgreSQL is not installed (bash scripts/setup.sh test)" >&2
