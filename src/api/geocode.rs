@@ -1,15 +1,17 @@
 //! `GET /api/v1/geocode` (address → candidates), `GET /api/v1/geocode/reverse` (point → nearest
-//! addresses) and `POST /api/v1/geocode/batch` (CSV in → CSV out with a status per row).
+//! addresses) and `POST /api/v1/geocode/batch` (CSV in → CSV out with a status per row; an `.xlsx`
+//! workbook in → the workbook with the answer columns added).
 
 use super::AppState;
 use super::access::Caller;
 use super::error::ApiError;
 use super::extract::ApiBytes;
-use super::lookup::parse_crs;
+use super::lookup::{XLSX, parse_crs};
 use super::params::Params;
-use super::schema::{ErrorBody, GeocodeQuery, LangQuery, ReverseQuery, SuggestQuery};
+use super::schema::{ErrorBody, GeocodeBatchQuery, GeocodeQuery, ReverseQuery, SuggestQuery};
 use axum::Json;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use geo::Coord;
@@ -17,7 +19,11 @@ use serde_json::Value;
 use wangge_app::address::{
     BATCH_HEADER, batch_csv, batch_queries, batch_row, geocode_json, reverse_json, suggest_json,
 };
-use wangge_app::privacy::{filter_candidates, filter_rows};
+use wangge_app::geocode_xlsx::{GeocodeSheet, GeocodeXlsxError, geocode_xlsx};
+use wangge_app::privacy::{filter_candidates, filter_rows, may_see_rooms};
+
+/// What the GET handlers answer: JSON, or an error.
+type JsonAnswer = Result<Json<Value>, ApiError>;
 
 /// Longest query accepted, in characters: no real address is longer, and fuzzy matching costs
 /// grow with the length.
@@ -80,18 +86,23 @@ fn query_and_limit(params: &Params, default: usize, max: usize) -> Result<(Strin
 /// `GET /api/v1/geocode?q=..&limit=..`
 #[utoipa::path(get, path = "/api/v1/geocode", tag = "geocode", params(GeocodeQuery), security((), ("bearer" = [])),
     responses((status = 200, description = "Candidates, best first (room-level addresses cut for callers who may not see them, `redacted: true`)", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody)))]
-pub async fn get_geocode(
-    State(state): State<AppState>,
-    caller: Caller,
-    params: Params,
-) -> Result<Json<Value>, ApiError> {
-    let lang = params.lang;
+pub async fn get_geocode(State(state): State<AppState>, caller: Caller, params: Params) -> JsonAnswer {
     let (q, limit) = query_and_limit(&params, 5, MAX_LIMIT)?;
-    let snapshot = state.snapshot();
-    let result = snapshot.addresses().search(&q, limit);
-    let mut answer = geocode_json(&q, &result);
+    let answer = geocode_json(&q, &state.snapshot().addresses().search(&q, limit));
+    as_entitled(&state, &caller, params.lang, ("/api/v1/geocode", format!("geocode q={q}")), answer).await
+}
+
+/// A geocode or reverse `answer` as the caller may see it: rooms cut unless their role and area
+/// allow them, and the rooms shown audited under `path` with `detail`.
+async fn as_entitled(
+    state: &AppState,
+    caller: &Caller,
+    lang: wangge_text::Lang,
+    (path, detail): (&str, String),
+    mut answer: Value,
+) -> JsonAnswer {
     let shown = filter_candidates(&mut answer, caller.0.as_ref());
-    audit_rows(&state, &caller, "/api/v1/geocode", format!("geocode q={q}"), shown, lang).await?;
+    audit_rows(state, caller, path, detail, shown, lang).await?;
     Ok(Json(answer))
 }
 
@@ -102,7 +113,7 @@ pub const MAX_SUGGEST: usize = 20;
 /// with `q`, for type-ahead. Only names: no address, so nothing here is personal data.
 #[utoipa::path(get, path = "/api/v1/geocode/suggest", tag = "geocode", params(SuggestQuery),
     responses((status = 200, description = "Names that start with `q`, best first: `{query, suggestions: [{name, level, addresses}]}`", body = Object), (status = 400, description = "A parameter is wrong", body = ErrorBody)))]
-pub async fn get_suggest(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
+pub async fn get_suggest(State(state): State<AppState>, params: Params) -> JsonAnswer {
     let (q, limit) = query_and_limit(&params, 8, MAX_SUGGEST)?;
     Ok(Json(suggest_json(state.snapshot().addresses(), &q, limit)))
 }
@@ -110,11 +121,7 @@ pub async fn get_suggest(State(state): State<AppState>, params: Params) -> Resul
 /// `GET /api/v1/geocode/reverse?lon=..&lat=..&crs=..&limit=..`
 #[utoipa::path(get, path = "/api/v1/geocode/reverse", tag = "geocode", params(ReverseQuery), security((), ("bearer" = [])),
     responses((status = 200, description = "The nearest addresses", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody)))]
-pub async fn get_reverse(
-    State(state): State<AppState>,
-    caller: Caller,
-    params: Params,
-) -> Result<Json<Value>, ApiError> {
+pub async fn get_reverse(State(state): State<AppState>, caller: Caller, params: Params) -> JsonAnswer {
     let lang = params.lang;
     let crs = parse_crs(&params)?;
     let x: f64 = params.required("lon")?;
@@ -132,26 +139,33 @@ pub async fn get_reverse(
             ),
         )));
     }
-    let mut answer = reverse_json(state.snapshot().addresses(), p, limit);
-    let shown = filter_candidates(&mut answer, caller.0.as_ref());
+    let answer = reverse_json(state.snapshot().addresses(), p, limit);
     let detail = format!("geocode/reverse lon={} lat={}", p.x, p.y);
-    audit_rows(&state, &caller, "/api/v1/geocode/reverse", detail, shown, lang).await?;
-    Ok(Json(answer))
+    as_entitled(&state, &caller, lang, ("/api/v1/geocode/reverse", detail), answer).await
 }
 
-/// `POST /api/v1/geocode/batch` with CSV (`address[,id]`); answers CSV in input order with
-/// `status` matched / ambiguous / not_found per row.
-#[utoipa::path(post, path = "/api/v1/geocode/batch", tag = "geocode", params(LangQuery), security((), ("bearer" = [])),
-    request_body(content = String, content_type = "text/csv", description = "CSV `address[,id]`"),
-    responses((status = 200, description = "CSV in input order with `status` matched / ambiguous / not_found", body = String, content_type = "text/csv"), (status = 400, description = "A parameter or field is wrong", body = ErrorBody),
+/// `POST /api/v1/geocode/batch` with CSV (`address[,id]`), answered with CSV in input order with
+/// `status` matched / ambiguous / not_found per row; or with an `.xlsx` workbook, answered with the
+/// workbook: every user column kept, the match and hierarchy columns added (headers in `lang`).
+#[utoipa::path(post, path = "/api/v1/geocode/batch", tag = "geocode", params(GeocodeBatchQuery), security((), ("bearer" = [])),
+    request_body(description = "CSV `address[,id]`, or an `.xlsx` workbook whose first sheet has an address column (`address`, `地址`, `详细地址`, `q`, or the header named by `address_column`)",
+        content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    responses((status = 200, description = "CSV in input order with `status` matched / ambiguous / not_found; for a workbook, the workbook with `match_status`, `match_score`, `match_level`, `matched_address`, `match_lon`, `match_lat`, `match_building`, and the grid, community, street and district codes and names added (匹配状态, 匹配地址, 网格编码… in Chinese); room-level addresses cut for callers who may not see them",
+            content((String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 400, description = "A parameter, field or the workbook is wrong (not an .xlsx, no address column, an address too long)", body = ErrorBody),
         (status = 413, description = "Too many rows or too large a body", body = ErrorBody)))]
 pub async fn post_batch(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
+    headers: HeaderMap,
     ApiBytes(body): ApiBytes,
 ) -> Result<Response, ApiError> {
     let lang = params.lang;
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if content_type.starts_with(XLSX) {
+        return post_xlsx(state, caller, &params, body).await;
+    }
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_body(
             lang.pick("请求体为空：需要 CSV（address 列）", "empty body: CSV with an address column expected"),
@@ -186,4 +200,43 @@ pub async fn post_batch(
     .await?;
     audit_rows(&state, &caller, "/api/v1/geocode/batch", format!("geocode/batch {n} rows"), shown, lang).await?;
     Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response())
+}
+
+/// The workbook form of [`post_batch`]: [`geocode_xlsx`] off the async workers, rooms by the
+/// caller's role and area as in the CSV answer, audited the same way.
+async fn post_xlsx(
+    state: AppState,
+    caller: Caller,
+    params: &Params,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let lang = params.lang;
+    let address_column = params.get("address_column").map(str::to_string);
+    let snapshot = state.snapshot();
+    let holder = caller.0.clone();
+    let max_rows = state.limits.max_batch_points;
+    let answer = super::guard::blocking(move || {
+        let header = |c| wangge_text::catalog(lang).geocode_column(c);
+        let may_see = |grid: Option<&str>| may_see_rooms(holder.as_ref(), grid);
+        let sheet = GeocodeSheet {
+            address_column: address_column.as_deref(),
+            max_rows,
+            max_query_chars: MAX_QUERY_CHARS,
+            header: &header,
+            may_see_rooms: &may_see,
+        };
+        geocode_xlsx(snapshot.addresses(), &body, &sheet, lang)
+    })
+    .await?;
+    let (bytes, count) = answer.map_err(|e| match e {
+        GeocodeXlsxError::Input(detail) => ApiError::bad_body(detail),
+        GeocodeXlsxError::TooMany(n, max) => ApiError::too_large(format!(
+            "{} {n} > {max}",
+            lang.pick("批量地址数超过上限", "batch has too many addresses:")
+        )),
+        GeocodeXlsxError::Output(e) => ApiError::internal(e),
+    })?;
+    let detail = format!("geocode/batch xlsx {} rows", count.rows);
+    audit_rows(&state, &caller, "/api/v1/geocode/batch", detail, count.rooms_shown, lang).await?;
+    Ok(([(CONTENT_TYPE, XLSX)], bytes).into_response())
 }

@@ -100,7 +100,7 @@ pub async fn post_lookup(
 }
 
 /// The media type of an `.xlsx` workbook.
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(super) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 fn batch_error(e: BatchError, state: &AppState, lang: Lang) -> ApiError {
     match e {

@@ -46,6 +46,17 @@ pub struct BatchLookupQuery {
     pub lang: Option<String>,
 }
 
+/// `POST /api/v1/geocode/batch`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GeocodeBatchQuery {
+    /// `zh` (default) or `en`: messages, and the headers of the columns added to a workbook.
+    pub lang: Option<String>,
+    /// Workbooks only: the header of the address column; by default the first of `address`,
+    /// `地址`, `详细地址`, `q` (trimmed, any case).
+    pub address_column: Option<String>,
+}
+
 /// `GET /api/v1/geocode`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -1,4 +1,4 @@
-//! `wangge import-addresses` and the batch form of `wangge geocode`.
+//! `wangge import-addresses` and the batch forms of `wangge geocode` (CSV and Excel).
 
 use super::common::{answer_all, read_input_file, write_csv};
 use anyhow::{Context, Result};
@@ -58,6 +58,43 @@ pub(super) fn geocode_csv(g: &Gazetteer, input: &Path, out: Option<&Path>, lang:
         lang,
         ("共 {} 条：匹配 {m}，有歧义 {a}，未找到 {n}", rows.len()),
         ("{} rows: {m} matched, {a} ambiguous, {n} not found", rows.len())
+    );
+    Ok(0)
+}
+
+/// `wangge geocode --xlsx IN --out OUT [--address-column NAME]`: the workbook's first sheet with
+/// the match and hierarchy columns added ([`wangge_app::geocode_xlsx`]), headers in `lang`,
+/// written atomically. The CLI reads the database file itself, so it sees every room.
+pub(super) fn geocode_xlsx(
+    g: &Gazetteer,
+    input: &Path,
+    out: &Path,
+    address_column: Option<&str>,
+    lang: Lang,
+) -> Result<i32> {
+    use wangge_app::geocode_xlsx::{GeocodeSheet, geocode_xlsx};
+    let bytes = read_input_file(input, lang)?;
+    let header = |c| wangge_text::catalog(lang).geocode_column(c);
+    let sheet = GeocodeSheet {
+        address_column,
+        max_rows: usize::MAX,
+        max_query_chars: usize::MAX,
+        header: &header,
+        may_see_rooms: &|_| true,
+    };
+    let (answer, n) = geocode_xlsx(g, &bytes, &sheet, lang).map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
+    super::common::write_atomically(out, &answer)?;
+    tell!(
+        lang,
+        ("共 {} 条：匹配 {}，有歧义 {}，未找到 {}：{}", n.rows, n.matched, n.ambiguous, n.not_found, out.display()),
+        (
+            "{} rows: {} matched, {} ambiguous, {} not found: {}",
+            n.rows,
+            n.matched,
+            n.ambiguous,
+            n.not_found,
+            out.display()
+        )
     );
     Ok(0)
 }

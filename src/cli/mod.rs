@@ -49,7 +49,7 @@ mod store;
 mod validate;
 
 use common::{open_existing, write_atomically};
-use geocode::{geocode_csv, import_addresses};
+use geocode::{geocode_csv, geocode_xlsx, import_addresses};
 use import::import_record;
 use lookup::{lookup_csv, lookup_xlsx, print_answer};
 use serve::serve;
@@ -339,7 +339,7 @@ pub enum Command {
         /// 输入文件 / input file (.csv or .osm.pbf).
         input: PathBuf,
     },
-    /// 地址查询（单条或 CSV 批量）/ geocode one address, or every row of a CSV.
+    /// 地址查询（单条、CSV 或 Excel 批量）/ geocode one address, or every row of a CSV or an .xlsx sheet.
     Geocode {
         /// 数据库文件 / database file.
         #[arg(long, env = "WANGGE_DB", default_value = "wangge.gpkg")]
@@ -353,8 +353,16 @@ pub enum Command {
         /// 批量输入 CSV（address[,id]）/ batch input CSV.
         #[arg(long, conflicts_with = "q")]
         csv: Option<PathBuf>,
-        /// 批量输出 CSV，默认标准输出 / batch output CSV (default stdout).
-        #[arg(long, requires = "csv")]
+        /// 批量输入 Excel（首个工作表，含地址列；保留全部原有列，追加匹配与网格层级列）/ batch input workbook
+        /// (.xlsx, first sheet with an address column; every column kept, the match and hierarchy columns added); needs --out.
+        #[arg(long, conflicts_with_all = ["q", "csv"], requires = "out")]
+        xlsx: Option<PathBuf>,
+        /// Excel 中地址列的表头（默认 address、地址、详细地址 或 q）/ header of the workbook's address column
+        /// (default: the first of address, 地址, 详细地址, q).
+        #[arg(long, requires = "xlsx")]
+        address_column: Option<String>,
+        /// 批量输出（CSV 默认标准输出；Excel 必填）/ batch output: CSV (default stdout) or, with --xlsx, the .xlsx to write.
+        #[arg(long)]
         out: Option<PathBuf>,
         /// 以 JSON 输出 / print JSON.
         #[arg(long)]
@@ -552,11 +560,17 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::ImportAddresses { db, crs, mode, input } => import_addresses(&db, crs, mode, &input, lang),
-        Command::Geocode { db, q, limit, csv, out, json } => {
+        Command::Geocode { db, q, limit, csv, xlsx, address_column, out, json } => {
+            if out.is_some() && csv.is_none() && xlsx.is_none() {
+                bail!("{}", lang.pick("--out 只用于 --csv 或 --xlsx 批量", "--out is for a --csv or --xlsx batch"));
+            }
             let store = open_existing(&db, lang)?;
             let snapshot = store.load_snapshot()?;
             if let Some(input) = csv {
                 return geocode_csv(snapshot.addresses(), &input, out.as_deref(), lang);
+            }
+            if let (Some(input), Some(out)) = (xlsx, out) {
+                return geocode_xlsx(snapshot.addresses(), &input, &out, address_column.as_deref(), lang);
             }
             let Some(q) = q.filter(|q| !q.trim().is_empty()) else {
                 bail!("{}", lang.pick("请给出 --q 地址，或 --csv 文件", "give --q ADDRESS, or --csv FILE"));

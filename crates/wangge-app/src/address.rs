@@ -181,7 +181,11 @@ pub fn status(candidates: &[Candidate<'_>]) -> &'static str {
     }
 }
 
-/// Queries of a batch: CSV with an `address` (or `q`, `地址`) column and an optional `id` column.
+/// The headers a batch's address column may have (compared trimmed, in any case): the CSV batch
+/// and the workbook batch ([`crate::geocode_xlsx`]) take the first column so named.
+pub const ADDRESS_HEADERS: [&str; 4] = ["address", "地址", "详细地址", "q"];
+
+/// Queries of a batch: CSV with an `address` (or `q`, `地址`, `详细地址`) column and an optional `id` column.
 pub fn batch_queries(body: &[u8], lang: Lang) -> Result<Vec<(String, String)>, String> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(body);
     let headers: Vec<String> = reader
@@ -191,7 +195,7 @@ pub fn batch_queries(body: &[u8], lang: Lang) -> Result<Vec<(String, String)>, S
         .map(|h| h.trim_start_matches('\u{feff}').to_lowercase())
         .collect();
     let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
-    let Some(q) = col(&["address", "q", "地址"]) else {
+    let Some(q) = col(&ADDRESS_HEADERS) else {
         return Err(lang.pick("CSV 需要 address 列", "CSV needs an address column").to_string());
     };
     let id = col(&["id", "code"]);

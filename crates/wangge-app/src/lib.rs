@@ -13,6 +13,7 @@ pub mod coverage_report;
 pub mod demo;
 pub mod feed;
 pub mod files;
+pub mod geocode_xlsx;
 pub mod import;
 pub mod lookup;
 pub mod network_tiles;

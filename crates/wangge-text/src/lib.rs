@@ -26,6 +26,7 @@ mod tests;
 pub use lang::Lang;
 
 use serde_json::Value;
+use wangge_core::address::columns::GeocodeColumn;
 use wangge_core::edit::{EditError, EditProblem};
 use wangge_core::filter::FilterError;
 use wangge_core::model::Layer;
@@ -59,6 +60,9 @@ pub trait Catalog: Sync {
     fn tile(&self, error: &TileIdError) -> String;
     /// A CQL2 filter that cannot be read.
     fn filter(&self, error: &FilterError) -> String;
+    /// The header of a geocode batch's answer column in a user's sheet, e.g. 匹配地址 /
+    /// `matched_address` (in English the column's key, so scripts can rely on it).
+    fn geocode_column(&self, column: GeocodeColumn) -> &'static str;
 }
 
 /// The catalog for `lang`.

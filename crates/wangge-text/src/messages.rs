@@ -5,6 +5,7 @@
 //! the exact strings the CLI and HTTP tests assert on.
 
 use crate::{Catalog, Lang, zh_en};
+use wangge_core::address::columns::GeocodeColumn;
 use wangge_core::edit::{EditError, EditProblem};
 use wangge_core::filter::{FilterError, FilterErrorKind};
 use wangge_core::model::{GeometryKind, Layer};
@@ -362,5 +363,26 @@ impl Catalog for Texts {
         };
         let at = error.position;
         zh_en!(l, ("CQL2 过滤条件第 {at} 个字符：{what}"), ("CQL2 filter, character {at}: {what}"))
+    }
+
+    fn geocode_column(&self, column: GeocodeColumn) -> &'static str {
+        let zh = match column {
+            GeocodeColumn::Status => "匹配状态",
+            GeocodeColumn::Score => "匹配得分",
+            GeocodeColumn::Level => "匹配级别",
+            GeocodeColumn::MatchedAddress => "匹配地址",
+            GeocodeColumn::Lon => "匹配经度",
+            GeocodeColumn::Lat => "匹配纬度",
+            GeocodeColumn::Building => "楼栋编码",
+            GeocodeColumn::GridCode => "网格编码",
+            GeocodeColumn::GridName => "网格名称",
+            GeocodeColumn::CommunityCode => "社区编码",
+            GeocodeColumn::CommunityName => "社区名称",
+            GeocodeColumn::StreetCode => "街道编码",
+            GeocodeColumn::StreetName => "街道名称",
+            GeocodeColumn::DistrictCode => "区编码",
+            GeocodeColumn::DistrictName => "区名称",
+        };
+        self.0.pick(zh, column.key())
     }
 }

@@ -222,3 +222,15 @@ fn building_findings_render_in_both_languages() {
         "grid declares 400 households, its buildings add up to 250 (tolerance 5 %)"
     );
 }
+
+#[test]
+fn geocode_batch_headers_differ_per_column_in_both_languages() {
+    use wangge_core::address::columns::GeocodeColumn;
+    for lang in [Lang::Zh, Lang::En] {
+        let names: std::collections::HashSet<&str> =
+            GeocodeColumn::ALL.iter().map(|c| catalog(lang).geocode_column(*c)).collect();
+        assert_eq!(names.len(), GeocodeColumn::ALL.len(), "{lang:?}: one header per column");
+    }
+    assert_eq!(catalog(Lang::Zh).geocode_column(GeocodeColumn::MatchedAddress), "匹配地址");
+    assert_eq!(catalog(Lang::En).geocode_column(GeocodeColumn::GridCode), "grid_code");
+}

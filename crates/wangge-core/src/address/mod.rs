@@ -4,6 +4,7 @@
 //! Coordinates are WGS 84 longitude/latitude; distances are metres.
 
 mod builder;
+pub mod columns;
 pub mod divisions;
 pub mod gazetteer;
 pub mod normalize;
