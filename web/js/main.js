@@ -18,6 +18,7 @@ import * as report from "./report.js";
 import * as palette from "./palette.js";
 import * as phone from "./phone.js";
 import * as align from "./align.js";
+import * as batch from "./batch.js";
 
 function wireControls() {
   document.getElementById("zoom-in").addEventListener("click", () => map.zoomIn({ animate: false }));
@@ -94,6 +95,7 @@ async function start() {
   report.init();
   phone.init();
   align.init();
+  batch.init();
   onChange(() => writeHash());
   onLangChange(() => {
     map.getCanvas().setAttribute("aria-label", t("map.label"));
@@ -162,4 +164,5 @@ window.wangge = {
   palette,
   phone,
   align,
+  batch,
 };
