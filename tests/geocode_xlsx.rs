@@ -238,6 +238,15 @@ fn a_workbook_is_geocoded_keeping_every_user_cell_by_cli_and_http() {
     assert!(detail.contains("row 3") && detail.contains("longer than 200"), "{detail}");
     let (status, _) = post(&format!("{base}/api/v1/geocode/batch"), None, &write_table(&no_address).unwrap());
     assert_eq!(status, 400, "Chinese message, same status");
+
+    // The OpenAPI document says so: both media types in and out, the address_column parameter.
+    let (_, doc) = common::get_json(&format!("{base}/api/v1/openapi.json"));
+    let op = &doc["paths"]["/api/v1/geocode/batch"]["post"];
+    for at in ["/requestBody/content", "/responses/200/content"] {
+        let types = op.pointer(at).and_then(Value::as_object).unwrap();
+        assert!(types.contains_key(XLSX) && types.contains_key("text/csv"), "{at}: {types:?}");
+    }
+    assert!(op["parameters"].as_array().unwrap().iter().any(|p| p["name"] == "address_column"));
 }
 
 #[test]

@@ -8,7 +8,7 @@ use super::error::ApiError;
 use super::extract::ApiBytes;
 use super::lookup::{XLSX, parse_crs};
 use super::params::Params;
-use super::schema::{ErrorBody, GeocodeBatchQuery, GeocodeQuery, ReverseQuery, SuggestQuery};
+use super::schema::{ErrorBody, GeocodeBatchQuery, GeocodeQuery, ReverseQuery, SuggestQuery, Workbook};
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -149,9 +149,9 @@ pub async fn get_reverse(State(state): State<AppState>, caller: Caller, params: 
 /// workbook: every user column kept, the match and hierarchy columns added (headers in `lang`).
 #[utoipa::path(post, path = "/api/v1/geocode/batch", tag = "geocode", params(GeocodeBatchQuery), security((), ("bearer" = [])),
     request_body(description = "CSV `address[,id]`, or an `.xlsx` workbook whose first sheet has an address column (`address`, `地址`, `详细地址`, `q`, or the header named by `address_column`)",
-        content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        content((String = "text/csv"), (Workbook = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
     responses((status = 200, description = "CSV in input order with `status` matched / ambiguous / not_found; for a workbook, the workbook with `match_status`, `match_score`, `match_level`, `matched_address`, `match_lon`, `match_lat`, `match_building`, and the grid, community, street and district codes and names added (匹配状态, 匹配地址, 网格编码… in Chinese); room-level addresses cut for callers who may not see them",
-            content((String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+            content((String = "text/csv"), (Workbook = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 400, description = "A parameter, field or the workbook is wrong (not an .xlsx, no address column, an address too long)", body = ErrorBody),
         (status = 413, description = "Too many rows or too large a body", body = ErrorBody)))]
 pub async fn post_batch(

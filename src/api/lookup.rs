@@ -4,7 +4,7 @@ use super::AppState;
 use super::error::ApiError;
 use super::extract::ApiBytes;
 use super::params::Params;
-use super::schema::{BatchLookupQuery, ErrorBody, LookupAnswer, LookupBatch, LookupQuery};
+use super::schema::{BatchLookupQuery, ErrorBody, LookupAnswer, LookupBatch, LookupQuery, Workbook};
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -50,8 +50,11 @@ pub async fn get_lookup(
 /// `POST /api/v1/lookup?crs=..` with a JSON array of points, a GeoJSON FeatureCollection of
 /// points, or CSV (`Content-Type: text/csv`, columns lon,lat and optionally id and crs).
 #[utoipa::path(post, path = "/api/v1/lookup", tag = "lookup", params(BatchLookupQuery),
-    request_body(content = Object, description = "A JSON array of `{lon, lat[, id, crs]}` or `[lon, lat]`, a GeoJSON FeatureCollection of points, CSV (`text/csv`: lon,lat[,id,crs]), or an `.xlsx` workbook (answered as a workbook with the hierarchy columns added)"),
-    responses((status = 200, description = "One answer per point in input order (CSV with `format=csv`)", body = LookupBatch), (status = 400, description = "A parameter or field is wrong", body = ErrorBody),
+    request_body(description = "A JSON array of `{lon, lat[, id, crs]}` or `[lon, lat]`, a GeoJSON FeatureCollection of points, CSV (`text/csv`: lon,lat[,id,crs]), or an `.xlsx` workbook whose first sheet has lon and lat columns (answered as a workbook: every user column kept, the hierarchy columns added)",
+        content((Object = "application/json"), (String = "text/csv"), (Workbook = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    responses((status = 200, description = "One answer per point in input order: JSON, CSV with `format=csv` (or `Accept: text/csv`), or the workbook for a workbook",
+            content((LookupBatch = "application/json"), (String = "text/csv"), (Workbook = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 400, description = "A parameter or field is wrong", body = ErrorBody),
         (status = 413, description = "Too many points or too large a body", body = ErrorBody)))]
 pub async fn post_lookup(
     State(state): State<AppState>,

@@ -490,3 +490,8 @@ mod tests {
         assert!(serde_json::from_value::<EditRequest>(json!({"op": "explode"})).is_err());
     }
 }
+
+/// An `.xlsx` workbook, as bytes (documented as a binary string, not an array of numbers).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Workbook(pub Vec<u8>);
