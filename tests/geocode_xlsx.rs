@@ -64,6 +64,14 @@ fn visit_sheet(addresses: &[(String, String)]) -> Table {
     Table { name: "入户走访".into(), rows }
 }
 
+/// `wangge --lang zh geocode --db DB --xlsx INPUT --out OUT`, which must succeed; the answer's sheet.
+fn geocode_cli(db: &Path, input: &Path, out: &Path) -> Table {
+    let [db, input, out_s] = [db, input, out].map(|p| p.to_str().unwrap().to_string());
+    let r = wangge(&["--lang", "zh", "geocode", "--db", &db, "--xlsx", &input, "--out", &out_s]);
+    assert!(r.status.success(), "{}", text(&r));
+    read_first_sheet(&std::fs::read(out).unwrap()).unwrap()
+}
+
 fn headers(lang: Lang) -> Vec<String> {
     GeocodeColumn::ALL.iter().map(|c| catalog(lang).geocode_column(*c).to_string()).collect()
 }
@@ -99,19 +107,7 @@ fn a_workbook_is_geocoded_keeping_every_user_cell_by_cli_and_http() {
     let input = dir.path().join("visits.xlsx");
     std::fs::write(&input, write_table(&sheet).unwrap()).unwrap();
     let out = dir.path().join("answered.xlsx");
-    let r = wangge(&[
-        "--lang",
-        "zh",
-        "geocode",
-        "--db",
-        d,
-        "--xlsx",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(r.status.success(), "{}", text(&r));
-    let back = read_first_sheet(&std::fs::read(&out).unwrap()).unwrap();
+    let back = geocode_cli(&db, &input, &out);
     assert_eq!(back.name, "入户走访");
     assert_eq!(back.rows.len(), sheet.rows.len(), "every row, the spacer too");
     let header: Vec<String> = back.rows[0].iter().map(Cell::text).collect();
@@ -173,19 +169,7 @@ fn a_workbook_is_geocoded_keeping_every_user_cell_by_cli_and_http() {
 
     // Answering the answered workbook again writes over the answer columns.
     let again = dir.path().join("again.xlsx");
-    let r = wangge(&[
-        "--lang",
-        "zh",
-        "geocode",
-        "--db",
-        d,
-        "--xlsx",
-        out.to_str().unwrap(),
-        "--out",
-        again.to_str().unwrap(),
-    ]);
-    assert!(r.status.success(), "{}", text(&r));
-    assert_eq!(read_first_sheet(&std::fs::read(&again).unwrap()).unwrap().rows, back.rows);
+    assert_eq!(geocode_cli(&db, &out, &again).rows, back.rows);
 
     // Over HTTP: English headers with lang=en, the same cells, the room cut for an anonymous caller
     // and shown to a planner.

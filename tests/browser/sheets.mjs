@@ -4,32 +4,8 @@
 
 import zlib from "node:zlib";
 
-/** Rows of a CSV text. */
-export function parseCsv(text) {
-  const s = text.replace(/^\ufeff/, "");
-  const rows = [];
-  let row = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (quoted) {
-      if (c === '"' && s[i + 1] === '"') { cell += '"'; i++; }
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") { row.push(cell); cell = ""; }
-    else if (c === "\n" || c === "\r") {
-      if (c === "\r" && s[i + 1] === "\n") i++;
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = "";
-    } else cell += c;
-  }
-  if (cell !== "" || row.length) rows.push([...row, cell]);
-  return rows;
-}
+/** Rows of a CSV text: the page's own reader (web/js/table-export.js, importable here: no DOM at load). */
+export { parseCsv } from "../../web/js/table-export.js";
 
 /** The entries of a zip file: name → Buffer (stored or deflated). */
 export function unzip(buf) {

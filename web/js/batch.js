@@ -8,7 +8,7 @@
 import { addStrings, currentLang, numberText, t } from "./i18n.js";
 import { clearSelection } from "./lookup.js";
 import { el, onChange, state } from "./state.js";
-import { save, toCsv } from "./table-export.js";
+import { parseCsv, toCsv } from "./table-export.js";
 import { showView } from "./views.js";
 
 addStrings({
@@ -86,36 +86,6 @@ const ADDRESS = ["address", "地址", "详细地址", "q"];
 
 let panel;
 let lastUrl = null;
-
-/** Rows of a CSV text (RFC 4180; a byte-order mark and blank lines dropped, as the API's reader does). */
-export function parseCsv(text) {
-  const s = text.replace(/^\ufeff/, "");
-  const rows = [];
-  let row = [];
-  let cell = "";
-  let quoted = false;
-  const end = () => {
-    row.push(cell);
-    if (row.length > 1 || row[0] !== "") rows.push(row);
-    row = [];
-    cell = "";
-  };
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (quoted) {
-      if (c === '"' && s[i + 1] === '"') { cell += '"'; i++; }
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") { row.push(cell); cell = ""; }
-    else if (c === "\n" || c === "\r") {
-      if (c === "\r" && s[i + 1] === "\n") i++;
-      end();
-    } else cell += c;
-  }
-  if (cell !== "" || row.length) end();
-  return rows;
-}
 
 /** A file's text: UTF-8, else GB18030 (a superset of GBK, what Excel in China writes CSV in). */
 async function fileText(file) {

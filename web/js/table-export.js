@@ -13,6 +13,37 @@ export function toCsv({ header, rows }) {
   return [header, ...rows].map((r) => r.map(cell).join(",")).join("\r\n") + "\r\n";
 }
 
+/** Rows of a CSV text, the reverse of toCsv (RFC 4180 quoting; a byte-order mark and blank lines
+ * dropped, as the API's CSV reader drops them). */
+export function parseCsv(text) {
+  const s = text.replace(/^\ufeff/, "");
+  const rows = [];
+  let row = [];
+  let cell = "";
+  let quoted = false;
+  const end = () => {
+    row.push(cell);
+    if (row.length > 1 || row[0] !== "") rows.push(row);
+    row = [];
+    cell = "";
+  };
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (quoted) {
+      if (c === '"' && s[i + 1] === '"') { cell += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") { row.push(cell); cell = ""; }
+    else if (c === "\n" || c === "\r") {
+      if (c === "\r" && s[i + 1] === "\n") i++;
+      end();
+    } else cell += c;
+  }
+  if (cell !== "" || row.length) end();
+  return rows;
+}
+
 const xml = (s) => String(s).replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c])
   // Characters XML 1.0 cannot hold.
   .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "");
