@@ -169,7 +169,9 @@ export async function run(file, { kind, crs = "wgs84", column = "" }, progress =
   }
   const rows = parseCsv(await fileText(file));
   if (rows.length < 2) throw new Error(t("batch.empty"));
-  const [header, ...data] = rows;
+  // Rows of nothing but commas (a spreadsheet's tail saved as CSV) are not the user's data.
+  const [header, ...data] = rows.filter((r, i) => i === 0 || r.some((c) => c.trim() !== ""));
+  if (!data.length) throw new Error(t("batch.empty"));
   const request = requestCsv(header, data, kind, column.trim());
   progress("upload", 0);
   const answerBlob = await send(points ? `${api}&format=csv` : api, "text/csv; charset=utf-8", request.text, (phase, share) => progress(phase, share, data.length));
