@@ -57,8 +57,8 @@ pub async fn get_lookup(
         (status = 413, description = "Too many points or too large a body", body = ErrorBody)))]
 pub async fn post_lookup(
     State(state): State<AppState>,
-    caller: super::access::Caller,
     params: Params,
+    caller: super::access::Caller,
     request: Request,
 ) -> Result<Response, ApiError> {
     let lang = params.lang;
