@@ -49,14 +49,14 @@ wait_for() {
   done
 }
 
-# Starts `wangge serve --demo` with a throw-away database; sets `base` to its URL. The first start
-# builds the demo database from data/, which takes a few seconds.
+# Starts `wangge serve --demo` with a throw-away database (more `serve` flags may follow); sets
+# `base` to its URL. The first start builds the demo database from data/, which takes a few seconds.
 start_wangge_demo() {
   local port
   port=$(free_port)
   base="http://127.0.0.1:$port"
   echo "==> starting wangge serve --demo on $base (database in $tmp)"
-  "$target_dir/release/wangge" --lang en serve --demo --db "$tmp/demo.gpkg" --addr "127.0.0.1:$port" \
+  "$target_dir/release/wangge" --lang en serve --demo --db "$tmp/demo.gpkg" --addr "127.0.0.1:$port" "$@" \
     >"$tmp/wangge.log" 2>&1 &
   pids+=($!)
   wait_for "$base/healthz" "${pids[-1]}" "$tmp/wangge.log"

@@ -2,8 +2,22 @@
 
 use clap::Parser;
 
+/// Gives the memory freed by a large request back to the system. glibc keeps freed memory in its
+/// per-thread arenas, fragmented by the many small allocations of a batch's JSON answer: one
+/// 100,000-point JSON batch left the server 460 MB larger for good. `malloc_trim` returns every
+/// free page of every arena. (mimalloc was tried instead: it kept more, not less, when idle.)
+/// The call is here, in the binary, because the library forbids `unsafe`.
+fn release_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's own heap under its locks; it takes no pointers of ours.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 fn main() {
     let cli = wangge::cli::Cli::parse();
+    wangge::api::guard::on_heavy_request_end(release_memory);
     let filter = || tracing_subscriber::EnvFilter::try_from_env("WANGGE_LOG").unwrap_or_else(|_| "warn".into());
     // A log line written to a closed stderr is dropped; reporting that with `eprintln!` would
     // panic the thread that logged (the change feed, the audit writer).

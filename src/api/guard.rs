@@ -22,7 +22,31 @@ tokio::task_local! {
     /// The heavy-request permit of the request being served, if it is a heavy one: [`blocking`]
     /// moves a clone into the blocking work, so a permit is released only when the CPU work
     /// really ends, even if the request was abandoned at its deadline.
-    static PERMIT: Arc<OwnedSemaphorePermit>;
+    static PERMIT: Arc<HeavyPermit>;
+}
+
+/// A heavy request's permit. When its last holder lets go — the request and any work it started
+/// have ended — the hook set with [`on_heavy_request_end`] runs on the blocking pool: memory a
+/// batch freed is handed back there, once, rather than after every small request.
+pub struct HeavyPermit(#[allow(dead_code)] OwnedSemaphorePermit);
+
+static HEAVY_END: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Sets what runs after each heavy request has ended (the binary gives freed memory back to the
+/// system); the first call wins.
+pub fn on_heavy_request_end(hook: fn()) {
+    let _ = HEAVY_END.set(hook);
+}
+
+impl Drop for HeavyPermit {
+    fn drop(&mut self) {
+        if let Some(&hook) = HEAVY_END.get() {
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => drop(runtime.spawn_blocking(hook)),
+                Err(_) => hook(),
+            }
+        }
+    }
 }
 
 /// How many seconds a refused client is told to wait before retrying.
@@ -56,7 +80,7 @@ pub async fn heavy(State(state): State<AppState>, request: Request, next: Next) 
         );
     };
     let deadline = state.limits.heavy_deadline;
-    let work = PERMIT.scope(Arc::new(permit), next.run(request));
+    let work = PERMIT.scope(Arc::new(HeavyPermit(permit)), next.run(request));
     match tokio::time::timeout(deadline, work).await {
         Ok(response) => response,
         Err(_) => {
@@ -85,6 +109,17 @@ pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static)
     })
     .await
     .map_err(ApiError::internal)
+}
+
+/// Starts `f` on the blocking pool without waiting for it, carrying the request's heavy permit
+/// along as [`blocking`] does: for work that goes on after the handler has answered (a streamed
+/// response body), so the cap on heavy work still counts it until it ends.
+pub fn spawn_heavy(f: impl FnOnce() + Send + 'static) {
+    let permit = PERMIT.try_with(Arc::clone).ok();
+    tokio::task::spawn_blocking(move || {
+        let _held = permit;
+        f();
+    });
 }
 
 /// How many positions (`[x, y]` arrays of numbers) a JSON body holds anywhere, counted before

@@ -6,15 +6,17 @@ use super::extract::ApiBytes;
 use super::params::Params;
 use super::schema::{BatchLookupQuery, ErrorBody, LookupAnswer, LookupBatch, LookupQuery, Workbook};
 use axum::Json;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::extract::{FromRequest, Request};
 use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use wangge_app::batch::{BatchError, lookup_points_csv, lookup_xlsx};
+use wangge_app::batch::{BatchError, answer_rows, lookup_points_csv, lookup_xlsx, read_csv_batch};
 use wangge_app::lookup::{BadPoint, PointIn, lookup_one, points_from_csv, points_from_json};
 use wangge_formats::crs::Crs;
 use wangge_text::Lang;
+use wangge_text::zh_en;
 
 impl From<BadPoint> for ApiError {
     fn from(e: BadPoint) -> Self {
@@ -58,15 +60,23 @@ pub async fn get_lookup(
         (status = 413, description = "Too many points or too large a body", body = ErrorBody)))]
 pub async fn post_lookup(
     State(state): State<AppState>,
-    caller: super::access::Caller,
     params: Params,
-    headers: HeaderMap,
-    ApiBytes(body): ApiBytes,
+    caller: super::access::Caller,
+    request: Request,
 ) -> Result<Response, ApiError> {
     let lang = params.lang;
     let default_crs = parse_crs(&params)?;
+    let headers = request.headers();
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if content_type.starts_with(XLSX) {
+    let is_csv = content_type.starts_with("text/csv") || content_type.starts_with("text/plain");
+    let wants_csv = params.get("format") == Some("csv")
+        || headers.get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.starts_with("text/csv"));
+    if is_csv && wants_csv {
+        return stream_csv(state, request, default_crs, lang).await;
+    }
+    let is_xlsx = content_type.starts_with(XLSX);
+    let ApiBytes(body) = ApiBytes::from_request(request, &state).await?;
+    if is_xlsx {
         // A workbook comes back as a workbook: the user's columns and the answer columns.
         let snapshot = state.snapshot();
         let max = state.limits.max_batch_points;
@@ -74,7 +84,6 @@ pub async fn post_lookup(
         let (bytes, _) = answer.map_err(|e| batch_error(e, &state, lang))?;
         return Ok(([(CONTENT_TYPE, XLSX)], bytes).into_response());
     }
-    let is_csv = content_type.starts_with("text/csv") || content_type.starts_with("text/plain");
     let points =
         if is_csv { points_from_csv(&body, default_crs, lang) } else { points_from_json(&body, default_crs, lang) }
             .map_err(|e| ApiError::bad_body(e.0))?;
@@ -82,8 +91,6 @@ pub async fn post_lookup(
         return Err(too_many(points.len(), &state, lang));
     }
     let snapshot = state.snapshot();
-    let wants_csv = params.get("format") == Some("csv")
-        || headers.get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.starts_with("text/csv"));
     if wants_csv {
         // The CSV answer is written straight from the lookups, on every core, off the async workers.
         let csv = super::guard::blocking(move || lookup_points_csv(&snapshot, &points, lang)).await?;
@@ -100,6 +107,83 @@ pub async fn post_lookup(
     }
     let covered = results.iter().filter(|r| r["covered"] == Value::Bool(true)).count();
     Ok(Json(LookupBatch { count: results.len(), covered, results }).into_response())
+}
+
+/// CSV in, CSV out, both streamed: the body is read as it arrives (on the blocking pool, counted
+/// against the body limit) into compact rows, every row checked before anything is answered (so
+/// a bad row is still a 400 naming its line), then the answer is sent a chunk at a time as the
+/// lookups produce it, at most a few chunks buffered. The heavy permit is held until the last
+/// chunk is sent, and a client that stops reading past the heavy deadline has its answer cut off.
+async fn stream_csv(state: AppState, request: Request, crs: Crs, lang: Lang) -> Result<Response, ApiError> {
+    let (limit, max_points) = (state.limits.max_body_bytes, state.limits.max_batch_points);
+    let mut reader = BodyReader {
+        stream: request.into_body().into_data_stream(),
+        runtime: tokio::runtime::Handle::current(),
+        current: Bytes::new(),
+        seen: 0,
+        limit,
+    };
+    let (rows, seen) = super::guard::blocking(move || {
+        let rows = read_csv_batch(&mut reader, crs, lang, max_points);
+        (rows, reader.seen)
+    })
+    .await?;
+    if seen > limit {
+        return Err(ApiError::too_large(zh_en!(
+            lang,
+            ("请求体过大（上限 {limit} 字节）"),
+            ("request body too large (limit {limit} bytes)")
+        )));
+    }
+    let rows = rows.map_err(|e| batch_error(e, &state, lang))?;
+    let snapshot = state.snapshot();
+    let deadline = std::time::Instant::now() + state.limits.heavy_deadline;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    super::guard::spawn_heavy(move || {
+        answer_rows(&snapshot, rows, lang, |chunk| {
+            if std::time::Instant::now() > deadline {
+                // An error, not an early end: the client must not take a cut answer for a whole one.
+                let _ = tx.blocking_send(Err(std::io::Error::other("past the heavy-request deadline")));
+                return false;
+            }
+            tx.blocking_send(Ok(Bytes::from(chunk))).is_ok()
+        });
+    });
+    let chunks = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
+    Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8")], Body::from_stream(chunks)).into_response())
+}
+
+/// A request body as [`std::io::Read`] for the blocking pool: each read waits for the next piece
+/// of the body on the runtime; past `limit` bytes it fails (and `seen` tells the caller why).
+struct BodyReader {
+    stream: axum::body::BodyDataStream,
+    runtime: tokio::runtime::Handle,
+    current: Bytes,
+    seen: usize,
+    limit: usize,
+}
+
+impl std::io::Read for BodyReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use futures_util::StreamExt;
+        while self.current.is_empty() {
+            match self.runtime.block_on(self.stream.next()) {
+                None => return Ok(0),
+                Some(Ok(piece)) => {
+                    self.seen += piece.len();
+                    if self.seen > self.limit {
+                        return Err(std::io::Error::other("request body over the limit"));
+                    }
+                    self.current = piece;
+                }
+                Some(Err(e)) => return Err(std::io::Error::other(e)),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current[..n]);
+        self.current = self.current.slice(n..);
+        Ok(n)
+    }
 }
 
 /// The media type of an `.xlsx` workbook.

@@ -125,6 +125,9 @@ pub struct LimitArgs {
     /// 请求体字节上限 / largest request body in bytes; larger: 413.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_body_bytes: Option<u64>,
+    /// 批量查询、地理编码的点数上限 / most points in one batch lookup or geocode request; more: 413.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_batch_points: Option<u64>,
 }
 
 impl LimitArgs {
@@ -137,6 +140,7 @@ impl LimitArgs {
             max_heavy: size(self.max_heavy, d.max_heavy),
             heavy_deadline: self.heavy_deadline_s.map_or(d.heavy_deadline, std::time::Duration::from_secs),
             max_body_bytes: size(self.max_body_bytes, d.max_body_bytes),
+            max_batch_points: size(self.max_batch_points, d.max_batch_points),
             ..d
         }
     }

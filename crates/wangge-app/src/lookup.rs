@@ -27,9 +27,15 @@ pub struct PointIn {
     pub crs: Crs,
 }
 
-/// The point in WGS 84 and what holds it, after the checks every face applies: finite numbers,
-/// a known conversion, and a result within longitude ±180 / latitude ±90.
+/// The point in WGS 84 and what holds it, after the checks every face applies (see [`wgs84`]).
 pub fn locate<'s>(snapshot: &'s Snapshot, p: &PointIn, lang: Lang) -> Result<(Coord, Lookup<'s>), BadPoint> {
+    let c = wgs84(p, lang)?;
+    Ok((c, snapshot.lookup(c)))
+}
+
+/// The point in WGS 84, after the checks every face applies: finite numbers, a known conversion,
+/// and a result within longitude ±180 / latitude ±90. The message names the point's id, if any.
+pub fn wgs84(p: &PointIn, lang: Lang) -> Result<Coord, BadPoint> {
     let at = |what: &str| match &p.id {
         Some(id) => format!("{what} (id {id})"),
         None => what.to_string(),
@@ -50,7 +56,7 @@ pub fn locate<'s>(snapshot: &'s Snapshot, p: &PointIn, lang: Lang) -> Result<(Co
         );
         return Err(BadPoint(at(&msg)));
     }
-    Ok((c, snapshot.lookup(c)))
+    Ok(c)
 }
 
 /// Looks up one point; the answer is the JSON of [`lookup_json`] plus `id` and `input` echoes.
@@ -187,9 +193,26 @@ impl PointColumns {
         Ok(PointColumns { lon, lat, id: columns.find(&["id"]), crs: columns.find(&["crs"]) })
     }
 
+    /// Whether the batch has an `id` column.
+    pub fn has_id(&self) -> bool {
+        self.id.is_some()
+    }
+
     /// The point of one row whose cell `c` is `get(c)` (`row` is its 1-based line number, for
     /// messages); an empty `crs` cell means `crs`.
     pub fn point<'r>(&self, get: impl Fn(usize) -> Option<&'r str>, row: usize, crs: Crs) -> Result<PointIn, BadPoint> {
+        let (x, y, crs, id) = self.parse(get, row, crs)?;
+        Ok(PointIn { id: id.map(|s| Value::String(s.to_string())), x, y, crs })
+    }
+
+    /// What [`PointColumns::point`] reads, with the id left in the row (no allocation): the
+    /// streamed batch keeps ids of a whole chunk in one buffer.
+    pub fn parse<'r>(
+        &self,
+        get: impl Fn(usize) -> Option<&'r str>,
+        row: usize,
+        crs: Crs,
+    ) -> Result<(f64, f64, Crs, Option<&'r str>), BadPoint> {
         let num = |c: usize, name: &str| {
             get(c)
                 .and_then(|s| s.trim().parse::<f64>().ok())
@@ -201,12 +224,7 @@ impl PointColumns {
             }
             None => crs,
         };
-        Ok(PointIn {
-            id: self.id.and_then(&get).map(|s| Value::String(s.to_string())),
-            x: num(self.lon, "lon")?,
-            y: num(self.lat, "lat")?,
-            crs,
-        })
+        Ok((num(self.lon, "lon")?, num(self.lat, "lat")?, crs, self.id.and_then(&get)))
     }
 }
 

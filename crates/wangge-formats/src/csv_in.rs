@@ -138,6 +138,14 @@ impl Columns {
     }
 }
 
+/// A reader over `input` whose fields are left as they are (the caller trims the few it reads:
+/// the `csv` crate's trimming allocates a new record per row) and its [`Columns`].
+pub fn untrimmed_reader_with_columns<R: std::io::Read>(input: R) -> csv::Result<(csv::Reader<R>, Columns)> {
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::Headers).from_reader(input);
+    let columns = Columns::from_names(reader.headers()?.iter());
+    Ok((reader, columns))
+}
+
 /// A reader over `input` (fields trimmed) and its [`Columns`].
 pub fn reader_with_columns<R: std::io::Read>(input: R) -> csv::Result<(csv::Reader<R>, Columns)> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(input);
