@@ -209,3 +209,32 @@ fn a_workbook_over_the_batch_limit_is_a_413_before_any_lookup() {
     let v: serde_json::Value = serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
     assert!(v["detail"].as_str().unwrap().contains("too many points"), "{v}");
 }
+
+#[test]
+fn a_streamed_csv_batch_checks_every_row_before_answering() {
+    use wangge::api::{AppState, Limits};
+    use wangge_store::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let db = city_db(dir.path());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let state = AppState::new(Store::open(&db).unwrap().load_snapshot().unwrap(), root.join("web"), root.join("data"))
+        .with_limits(Limits { max_batch_points: 90_000, ..Limits::default() });
+    let server = Server::start_state(state);
+    let path = "/api/v1/lookup?format=csv&lang=en";
+    // A bad row past the first chunk is still a 400 naming its line: no answer has been sent yet.
+    for (bad, line, says) in [("abc", 80_002, "lon 'abc' is not a number"), ("500", 70_002, "outside longitude")] {
+        let mut lines: Vec<String> = points_csv(85_000).lines().map(str::to_string).collect();
+        let fields: Vec<&str> = lines[line - 1].split(',').collect();
+        lines[line - 1] = format!("{},{bad},{},{}", fields[0], fields[2], fields[3]);
+        let (status, body) = server.post(path, "text/csv", &(lines.join("\n") + "\n"));
+        assert_eq!(status, 400, "{body}");
+        assert!(body.contains(&format!("row {line}")) && body.contains(says), "{body}");
+    }
+    // Over the limit: 413 with the whole count, not the count where reading stopped.
+    let (status, body) = server.post(path, "text/csv", &points_csv(90_001));
+    assert_eq!(status, 413, "{body}");
+    assert!(body.contains("90001 > 90000"), "{body}");
+    // A header alone is an empty answer, with the answer's header.
+    let (status, body) = server.post(path, "text/csv", "id,lon,lat\n");
+    assert_eq!((status, body.trim_end()), (200, wangge_app::lookup::BATCH_COLUMNS.join(",").as_str()));
+}
