@@ -9,7 +9,7 @@ use super::record::AddressRecord;
 use super::reverse::ReverseIndex;
 use crate::model::{Feature, Layer};
 use crate::snapshot::Snapshot;
-use geo::{Coord, InteriorPoint};
+use geo::Coord;
 use std::collections::{BTreeMap, HashMap};
 
 impl Gazetteer {
@@ -21,13 +21,14 @@ impl Gazetteer {
         // Addresses of one grid share its hierarchy; addresses outside every grid share one per
         // combination of the community, street and district found at their points.
         let mut by_grid: HashMap<String, u32> = HashMap::new();
+        let mut shared = SharedNames::default();
         // Every grid gets its place, with addresses or not, so that a street or community answer
         // can list all the grids inside it.
         for g in snapshot.layer(Layer::Grid).features() {
-            let p = b.place(hierarchy_of_grid(snapshot, g));
+            let p = b.place(hierarchy_of_grid(snapshot, g, &mut shared));
             by_grid.insert(g.code.clone(), p);
         }
-        let mut outside: HashMap<[Option<String>; 3], u32> = HashMap::new();
+        let mut outside: HashMap<[Option<std::sync::Arc<str>>; 3], u32> = HashMap::new();
         for r in records {
             let grid = r.grid.clone().or_else(|| snapshot.lookup(r.point).grid.map(|g| g.code.clone()));
             let grid_feature = grid.as_deref().and_then(|g| snapshot.layer(Layer::Grid).get(g));
@@ -35,7 +36,7 @@ impl Gazetteer {
                 (Some(code), Some(g)) => match by_grid.get(&code) {
                     Some(&p) => p,
                     None => {
-                        let p = b.place(hierarchy_of_grid(snapshot, g));
+                        let p = b.place(hierarchy_of_grid(snapshot, g, &mut shared));
                         by_grid.insert(code, p);
                         p
                     }
@@ -60,7 +61,18 @@ impl Gazetteer {
 }
 
 fn named(f: &Feature) -> Named {
-    Named { code: f.code.clone(), name: f.name.clone() }
+    Named { code: f.code.as_str().into(), name: f.name.as_str().into() }
+}
+
+/// The [`Named`] of the divisions above the grids, made once per division and shared by every
+/// grid place that names it (see [`Named`]).
+#[derive(Default)]
+struct SharedNames<'a>(HashMap<(Layer, &'a str), Named>);
+
+impl<'a> SharedNames<'a> {
+    fn named(&mut self, layer: Layer, f: &'a Feature) -> Named {
+        self.0.entry((layer, f.code.as_str())).or_insert_with(|| named(f)).clone()
+    }
 }
 
 fn parent<'a>(snapshot: &'a Snapshot, layer: Layer, f: &Feature) -> Option<&'a Feature> {
@@ -75,15 +87,15 @@ fn with_upper(mut h: Hierarchy) -> Hierarchy {
     h
 }
 
-fn hierarchy_of_grid(snapshot: &Snapshot, grid: &Feature) -> Hierarchy {
+fn hierarchy_of_grid<'a>(snapshot: &'a Snapshot, grid: &'a Feature, shared: &mut SharedNames<'a>) -> Hierarchy {
     let community = parent(snapshot, Layer::Community, grid);
     let street = community.and_then(|c| parent(snapshot, Layer::Street, c));
     let district = street.and_then(|s| parent(snapshot, Layer::District, s));
     with_upper(Hierarchy {
         grid: Some(named(grid)),
-        community: community.map(named),
-        street: street.map(named),
-        district: district.map(named),
+        community: community.map(|f| shared.named(Layer::Community, f)),
+        street: street.map(|f| shared.named(Layer::Street, f)),
+        district: district.map(|f| shared.named(Layer::District, f)),
         ..Hierarchy::default()
     })
 }
@@ -141,8 +153,9 @@ impl Builder {
             (Layer::Street, AdminLevel::Street),
             (Layer::Community, AdminLevel::Community),
         ] {
-            for f in snapshot.layer(layer).features() {
-                let point = crate::snapshot::as_multipolygon(&f.geometry).interior_point().map(|p| p.0);
+            let data = snapshot.layer(layer);
+            for (i, f) in data.features().iter().enumerate() {
+                let point = data.interior_point(i);
                 let h = match point {
                     Some(p) => hierarchy_at(snapshot, p),
                     None => Hierarchy::default(),
@@ -191,7 +204,9 @@ impl Builder {
     }
 
     pub(super) fn finish(self) -> Gazetteer {
-        let Builder { entries, hierarchy, admin, keys } = self;
+        let Builder { entries, mut hierarchy, admin, keys } = self;
+        // One place per grid at national scale: the doubling's spare room is not kept.
+        hierarchy.shrink_to_fit();
         let mut names = fst::MapBuilder::memory();
         let mut list = Vec::with_capacity(keys.len());
         let mut admin_names = Vec::new();
