@@ -20,28 +20,24 @@ impl Gazetteer {
         b.add_divisions(snapshot);
         // Addresses of one grid share its hierarchy; addresses outside every grid share one per
         // combination of the community, street and district found at their points.
-        let mut by_grid: HashMap<String, u32> = HashMap::new();
+        let grids = snapshot.layer(Layer::Grid);
         let mut shared = SharedNames::default();
         // Every grid gets its place, with addresses or not, so that a street or community answer
-        // can list all the grids inside it.
-        for g in snapshot.layer(Layer::Grid).features() {
-            let p = b.place(hierarchy_of_grid(snapshot, g, &mut shared));
-            by_grid.insert(g.code.clone(), p);
+        // can list all the grids inside it; in code order, so grid `i`'s place is `first_grid + i`
+        // (no map from a million codes to places).
+        let first_grid = b.hierarchy.len() as u32;
+        for g in grids.features() {
+            b.place(hierarchy_of_grid(snapshot, g, &mut shared));
         }
         let mut outside: HashMap<[Option<std::sync::Arc<str>>; 3], u32> = HashMap::new();
         for r in records {
-            let grid = r.grid.clone().or_else(|| snapshot.lookup(r.point).grid.map(|g| g.code.clone()));
-            let grid_feature = grid.as_deref().and_then(|g| snapshot.layer(Layer::Grid).get(g));
-            let place = match (grid, grid_feature) {
-                (Some(code), Some(g)) => match by_grid.get(&code) {
-                    Some(&p) => p,
-                    None => {
-                        let p = b.place(hierarchy_of_grid(snapshot, g, &mut shared));
-                        by_grid.insert(code, p);
-                        p
-                    }
-                },
-                _ => {
+            let grid = match r.grid.as_deref() {
+                Some(code) => grids.position(code),
+                None => snapshot.lookup(r.point).grid.and_then(|g| grids.position(&g.code)),
+            };
+            let place = match grid {
+                Some(i) => first_grid + i,
+                None => {
                     let h = hierarchy_at(snapshot, r.point);
                     let key = [&h.community, &h.street, &h.district].map(|n| n.as_ref().map(|n| n.code.clone()));
                     match outside.get(&key) {
@@ -65,18 +61,22 @@ fn named(f: &Feature) -> Named {
 }
 
 /// The [`Named`] of the divisions above the grids, made once per division and shared by every
-/// grid place that names it (see [`Named`]).
+/// grid place that names it (see [`Named`]); by layer, then position in the layer.
 #[derive(Default)]
-struct SharedNames<'a>(HashMap<(Layer, &'a str), Named>);
+struct SharedNames([Vec<Option<Named>>; Layer::ALL.len()]);
 
-impl<'a> SharedNames<'a> {
-    fn named(&mut self, layer: Layer, f: &'a Feature) -> Named {
-        self.0.entry((layer, f.code.as_str())).or_insert_with(|| named(f)).clone()
+impl SharedNames {
+    /// The feature of `layer` that `child` names as its parent, with its shared [`Named`].
+    fn parent<'a>(&mut self, snapshot: &'a Snapshot, layer: Layer, child: &Feature) -> Option<(&'a Feature, Named)> {
+        let data = snapshot.layer(layer);
+        let i = data.position(child.parent_code.as_deref()?)? as usize;
+        let slots = &mut self.0[layer as usize];
+        if slots.is_empty() {
+            slots.resize(data.features().len(), None);
+        }
+        let f = &data.features()[i];
+        Some((f, slots[i].get_or_insert_with(|| named(f)).clone()))
     }
-}
-
-fn parent<'a>(snapshot: &'a Snapshot, layer: Layer, f: &Feature) -> Option<&'a Feature> {
-    f.parent_code.as_deref().and_then(|c| snapshot.layer(layer).get(c))
 }
 
 fn with_upper(mut h: Hierarchy) -> Hierarchy {
@@ -87,15 +87,15 @@ fn with_upper(mut h: Hierarchy) -> Hierarchy {
     h
 }
 
-fn hierarchy_of_grid<'a>(snapshot: &'a Snapshot, grid: &'a Feature, shared: &mut SharedNames<'a>) -> Hierarchy {
-    let community = parent(snapshot, Layer::Community, grid);
-    let street = community.and_then(|c| parent(snapshot, Layer::Street, c));
-    let district = street.and_then(|s| parent(snapshot, Layer::District, s));
+fn hierarchy_of_grid(snapshot: &Snapshot, grid: &Feature, shared: &mut SharedNames) -> Hierarchy {
+    let community = shared.parent(snapshot, Layer::Community, grid);
+    let street = community.as_ref().and_then(|(c, _)| shared.parent(snapshot, Layer::Street, c));
+    let district = street.as_ref().and_then(|(s, _)| shared.parent(snapshot, Layer::District, s));
     with_upper(Hierarchy {
         grid: Some(named(grid)),
-        community: community.map(|f| shared.named(Layer::Community, f)),
-        street: street.map(|f| shared.named(Layer::Street, f)),
-        district: district.map(|f| shared.named(Layer::District, f)),
+        community: community.map(|(_, n)| n),
+        street: street.map(|(_, n)| n),
+        district: district.map(|(_, n)| n),
         ..Hierarchy::default()
     })
 }
