@@ -16,6 +16,7 @@
 use geo::{Geometry, LineString, Polygon};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use wangge_core::index_cache::{FORMAT, LayerIndexCache};
 use wangge_core::model::{Feature, Layer};
@@ -110,7 +111,13 @@ pub fn write(db: &Path, layer: Layer, key: &Key, data: &LayerData) {
     let target = cache_file(db, layer);
     let tmp = dir.join(format!("{}.{}.tmp", layer.id(), std::process::id()));
     let written = std::fs::create_dir_all(&dir)
-        .and_then(|()| std::fs::write(&tmp, [key.as_slice(), &body].concat()))
+        .and_then(|()| {
+            // Key then body, without a second copy of a body that is tens of megabytes.
+            let mut file = std::fs::File::create(&tmp)?;
+            file.write_all(key)?;
+            file.write_all(&body)?;
+            file.sync_all()
+        })
         .and_then(|()| std::fs::rename(&tmp, &target));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
