@@ -587,7 +587,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 println!("{}", serde_json::to_string_pretty(&geocode_json(&q, &result))?);
             } else {
                 for c in &result.candidates {
-                    let grid = c.hierarchy.grid.as_ref().map_or("-", |g| g.code.as_str());
+                    let grid = c.hierarchy.grid.as_ref().map_or("-", |g| &*g.code);
                     let level = serde_json::to_value(c.level)?;
                     println!(
                         "{:.3}\t{}\t{}\t{grid}\t{:.7},{:.7}",

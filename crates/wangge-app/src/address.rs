@@ -96,7 +96,7 @@ fn nearest_building(snapshot: &Snapshot, p: Coord, grid: Option<&str>) -> Option
 }
 
 fn named(n: &Option<Named>) -> Value {
-    n.as_ref().map_or(Value::Null, |n| json!({ "code": n.code, "name": n.name }))
+    n.as_ref().map_or(Value::Null, |n| json!({ "code": &*n.code, "name": &*n.name }))
 }
 
 /// An address's place as JSON: point, building and hierarchy, shared by forward and reverse answers.
@@ -125,7 +125,7 @@ pub fn candidate_json(c: &Candidate<'_>) -> Value {
     out.extend(place_json(c.point, c.building, h));
     // A road, estate or division is wider than the one grid at its point: the grids it spans.
     if c.level != MatchLevel::Door && c.level != MatchLevel::Building {
-        let grids: Vec<Value> = c.grids.iter().map(|g| json!({ "code": g.code, "name": g.name })).collect();
+        let grids: Vec<Value> = c.grids.iter().map(|g| json!({ "code": &*g.code, "name": &*g.name })).collect();
         out.insert("grids".into(), Value::Array(grids));
     }
     Value::Object(out)
@@ -233,7 +233,7 @@ pub fn batch_row(g: &Gazetteer, id: &str, query: &str) -> Vec<String> {
     match r.candidates.first() {
         Some(c) => {
             let h = c.hierarchy;
-            let name = |n: &Option<Named>| n.as_ref().map_or(String::new(), |n| n.name.clone());
+            let name = |n: &Option<Named>| n.as_ref().map_or(String::new(), |n| n.name.to_string());
             row.extend([
                 c.score.to_string(),
                 serde_json::to_value(c.level).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
@@ -241,7 +241,7 @@ pub fn batch_row(g: &Gazetteer, id: &str, query: &str) -> Vec<String> {
                 format!("{:.7}", c.point.x),
                 format!("{:.7}", c.point.y),
                 c.building.unwrap_or("").to_string(),
-                h.grid.as_ref().map_or(String::new(), |g| g.code.clone()),
+                h.grid.as_ref().map_or(String::new(), |g| g.code.to_string()),
                 name(&h.grid),
                 name(&h.community),
                 name(&h.street),

@@ -183,9 +183,71 @@ impl CellGrid {
         }
     }
 
+    /// The grid as bytes for an index cache (see [`crate::index_cache`]): sizes, then each array
+    /// in little-endian order.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        for v in [self.origin.x, self.origin.y, self.scale_x, self.scale_y] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        for n in [self.nx, self.ny, self.list_start.len(), self.lists.len()] {
+            out.extend_from_slice(&(n as u64).to_le_bytes());
+        }
+        for array in [&self.cells, &self.list_start, &self.lists] {
+            out.reserve(array.len() * 4);
+            array.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+        }
+    }
+
+    /// A grid written by [`CellGrid::encode`] for `areas` areas, read from the front of `bytes`;
+    /// `None` unless every size, list bound and area id is consistent, so a damaged cache is
+    /// rebuilt instead of answering wrongly or panicking.
+    pub fn decode(bytes: &mut &[u8], areas: usize) -> Option<CellGrid> {
+        let f = |b: &mut &[u8]| take::<8>(b).map(f64::from_le_bytes);
+        let (ox, oy, scale_x, scale_y) = (f(bytes)?, f(bytes)?, f(bytes)?, f(bytes)?);
+        let n = |b: &mut &[u8]| take::<8>(b).map(|v| u64::from_le_bytes(v) as usize);
+        let (nx, ny, starts, listed) = (n(bytes)?, n(bytes)?, n(bytes)?, n(bytes)?);
+        if !(1..=8192).contains(&nx) || !(1..=8192).contains(&ny) || starts == 0 || starts > nx * ny + 1 {
+            return None;
+        }
+        let array = |b: &mut &[u8], len: usize| -> Option<Vec<u32>> {
+            let raw = b.get(..len.checked_mul(4)?)?;
+            *b = &b[len * 4..];
+            Some(raw.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+        };
+        let cells = array(bytes, nx * ny)?;
+        let list_start = array(bytes, starts)?;
+        let lists = array(bytes, listed)?;
+        let lists_ok = list_start[0] == 0
+            && list_start.windows(2).all(|w| w[0] < w[1])
+            && *list_start.last()? as usize == lists.len()
+            && lists.iter().all(|&id| (id as usize) < areas);
+        let cells_ok = cells.iter().all(|&v| match v {
+            EMPTY => true,
+            v if v & COVERED != 0 => ((v & !COVERED) as usize) < areas,
+            list => (list as usize) < starts - 1,
+        });
+        (lists_ok && cells_ok && [ox, oy, scale_x, scale_y].iter().all(|v| v.is_finite())).then_some(CellGrid {
+            origin: Coord { x: ox, y: oy },
+            scale_x,
+            scale_y,
+            nx,
+            ny,
+            cells,
+            list_start,
+            lists,
+        })
+    }
+
     /// Grid size and share of cells answered without a polygon test, for diagnostics.
     pub fn stats(&self) -> (usize, usize, f64) {
         let covered = self.cells.iter().filter(|&&v| v != EMPTY && v & COVERED != 0).count();
         (self.nx, self.ny, covered as f64 / self.cells.len() as f64)
     }
+}
+
+/// The next `N` bytes of `bytes`, consumed.
+fn take<const N: usize>(bytes: &mut &[u8]) -> Option<[u8; N]> {
+    let head = bytes.get(..N)?.try_into().ok()?;
+    *bytes = &bytes[N..];
+    Some(head)
 }

@@ -52,6 +52,13 @@ impl AreaIndex {
     /// Indexes areas already prepared (e.g. with [`PreparedArea::from_geometry`], which needs no
     /// copy of each geometry); ids are positions in `prepared`.
     pub fn from_prepared(prepared: Vec<PreparedArea>) -> AreaIndex {
+        AreaIndex::from_prepared_with(prepared, None)
+    }
+
+    /// Like [`AreaIndex::from_prepared`], with the cell grid `cached` when one built earlier for
+    /// exactly these areas is at hand (see [`crate::index_cache`]): the grid is the costly part to
+    /// build, the boxes' R-tree is not.
+    pub fn from_prepared_with(prepared: Vec<PreparedArea>, cached: Option<CellGrid>) -> AreaIndex {
         let entries: Vec<BoxEntry> = prepared
             .iter()
             .enumerate()
@@ -61,12 +68,18 @@ impl AreaIndex {
                 GeomWithData::new(Rectangle::from_corners([min.x, min.y], [max.x, max.y]), i as u32)
             })
             .collect();
-        let tree = RTree::bulk_load(entries);
-        let edges: usize = prepared.iter().map(PreparedArea::edge_count).sum();
-        let cells = extent(&prepared).map(|ext| {
-            // Sixty-four cells per edge leaves few points in mixed cells; capped to bound memory (≤ 16 MB).
-            CellGrid::build(&prepared, ext, (edges * 64).clamp(1024, 4_000_000))
-        });
+        // The R-tree is loaded on one thread while the cell grid is built on the others.
+        let build_cells = || {
+            if cached.is_some() {
+                return cached;
+            }
+            let edges: usize = prepared.iter().map(PreparedArea::edge_count).sum();
+            extent(&prepared).map(|ext| {
+                // Sixty-four cells per edge leaves few points in mixed cells; capped to bound memory (≤ 16 MB).
+                CellGrid::build(&prepared, ext, (edges * 64).clamp(1024, 4_000_000))
+            })
+        };
+        let (tree, cells) = rayon::join(|| RTree::bulk_load(entries), build_cells);
         AreaIndex { areas: prepared, tree, cells }
     }
 
@@ -151,6 +164,11 @@ impl AreaIndex {
             }
         }
         best
+    }
+
+    /// The cell grid, when the layer has any area (what [`crate::index_cache`] keeps).
+    pub fn cells(&self) -> Option<&CellGrid> {
+        self.cells.as_ref()
     }
 
     /// Share of the cell grid answered without a polygon test, for diagnostics.

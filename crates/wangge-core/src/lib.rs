@@ -16,6 +16,7 @@ pub mod edit;
 pub mod filter;
 pub mod hierarchy;
 pub mod index;
+pub mod index_cache;
 pub mod isochrone;
 pub mod model;
 pub mod network;

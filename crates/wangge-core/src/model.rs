@@ -147,6 +147,35 @@ impl Feature {
         Feature { name: name.unwrap_or_else(|| code.clone()), code, parent_code, attrs, geometry }
     }
 
+    /// Releases the spare capacity a decoder leaves behind: the attribute map rebuilt at its exact
+    /// size and every ring's coordinates shrunk to their length. A deserialized map of one
+    /// attribute reserves room for four (≈ 300 bytes) and a decoded ring for the next power of
+    /// two; over a million features of a served snapshot that slack was the largest single item
+    /// after the coordinates themselves. Answers are unchanged (same keys, same order).
+    pub fn compact(&mut self) {
+        if self.attrs.is_empty() {
+            // A map with no entries owns no heap, whatever it reserved once.
+            self.attrs = Map::new();
+        } else {
+            let mut exact = Map::with_capacity(self.attrs.len());
+            exact.extend(std::mem::take(&mut self.attrs));
+            self.attrs = exact;
+        }
+        let shrink_polygon = |p: &mut geo::Polygon<f64>| {
+            p.exterior_mut(|r| r.0.shrink_to_fit());
+            p.interiors_mut(|rings| rings.iter_mut().for_each(|r| r.0.shrink_to_fit()));
+        };
+        match &mut self.geometry {
+            Geometry::Polygon(p) => shrink_polygon(p),
+            Geometry::MultiPolygon(mp) => {
+                mp.0.shrink_to_fit();
+                mp.0.iter_mut().for_each(shrink_polygon);
+            }
+            Geometry::LineString(l) => l.0.shrink_to_fit(),
+            _ => {}
+        }
+    }
+
     /// An integer attribute such as `households`, if present and a whole number.
     pub fn int_attr(&self, key: &str) -> Option<i64> {
         self.attrs.get(key).and_then(Value::as_i64)

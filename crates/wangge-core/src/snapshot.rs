@@ -3,12 +3,13 @@
 
 use super::address::{AddressRecord, Gazetteer};
 use super::index::{AreaIndex, Hit, Nearest};
+use super::index_cache::LayerIndexCache;
 use super::model::{Feature, Layer};
 use super::prepared::PreparedArea;
 use geo::{Coord, Geometry, MultiPolygon, Rect};
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The features of one layer, sorted by code, with their index.
 ///
@@ -19,17 +20,51 @@ use std::sync::Arc;
 pub struct LayerData {
     features: Vec<Feature>,
     areas: Option<AreaIndex>,
+    /// Each feature's interior point, computed on first use (or taken from an index cache).
+    interior: OnceLock<Vec<Option<Coord>>>,
+    from_cache: bool,
 }
 
 impl LayerData {
-    fn new(layer: Layer, mut features: Vec<Feature>) -> LayerData {
+    fn new(layer: Layer, features: Vec<Feature>) -> LayerData {
+        LayerData::with_cache(layer, features, None)
+    }
+
+    /// The layer's data with the parts of its index in `cache` (built for exactly these features
+    /// in this order) taken instead of built.
+    fn with_cache(layer: Layer, mut features: Vec<Feature>, cache: Option<LayerIndexCache>) -> LayerData {
         // Stable, and linear on input already in code order (as the store reads it).
         features.sort_by(|a, b| a.code.cmp(&b.code));
+        let from_cache = cache.is_some();
+        let (cells, points) = cache.map_or((None, None), |c| (c.cells, c.interior_points));
         let areas = layer.is_area_layer().then(|| {
             // Prepared straight from each feature's geometry, on every core, without a copy.
-            AreaIndex::from_prepared(features.par_iter().map(|f| PreparedArea::from_geometry(&f.geometry)).collect())
+            let prepared = features.par_iter().map(|f| PreparedArea::from_geometry(&f.geometry)).collect();
+            AreaIndex::from_prepared_with(prepared, cells)
         });
-        LayerData { features, areas }
+        let interior = OnceLock::new();
+        if let Some(points) = points.filter(|p| p.len() == features.len()) {
+            let _ = interior.set(points);
+        }
+        LayerData { features, areas, interior, from_cache }
+    }
+
+    /// An interior point of the polygonal part of feature `i` (as `geo`'s `InteriorPoint` gives
+    /// it), `None` for points and empty geometry. Computed for the whole layer on first use, on
+    /// every core: at the scale of a national district layer this is a large part of a start, so
+    /// it is kept in the index cache too.
+    pub fn interior_point(&self, i: usize) -> Option<Coord> {
+        use geo::InteriorPoint;
+        let points = self.interior.get_or_init(|| {
+            self.features.par_iter().map(|f| as_multipolygon(&f.geometry).interior_point().map(|p| p.0)).collect()
+        });
+        points.get(i).copied().flatten()
+    }
+
+    /// Whether the costly parts of this layer's index came from an index cache instead of being
+    /// built (see [`crate::index_cache`]).
+    pub fn index_from_cache(&self) -> bool {
+        self.from_cache
     }
 
     /// Position of the feature with `code`; the last one if several share it.
@@ -108,7 +143,16 @@ pub struct Lookup<'a> {
 impl Snapshot {
     /// Builds a snapshot from the features of each layer (layers not given are empty).
     pub fn new(layers: impl IntoIterator<Item = (Layer, Vec<Feature>)>) -> Snapshot {
-        let mut map: HashMap<Layer, LayerData> = layers.into_iter().map(|(l, f)| (l, LayerData::new(l, f))).collect();
+        Snapshot::with_index_caches(layers.into_iter().map(|(l, f)| (l, f, None)))
+    }
+
+    /// Like [`Snapshot::new`], with each layer's index cache when the store kept one for exactly
+    /// these features (in code order; see [`crate::index_cache`]).
+    pub fn with_index_caches(
+        layers: impl IntoIterator<Item = (Layer, Vec<Feature>, Option<LayerIndexCache>)>,
+    ) -> Snapshot {
+        let mut map: HashMap<Layer, LayerData> =
+            layers.into_iter().map(|(l, f, c)| (l, LayerData::with_cache(l, f, c))).collect();
         for layer in Layer::ALL {
             map.entry(layer).or_insert_with(|| LayerData::new(layer, Vec::new()));
         }

@@ -14,6 +14,7 @@ pub mod dump;
 pub mod external;
 pub mod gpkg_sql;
 pub mod history;
+pub mod index_cache;
 pub mod layer_writer;
 pub mod networks;
 pub mod plans;

@@ -5,6 +5,7 @@
 //! lossless) and also copies `households`/`residents` into plain columns for GIS users to style by.
 
 use super::addresses::ADDRESS_SCHEMA;
+use super::index_cache;
 use geo::BoundingRect;
 use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -273,6 +274,8 @@ impl Store {
             let mut features = read.and(decoded)?;
             // Codes are UNIQUE in every layer table, so the unstable sort gives the one order.
             features.sort_unstable_by(|a, b| a.code.cmp(&b.code));
+            // The snapshot keeps this vector: not the doubling's spare room with it.
+            features.shrink_to_fit();
             Ok(features)
         })
     }
@@ -286,11 +289,30 @@ impl Store {
         let before = self.conn.query_row("PRAGMA mmap_size", [], |r| r.get::<_, i64>(0)).map_err(|e| self.wrap(e))?;
         mmap(1 << 32).map_err(|e| self.wrap(e))?;
         let loaded = (|| {
+            // Each layer with its index cache when one kept beside the file fits its content
+            // (see `index_cache`); the layers without are built, and their caches kept after.
+            let file = self.path.is_file().then_some(self.path.as_path());
             let mut layers = Vec::new();
+            let mut to_keep = Vec::new();
             for layer in Layer::ALL {
-                layers.push((layer, self.load_layer(layer)?));
+                let features = self.load_layer(layer)?;
+                let mut cache = None;
+                if let Some(file) = file.filter(|_| layer.is_area_layer() && !features.is_empty()) {
+                    let key = index_cache::layer_key(layer, &features);
+                    cache = index_cache::read(file, layer, &key, features.len());
+                    if cache.is_none() {
+                        to_keep.push((layer, key));
+                    }
+                }
+                layers.push((layer, features, cache));
             }
-            Ok(Snapshot::new(layers).with_addresses(self.load_addresses()?))
+            let snapshot = Snapshot::with_index_caches(layers).with_addresses(self.load_addresses()?);
+            if let Some(file) = file {
+                for (layer, key) in to_keep {
+                    index_cache::write(file, layer, &key, snapshot.layer(layer));
+                }
+            }
+            Ok(snapshot)
         })();
         mmap(before).map_err(|e| self.wrap(e))?;
         loaded
@@ -419,7 +441,9 @@ fn decode_row(
     let corrupt = |detail: String| StoreError::Corrupt { path: path.to_path_buf(), layer, code: code.clone(), detail };
     let geometry = gpkg::decode(&blob).map_err(|e| corrupt(e.to_string()))?;
     let attrs: Map<String, Value> = serde_json::from_str(&attrs).map_err(|e| corrupt(format!("attributes: {e}")))?;
-    Ok(Feature { code, name, parent_code, attrs, geometry })
+    let mut feature = Feature { code, name, parent_code, attrs, geometry };
+    feature.compact();
+    Ok(feature)
 }
 
 /// Keeps `gpkg_contents` bounds current so GIS clients zoom to the data.

@@ -9,7 +9,7 @@ use super::record::AddressRecord;
 use super::reverse::ReverseIndex;
 use crate::model::{Feature, Layer};
 use crate::snapshot::Snapshot;
-use geo::{Coord, InteriorPoint};
+use geo::Coord;
 use std::collections::{BTreeMap, HashMap};
 
 impl Gazetteer {
@@ -20,27 +20,24 @@ impl Gazetteer {
         b.add_divisions(snapshot);
         // Addresses of one grid share its hierarchy; addresses outside every grid share one per
         // combination of the community, street and district found at their points.
-        let mut by_grid: HashMap<String, u32> = HashMap::new();
+        let grids = snapshot.layer(Layer::Grid);
+        let mut shared = SharedNames::default();
         // Every grid gets its place, with addresses or not, so that a street or community answer
-        // can list all the grids inside it.
-        for g in snapshot.layer(Layer::Grid).features() {
-            let p = b.place(hierarchy_of_grid(snapshot, g));
-            by_grid.insert(g.code.clone(), p);
+        // can list all the grids inside it; in code order, so grid `i`'s place is `first_grid + i`
+        // (no map from a million codes to places).
+        let first_grid = b.hierarchy.len() as u32;
+        for g in grids.features() {
+            b.place(hierarchy_of_grid(snapshot, g, &mut shared));
         }
-        let mut outside: HashMap<[Option<String>; 3], u32> = HashMap::new();
+        let mut outside: HashMap<[Option<std::sync::Arc<str>>; 3], u32> = HashMap::new();
         for r in records {
-            let grid = r.grid.clone().or_else(|| snapshot.lookup(r.point).grid.map(|g| g.code.clone()));
-            let grid_feature = grid.as_deref().and_then(|g| snapshot.layer(Layer::Grid).get(g));
-            let place = match (grid, grid_feature) {
-                (Some(code), Some(g)) => match by_grid.get(&code) {
-                    Some(&p) => p,
-                    None => {
-                        let p = b.place(hierarchy_of_grid(snapshot, g));
-                        by_grid.insert(code, p);
-                        p
-                    }
-                },
-                _ => {
+            let grid = match r.grid.as_deref() {
+                Some(code) => grids.position(code),
+                None => snapshot.lookup(r.point).grid.and_then(|g| grids.position(&g.code)),
+            };
+            let place = match grid {
+                Some(i) => first_grid + i,
+                None => {
                     let h = hierarchy_at(snapshot, r.point);
                     let key = [&h.community, &h.street, &h.district].map(|n| n.as_ref().map(|n| n.code.clone()));
                     match outside.get(&key) {
@@ -60,11 +57,26 @@ impl Gazetteer {
 }
 
 fn named(f: &Feature) -> Named {
-    Named { code: f.code.clone(), name: f.name.clone() }
+    Named { code: f.code.as_str().into(), name: f.name.as_str().into() }
 }
 
-fn parent<'a>(snapshot: &'a Snapshot, layer: Layer, f: &Feature) -> Option<&'a Feature> {
-    f.parent_code.as_deref().and_then(|c| snapshot.layer(layer).get(c))
+/// The [`Named`] of the divisions above the grids, made once per division and shared by every
+/// grid place that names it (see [`Named`]); by layer, then position in the layer.
+#[derive(Default)]
+struct SharedNames([Vec<Option<Named>>; Layer::ALL.len()]);
+
+impl SharedNames {
+    /// The feature of `layer` that `child` names as its parent, with its shared [`Named`].
+    fn parent<'a>(&mut self, snapshot: &'a Snapshot, layer: Layer, child: &Feature) -> Option<(&'a Feature, Named)> {
+        let data = snapshot.layer(layer);
+        let i = data.position(child.parent_code.as_deref()?)? as usize;
+        let slots = &mut self.0[layer as usize];
+        if slots.is_empty() {
+            slots.resize(data.features().len(), None);
+        }
+        let f = &data.features()[i];
+        Some((f, slots[i].get_or_insert_with(|| named(f)).clone()))
+    }
 }
 
 fn with_upper(mut h: Hierarchy) -> Hierarchy {
@@ -75,15 +87,15 @@ fn with_upper(mut h: Hierarchy) -> Hierarchy {
     h
 }
 
-fn hierarchy_of_grid(snapshot: &Snapshot, grid: &Feature) -> Hierarchy {
-    let community = parent(snapshot, Layer::Community, grid);
-    let street = community.and_then(|c| parent(snapshot, Layer::Street, c));
-    let district = street.and_then(|s| parent(snapshot, Layer::District, s));
+fn hierarchy_of_grid(snapshot: &Snapshot, grid: &Feature, shared: &mut SharedNames) -> Hierarchy {
+    let community = shared.parent(snapshot, Layer::Community, grid);
+    let street = community.as_ref().and_then(|(c, _)| shared.parent(snapshot, Layer::Street, c));
+    let district = street.as_ref().and_then(|(s, _)| shared.parent(snapshot, Layer::District, s));
     with_upper(Hierarchy {
         grid: Some(named(grid)),
-        community: community.map(named),
-        street: street.map(named),
-        district: district.map(named),
+        community: community.map(|(_, n)| n),
+        street: street.map(|(_, n)| n),
+        district: district.map(|(_, n)| n),
         ..Hierarchy::default()
     })
 }
@@ -141,8 +153,9 @@ impl Builder {
             (Layer::Street, AdminLevel::Street),
             (Layer::Community, AdminLevel::Community),
         ] {
-            for f in snapshot.layer(layer).features() {
-                let point = crate::snapshot::as_multipolygon(&f.geometry).interior_point().map(|p| p.0);
+            let data = snapshot.layer(layer);
+            for (i, f) in data.features().iter().enumerate() {
+                let point = data.interior_point(i);
                 let h = match point {
                     Some(p) => hierarchy_at(snapshot, p),
                     None => Hierarchy::default(),
@@ -191,7 +204,9 @@ impl Builder {
     }
 
     pub(super) fn finish(self) -> Gazetteer {
-        let Builder { entries, hierarchy, admin, keys } = self;
+        let Builder { entries, mut hierarchy, admin, keys } = self;
+        // One place per grid at national scale: the doubling's spare room is not kept.
+        hierarchy.shrink_to_fit();
         let mut names = fst::MapBuilder::memory();
         let mut list = Vec::with_capacity(keys.len());
         let mut admin_names = Vec::new();

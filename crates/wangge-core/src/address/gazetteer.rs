@@ -16,14 +16,19 @@ use super::normalize::Aliases;
 use super::parse::{AdminLevel, Vocabulary};
 use super::reverse::ReverseIndex;
 use geo::Coord;
+use std::sync::Arc;
 
 /// A division or grid, as shown in answers.
+///
+/// Shared strings: every grid's place names its community, street and district, and all the grids
+/// of one community point at the same two strings instead of a copy each (eight small
+/// allocations per grid were a quarter of a served national layer).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Named {
     /// Code (division code or grid code).
-    pub code: String,
+    pub code: Arc<str>,
     /// Name.
-    pub name: String,
+    pub name: Arc<str>,
 }
 
 /// Where an address sits in the hierarchy; shared by all addresses of the same grid.

@@ -181,7 +181,7 @@ impl Gazetteer {
         let address = match (level, name) {
             (MatchLevel::Door, _) | (_, None) => e.address.to_string(),
             (_, Some(n)) => {
-                format!("{}{}{n}", h.city.unwrap_or(""), h.district.as_ref().map_or("", |d| d.name.as_str()))
+                format!("{}{}{n}", h.city.unwrap_or(""), h.district.as_ref().map_or("", |d| &*d.name))
             }
         };
         Candidate {
@@ -244,7 +244,7 @@ impl Gazetteer {
         let mut seen: Vec<Option<&str>> = Vec::new();
         let mut groups: Vec<Vec<u32>> = Vec::new();
         for &i in postings {
-            let d = self.hierarchy(self.entry(i).place).district.as_ref().map(|d| d.code.as_str());
+            let d = self.hierarchy(self.entry(i).place).district.as_ref().map(|d| &*d.code);
             match seen.iter().position(|s| *s == d) {
                 Some(k) => groups[k].push(i),
                 None => {
@@ -269,8 +269,8 @@ impl Gazetteer {
                 let place = self.admin_place(a);
                 let Some(point) = place.point.filter(|_| place.level == level) else { continue };
                 let h = self.hierarchy(place.place);
-                let prefix = format!("{}{}", h.city.unwrap_or(""), h.district.as_ref().map_or("", |d| d.name.as_str()));
-                let street = h.street.as_ref().filter(|_| level == L::Community).map_or("", |s| s.name.as_str());
+                let prefix = format!("{}{}", h.city.unwrap_or(""), h.district.as_ref().map_or("", |d| &*d.name));
+                let street = h.street.as_ref().filter(|_| level == L::Community).map_or("", |s| &*s.name);
                 let address = if level == L::District {
                     format!("{}{}", h.city.unwrap_or(""), place.name)
                 } else {
@@ -303,7 +303,7 @@ impl Gazetteer {
     /// The grids (with addresses) inside the division of `level` that `place` names.
     fn grids_within(&self, level: super::parse::AdminLevel, place: u32) -> Vec<&Named> {
         use super::parse::AdminLevel as L;
-        let pick = |h: &Hierarchy| -> Option<String> {
+        let pick = |h: &Hierarchy| -> Option<std::sync::Arc<str>> {
             match level {
                 L::Community => h.community.as_ref().map(|n| n.code.clone()),
                 L::Street => h.street.as_ref().map(|n| n.code.clone()),
@@ -315,7 +315,7 @@ impl Gazetteer {
         let mut out: Vec<&Named> = Vec::new();
         for h in &self.hierarchy {
             if let Some(g) = &h.grid
-                && pick(h).as_deref() == Some(code.as_str())
+                && pick(h).as_deref() == Some(&*code)
                 && !out.iter().any(|x| x.code == g.code)
             {
                 out.push(g);
