@@ -173,12 +173,7 @@ pub async fn post_batch(
     }
     let queries = batch_queries(&body, lang).map_err(ApiError::bad_body)?;
     if queries.len() > state.limits.max_batch_points {
-        return Err(ApiError::too_large(format!(
-            "{} {} > {}",
-            lang.pick("批量地址数超过上限", "batch has too many addresses:"),
-            queries.len(),
-            state.limits.max_batch_points
-        )));
+        return Err(too_many(queries.len(), state.limits.max_batch_points, lang));
     }
     if let Some((id, _)) = queries.iter().find(|(_, q)| q.chars().count() > MAX_QUERY_CHARS) {
         return Err(ApiError::bad_body(format!(
@@ -230,13 +225,15 @@ async fn post_xlsx(
     .await?;
     let (bytes, count) = answer.map_err(|e| match e {
         GeocodeXlsxError::Input(detail) => ApiError::bad_body(detail),
-        GeocodeXlsxError::TooMany(n, max) => ApiError::too_large(format!(
-            "{} {n} > {max}",
-            lang.pick("批量地址数超过上限", "batch has too many addresses:")
-        )),
+        GeocodeXlsxError::TooMany(n, max) => too_many(n, max, lang),
         GeocodeXlsxError::Output(e) => ApiError::internal(e),
     })?;
     let detail = format!("geocode/batch xlsx {} rows", count.rows);
     audit_rows(&state, &caller, "/api/v1/geocode/batch", detail, count.rooms_shown, lang).await?;
     Ok(([(CONTENT_TYPE, XLSX)], bytes).into_response())
+}
+
+/// 413 for a batch of `n` addresses over the limit `max`.
+fn too_many(n: usize, max: usize, lang: wangge_text::Lang) -> ApiError {
+    ApiError::too_large(format!("{} {n} > {max}", lang.pick("批量地址数超过上限", "batch has too many addresses:")))
 }
