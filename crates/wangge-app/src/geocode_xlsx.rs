@@ -185,7 +185,7 @@ fn answer(g: &Gazetteer, query: &str, sheet: &GeocodeSheet<'_>, count: &mut Geoc
         return cells;
     };
     let h = best.hierarchy;
-    let grid = h.grid.as_ref().map(|g| g.code.as_str());
+    let grid = h.grid.as_ref().map(|g| &*g.code);
     // The room of a household only for who may see it, as the CSV and JSON answers do.
     let address = match room_level(&best.address) {
         Some(cut) if !(sheet.may_see_rooms)(grid) => cut,
@@ -196,8 +196,8 @@ fn answer(g: &Gazetteer, query: &str, sheet: &GeocodeSheet<'_>, count: &mut Geoc
         None => best.address.clone(),
     };
     let text = |s: Option<&str>| s.filter(|s| !s.is_empty()).map_or(Cell::Empty, |s| Cell::Text(s.to_string()));
-    let code = |n: &Option<Named>| text(n.as_ref().map(|n| n.code.as_str()));
-    let name = |n: &Option<Named>| text(n.as_ref().map(|n| n.name.as_str()));
+    let code = |n: &Option<Named>| text(n.as_ref().map(|n| &*n.code));
+    let name = |n: &Option<Named>| text(n.as_ref().map(|n| &*n.name));
     let level = serde_json::to_value(best.level).ok().and_then(|v| v.as_str().map(str::to_string));
     let degrees = |x: f64| Cell::Number((x * 1e7).round() / 1e7);
     cells.extend([
