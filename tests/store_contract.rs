@@ -18,8 +18,9 @@ use wangge_core::rules::RulesConfig;
 use wangge_formats::crs::Crs;
 use wangge_formats::formats::FileFormat;
 use wangge_store::access::Role;
-use wangge_store::history::AsOf;
-use wangge_store::plans::{Author, PlanError};
+use wangge_store::history::{AsOf, LayerWrite, Publication};
+use wangge_store::networks::NetworkWrite;
+use wangge_store::plans::{Author, EditBatch, PlanError, RevisionNote};
 use wangge_store::{AuditEntry, Db, Store, WriteMode};
 
 const G1: &str = "440304006009001";
@@ -74,7 +75,7 @@ fn plans_publish_and_history(db: &mut dyn Db) {
     assert_eq!((plan.version, plan.base_revision, plan.status.as_str()), (1, 0, "draft"));
     let v2 = svc::add_edits(db, plan.id, planner(), &[split()], Some(1)).unwrap();
     assert_eq!(v2.version, 2);
-    match db.add_edits(plan.id, &planner(), &[split()], Some(1)) {
+    match db.add_edits(plan.id, EditBatch { author: &planner(), edits: &[split()] }, Some(1)) {
         Err(PlanError::StaleVersion { expected: 1, current: 2, .. }) => {}
         other => panic!("a stale version must be refused: {other:?}"),
     }
@@ -91,10 +92,12 @@ fn plans_publish_and_history(db: &mut dyn Db) {
     assert_eq!((rev.id, rev.plan_id, rev.author.as_str()), (1, Some(plan.id), "lin"));
     assert_eq!(db.current_revision().unwrap(), 1);
     assert_eq!(db.plan(plan.id).unwrap().unwrap().status, "published");
-    assert!(matches!(db.add_edits(plan.id, &planner(), &[split()], None), Err(PlanError::NotDraft(_))));
+    let batch = EditBatch { author: &planner(), edits: &[split()] };
+    assert!(matches!(db.add_edits(plan.id, batch, None), Err(PlanError::NotDraft(_))));
     let now = db.load_snapshot().unwrap();
     assert!(now.layer(Layer::Grid).get(NEW).is_some());
-    let stale = db.publish(other.id, None, &planner(), "late", "2026-03-02", &now, &now);
+    let note = RevisionNote { author: &planner(), message: "late", date: "2026-03-02" };
+    let stale = db.publish(Publication { plan_id: other.id, version: None, note, before: &now, after: &now });
     match stale {
         Err(PlanError::StaleBase { base: 0, current: 1, since }) => assert_eq!(since.len(), 1),
         other => panic!("a plan on an old base must be refused: {other:?}"),
@@ -120,12 +123,13 @@ fn plans_publish_and_history(db: &mut dyn Db) {
         Record { author: Author::new("cli", "cli"), message: "rename".into(), effective_date: "2026-04-01".into() };
     let mut g = db.load_layer(Layer::Grid).unwrap().remove(0);
     g.name = "改名的网格".into();
-    let (report, rev2) = db
-        .write_layer_recorded(Layer::Grid, &[g.clone()], WriteMode::Upsert, &record.author, "rename", "2026-04-01")
-        .unwrap();
+    let grids = [g];
+    let upsert = LayerWrite { layer: Layer::Grid, features: &grids, mode: WriteMode::Upsert };
+    let note = RevisionNote { author: &record.author, message: "rename", date: "2026-04-01" };
+    let (report, rev2) = db.write_layer_recorded(upsert, note).unwrap();
     assert_eq!((report.updated, rev2.map(|r| r.id)), (1, Some(2)));
-    let (_, none) =
-        db.write_layer_recorded(Layer::Grid, &[g], WriteMode::Upsert, &record.author, "again", "2026-04-02").unwrap();
+    let note = RevisionNote { author: &record.author, message: "again", date: "2026-04-02" };
+    let (_, none) = db.write_layer_recorded(upsert, note).unwrap();
     assert!(none.is_none());
 }
 
@@ -178,7 +182,8 @@ fn addresses(db: &mut dyn Db) {
         }
     }
     let after = wangge_core::snapshot::Snapshot::new(after_layers);
-    db.publish(plan.id, None, &planner(), "drop G1", "2026-05-01", &before, &after).unwrap();
+    let note = RevisionNote { author: &planner(), message: "drop G1", date: "2026-05-01" };
+    db.publish(Publication { plan_id: plan.id, version: None, note, before: &before, after: &after }).unwrap();
     assert_eq!(db.load_addresses().unwrap()[0].grid, None);
 }
 
@@ -199,26 +204,36 @@ fn network_features(shift: f64) -> Vec<wangge_core::model::Feature> {
         .collect()
 }
 
+/// Writes `features` as the next version of network `name`, by the CLI.
+fn write_network(
+    db: &mut dyn Db,
+    name: &str,
+    features: &[wangge_core::model::Feature],
+    mode: WriteMode,
+    message: &str,
+) -> Result<(wangge_store::WriteReport, i64), wangge_store::StoreError> {
+    db.write_network(&NetworkWrite { name, features, mode, author: &Author::new("cli", "cli"), message })
+}
+
 /// Networks: each import is the next version, earlier versions read back, append refuses a
 /// code the network has, replace ends every current feature.
 fn networks(db: &mut dyn Db) {
-    let who = Author::new("cli", "cli");
     assert!(db.networks().unwrap().is_empty());
     assert_eq!((db.network_version("police").unwrap(), db.load_network("police", None).unwrap()), (None, None));
     let first = network_features(0.0);
-    let (r, v) = db.write_network("police", &first, WriteMode::Append, &who, "first {n}").unwrap();
+    let (r, v) = write_network(db, "police", &first, WriteMode::Append, "first {n}").unwrap();
     assert_eq!((r.inserted, v), (first.len(), 1));
     let moved = network_features(0.001);
-    let (r, v) = db.write_network("police", &moved[..2], WriteMode::Upsert, &who, "second").unwrap();
+    let (r, v) = write_network(db, "police", &moved[..2], WriteMode::Upsert, "second").unwrap();
     assert_eq!((r.inserted, r.updated, v), (0, 2, 2));
-    assert!(db.write_network("police", &first[..1], WriteMode::Append, &who, "again").is_err());
+    assert!(write_network(db, "police", &first[..1], WriteMode::Append, "again").is_err());
     assert_eq!(db.network_version("police").unwrap(), Some(2), "a refused import makes no version");
     assert_eq!(db.load_network("police", Some(1)).unwrap().unwrap(), first, "version 1 reads back as written");
     let now = db.load_network("police", None).unwrap().unwrap();
     assert_eq!((now.len(), &now[0].geometry), (first.len(), &moved[0].geometry));
-    let (r, v) = db.write_network("police", &moved[3..], WriteMode::Replace, &who, "third").unwrap();
+    let (r, v) = write_network(db, "police", &moved[3..], WriteMode::Replace, "third").unwrap();
     assert_eq!((r.inserted, r.updated, r.deleted, v), (0, 1, first.len() - 1, 3));
-    db.write_network("城管", &first[..1], WriteMode::Append, &who, "{n} grid").unwrap();
+    write_network(db, "城管", &first[..1], WriteMode::Append, "{n} grid").unwrap();
     let list = db.networks().unwrap();
     let listed: Vec<_> = list.iter().map(|n| (n.name.as_str(), n.version, n.features)).collect();
     assert_eq!(listed, [("police", 3, 1), ("城管", 1, 1)]);

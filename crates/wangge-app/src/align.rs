@@ -15,6 +15,7 @@ use wangge_core::snapshot::{Snapshot, as_multipolygon};
 use wangge_core::validate::check_geometry;
 use wangge_formats::geojson::{Parsed, geometry_to_json};
 use wangge_formats::xlsx::{Cell, Table, XlsxError, write_tables};
+use wangge_store::networks::NetworkWrite;
 use wangge_store::plans::Author;
 use wangge_store::{Db, WriteMode, WriteReport};
 
@@ -91,7 +92,7 @@ pub fn import_network(
         problems.sort_by_key(|p| p.index.unwrap_or(0));
         return Err(ImportError::Rejected(problems));
     }
-    Ok(store.write_network(name, &features, mode, author, message)?)
+    Ok(store.write_network(&NetworkWrite { name, features: &features, mode, author, message })?)
 }
 
 /// Our features at `level` as zones, each with the community and street it reports under.

@@ -8,7 +8,8 @@ use wangge_core::validate::check_geometry;
 use wangge_formats::crs::Crs;
 use wangge_formats::formats::FileFormat;
 use wangge_formats::{geojson, geojson_stream};
-use wangge_store::plans::{Author, RevisionRow};
+use wangge_store::history::LayerWrite;
+use wangge_store::plans::{Author, RevisionNote, RevisionRow};
 use wangge_store::{Db, Store, StoreError, WriteMode, WriteReport};
 
 /// Everything an import needs besides the data.
@@ -190,14 +191,14 @@ fn write(
     record: Option<&Record>,
 ) -> Result<Imported, ImportError> {
     let (report, revision) = match record {
-        Some(r) => store.write_layer_recorded(
-            options.layer,
-            features,
-            options.mode,
-            &r.author,
-            &r.message.replace("{n}", &features.len().to_string()),
-            &r.effective_date,
-        )?,
+        Some(r) => {
+            let write = LayerWrite { layer: options.layer, features, mode: options.mode };
+            let message = r.message.replace("{n}", &features.len().to_string());
+            store.write_layer_recorded(
+                write,
+                RevisionNote { author: &r.author, message: &message, date: &r.effective_date },
+            )?
+        }
         None => (store.write_layer(options.layer, features, options.mode)?, None),
     };
     Ok(Imported { report, revision })

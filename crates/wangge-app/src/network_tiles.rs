@@ -11,16 +11,13 @@
 
 use geo::Rect;
 use moka::sync::Cache;
-use rstar::RTree;
-use rstar::primitives::{GeomWithData, Rectangle};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use wangge_core::model::Feature;
-use wangge_core::snapshot::geometry_bbox;
 use wangge_core::tiles::build::layer_tile;
 use wangge_core::tiles::{BUFFER, TileId};
 
-use crate::tiles::Tile;
+use crate::tiles::{BoxIndex, Tile};
 
 /// The prefix of a network's tile layer id and OGC collection id: `network.police`.
 pub const PREFIX: &str = "network.";
@@ -43,7 +40,7 @@ pub struct NetworkLayer {
     pub version: i64,
     /// Its features, in code order.
     pub features: Vec<Feature>,
-    index: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
+    index: BoxIndex,
     /// The bounding box of every feature, if there is one.
     pub extent: Option<Rect<f64>>,
 }
@@ -51,29 +48,13 @@ pub struct NetworkLayer {
 impl NetworkLayer {
     /// Indexes `features` (version `version` of network `name`).
     pub fn new(name: &str, version: i64, features: Vec<Feature>) -> NetworkLayer {
-        let boxes: Vec<_> = features
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| {
-                let b = geometry_bbox(&f.geometry)?;
-                Some(GeomWithData::new(Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]), i))
-            })
-            .collect();
-        let extent = features.iter().filter_map(|f| geometry_bbox(&f.geometry)).reduce(|a, b| {
-            Rect::new(
-                geo::Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-                geo::Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-            )
-        });
-        NetworkLayer { name: name.to_string(), version, features, index: RTree::bulk_load(boxes), extent }
+        let index = BoxIndex::new(&features);
+        NetworkLayer { name: name.to_string(), version, extent: index.extent, features, index }
     }
 
     /// The features whose bounding box meets `r`, in code order.
     pub fn in_bbox(&self, r: Rect<f64>) -> Vec<&Feature> {
-        let env = rstar::AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
-        let mut ids: Vec<usize> = self.index.locate_in_envelope_intersecting(&env).map(|g| g.data).collect();
-        ids.sort_unstable();
-        ids.into_iter().map(|i| &self.features[i]).collect()
+        self.index.in_bbox(r).into_iter().map(|i| &self.features[i]).collect()
     }
 
     /// Renders one tile (MVT layer `network.NAME`); `None` when it has no features.

@@ -14,8 +14,8 @@ use wangge_core::rules::{Finding, RulesConfig, has_errors};
 use wangge_core::snapshot::Snapshot;
 use wangge_formats::edit_json::{parse_edit, restoring_edit};
 use wangge_store::Db;
-use wangge_store::history::AsOf;
-use wangge_store::plans::{Author, PlanError, PlanRow, RevisionRow};
+use wangge_store::history::{AsOf, Publication};
+use wangge_store::plans::{Author, EditBatch, PlanError, PlanRow, RevisionNote, RevisionRow, check_publishable};
 use wangge_text::{Lang, Text};
 
 /// Why a planning request was refused.
@@ -326,7 +326,7 @@ impl PlanCache {
                 return Err(PlanServiceError::Rejected(introduced));
             }
         }
-        match store.add_edits(id, &author.into(), edits, Some(plan.version)) {
+        match store.add_edits(id, EditBatch { author: &author.into(), edits }, Some(plan.version)) {
             Ok(row) => {
                 c.version = row.version;
                 c.edits += edits.len();
@@ -411,7 +411,7 @@ impl PlanCache {
             }
         }
         let plan = store.create_plan(name, &author)?;
-        let row = store.add_edits(plan.id, &author, edits, Some(plan.version))?;
+        let row = store.add_edits(plan.id, EditBatch { author: &author, edits }, Some(plan.version))?;
         (c.version, c.edits) = (row.version, edits.len());
         c.push_step(0, changes);
         if plan.base_revision == revision {
@@ -438,12 +438,7 @@ impl PlanCache {
         if_match: Option<i64>,
     ) -> Result<RevisionRow, PlanServiceError> {
         let plan = Self::plan(store, id)?;
-        if let Some(expected) = if_match.filter(|e| *e != plan.version) {
-            return Err(PlanError::StaleVersion { id, expected, current: plan.version }.into());
-        }
-        if plan.status != "draft" {
-            return Err(PlanError::NotDraft(id).into());
-        }
+        check_publishable(id, &plan.status, plan.version, if_match)?;
         check_publish_fields(store, message, effective_date)?;
         // Refuse a stale base before replaying: its edits may no longer apply to what is published.
         let current = store.current_revision()?;
@@ -463,7 +458,9 @@ impl PlanCache {
             (c.version, after)
         };
         drop(entry);
-        let revision = store.publish(id, Some(version), &author.into(), message, effective_date, &before, &after)?;
+        let note = RevisionNote { author: &author.into(), message, date: effective_date };
+        let publication = Publication { plan_id: id, version: Some(version), note, before: &before, after: &after };
+        let revision = store.publish(publication)?;
         self.drafts.invalidate(&id);
         // Only after the transaction committed: readers switch to the new state in one pointer swap.
         // Built here, once, by the publisher, so no request ever builds it.
@@ -481,12 +478,7 @@ impl PlanCache {
 /// hears about the conflict first, whatever its edits would have done), and `edits` is not empty.
 fn draft_plan(store: &dyn Db, id: i64, if_match: Option<i64>, edits: &[Value]) -> Result<PlanRow, PlanServiceError> {
     let plan = store.plan(id)?.ok_or(PlanError::NotFound(id))?;
-    if let Some(expected) = if_match.filter(|e| *e != plan.version) {
-        return Err(PlanError::StaleVersion { id, expected, current: plan.version }.into());
-    }
-    if plan.status != "draft" {
-        return Err(PlanError::NotDraft(id).into());
-    }
+    check_publishable(id, &plan.status, plan.version, if_match)?;
     if edits.is_empty() {
         return Err(PlanServiceError::BadField {
             field: "edits",
@@ -614,5 +606,5 @@ pub fn restore(store: &mut dyn Db, revision: i64, author: impl Into<Author>) -> 
     if edits.is_empty() {
         return Ok(plan);
     }
-    Ok(store.add_edits(plan.id, &author, &edits, None)?)
+    Ok(store.add_edits(plan.id, EditBatch { author: &author, edits: &edits }, None)?)
 }

@@ -120,8 +120,7 @@ const KEPT_GENERATIONS: usize = 64;
 /// Renders and caches tiles. One per served state.
 pub struct TileService {
     roads: Vec<Feature>,
-    road_index: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
-    road_extent: Option<Rect<f64>>,
+    road_index: BoxIndex,
     cache: Cache<Key, Cached>,
     /// The newest generation [`TileService::advance`] handed out.
     generation: AtomicU64,
@@ -150,19 +149,9 @@ impl TileService {
                 }
             })
             .collect();
-        let boxes: Vec<_> = roads
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| {
-                let b = geometry_bbox(&f.geometry)?;
-                Some(GeomWithData::new(Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]), i))
-            })
-            .collect();
-        let road_extent = roads.iter().filter_map(|f| geometry_bbox(&f.geometry)).reduce(union);
         TileService {
+            road_index: BoxIndex::new(&roads),
             roads,
-            road_index: RTree::bulk_load(boxes),
-            road_extent,
             cache: Cache::builder().max_capacity(max_bytes as u64).weigher(|_: &Key, v: &Cached| v.weight()).build(),
             generation: AtomicU64::new(0),
             changes: Mutex::new(VecDeque::new()),
@@ -189,7 +178,7 @@ impl TileService {
     pub fn extent(&self, snapshot: &Snapshot, source: TileSource) -> Option<Rect<f64>> {
         match source {
             TileSource::Layer(l) => snapshot.layer(l).extent(),
-            TileSource::Road => self.road_extent,
+            TileSource::Road => self.road_index.extent,
         }
     }
 
@@ -236,11 +225,7 @@ impl TileService {
         let layer = match source {
             TileSource::Layer(l) => layer_tile(l.id(), snapshot.layer(l).in_bbox(bbox), tile),
             TileSource::Road => {
-                let env = rstar::AABB::from_corners([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
-                let mut ids: Vec<usize> =
-                    self.road_index.locate_in_envelope_intersecting(&env).map(|g| g.data).collect();
-                ids.sort_unstable();
-                layer_tile(ROAD_LAYER, ids.into_iter().map(|i| &self.roads[i]), tile)
+                layer_tile(ROAD_LAYER, self.road_index.in_bbox(bbox).into_iter().map(|i| &self.roads[i]), tile)
             }
         };
         if layer.features.is_empty() {
@@ -341,6 +326,38 @@ fn changed_boxes(old: &[Feature], new: &[Feature]) -> Vec<Rect<f64>> {
 
 fn overlaps(a: Rect<f64>, b: Rect<f64>) -> bool {
     a.min().x <= b.max().x && a.max().x >= b.min().x && a.min().y <= b.max().y && a.max().y >= b.min().y
+}
+
+/// The bounding boxes of a list of features (roads, a network's areas) in an R-tree, for the
+/// features a tile or a box meets.
+pub(crate) struct BoxIndex {
+    tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
+    /// The box around every feature, if there is one.
+    pub extent: Option<Rect<f64>>,
+}
+
+impl BoxIndex {
+    /// Indexes `features` by their position in the list.
+    pub fn new(features: &[Feature]) -> BoxIndex {
+        let boxes: Vec<_> = features
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                let b = geometry_bbox(&f.geometry)?;
+                Some(GeomWithData::new(Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]), i))
+            })
+            .collect();
+        let extent = features.iter().filter_map(|f| geometry_bbox(&f.geometry)).reduce(union);
+        BoxIndex { tree: RTree::bulk_load(boxes), extent }
+    }
+
+    /// The positions of the features whose box meets `r`, in list order.
+    pub fn in_bbox(&self, r: Rect<f64>) -> Vec<usize> {
+        let env = rstar::AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+        let mut ids: Vec<usize> = self.tree.locate_in_envelope_intersecting(&env).map(|g| g.data).collect();
+        ids.sort_unstable();
+        ids
+    }
 }
 
 fn union(a: Rect<f64>, b: Rect<f64>) -> Rect<f64> {

@@ -11,15 +11,13 @@
 use crate::store::{PgStore, detail};
 use geo::Geometry;
 use postgres::GenericClient;
-use serde_json::{Map, Value};
-use std::collections::HashSet;
-use std::path::PathBuf;
-use wangge_core::model::{Feature, Layer};
+use serde_json::Value;
+use std::path::Path;
+use wangge_core::model::Feature;
 use wangge_formats::wkb;
 use wangge_store::dump::{NetworkDump, NetworkRow, NetworkVersionRow};
-use wangge_store::networks::NetworkInfo;
-use wangge_store::plans::Author;
-use wangge_store::{StoreError, WriteMode, WriteReport};
+use wangge_store::networks::{NetworkInfo, NetworkWrite, stored_feature, version_to_read};
+use wangge_store::{StoreError, WriteReport};
 
 /// The schema (migration 4).
 pub(crate) fn schema() -> String {
@@ -59,18 +57,8 @@ impl PgStore {
 
     /// A network feature from `code, name, attributes::text, ST_AsBinary(geom)` at column `at`.
     fn network_feature(&self, r: &postgres::Row, network: &str, at: usize) -> Result<Feature, StoreError> {
-        let code: String = r.get(at);
-        let corrupt = |detail: String| StoreError::Corrupt {
-            path: PathBuf::from(&self.location),
-            // Reported under the grid layer, the one a network stands beside (as the GeoPackage store does).
-            layer: Layer::Grid,
-            code: format!("{network}/{code}"),
-            detail,
-        };
-        let geometry = wkb::read(&r.get::<_, Vec<u8>>(at + 3)).map_err(|e| corrupt(e.to_string()))?;
-        let attrs: Map<String, Value> =
-            serde_json::from_str(r.get(at + 2)).map_err(|e| corrupt(format!("attributes: {e}")))?;
-        Ok(Feature { code, name: r.get(at + 1), parent_code: None, attrs, geometry })
+        let geometry = wkb::read(&r.get::<_, Vec<u8>>(at + 3)).map_err(|e| e.to_string());
+        stored_feature(Path::new(&self.location), network, (r.get(at), r.get(at + 1)), r.get(at + 2), geometry)
     }
 
     /// Every network, by name.
@@ -107,11 +95,7 @@ impl PgStore {
 
     /// Network `name`'s features at `version` (the current one when `None`), in code order.
     pub(crate) fn pg_load_network(&self, name: &str, version: Option<i64>) -> Result<Option<Vec<Feature>>, StoreError> {
-        let Some(current) = self.pg_network_version(name)? else { return Ok(None) };
-        let v = version.unwrap_or(current);
-        if v < 1 || v > current {
-            return Ok(None);
-        }
+        let Some(v) = version_to_read(self.pg_network_version(name)?, version) else { return Ok(None) };
         let rows = self
             .client
             .borrow_mut()
@@ -125,38 +109,31 @@ impl PgStore {
         rows.iter().map(|r| self.network_feature(r, name, 0)).collect::<Result<Vec<_>, _>>().map(Some)
     }
 
-    /// Writes `features` as the next version of network `name` in one transaction (the
-    /// GeoPackage store's semantics: `Append` refuses a code already there, `Replace` ends every
-    /// current feature, `Upsert` ends those whose codes come again; `{n}` in `message` becomes
-    /// the count).
-    pub(crate) fn pg_write_network(
-        &mut self,
-        name: &str,
-        features: &[Feature],
-        mode: WriteMode,
-        author: &Author,
-        message: &str,
-    ) -> Result<(WriteReport, i64), StoreError> {
+    /// Writes the features of `w` as the next version of its network in one transaction (the
+    /// GeoPackage store's semantics, see [`NetworkWrite`]).
+    pub(crate) fn pg_write_network(&mut self, w: &NetworkWrite<'_>) -> Result<(WriteReport, i64), StoreError> {
         let e = self.net_err();
-        let location = self.location.clone();
+        let name = w.name;
         let mut c = self.client.borrow_mut();
         let mut tx = c.transaction().map_err(&e)?;
         tx.execute("SELECT pg_advisory_xact_lock(hashtext('wangge_network:' || $1))", &[&name]).map_err(&e)?;
         let version = current_version(&mut tx, name).map_err(&e)?.unwrap_or(0) + 1;
-        let current: HashSet<String> = tx
+        let current: Vec<String> = tx
             .query("SELECT code FROM network_feature WHERE network = $1 AND version_to IS NULL", &[&name])
             .map_err(&e)?
             .iter()
             .map(|r| r.get(0))
             .collect();
-        let mut report = WriteReport::default();
-        if mode == WriteMode::Replace {
-            report.deleted = tx
-                .execute(
-                    "UPDATE network_feature SET version_to = $2 WHERE network = $1 AND version_to IS NULL",
-                    &[&name, &version],
-                )
-                .map_err(&e)? as usize;
+        let plan = w.plan(&current).map_err(|code| StoreError::Database {
+            location: self.location.clone(),
+            detail: format!("code {code} already exists in network {name}"),
+        })?;
+        if plan.end_all {
+            tx.execute(
+                "UPDATE network_feature SET version_to = $2 WHERE network = $1 AND version_to IS NULL",
+                &[&name, &version],
+            )
+            .map_err(&e)?;
         }
         let end = tx
             .prepare(
@@ -169,46 +146,22 @@ impl PgStore {
                  VALUES (ST_GeomFromWKB($1, 4326), $2, $3, $4, $5::text::json, $6)",
             )
             .map_err(&e)?;
-        for f in features {
-            let existed = current.contains(&f.code);
-            match mode {
-                WriteMode::Append if existed => {
-                    return Err(StoreError::Database {
-                        location,
-                        detail: format!("code {} already exists in network {name}", f.code),
-                    });
-                }
-                WriteMode::Upsert if existed => {
-                    tx.execute(&end, &[&name, &f.code, &version]).map_err(&e)?;
-                }
-                _ => {}
+        for (f, ends) in &plan.rows {
+            if *ends {
+                tx.execute(&end, &[&name, &f.code, &version]).map_err(&e)?;
             }
             let attrs = Value::Object(f.attrs.clone()).to_string();
             tx.execute(&insert, &[&wkb_of(&f.geometry), &name, &f.code, &f.name, &attrs, &version]).map_err(&e)?;
-            if existed && mode != WriteMode::Replace { report.updated += 1 } else { report.inserted += 1 }
         }
-        if mode == WriteMode::Replace {
-            // Codes that came again are replacements, not deletions.
-            let again = features.iter().filter(|f| current.contains(&f.code)).count();
-            report.deleted -= again;
-            report.updated += again;
-            report.inserted -= again;
-        }
+        let count = w.features.len() as i64;
         tx.execute(
             "INSERT INTO wangge_network_version (network, version, at, author, role, message, features)
              VALUES ($1, $2, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), $3, $4, $5, $6)",
-            &[
-                &name,
-                &version,
-                &author.name,
-                &author.role,
-                &message.replace("{n}", &features.len().to_string()),
-                &(features.len() as i64),
-            ],
+            &[&name, &version, &w.author.name, &w.author.role, &w.version_message(), &count],
         )
         .map_err(&e)?;
         tx.commit().map_err(&e)?;
-        Ok((report, version))
+        Ok((plan.report, version))
     }
 }
 

@@ -24,8 +24,10 @@ use wangge_store::access::{AuditRow, Role, TokenHolder, hash_token};
 use wangge_store::changes::ChangeStamp;
 use wangge_store::columns::text_attr;
 use wangge_store::dump::{Dump, EditDump, HistoryDump, PlanDump, TokenDump};
-use wangge_store::history::AsOf;
-use wangge_store::plans::{Author, PlanError, PlanRow, RevisionRow};
+use wangge_store::history::{AsOf, LayerWrite, Publication};
+use wangge_store::networks::{NetworkInfo, NetworkWrite};
+use wangge_store::plans::{Author, EditBatch, PlanError, PlanRow, RevisionNote, RevisionRow, check_publishable};
+use wangge_store::validity::DateSpan;
 use wangge_store::{AuditEntry, Db, StoreError, WriteMode, WriteReport};
 
 /// The current time as the SQLite store writes it (UTC, ISO 8601 with milliseconds), so both
@@ -340,13 +342,12 @@ fn insert_history(tx: &mut Transaction<'_>, layer: Layer, f: &Feature, from: Opt
 /// SQLite store's `record_revision` does.
 fn record_revision(
     tx: &mut Transaction<'_>,
-    author: &Author,
-    message: &str,
     plan_id: Option<i64>,
-    date: &str,
+    note: RevisionNote<'_>,
     before: &Snapshot,
     after: &Snapshot,
 ) -> PgResult<i64> {
+    let RevisionNote { author, message, date } = note;
     let sql = format!(
         "INSERT INTO wangge_revision (author, author_role, created_at, message, plan_id, effective_date)
          VALUES ($1, $2, {NOW}, $3, $4, $5) RETURNING id"
@@ -443,13 +444,10 @@ impl Db for PgStore {
 
     fn write_layer_recorded(
         &mut self,
-        layer: Layer,
-        features: &[Feature],
-        mode: WriteMode,
-        author: &Author,
-        message: &str,
-        date: &str,
+        write: LayerWrite<'_>,
+        note: RevisionNote<'_>,
     ) -> Result<(WriteReport, Option<RevisionRow>), StoreError> {
+        let layer = write.layer;
         let location = self.location.clone();
         let mut c = self.client.borrow_mut();
         let e = |err: postgres::Error| StoreError::Database { location: location.clone(), detail: detail(&err) };
@@ -460,7 +458,7 @@ impl Db for PgStore {
         let mut report = WriteReport::default();
         if current == 0 && old.is_empty() {
             // The initial load stays revision 0 (see the SQLite store).
-            for f in features {
+            for f in write.features {
                 write_row(&mut tx, layer.id(), f).map_err(e)?;
                 report.inserted += 1;
             }
@@ -468,15 +466,14 @@ impl Db for PgStore {
             tx.commit().map_err(e)?;
             return Ok((report, None));
         }
-        let (new, merged) = wangge_store::history::merged_layer(&old, features, mode)
-            .map_err(|code| unique_violation(&location, &code, layer.id()))?;
+        let (new, merged) = write.merged(&old).map_err(|code| unique_violation(&location, &code, layer.id()))?;
         report = merged;
         let before = Snapshot::new([(layer, old)]);
         let after = Snapshot::new([(layer, new)]);
         if changes(&before, &after).is_empty() {
             return Ok((report, None));
         }
-        let rev = record_revision(&mut tx, author, message, None, date, &before, &after).map_err(e)?;
+        let rev = record_revision(&mut tx, None, note, &before, &after).map_err(e)?;
         let row = tx.query_one(&format!("{REVISION_SELECT} WHERE id = $1"), &[&rev]).map_err(e)?;
         tx.commit().map_err(e)?;
         Ok((report, Some(revision_row(&row))))
@@ -630,12 +627,7 @@ impl Db for PgStore {
         Ok(Snapshot::new(layers))
     }
 
-    fn layer_valid_between(
-        &self,
-        layer: Layer,
-        from: Option<&str>,
-        to: Option<&str>,
-    ) -> Result<Vec<Feature>, StoreError> {
+    fn layer_valid_between(&self, layer: Layer, span: DateSpan<'_>) -> Result<Vec<Feature>, StoreError> {
         let mut c = self.client.borrow_mut();
         let e = self.err();
         // Never changed by a revision: valid since ever and still valid. Later versions of a
@@ -651,7 +643,7 @@ impl Db for PgStore {
              ORDER BY k, id",
             t = layer.id()
         );
-        let rows = c.query(&sql, &[&layer.id(), &from, &to]).map_err(&e)?;
+        let rows = c.query(&sql, &[&layer.id(), &span.from, &span.to]).map_err(&e)?;
         let mut out = std::collections::BTreeMap::new();
         for f in self.features(rows, layer)? {
             out.insert(f.code.clone(), f);
@@ -706,13 +698,8 @@ impl Db for PgStore {
         })
     }
 
-    fn add_edits(
-        &mut self,
-        id: i64,
-        author: &Author,
-        edits: &[Value],
-        if_match: Option<i64>,
-    ) -> Result<PlanRow, PlanError> {
+    fn add_edits(&mut self, id: i64, batch: EditBatch<'_>, if_match: Option<i64>) -> Result<PlanRow, PlanError> {
+        let EditBatch { author, edits } = batch;
         self.in_draft(id, if_match, |tx| {
             tx.execute("DELETE FROM wangge_plan_edit WHERE plan_id = $1 AND undone", &[&id])?;
             let sql = format!(
@@ -766,16 +753,8 @@ impl Db for PgStore {
         tx.commit().map_err(&e)
     }
 
-    fn publish(
-        &mut self,
-        plan_id: i64,
-        version: Option<i64>,
-        author: &Author,
-        message: &str,
-        effective_date: &str,
-        before: &Snapshot,
-        after: &Snapshot,
-    ) -> Result<RevisionRow, PlanError> {
+    fn publish(&mut self, p: Publication<'_>) -> Result<RevisionRow, PlanError> {
+        let plan_id = p.plan_id;
         let e = self.plan_err();
         let mut c = self.client.borrow_mut();
         let mut tx = c.transaction().map_err(&e)?;
@@ -785,20 +764,14 @@ impl Db for PgStore {
             .map_err(&e)?
             .ok_or(PlanError::NotFound(plan_id))?;
         let (status, base, current_version): (String, i64, i64) = (row.get(0), row.get(1), row.get(2));
-        if let Some(expected) = version.filter(|v| *v != current_version) {
-            return Err(PlanError::StaleVersion { id: plan_id, expected, current: current_version });
-        }
-        if status != "draft" {
-            return Err(PlanError::NotDraft(plan_id));
-        }
+        check_publishable(plan_id, &status, current_version, p.version)?;
         let current = current_revision_with(&mut tx).map_err(&e)?;
         if base != current {
             let since = tx.query(&format!("{REVISION_SELECT} WHERE id > $1 ORDER BY id"), &[&base]).map_err(&e)?;
             return Err(PlanError::StaleBase { base, current, since: since.iter().map(revision_row).collect() });
         }
-        let rev =
-            record_revision(&mut tx, author, message, Some(plan_id), effective_date, before, after).map_err(&e)?;
-        relink_addresses(&mut tx, before, after).map_err(&e)?;
+        let rev = record_revision(&mut tx, Some(plan_id), p.note, p.before, p.after).map_err(&e)?;
+        relink_addresses(&mut tx, p.before, p.after).map_err(&e)?;
         tx.execute("UPDATE wangge_plan SET status = 'published', version = version + 1 WHERE id = $1", &[&plan_id])
             .map_err(&e)?;
         let row = tx.query_one(&format!("{REVISION_SELECT} WHERE id = $1"), &[&rev]).map_err(&e)?;
@@ -1135,7 +1108,7 @@ impl Db for PgStore {
         })
     }
 
-    fn networks(&self) -> Result<Vec<wangge_store::networks::NetworkInfo>, StoreError> {
+    fn networks(&self) -> Result<Vec<NetworkInfo>, StoreError> {
         self.pg_networks()
     }
 
@@ -1147,14 +1120,7 @@ impl Db for PgStore {
         self.pg_load_network(name, version)
     }
 
-    fn write_network(
-        &mut self,
-        name: &str,
-        features: &[Feature],
-        mode: WriteMode,
-        author: &Author,
-        message: &str,
-    ) -> Result<(WriteReport, i64), StoreError> {
-        self.pg_write_network(name, features, mode, author, message)
+    fn write_network(&mut self, w: &NetworkWrite<'_>) -> Result<(WriteReport, i64), StoreError> {
+        self.pg_write_network(w)
     }
 }

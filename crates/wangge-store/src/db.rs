@@ -11,10 +11,12 @@
 use super::access::{AuditRow, Role, TokenHolder};
 use super::changes::ChangeStamp;
 use super::history::AsOf;
-use super::networks::NetworkInfo;
-use super::plans::{Author, PlanError, PlanRow, RevisionRow};
+use super::history::{LayerWrite, Publication};
+use super::networks::{NetworkInfo, NetworkWrite};
+use super::plans::{Author, EditBatch, PlanError, PlanRow, RevisionNote, RevisionRow};
 use super::pool::AuditEntry;
 use super::sqlite::{Store, StoreError, WriteMode, WriteReport};
+use super::validity::DateSpan;
 use serde_json::Value;
 use wangge_core::address::AddressRecord;
 use wangge_core::model::{Feature, Layer};
@@ -36,12 +38,8 @@ pub trait Db: Send {
     /// transaction (see [`Store::write_layer_recorded`]).
     fn write_layer_recorded(
         &mut self,
-        layer: Layer,
-        features: &[Feature],
-        mode: WriteMode,
-        author: &Author,
-        message: &str,
-        date: &str,
+        write: LayerWrite<'_>,
+        note: RevisionNote<'_>,
     ) -> Result<(WriteReport, Option<RevisionRow>), StoreError>;
 
     /// Writes address records in one transaction.
@@ -66,14 +64,9 @@ pub trait Db: Send {
     fn revisions_since(&self, after: i64) -> Result<Vec<RevisionRow>, StoreError>;
     /// Every layer as it was at `when`.
     fn snapshot_as_of(&self, when: &AsOf) -> Result<Snapshot, StoreError>;
-    /// Every version of `layer`'s features valid at some time in `[from, to)` (open ends when
-    /// `None`), the latest per code (see [`Store::layer_valid_between`]).
-    fn layer_valid_between(
-        &self,
-        layer: Layer,
-        from: Option<&str>,
-        to: Option<&str>,
-    ) -> Result<Vec<Feature>, StoreError>;
+    /// Every version of `layer`'s features valid at some day of `span`, the latest per code
+    /// (see [`Store::layer_valid_between`]).
+    fn layer_valid_between(&self, layer: Layer, span: DateSpan<'_>) -> Result<Vec<Feature>, StoreError>;
     /// Creates a draft plan on the current revision.
     fn create_plan(&mut self, name: &str, author: &Author) -> Result<PlanRow, StoreError>;
     /// One plan.
@@ -85,13 +78,7 @@ pub trait Db: Send {
     /// Undo and redo steps of a plan.
     fn plan_steps(&self, id: i64) -> Result<(i64, i64), StoreError>;
     /// Appends edits to a draft plan as one batch, at version `if_match` when given.
-    fn add_edits(
-        &mut self,
-        id: i64,
-        author: &Author,
-        edits: &[Value],
-        if_match: Option<i64>,
-    ) -> Result<PlanRow, PlanError>;
+    fn add_edits(&mut self, id: i64, batch: EditBatch<'_>, if_match: Option<i64>) -> Result<PlanRow, PlanError>;
     /// Undoes the plan's last batch.
     fn undo(&mut self, id: i64, if_match: Option<i64>) -> Result<PlanRow, PlanError>;
     /// Redoes the plan's last undone batch.
@@ -99,18 +86,8 @@ pub trait Db: Send {
     /// Deletes a draft plan and its edits.
     fn discard_plan(&mut self, id: i64, if_match: Option<i64>) -> Result<(), PlanError>;
     /// Publishes a plan in one transaction; refused when its base is no longer current, or when
-    /// `version` is given and the plan is no longer at it.
-    #[allow(clippy::too_many_arguments)]
-    fn publish(
-        &mut self,
-        plan_id: i64,
-        version: Option<i64>,
-        author: &Author,
-        message: &str,
-        effective_date: &str,
-        before: &Snapshot,
-        after: &Snapshot,
-    ) -> Result<RevisionRow, PlanError>;
+    /// `p.version` is given and the plan is no longer at it.
+    fn publish(&mut self, p: Publication<'_>) -> Result<RevisionRow, PlanError>;
 
     /// Creates a token limited to `area`; returns the token (shown once, stored as a hash).
     fn create_scoped_token(&mut self, name: &str, role: Role, area: &[String]) -> Result<String, StoreError>;
@@ -147,15 +124,8 @@ pub trait Db: Send {
     fn load_network(&self, _name: &str, _version: Option<i64>) -> Result<Option<Vec<Feature>>, StoreError> {
         Err(no_networks(self.location()))
     }
-    /// Writes `features` as the next version of network `name`, in one transaction.
-    fn write_network(
-        &mut self,
-        _name: &str,
-        _features: &[Feature],
-        _mode: WriteMode,
-        _author: &Author,
-        _message: &str,
-    ) -> Result<(WriteReport, i64), StoreError> {
+    /// Writes the features of `w` as the next version of its network, in one transaction.
+    fn write_network(&mut self, _w: &NetworkWrite<'_>) -> Result<(WriteReport, i64), StoreError> {
         Err(no_networks(self.location()))
     }
 }
@@ -179,14 +149,10 @@ impl Db for Store {
     }
     fn write_layer_recorded(
         &mut self,
-        layer: Layer,
-        features: &[Feature],
-        mode: WriteMode,
-        author: &Author,
-        message: &str,
-        date: &str,
+        write: LayerWrite<'_>,
+        note: RevisionNote<'_>,
     ) -> Result<(WriteReport, Option<RevisionRow>), StoreError> {
-        Store::write_layer_recorded(self, layer, features, mode, author, message, date)
+        Store::write_layer_recorded(self, write, note)
     }
     fn write_addresses(&mut self, records: &[AddressRecord], mode: WriteMode) -> Result<WriteReport, StoreError> {
         Store::write_addresses(self, records, mode)
@@ -215,13 +181,8 @@ impl Db for Store {
     fn snapshot_as_of(&self, when: &AsOf) -> Result<Snapshot, StoreError> {
         Store::snapshot_as_of(self, when)
     }
-    fn layer_valid_between(
-        &self,
-        layer: Layer,
-        from: Option<&str>,
-        to: Option<&str>,
-    ) -> Result<Vec<Feature>, StoreError> {
-        Store::layer_valid_between(self, layer, from, to)
+    fn layer_valid_between(&self, layer: Layer, span: DateSpan<'_>) -> Result<Vec<Feature>, StoreError> {
+        Store::layer_valid_between(self, layer, span)
     }
     fn create_plan(&mut self, name: &str, author: &Author) -> Result<PlanRow, StoreError> {
         Store::create_plan(self, name, author)
@@ -238,14 +199,8 @@ impl Db for Store {
     fn plan_steps(&self, id: i64) -> Result<(i64, i64), StoreError> {
         Store::plan_steps(self, id)
     }
-    fn add_edits(
-        &mut self,
-        id: i64,
-        author: &Author,
-        edits: &[Value],
-        if_match: Option<i64>,
-    ) -> Result<PlanRow, PlanError> {
-        Store::add_edits(self, id, author, edits, if_match)
+    fn add_edits(&mut self, id: i64, batch: EditBatch<'_>, if_match: Option<i64>) -> Result<PlanRow, PlanError> {
+        Store::add_edits(self, id, batch, if_match)
     }
     fn undo(&mut self, id: i64, if_match: Option<i64>) -> Result<PlanRow, PlanError> {
         Store::undo(self, id, if_match)
@@ -256,17 +211,8 @@ impl Db for Store {
     fn discard_plan(&mut self, id: i64, if_match: Option<i64>) -> Result<(), PlanError> {
         Store::discard_plan(self, id, if_match)
     }
-    fn publish(
-        &mut self,
-        plan_id: i64,
-        version: Option<i64>,
-        author: &Author,
-        message: &str,
-        effective_date: &str,
-        before: &Snapshot,
-        after: &Snapshot,
-    ) -> Result<RevisionRow, PlanError> {
-        Store::publish(self, plan_id, version, author, message, effective_date, before, after)
+    fn publish(&mut self, p: Publication<'_>) -> Result<RevisionRow, PlanError> {
+        Store::publish(self, p)
     }
     fn create_scoped_token(&mut self, name: &str, role: Role, area: &[String]) -> Result<String, StoreError> {
         Store::create_scoped_token(self, name, role, area)
@@ -307,14 +253,7 @@ impl Db for Store {
     fn load_network(&self, name: &str, version: Option<i64>) -> Result<Option<Vec<Feature>>, StoreError> {
         Store::load_network(self, name, version)
     }
-    fn write_network(
-        &mut self,
-        name: &str,
-        features: &[Feature],
-        mode: WriteMode,
-        author: &Author,
-        message: &str,
-    ) -> Result<(WriteReport, i64), StoreError> {
-        Store::write_network(self, name, features, mode, author, message)
+    fn write_network(&mut self, w: &NetworkWrite<'_>) -> Result<(WriteReport, i64), StoreError> {
+        Store::write_network(self, w)
     }
 }

@@ -21,7 +21,7 @@
 //! planning rules, logged, and reported (`/healthz` warnings), and a planner can restore the
 //! previous revision through the usual plan workflow if it was wrong.
 
-use super::plans::{Author, RevisionRow};
+use super::plans::{Author, RevisionNote, RevisionRow};
 use super::sqlite::{Store, StoreError};
 use rusqlite::{Transaction, params};
 use serde_json::{Map, Value};
@@ -178,9 +178,8 @@ impl Store {
             let before = Snapshot::new(before_layers);
             let after = Snapshot::new(after_layers);
             let author = Author::new(EXTERNAL_AUTHOR, EXTERNAL_AUTHOR);
-            revision_id = Some(
-                super::history::record_revision(&tx, &author, message, None, date, &before, &after).map_err(wrap)?,
-            );
+            let note = RevisionNote { author: &author, message, date };
+            revision_id = Some(super::history::record_revision(&tx, None, note, &before, &after).map_err(wrap)?);
         }
         tx.execute("DELETE FROM wangge_external_change WHERE id <= ?1", [last]).map_err(wrap)?;
         tx.commit().map_err(wrap)?;

@@ -5,7 +5,7 @@
 //! ever; the first time a plan changes it, its previous version is recorded as valid from the
 //! beginning until the plan's effective date.
 
-use super::plans::{Author, PlanError, RevisionRow};
+use super::plans::{PlanError, RevisionNote, RevisionRow, check_publishable};
 use super::sqlite::{Store, StoreError, WriteMode, WriteReport, update_contents_extent};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::{Map, Value};
@@ -24,80 +24,89 @@ pub enum AsOf {
     Revision(i64),
 }
 
-/// The layer `old` becomes when `features` are written to it in `mode`, and what the write counts
-/// (both stores record a revision from the two). `Err(code)`: `Append` met a code already there.
-pub fn merged_layer(
-    old: &[Feature],
-    features: &[Feature],
-    mode: WriteMode,
-) -> Result<(Vec<Feature>, WriteReport), String> {
-    let mut report = WriteReport::default();
-    if mode == WriteMode::Replace {
-        report.deleted = old.len();
-        report.inserted = features.len();
-        return Ok((features.to_vec(), report));
-    }
-    let mut new = old.to_vec();
-    let mut at: HashMap<String, usize> = new.iter().enumerate().map(|(i, f)| (f.code.clone(), i)).collect();
-    for f in features {
-        match at.get(&f.code) {
-            Some(_) if mode == WriteMode::Append => return Err(f.code.clone()),
-            Some(&i) => {
-                new[i] = f.clone();
-                report.updated += 1;
-            }
-            None => {
-                at.insert(f.code.clone(), new.len());
-                new.push(f.clone());
-                report.inserted += 1;
+/// Features to write into one layer, and how they meet the codes already there.
+#[derive(Debug, Clone, Copy)]
+pub struct LayerWrite<'a> {
+    /// The layer written.
+    pub layer: Layer,
+    /// The features, by code.
+    pub features: &'a [Feature],
+    /// How they meet the layer's features.
+    pub mode: WriteMode,
+}
+
+impl LayerWrite<'_> {
+    /// The layer `old` becomes with this write, and what the write counts (both stores record a
+    /// revision from the two). `Err(code)`: `Append` met a code already there.
+    pub fn merged(&self, old: &[Feature]) -> Result<(Vec<Feature>, WriteReport), String> {
+        let mut report = WriteReport::default();
+        if self.mode == WriteMode::Replace {
+            report.deleted = old.len();
+            report.inserted = self.features.len();
+            return Ok((self.features.to_vec(), report));
+        }
+        let mut new = old.to_vec();
+        let mut at: HashMap<String, usize> = new.iter().enumerate().map(|(i, f)| (f.code.clone(), i)).collect();
+        for f in self.features {
+            match at.get(&f.code) {
+                Some(_) if self.mode == WriteMode::Append => return Err(f.code.clone()),
+                Some(&i) => {
+                    new[i] = f.clone();
+                    report.updated += 1;
+                }
+                None => {
+                    at.insert(f.code.clone(), new.len());
+                    new.push(f.clone());
+                    report.inserted += 1;
+                }
             }
         }
+        Ok((new, report))
     }
-    Ok((new, report))
+}
+
+/// A plan to publish (see [`Store::publish`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Publication<'a> {
+    /// The plan.
+    pub plan_id: i64,
+    /// The version the plan must still be at, when given: its edits unchanged since `after`
+    /// was built from them.
+    pub version: Option<i64>,
+    /// The revision's author, message and effective date.
+    pub note: RevisionNote<'a>,
+    /// The published state the plan was built on.
+    pub before: &'a Snapshot,
+    /// That state with the plan's edits applied.
+    pub after: &'a Snapshot,
 }
 
 impl Store {
-    /// Publishes plan `plan_id`: `before` is the published state it was built on, `after` the
-    /// state with its edits. Refused if the plan's base is no longer the current revision, or
-    /// if `version` is given and the plan is no longer at it (its edits changed since `after`
+    /// Publishes plan `p.plan_id`: `p.before` is the published state it was built on, `p.after`
+    /// the state with its edits. Refused if the plan's base is no longer the current revision, or
+    /// if `p.version` is given and the plan is no longer at it (its edits changed since `after`
     /// was built from them): checked in the transaction that publishes.
-    #[allow(clippy::too_many_arguments)]
-    pub fn publish(
-        &mut self,
-        plan_id: i64,
-        version: Option<i64>,
-        author: impl Into<Author>,
-        message: &str,
-        effective_date: &str,
-        before: &Snapshot,
-        after: &Snapshot,
-    ) -> Result<RevisionRow, PlanError> {
-        let author = author.into();
+    pub fn publish(&mut self, p: Publication<'_>) -> Result<RevisionRow, PlanError> {
         let path = self.path.clone();
         let wrap = |source| PlanError::Store(StoreError::Sqlite { path: path.clone(), source });
         let current = self.current_revision()?;
         let since = self.revisions_since(0)?;
         let tx = self.conn.transaction().map_err(wrap)?;
         let (status, base, current_version): (String, i64, i64) = tx
-            .query_row("SELECT status, base_revision, version FROM wangge_plan WHERE id = ?1", [plan_id], |r| {
+            .query_row("SELECT status, base_revision, version FROM wangge_plan WHERE id = ?1", [p.plan_id], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })
             .optional()
             .map_err(wrap)?
-            .ok_or(PlanError::NotFound(plan_id))?;
-        if let Some(expected) = version.filter(|v| *v != current_version) {
-            return Err(PlanError::StaleVersion { id: plan_id, expected, current: current_version });
-        }
-        if status != "draft" {
-            return Err(PlanError::NotDraft(plan_id));
-        }
+            .ok_or(PlanError::NotFound(p.plan_id))?;
+        check_publishable(p.plan_id, &status, current_version, p.version)?;
         if base != current {
             let since = since.into_iter().filter(|r| r.id > base).collect();
             return Err(PlanError::StaleBase { base, current, since });
         }
-        let rev = record_revision(&tx, &author, message, Some(plan_id), effective_date, before, after).map_err(wrap)?;
-        relink_addresses(&tx, before, after).map_err(wrap)?;
-        tx.execute("UPDATE wangge_plan SET status = 'published', version = version + 1 WHERE id = ?1", [plan_id])
+        let rev = record_revision(&tx, Some(p.plan_id), p.note, p.before, p.after).map_err(wrap)?;
+        relink_addresses(&tx, p.before, p.after).map_err(wrap)?;
+        tx.execute("UPDATE wangge_plan SET status = 'published', version = version + 1 WHERE id = ?1", [p.plan_id])
             .map_err(wrap)?;
         tx.commit().map_err(wrap)?;
         let row = self.revisions_since(rev - 1)?.into_iter().next();
@@ -111,19 +120,16 @@ impl Store {
     /// changes no feature records nothing either. Returns what was written and the revision.
     pub fn write_layer_recorded(
         &mut self,
-        layer: Layer,
-        features: &[Feature],
-        mode: WriteMode,
-        author: &Author,
-        message: &str,
-        date: &str,
+        write: LayerWrite<'_>,
+        note: RevisionNote<'_>,
     ) -> Result<(WriteReport, Option<RevisionRow>), StoreError> {
+        let layer = write.layer;
         let current = self.current_revision()?;
         let old = self.load_layer(layer)?;
         if current == 0 && old.is_empty() {
-            return Ok((self.write_layer(layer, features, mode)?, None));
+            return Ok((self.write_layer(layer, write.features, write.mode)?, None));
         }
-        let (new, report) = merged_layer(&old, features, mode).map_err(|code| {
+        let (new, report) = write.merged(&old).map_err(|code| {
             // The service checks this first; refused here too so no caller overwrites by accident.
             self.wrap(rusqlite::Error::SqliteFailure(
                 rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE),
@@ -138,7 +144,7 @@ impl Store {
         let path = self.path.clone();
         let wrap = |source| StoreError::Sqlite { path: path.clone(), source };
         let tx = self.conn.transaction().map_err(wrap)?;
-        let rev = record_revision(&tx, author, message, None, date, &before, &after).map_err(wrap)?;
+        let rev = record_revision(&tx, None, note, &before, &after).map_err(wrap)?;
         tx.commit().map_err(wrap)?;
         let row = self.revisions_since(rev - 1)?.into_iter().next();
         Ok((report, Some(row.ok_or_else(|| self.wrap(rusqlite::Error::QueryReturnedNoRows))?)))
@@ -200,13 +206,12 @@ impl Store {
 /// history behind. Marks `tx` as wangge's own write (see [`crate::external`]).
 pub(super) fn record_revision(
     tx: &Transaction<'_>,
-    author: &Author,
-    message: &str,
     plan_id: Option<i64>,
-    date: &str,
+    note: RevisionNote<'_>,
     before: &Snapshot,
     after: &Snapshot,
 ) -> rusqlite::Result<i64> {
+    let RevisionNote { author, message, date } = note;
     tx.execute(
         "INSERT INTO wangge_revision (author, author_role, created_at, message, plan_id, effective_date)
          VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?3, ?4, ?5)",

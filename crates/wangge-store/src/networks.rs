@@ -10,9 +10,11 @@
 use super::plans::Author;
 use super::sqlite::{Store, StoreError, WriteMode, WriteReport, feature_columns};
 use crate::row_fields::from_columns;
+use geo::Geometry;
 use rusqlite::{OptionalExtension, params};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
+use std::path::Path;
 use wangge_core::model::{Feature, Layer};
 use wangge_formats::gpkg::{self, SRS_ID};
 
@@ -62,6 +64,97 @@ pub(super) fn init(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Features to write as the next version of a network (see [`Store::write_network`]).
+#[derive(Debug, Clone, Copy)]
+pub struct NetworkWrite<'a> {
+    /// The network's name.
+    pub name: &'a str,
+    /// The features, by code.
+    pub features: &'a [Feature],
+    /// `Append` refuses a code the network already has; `Replace` ends every current feature;
+    /// `Upsert` ends only the features whose codes come again.
+    pub mode: WriteMode,
+    /// Who imports them.
+    pub author: &'a Author,
+    /// The version's message; `{n}` in it becomes the count.
+    pub message: &'a str,
+}
+
+/// What a network write does to the rows, worked out before a store touches one (see
+/// [`NetworkWrite::plan`]).
+#[derive(Debug)]
+pub struct NetworkPlan<'a> {
+    /// Every current row ends first (`Replace`).
+    pub end_all: bool,
+    /// The features in order, each with whether the current row of its code ends just before it
+    /// is inserted (`Upsert` of a code already there).
+    pub rows: Vec<(&'a Feature, bool)>,
+    /// What the write counts.
+    pub report: WriteReport,
+}
+
+impl<'a> NetworkWrite<'a> {
+    /// Works the write out against `current`, the codes of the network's current rows.
+    /// `Err(code)`: `Append` met a code already there.
+    pub fn plan(&self, current: &[String]) -> Result<NetworkPlan<'a>, String> {
+        let codes: HashSet<&str> = current.iter().map(String::as_str).collect();
+        let mut report = WriteReport::default();
+        let mut rows = Vec::with_capacity(self.features.len());
+        for f in self.features {
+            let existed = codes.contains(f.code.as_str());
+            if existed && self.mode == WriteMode::Append {
+                return Err(f.code.clone());
+            }
+            rows.push((f, existed && self.mode == WriteMode::Upsert));
+            if existed && self.mode != WriteMode::Replace { report.updated += 1 } else { report.inserted += 1 }
+        }
+        let end_all = self.mode == WriteMode::Replace;
+        if end_all {
+            // Codes that came again are replacements, not deletions.
+            let again = self.features.iter().filter(|f| codes.contains(f.code.as_str())).count();
+            report.deleted = current.len() - again;
+            report.updated += again;
+            report.inserted -= again;
+        }
+        Ok(NetworkPlan { end_all, rows, report })
+    }
+
+    /// The message the version records: `{n}` becomes the number of features.
+    pub fn version_message(&self) -> String {
+        self.message.replace("{n}", &self.features.len().to_string())
+    }
+}
+
+/// The version of a network to read: `version`, or the current one when `None`; `None` when
+/// the network (`current` is `None`) or that version does not exist.
+pub fn version_to_read(current: Option<i64>, version: Option<i64>) -> Option<i64> {
+    let current = current?;
+    let v = version.unwrap_or(current);
+    (1..=current).contains(&v).then_some(v)
+}
+
+/// A feature of network `network` from its stored parts, as both stores read it back: no
+/// parent (a network has no hierarchy); a geometry or attributes that do not parse is a
+/// corruption reported under the grid layer (the one a network stands beside) as
+/// `network/code`.
+pub fn stored_feature(
+    path: &Path,
+    network: &str,
+    (code, name): (String, String),
+    attrs: &str,
+    geometry: Result<Geometry<f64>, String>,
+) -> Result<Feature, StoreError> {
+    let corrupt = |detail: String| StoreError::Corrupt {
+        path: path.to_path_buf(),
+        layer: Layer::Grid,
+        code: format!("{network}/{code}"),
+        detail,
+    };
+    let geometry = geometry.map_err(corrupt)?;
+    let attrs: Map<String, Value> = serde_json::from_str(attrs).map_err(|e| corrupt(format!("attributes: {e}")))?;
+    Ok(Feature { code, name, parent_code: None, attrs, geometry })
+}
+
 /// Whether `name` can name a network: 1–64 letters (any script), digits, `_` or `-`, so it is
 /// safe in a URL path and a file name.
 pub fn valid_name(name: &str) -> bool {
@@ -99,11 +192,7 @@ impl Store {
     /// order; `None` if the network (or that version) does not exist. `parent_code` is always
     /// `None`: a network has no hierarchy.
     pub fn load_network(&self, name: &str, version: Option<i64>) -> Result<Option<Vec<Feature>>, StoreError> {
-        let Some(current) = self.network_version(name)? else { return Ok(None) };
-        let v = version.unwrap_or(current);
-        if v < 1 || v > current {
-            return Ok(None);
-        }
+        let Some(v) = version_to_read(self.network_version(name)?, version) else { return Ok(None) };
         let sql = "SELECT code, name, NULL, attributes, geom FROM network_feature
                    WHERE network = ?1 AND version_from <= ?2 AND (version_to IS NULL OR version_to > ?2) ORDER BY code";
         let mut stmt = self.conn.prepare(sql).map_err(|e| self.wrap(e))?;
@@ -111,51 +200,39 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (code, fname, _, attrs, blob) = row.map_err(|e| self.wrap(e))?;
-            let corrupt = |detail: String| StoreError::Corrupt {
-                path: self.path.clone(),
-                // Reported under the grid layer, the one a network stands beside.
-                layer: Layer::Grid,
-                code: format!("{name}/{code}"),
-                detail,
-            };
-            let geometry = gpkg::decode(&blob).map_err(|e| corrupt(e.to_string()))?;
-            let attrs: Map<String, Value> =
-                serde_json::from_str(&attrs).map_err(|e| corrupt(format!("attributes: {e}")))?;
-            out.push(Feature { code, name: fname, parent_code: None, attrs, geometry });
+            let geometry = gpkg::decode(&blob).map_err(|e| e.to_string());
+            out.push(stored_feature(&self.path, name, (code, fname), &attrs, geometry)?);
         }
         Ok(Some(out))
     }
 
-    /// Writes `features` as the next version of network `name`, in one transaction. `Append`
-    /// refuses a code the network already has; `Replace` ends every current feature; `Upsert`
-    /// ends only the features whose codes come again. `{n}` in `message` becomes the count.
-    pub fn write_network(
-        &mut self,
-        name: &str,
-        features: &[Feature],
-        mode: WriteMode,
-        author: &Author,
-        message: &str,
-    ) -> Result<(WriteReport, i64), StoreError> {
+    /// Writes the features of `w` as the next version of its network, in one transaction (see
+    /// [`NetworkWrite`] for the modes).
+    pub fn write_network(&mut self, w: &NetworkWrite<'_>) -> Result<(WriteReport, i64), StoreError> {
         let path = self.path.clone();
         let wrap = |source| StoreError::Sqlite { path: path.clone(), source };
+        let name = w.name;
         let version = self.network_version(name)?.unwrap_or(0) + 1;
         let tx = self.conn.transaction().map_err(wrap)?;
-        let mut report = WriteReport::default();
-        let current: HashSet<String> = {
+        let current: Vec<String> = {
             let mut stmt = tx
                 .prepare("SELECT code FROM network_feature WHERE network = ?1 AND version_to IS NULL")
                 .map_err(wrap)?;
             let codes = stmt.query_map([name], |r| r.get::<_, String>(0)).map_err(wrap)?;
             codes.collect::<Result<_, _>>().map_err(wrap)?
         };
-        if mode == WriteMode::Replace {
-            report.deleted = tx
-                .execute(
-                    "UPDATE network_feature SET version_to = ?2 WHERE network = ?1 AND version_to IS NULL",
-                    params![name, version],
-                )
-                .map_err(wrap)?;
+        let plan = w.plan(&current).map_err(|code| {
+            wrap(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE),
+                Some(format!("code {code} already exists in network {name}")),
+            ))
+        })?;
+        if plan.end_all {
+            tx.execute(
+                "UPDATE network_feature SET version_to = ?2 WHERE network = ?1 AND version_to IS NULL",
+                params![name, version],
+            )
+            .map_err(wrap)?;
         }
         {
             let mut end = tx
@@ -169,50 +246,25 @@ impl Store {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )
                 .map_err(wrap)?;
-            for f in features {
-                let existed = current.contains(&f.code);
-                match mode {
-                    WriteMode::Append if existed => {
-                        return Err(wrap(rusqlite::Error::SqliteFailure(
-                            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE),
-                            Some(format!("code {} already exists in network {name}", f.code)),
-                        )));
-                    }
-                    WriteMode::Upsert if existed => {
-                        end.execute(params![name, f.code, version]).map_err(wrap)?;
-                    }
-                    _ => {}
+            for (f, ends) in &plan.rows {
+                if *ends {
+                    end.execute(params![name, f.code, version]).map_err(wrap)?;
                 }
                 let attrs = Value::Object(f.attrs.clone()).to_string();
                 insert
                     .execute(params![gpkg::encode(&f.geometry), name, f.code, f.name, attrs, version])
                     .map_err(wrap)?;
-                if existed && mode != WriteMode::Replace { report.updated += 1 } else { report.inserted += 1 }
             }
-        }
-        if mode == WriteMode::Replace {
-            // Codes that came again are replacements, not deletions.
-            let again = features.iter().filter(|f| current.contains(&f.code)).count();
-            report.deleted -= again;
-            report.updated += again;
-            report.inserted -= again;
         }
         tx.execute(
             "INSERT INTO wangge_network_version (network, version, at, author, role, message, features)
              VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ','now'), ?3, ?4, ?5, ?6)",
-            params![
-                name,
-                version,
-                author.name,
-                author.role,
-                message.replace("{n}", &features.len().to_string()),
-                features.len() as i64
-            ],
+            params![name, version, w.author.name, w.author.role, w.version_message(), w.features.len() as i64],
         )
         .map_err(wrap)?;
         super::sqlite::update_contents_extent(&tx, TABLE).map_err(wrap)?;
         tx.commit().map_err(wrap)?;
-        Ok((report, version))
+        Ok((plan.report, version))
     }
 }
 
@@ -231,16 +283,8 @@ pub(super) fn dump(s: &Store) -> Result<super::dump::NetworkDump, StoreError> {
         .map_err(w)?;
     for row in rows {
         let ((code, name, _, attrs, blob), network, version_from, version_to) = row.map_err(w)?;
-        let corrupt = |detail: String| StoreError::Corrupt {
-            path: s.path.clone(),
-            layer: Layer::Grid,
-            code: format!("{network}/{code}"),
-            detail,
-        };
-        let geometry = gpkg::decode(&blob).map_err(|e| corrupt(e.to_string()))?;
-        let attrs: Map<String, Value> =
-            serde_json::from_str(&attrs).map_err(|e| corrupt(format!("attributes: {e}")))?;
-        let feature = Feature { code, name, parent_code: None, attrs, geometry };
+        let geometry = gpkg::decode(&blob).map_err(|e| e.to_string());
+        let feature = stored_feature(&s.path, &network, (code, name), &attrs, geometry)?;
         d.features.push(super::dump::NetworkRow { network, feature, version_from, version_to });
     }
     let mut stmt = s
@@ -314,23 +358,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("n.gpkg")).unwrap();
         let who = Author::new("tester", "cli");
+        let write = |store: &mut Store, features: &[Feature], mode, message| {
+            store.write_network(&NetworkWrite { name: "police", features, mode, author: &who, message })
+        };
         assert_eq!(store.load_network("police", None).unwrap(), None);
-        let (r, v) = store
-            .write_network("police", &[feature("A", 114.0), feature("B", 114.01)], WriteMode::Append, &who, "first {n}")
-            .unwrap();
+        let (r, v) =
+            write(&mut store, &[feature("A", 114.0), feature("B", 114.01)], WriteMode::Append, "first {n}").unwrap();
         assert_eq!((r.inserted, v), (2, 1));
-        let (r, v) = store
-            .write_network("police", &[feature("B", 114.02), feature("C", 114.03)], WriteMode::Upsert, &who, "second")
-            .unwrap();
+        let (r, v) =
+            write(&mut store, &[feature("B", 114.02), feature("C", 114.03)], WriteMode::Upsert, "second").unwrap();
         assert_eq!((r.inserted, r.updated, v), (1, 1, 2));
-        assert!(store.write_network("police", &[feature("A", 114.0)], WriteMode::Append, &who, "again").is_err());
+        assert!(write(&mut store, &[feature("A", 114.0)], WriteMode::Append, "again").is_err());
         let now: Vec<String> =
             store.load_network("police", None).unwrap().unwrap().into_iter().map(|f| f.code).collect();
         assert_eq!(now, ["A", "B", "C"]);
         let first = store.load_network("police", Some(1)).unwrap().unwrap();
         assert_eq!(first.len(), 2);
         assert_eq!(first[1].geometry, feature("B", 114.01).geometry, "version 1 keeps B where it was");
-        let (r, v) = store.write_network("police", &[feature("Z", 114.0)], WriteMode::Replace, &who, "third").unwrap();
+        let (r, v) = write(&mut store, &[feature("Z", 114.0)], WriteMode::Replace, "third").unwrap();
         assert_eq!((r.inserted, r.deleted, v), (1, 3, 3));
         let list = store.networks().unwrap();
         assert_eq!(list.len(), 1);

@@ -94,6 +94,39 @@ impl From<&Author> for Author {
     }
 }
 
+/// What a revision records beside its changes: who made it, why, and the day it takes effect.
+#[derive(Debug, Clone, Copy)]
+pub struct RevisionNote<'a> {
+    /// Who made the change.
+    pub author: &'a Author,
+    /// Why: the revision's message.
+    pub message: &'a str,
+    /// The effective date, `YYYY-MM-DD`.
+    pub date: &'a str,
+}
+
+/// One batch of edits to a plan by one author: stored together, undone and redone as one step.
+#[derive(Debug, Clone, Copy)]
+pub struct EditBatch<'a> {
+    /// Who made the edits.
+    pub author: &'a Author,
+    /// The edits, in order (already checked by the caller).
+    pub edits: &'a [Value],
+}
+
+/// Refuses to publish plan `id`, found in `status` at `version`, unless it is at `if_match` (when
+/// given) and still a draft. The version is checked first: a writer that saw an older version
+/// hears of the conflict whatever else changed. Both stores and the plan service ask this.
+pub fn check_publishable(id: i64, status: &str, version: i64, if_match: Option<i64>) -> Result<(), PlanError> {
+    if let Some(expected) = if_match.filter(|e| *e != version) {
+        return Err(PlanError::StaleVersion { id, expected, current: version });
+    }
+    if status != "draft" {
+        return Err(PlanError::NotDraft(id));
+    }
+    Ok(())
+}
+
 /// A plan as stored (the ETag of its HTTP answers is `"v{version}"`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Plan))]
@@ -255,20 +288,15 @@ impl Store {
         edit: &Value,
         if_match: Option<i64>,
     ) -> Result<PlanRow, PlanError> {
-        self.add_edits(id, author, std::slice::from_ref(edit), if_match)
+        let author = author.into();
+        self.add_edits(id, EditBatch { author: &author, edits: std::slice::from_ref(edit) }, if_match)
     }
 
     /// Appends edits (already checked by the caller) to a draft plan as one batch — one undo
     /// step — in one transaction, and drops the plan's undone edits (a new edit ends redo).
     /// `if_match` is the version the caller last saw; a different stored version is refused.
-    pub fn add_edits(
-        &mut self,
-        id: i64,
-        author: impl Into<Author>,
-        edits: &[Value],
-        if_match: Option<i64>,
-    ) -> Result<PlanRow, PlanError> {
-        let author = author.into();
+    pub fn add_edits(&mut self, id: i64, batch: EditBatch<'_>, if_match: Option<i64>) -> Result<PlanRow, PlanError> {
+        let EditBatch { author, edits } = batch;
         self.in_draft(id, if_match, |tx| {
             tx.execute("DELETE FROM wangge_plan_edit WHERE plan_id = ?1 AND undone = 1", [id])?;
             let sql = format!(

@@ -10,15 +10,21 @@ use std::collections::{BTreeMap, HashSet};
 use wangge_core::model::{Feature, Layer};
 use wangge_formats::gpkg;
 
+/// The days from `from` to `to` (`None`: open at that end), as an OGC API `datetime` interval
+/// names them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DateSpan<'a> {
+    /// The first day (`YYYY-MM-DD`).
+    pub from: Option<&'a str>,
+    /// The last day.
+    pub to: Option<&'a str>,
+}
+
 impl Store {
-    /// The features of `layer` valid at some day in [`from`, `to`] (`None`: open end), in code
-    /// order; when a feature had several versions in the interval, the latest one.
-    pub fn layer_valid_between(
-        &self,
-        layer: Layer,
-        from: Option<&str>,
-        to: Option<&str>,
-    ) -> Result<Vec<Feature>, StoreError> {
+    /// The features of `layer` valid at some day of `span`, in code order; when a feature had
+    /// several versions in the span, the latest one.
+    pub fn layer_valid_between(&self, layer: Layer, span: DateSpan<'_>) -> Result<Vec<Feature>, StoreError> {
+        let DateSpan { from, to } = span;
         let mut with_history = HashSet::new();
         {
             let mut stmt = self

@@ -65,6 +65,19 @@ fn description(layer: Layer, lang: Lang) -> &'static str {
     }
 }
 
+/// The links of a collection at `base`: itself, its items and its queryables (layers and
+/// networks alike).
+pub fn collection_links(base: &str) -> Value {
+    json!([
+        { "rel": "self", "type": "application/json", "title": "this collection", "href": format!("{base}?f=json") },
+        { "rel": "alternate", "type": "text/html", "title": "this collection as HTML", "href": format!("{base}?f=html") },
+        { "rel": "items", "type": GEOJSON, "title": "items", "href": format!("{base}/items?f=json") },
+        { "rel": "items", "type": "text/html", "title": "items as HTML", "href": format!("{base}/items?f=html") },
+        { "rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables", "type": "application/schema+json",
+          "title": "queryables", "href": format!("{base}/queryables") },
+    ])
+}
+
 /// One collection's description.
 pub fn collection_json(snapshot: &Snapshot, layer: Layer, req: &OgcRequest) -> Value {
     let id = layer.id();
@@ -90,14 +103,7 @@ pub fn collection_json(snapshot: &Snapshot, layer: Layer, req: &OgcRequest) -> V
         "crs": offered(),
         "storageCrs": CRS84,
         "geometryType": geometry,
-        "links": [
-            { "rel": "self", "type": "application/json", "title": "this collection", "href": format!("{base}?f=json") },
-            { "rel": "alternate", "type": "text/html", "title": "this collection as HTML", "href": format!("{base}?f=html") },
-            { "rel": "items", "type": GEOJSON, "title": "items", "href": format!("{base}/items?f=json") },
-            { "rel": "items", "type": "text/html", "title": "items as HTML", "href": format!("{base}/items?f=html") },
-            { "rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables", "type": "application/schema+json",
-              "title": "queryables", "href": format!("{base}/queryables") },
-        ],
+        "links": collection_links(&base),
     })
 }
 

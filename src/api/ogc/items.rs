@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use wangge_app::network_tiles::network_of;
 use wangge_core::model::{Feature, Layer};
 use wangge_formats::geojson::{feature_to_json, geometry_to_json};
+use wangge_store::validity::DateSpan;
 use wangge_text::zh_en;
 
 /// Items per page when `limit` is not given.
@@ -89,7 +90,8 @@ async fn source(state: &AppState, req: &OgcRequest, layer: Layer) -> Result<Sour
         }
         (None, Some((from, to))) => {
             let features = super::super::plans::with_reader(state, lang, move |s| {
-                s.layer_valid_between(layer, from.as_deref(), to.as_deref()).map_err(ApiError::internal)
+                let span = DateSpan { from: from.as_deref(), to: to.as_deref() };
+                s.layer_valid_between(layer, span).map_err(ApiError::internal)
             })
             .await;
             match features {

@@ -63,14 +63,7 @@ pub fn collection_json(network: &NetworkLayer, req: &OgcRequest) -> Value {
         "crs": offered(),
         "storageCrs": CRS84,
         "geometryType": "polygon",
-        "links": [
-            { "rel": "self", "type": "application/json", "title": "this collection", "href": format!("{base}?f=json") },
-            { "rel": "alternate", "type": "text/html", "title": "this collection as HTML", "href": format!("{base}?f=html") },
-            { "rel": "items", "type": GEOJSON, "title": "items", "href": format!("{base}/items?f=json") },
-            { "rel": "items", "type": "text/html", "title": "items as HTML", "href": format!("{base}/items?f=html") },
-            { "rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables", "type": "application/schema+json",
-              "title": "queryables", "href": format!("{base}/queryables") },
-        ],
+        "links": super::collections::collection_links(&base),
     })
 }
 

@@ -33,7 +33,7 @@ type Footprint = GeomWithData<Rectangle<[f64; 2]>, String>;
 /// which a full run produces them (rule family, then the family's own order).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Order {
-    family: u8,
+    family: Family,
     sub: u8,
     a: String,
     b: String,
@@ -41,19 +41,22 @@ struct Order {
 }
 
 impl Order {
-    fn new(family: u8, sub: u8, a: &str, b: &str, seq: usize) -> Order {
+    fn new(family: Family, sub: u8, a: &str, b: &str, seq: usize) -> Order {
         Order { family, sub, a: a.to_string(), b: b.to_string(), seq }
     }
 }
 
-/// Families, in the order [`super::run_rules`] runs them.
-const GEOMETRY: u8 = 0;
-const CONTAINMENT: u8 = 1;
-const COVERAGE: u8 = 2;
-const SIZES: u8 = 3;
-const CODES: u8 = 4;
-const STAFFING: u8 = 5;
-const BUILDINGS: u8 = 6;
+/// Rule families, declared in the order [`super::run_rules`] runs them (the order findings sort in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Family {
+    Geometry,
+    Containment,
+    Coverage,
+    Sizes,
+    Codes,
+    Staffing,
+    Buildings,
+}
 
 /// A piece of the findings that depends on a few features only.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -271,7 +274,7 @@ impl IncrementalRules {
                 let l = layer as u8;
                 for (seq, p) in check_geometry(layer, 0, Some(code), &f.geometry).iter().enumerate() {
                     let finding = Finding::from_problem(geometry::ID, layer, p, geometry::SOURCE);
-                    out.push((Order::new(GEOMETRY, l, code, "", seq), finding));
+                    out.push((Order::new(Family::Geometry, l, code, "", seq), finding));
                 }
                 let parent = |pc: &str| {
                     let (pl, _) =
@@ -284,36 +287,36 @@ impl IncrementalRules {
                         _ => containment::UNKNOWN_PARENT,
                     };
                     out.push((
-                        Order::new(CONTAINMENT, l, code, "", 0),
+                        Order::new(Family::Containment, l, code, "", 0),
                         Finding::from_problem(id, layer, &p, containment::SOURCE),
                     ));
                 }
-                let own: Vec<(u8, Finding)> = match layer {
+                let own: Vec<(Family, Finding)> = match layer {
                     Layer::Grid => {
-                        let mut v: Vec<(u8, Finding)> =
-                            sizes::check_grid(f, config).into_iter().map(|x| (SIZES, x)).collect();
-                        v.extend(staffing::missing_worker(f).map(|x| (STAFFING, x)));
+                        let mut v: Vec<(Family, Finding)> =
+                            sizes::check_grid(f, config).into_iter().map(|x| (Family::Sizes, x)).collect();
+                        v.extend(staffing::missing_worker(f).map(|x| (Family::Staffing, x)));
                         v
                     }
                     Layer::Community => sizes::check_community(f, config)
-                        .map(|x| (SIZES, x))
+                        .map(|x| (Family::Sizes, x))
                         .into_iter()
-                        .chain(staffing::check_community(f, config).map(|x| (STAFFING, x)))
+                        .chain(staffing::check_community(f, config).map(|x| (Family::Staffing, x)))
                         .collect(),
                     _ => Vec::new(),
                 };
                 // Sizes: grids before communities; staffing: grid workers, shared workers, then
                 // communities.
                 let sub = |family| match (family, layer) {
-                    (SIZES, Layer::Grid) | (STAFFING, Layer::Grid) => 0,
-                    (SIZES, _) => 1,
+                    (Family::Sizes, Layer::Grid) | (Family::Staffing, Layer::Grid) => 0,
+                    (Family::Sizes, _) => 1,
                     _ => 2,
                 };
                 for (seq, (family, x)) in own.into_iter().enumerate() {
                     out.push((Order::new(family, sub(family), code, "", seq), x));
                 }
                 for (seq, x) in codes::check_layer(layer, std::slice::from_ref(f), config).into_iter().enumerate() {
-                    out.push((Order::new(CODES, l, code, "", seq), x));
+                    out.push((Order::new(Family::Codes, l, code, "", seq), x));
                 }
             }
             Unit::Coverage(child, pc) => {
@@ -330,20 +333,20 @@ impl IncrementalRules {
                     .filter_map(|k| draft.feature(*child, k))
                     .collect();
                 for (seq, x) in coverage::check_parent(*child, parent, &kids, config).into_iter().enumerate() {
-                    out.push((Order::new(COVERAGE, *child as u8, pc, "", seq), x));
+                    out.push((Order::new(Family::Coverage, *child as u8, pc, "", seq), x));
                 }
             }
             Unit::Worker(worker) => {
                 let grids: Vec<&str> = self.workers.get(worker).into_iter().flatten().map(String::as_str).collect();
                 for (seq, x) in staffing::shared(worker, &grids).into_iter().enumerate() {
-                    out.push((Order::new(STAFFING, 1, worker, "", seq), x));
+                    out.push((Order::new(Family::Staffing, 1, worker, "", seq), x));
                 }
             }
             Unit::SameGeometry(key) => {
                 let mut same = self.same_geometry.get(key).into_iter().flatten();
                 let Some(first) = same.next() else { return out };
                 for b in same.filter_map(|b| draft.feature(Layer::Building, b)) {
-                    out.push((Order::new(BUILDINGS, 0, &b.code, "", 0), buildings::duplicate(b, first)));
+                    out.push((Order::new(Family::Buildings, 0, &b.code, "", 0), buildings::duplicate(b, first)));
                 }
             }
             Unit::Overlaps(a) => {
@@ -361,7 +364,7 @@ impl IncrementalRules {
                     let Some(fb) = draft.feature(Layer::Building, b) else { continue };
                     let Some(mb) = buildings::footprint(fb) else { continue };
                     if let Some(x) = buildings::overlap(fa, &ma, fb, &mb, config) {
-                        out.push((Order::new(BUILDINGS, 1, a, b, 0), x));
+                        out.push((Order::new(Family::Buildings, 1, a, b, 0), x));
                     }
                 }
             }
@@ -375,7 +378,7 @@ impl IncrementalRules {
                     .filter_map(|b| draft.feature(Layer::Building, b)?.int_attr("households"))
                     .reduce(|a, b| a + b);
                 if let Some(x) = buildings::rollup_of(grid, sum, config) {
-                    out.push((Order::new(BUILDINGS, 2, g, "", 0), x));
+                    out.push((Order::new(Family::Buildings, 2, g, "", 0), x));
                 }
             }
         }
@@ -405,7 +408,7 @@ impl IncrementalRules {
         // A problem names its feature's position in the layer, as a full run over the layer does.
         let mut wanted: HashMap<Layer, HashMap<&str, usize>> = HashMap::new();
         for (o, f) in &all {
-            if matches!(o.family, GEOMETRY | CONTAINMENT) {
+            if matches!(o.family, Family::Geometry | Family::Containment) {
                 wanted.entry(f.layer).or_default().insert(o.a.as_str(), 0);
             }
         }
@@ -423,7 +426,7 @@ impl IncrementalRules {
         }
         all.into_iter()
             .map(|(o, mut f)| {
-                if let (GEOMETRY | CONTAINMENT, super::Message::Problem(p)) = (o.family, &mut f.message)
+                if let (Family::Geometry | Family::Containment, super::Message::Problem(p)) = (o.family, &mut f.message)
                     && let Some(i) = wanted.get(&f.layer).and_then(|m| m.get(o.a.as_str()))
                 {
                     p.index = Some(*i);
