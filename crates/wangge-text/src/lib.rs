@@ -30,6 +30,7 @@ use wangge_core::edit::{EditError, EditProblem};
 use wangge_core::filter::FilterError;
 use wangge_core::model::Layer;
 use wangge_core::problem::{Problem, Rule};
+use wangge_core::propose::engine::Infeasible;
 use wangge_core::rules::{Finding, Message, Severity};
 use wangge_core::tiles::TileIdError;
 
@@ -59,6 +60,8 @@ pub trait Catalog: Sync {
     fn tile(&self, error: &TileIdError) -> String;
     /// A CQL2 filter that cannot be read.
     fn filter(&self, error: &FilterError) -> String;
+    /// Why a proposed grid is out of the household bounds.
+    fn infeasible(&self, reason: &Infeasible) -> String;
 }
 
 /// The catalog for `lang`.
@@ -73,6 +76,13 @@ pub fn catalog(lang: Lang) -> &'static dyn Catalog {
 pub trait Text {
     /// The message in `lang`.
     fn message(&self, lang: Lang) -> String;
+}
+
+impl Text for Infeasible {
+    /// e.g. `网格 440304006011002：楼栋 … 有 800 户，超过每格上限 500 户`.
+    fn message(&self, lang: Lang) -> String {
+        catalog(lang).infeasible(self)
+    }
 }
 
 impl Text for Problem {

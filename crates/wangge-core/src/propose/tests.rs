@@ -104,11 +104,14 @@ fn a_building_of_800_households_is_reported_and_the_rest_still_divided() {
     let units = units_of(&c);
     let p = propose(&units, &c.2, "440304006009", 3, params(1, Strategy::Grow));
     assert_exact_cover(&units, &p);
-    assert!(p.infeasible.contains(&Infeasible::BuildingOverMax {
-        building: "B0303".into(),
-        households: 800,
-        max: 500
-    }));
+    assert!(
+        p.infeasible
+            .iter()
+            .any(|i| matches!(i, Infeasible::BuildingOverMax { building, households: 800, max: 500, .. }
+            if building == "B0303")),
+        "{:?}",
+        p.infeasible
+    );
     let big = p.grids.iter().find(|g| g.households >= 800).unwrap_or_else(|| panic!("{:?}", p.metrics));
     assert_eq!(big.households, 800, "nothing more is added to the oversized grid");
     // The other 63 × 25 = 1,575 households are in grids within bounds.
@@ -159,7 +162,7 @@ fn a_block_over_the_maximum_is_cut_between_its_buildings_into_grids_within_bound
     let community = Geometry::Polygon(square);
     let whole = Units::build(&community, &[], &buildings).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(whole.blocks.len(), 1);
-    let units = Units::build_cut(&community, &[], &buildings, &[], 500).unwrap_or_else(|e| panic!("{e}"));
+    let units = Units::build_cut(&community, &[], &buildings, &[], 500, None).unwrap_or_else(|e| panic!("{e}"));
     assert!(units.chords >= 2, "{}", units.chords);
     assert!(
         units.blocks.iter().all(|b| b.households <= 500),
