@@ -331,7 +331,14 @@ fn real_helsinki_footprints_give_a_proposal_that_validates_and_publishes() {
     .unwrap();
     for o in &outcomes {
         let m = &o.proposal.metrics;
-        println!("helsinki plan {}: {m:?}; {} infeasible", o.plan_id, o.proposal.infeasible.len());
+        println!("helsinki plan {}: {m:?}", o.plan_id);
+        for i in &o.proposal.infeasible {
+            println!("  {}", wangge_text::Text::message(i, wangge_text::Lang::En));
+        }
+        // Every grid out of bounds is named by a reason.
+        for g in o.proposal.grids.iter().filter(|g| !g.within_bounds) {
+            assert!(o.proposal.infeasible.iter().any(|i| i.grid() == g.code), "{}: no reason", g.code);
+        }
         assert_eq!(o.errors, 0, "{m:?}");
         assert!(m.grids >= 10, "8,171 households make at least 17 grids of ≤ 500: {m:?}");
         assert_eq!(m.households, 8171);

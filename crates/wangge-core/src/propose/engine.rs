@@ -570,7 +570,7 @@ impl<'a> State<'a> {
         let weights: Vec<u64> = items.iter().map(|&b| self.units.blocks[b].households).collect();
         let mut best: Option<(u64, f64, Vec<Vec<usize>>)> = None;
         for _ in 0..TREES {
-            let Some(tree) = random_tree(items.len(), &edges, rng) else { return None };
+            let tree = random_tree(items.len(), &edges, rng)?;
             let parts = self.cut_tree(&tree, &weights, group.len(), rng);
             if parts.len() != group.len() {
                 continue;

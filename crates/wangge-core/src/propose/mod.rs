@@ -6,19 +6,22 @@
 //! clipped to the community outline), puts each building's households into the block holding its
 //! interior point, and weighs each pair of neighbouring blocks by the road between them (a main road
 //! is a strong boundary, a footpath a weak one, no road none). Grids are unions of whole blocks, so
-//! they tile the community exactly and keep buildings whole. A block holding more households than the
-//! middle of the bounds (a courtyard estate of 900 between two main roads) is cut in two along a
-//! straight chord between its buildings ([`cut`], [`units::Units::build_cut`]), again until it is under
-//! it or no line separates its buildings; chords are no roads, so a grid boundary on one counts as off-road.
+//! they tile the community exactly and keep buildings whole. Blocks are cut only as far as the bounds
+//! need ([`cut_as_needed`], [`cut_levels`]): first only those over the maximum, then those over the
+//! middle of the bounds around the grids still out of bounds, then everywhere, and finally those over
+//! half the minimum; each cut is a straight chord between the block's buildings ([`cut`],
+//! [`units::Units::build_cut`]), again until it is under or no line separates its buildings. Chords are
+//! no roads, so a grid boundary on one counts as off-road; of the divisions equally within bounds the
+//! one with the larger sum of mean Polsby–Popper and boundary-on-roads share is kept, and at equal
+//! scores the one on the fewer cuts.
 //!
 //! # Method
 //! 1. **Count.** With `H` households and bounds `[lo, hi]`, every `k` with `⌈H/hi⌉ ≤ k ≤ ⌊H/lo⌋`
 //!    keeps the mean within bounds; the one whose mean is nearest `(lo + hi)/2` is used (or the one
-//!    asked for). A block over `hi` on its own (one building of 800 households, or several buildings
-//!    between the same roads) becomes a grid by itself and is reported ([`engine::Infeasible`]); when
-//!    no `k` fits (520 households with 300–500) that is reported too and the nearest count is used.
-//!    Parts of the community not joined to the rest by blocks are divided on their own if they hold a
-//!    grid's minimum, otherwise they join the nearest grid (reported).
+//!    asked for). A block still over `hi` (one building of 800 households) becomes a grid by itself;
+//!    when no `k` fits (520 households with 300–500) the nearest count is used. Parts of the community
+//!    not joined to the rest by blocks are divided on their own if they hold a grid's minimum, otherwise
+//!    they join the nearest grid. All of these are reported (step 6).
 //! 2. **First division**, one of two [`engine::Strategy`]s, both driven by a seeded SplitMix64 generator:
 //!    *grow* — `k` seeds spread by farthest-point sampling (the first drawn at random, later ones
 //!    jittered ±15 %), then the region with the fewest households repeatedly takes the neighbouring free
@@ -35,13 +38,22 @@
 //!    on an impossible case. While a grid is still out of bounds, [`engine::State::rebalance`] moves one
 //!    block or swaps two across a shared boundary when that lowers the households outside the bounds
 //!    (lumpy blocks: 505 | 295 becomes 410 | 390 by trading a block of 160 for one of 65), then the
-//!    improvement runs again.
+//!    improvement runs again; and if one still is, [`engine::State::recombine`] merges it with one or
+//!    two neighbouring grids and cuts the union again along random spanning trees of its blocks (edges
+//!    along strong roads drawn last, so cuts fall on them), keeping the split that lowers the households
+//!    outside the bounds (554 | 296 becomes 425 | 425 where no single move or swap could).
 //! 4. **Restarts.** Steps 2–3 run [`RESTARTS`] times for each of the [`COUNTS_TRIED`] best grid counts,
 //!    each with a seed derived from the alternative's seed; the best division is kept (fewest grids out
 //!    of bounds, then fewest households outside them, then the lowest objective per grid).
 //! 5. **Codes.** Each grid's interior point is put in rows (north→south, rows half a typical grid high)
 //!    and within a row west→east (DB11/T 2157-2023 §5.4); the code is the community's code plus the
 //!    sequence number in as many digits as the configured layout leaves (3 of 15 by default).
+//!
+//! 6. **Reasons.** Every grid still out of bounds gets a reason naming it ([`explain`],
+//!    [`engine::Infeasible`]): a building over the maximum, a block over it that no line between its
+//!    buildings cuts, a part of the community cut off from the rest with fewer households than the
+//!    minimum, or a part whose total no whole number of grids fits (`k·lo ≤ H ≤ k·hi` for no `k`) —
+//!    each a fact that can be checked — else `not_found`, which says the search failed and proves nothing.
 //!
 //! The same units, bounds, seed and strategy give the same proposal, bit for bit.
 

@@ -198,6 +198,22 @@ mod tests {
     }
 
     #[test]
+    fn recombination_evens_out_two_neighbouring_grids_and_keeps_them_connected() {
+        let units = row([100; 8]);
+        // Grids of 600 and 200: recombining the two along a spanning tree of the row gives 500 | 300,
+        // 400 | 400 or 300 | 500, each part a run of neighbouring blocks.
+        let current = assign(&units, &[6, 2]);
+        let mut state = State::new(&units, current, 2, vec![false; 8], [300, 500]);
+        assert_eq!(state.total_out(), 200, "100 over and 100 under");
+        assert_eq!(state.recombine(&mut SplitMix::new(5)), 1);
+        assert_eq!(state.total_out(), 0, "{:?}", state.households());
+        let mut order: Vec<usize> = (0..8).collect();
+        order.sort_by(|&a, &b| units.blocks[a].centre[0].total_cmp(&units.blocks[b].centre[0]));
+        let runs = order.windows(2).filter(|w| state.region[w[0]] != state.region[w[1]]).count();
+        assert_eq!(runs, 1, "each grid one run of blocks: {:?}", state.region);
+    }
+
+    #[test]
     fn an_oversized_grid_is_split_and_a_small_one_merged_leaving_the_rest_alone() {
         let units = row([100; 8]);
         // Grids of 400, 100 (too small) and 300: the small one merges into the 300.
