@@ -7,7 +7,7 @@
 
 use std::path::Path;
 use std::time::Instant;
-use wangge_app::propose::{building_inputs, community_inputs, community_units};
+use wangge_app::propose::{building_inputs, community_inputs, draw_on_blocks};
 use wangge_core::propose::alternatives;
 use wangge_core::propose::engine::feasible_counts;
 
@@ -28,25 +28,25 @@ fn main() -> anyhow::Result<()> {
     for (n, code) in codes.iter().enumerate() {
         let inputs = community_inputs(&snapshot, code)?;
         let buildings = building_inputs(&inputs.buildings);
-        let units = community_units(&store, &inputs, &buildings, [lo, hi])?;
-        let t = Instant::now();
-        let props = alternatives(&units, &buildings, code, 3, [lo, hi], n as u64, count);
-        let ms = t.elapsed().as_secs_f64() * 1000.0;
+        // Engine time summed over the block cuts tried (the tracing of blocks is not counted).
+        let (mut ms, mut levels, mut blocks, mut max_block, mut big, mut households) = (0.0, 0, 0, 0, 0, 0);
+        let props = draw_on_blocks(&store, &inputs, &buildings, &[], [lo, hi], |units| {
+            let t = Instant::now();
+            let props = alternatives(units, &buildings, code, 3, [lo, hi], n as u64, count);
+            ms += t.elapsed().as_secs_f64() * 1000.0;
+            levels += 1;
+            blocks = units.blocks.len();
+            max_block = units.blocks.iter().map(|b| b.households).max().unwrap_or(0);
+            big = units.blocks.iter().filter(|b| b.households > hi).count();
+            households = units.households();
+            props
+        })?;
         ms_total += ms;
-        let max_block = units.blocks.iter().map(|b| b.households).max().unwrap_or(0);
-        let big = units.blocks.iter().filter(|b| b.households > hi).count();
         over_blocks += big;
-        if std::env::var("DUMP").is_ok_and(|c| c == *code) {
-            let (coarse, _) = units.coarsen(None);
-            for (i, b) in coarse.blocks.iter().enumerate() {
-                let nb: Vec<usize> = coarse.adj[i].iter().map(|(m, _)| *m).collect();
-                println!("  unit {i}: {} hh, {:.0} m2, nb {nb:?}", b.households, b.area_m2);
-            }
-        }
         if std::env::var_os("VERBOSE").is_some() {
             for p in &props {
                 let hh: Vec<u64> = p.grids.iter().map(|g| g.households).collect();
-                println!("  {:?} {hh:?} {:?}", p.params.strategy, p.infeasible);
+                println!("  {:?} {hh:?} cut {} {:?}", p.params.strategy, p.metrics.blocks_cut, p.infeasible);
             }
         }
         let cells: Vec<String> = props
@@ -64,11 +64,11 @@ fn main() -> anyhow::Result<()> {
             })
             .collect();
         println!(
-            "{code} {:5} {:6} {:9} {:>9} {} ({ms:.0} ms){}",
-            units.households(),
-            units.blocks.len(),
+            "{code} {:5} {:6} {:9} {:>9} {} ({ms:.0} ms, {levels} cut level(s)){}",
+            households,
+            blocks,
             max_block,
-            !feasible_counts(units.households(), [lo, hi]).is_empty(),
+            !feasible_counts(households, [lo, hi]).is_empty(),
             cells.join("  "),
             if big > 0 { format!(" [{big} block(s) > {hi}]") } else { String::new() }
         );

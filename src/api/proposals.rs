@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
-use wangge_app::propose::{ProposeError, ProposeRequest, outcome_json, propose_grids, repair_grids};
+use wangge_app::propose::{ProposeError, ProposeRequest, outcome_json, propose_grids};
 use wangge_text::Lang;
 use wangge_text::zh_en;
 
@@ -92,29 +92,17 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let lang = params.lang;
     let rules = state.rules.clone();
-    let bounds = match (body.min, body.max) {
-        (None, None) => None,
-        (min, max) => Some([
-            min.unwrap_or(rules.grid_households[0].max(0) as u64),
-            max.unwrap_or(rules.grid_households[1].max(0) as u64),
-        ]),
-    };
     let req = ProposeRequest {
         community: code.clone(),
-        bounds,
+        min: body.min,
+        max: body.max,
         alternatives: body.alternatives.unwrap_or(3),
         seed: body.seed.unwrap_or(1),
+        repair: body.repair,
     };
     let author = caller.author();
-    let repair = body.repair;
     let outcomes = with_store(&state, lang, move |s| {
-        let name = wangge_text::proposed_grid_name;
-        let result = if repair {
-            repair_grids(s, &req, &rules, author, name).map(|o| vec![o])
-        } else {
-            propose_grids(s, &req, &rules, author, name)
-        };
-        result.map_err(|e| propose_error(e, lang))
+        propose_grids(s, &req, &rules, author, wangge_text::proposed_grid_name).map_err(|e| propose_error(e, lang))
     })
     .await?;
     let proposals = outcomes.iter().map(outcome_json).collect();

@@ -3,10 +3,9 @@
 use anyhow::{Result, bail};
 use serde_json::{Value, json};
 use std::path::PathBuf;
-use wangge_app::propose::{ProposeError, ProposeRequest, outcome_json, propose_grids, repair_grids};
-use wangge_core::propose::engine::Infeasible;
-use wangge_text::Lang;
+use wangge_app::propose::{ProposeError, ProposeRequest, outcome_json, propose_grids};
 use wangge_text::zh_en;
+use wangge_text::{Lang, Text};
 
 /// The options of `wangge propose-grids`.
 #[derive(clap::Args, Debug)]
@@ -44,60 +43,23 @@ pub struct ProposeArgs {
     pub json: bool,
 }
 
-/// One reason a bound cannot be met, in words.
-pub fn infeasible_text(i: &Infeasible, lang: Lang) -> String {
-    match i {
-        Infeasible::BuildingOverMax { building, households, max } => zh_en!(
-            lang,
-            ("楼栋 {building} 有 {households} 户，超过每格上限 {max} 户：所在网格必然超限"),
-            ("building {building} holds {households} households, over the {max} a grid may hold: its grid is over")
-        ),
-        Infeasible::BlockOverMax { buildings, households, max } => {
-            let n = buildings.len();
-            zh_en!(
-                lang,
-                ("同一街区（道路之间）的 {n} 栋楼共 {households} 户，超过上限 {max} 户：网格由整街区组成，所在网格超限"),
-                ("one block between roads holds {n} buildings with {households} households, over {max}: grids are whole blocks, so its grid is over")
-            )
-        }
-        Infeasible::NoFeasibleCount { households, min, max } => zh_en!(
-            lang,
-            ("{households} 户无法分成每格 {min}–{max} 户的整数个网格"),
-            ("{households} households cannot be divided into a whole number of grids of {min}–{max}")
-        ),
-        Infeasible::DetachedPart { households, joined } => {
-            let n = joined + 1;
-            zh_en!(
-                lang,
-                ("社区有一块与其余部分不相连的区域（{households} 户），并入第 {n} 个网格，该网格由多块组成"),
-                ("a part of the community not joined to the rest ({households} households) joins grid {n}, which has several parts")
-            )
-        }
-    }
-}
-
 /// Runs the command; exit 0 when every plan validates without errors, 1 otherwise.
 pub fn run(args: ProposeArgs, lang: Lang) -> Result<i32> {
     if !args.db.exists() {
         bail!("{} {}", lang.pick("数据库不存在：", "database does not exist:"), args.db.display());
     }
     let config = crate::cli::plan::rules(args.rules.as_deref(), lang)?;
-    let bounds = match (args.min, args.max) {
-        (None, None) => None,
-        (min, max) => Some([
-            min.unwrap_or(config.grid_households[0].max(0) as u64),
-            max.unwrap_or(config.grid_households[1].max(0) as u64),
-        ]),
+    let req = ProposeRequest {
+        community: args.community.clone(),
+        min: args.min,
+        max: args.max,
+        alternatives: args.alternatives,
+        seed: args.seed,
+        repair: args.repair,
     };
-    let req =
-        ProposeRequest { community: args.community.clone(), bounds, alternatives: args.alternatives, seed: args.seed };
     let author = crate::cli::plan::cli_author(args.author);
     let mut store = wangge_store::Store::open(&args.db)?;
-    let result = if args.repair {
-        repair_grids(&mut store, &req, &config, author, wangge_text::proposed_grid_name).map(|o| vec![o])
-    } else {
-        propose_grids(&mut store, &req, &config, author, wangge_text::proposed_grid_name)
-    };
+    let result = propose_grids(&mut store, &req, &config, author, wangge_text::proposed_grid_name);
     let outcomes = match result {
         Ok(o) => o,
         Err(ProposeError::UnknownCommunity(code)) => {
@@ -119,7 +81,7 @@ pub fn run(args: ProposeArgs, lang: Lang) -> Result<i32> {
             .iter()
             .map(|o| {
                 let mut v = outcome_json(o);
-                let reasons: Vec<String> = o.proposal.infeasible.iter().map(|i| infeasible_text(i, lang)).collect();
+                let reasons: Vec<String> = o.proposal.infeasible.iter().map(|i| i.message(lang)).collect();
                 v["infeasible_text"] = json!(reasons);
                 v
             })
@@ -140,7 +102,7 @@ pub fn run(args: ProposeArgs, lang: Lang) -> Result<i32> {
                 println!("  {} {} {}", g.code, g.households, (g.polsby_popper * 1000.0).round() / 1000.0);
             }
             for i in &o.proposal.infeasible {
-                println!("  ! {}", infeasible_text(i, lang));
+                println!("  ! {}", i.message(lang));
             }
         }
     }

@@ -5,12 +5,31 @@
 // each grid in its own colour, with their scores side by side in a table; "open as draft" makes one
 // the plan view's draft and discards the other alternatives' drafts.
 
-import { numberText, t } from "./i18n.js";
+import { addStrings, numberText, t } from "./i18n.js";
 import { data, extentOf, fitBox, map } from "./map.js";
 import { el } from "./state.js";
 import { setGeoJSON } from "./sources.js";
 import { draftIsEmpty, planFetch, render, session, setPlan, stopTool } from "./plan-session.js";
 import { act } from "./plan-history.js";
+
+// Why a grid is out of the household bounds, one text per `kind` of the answer's `infeasible` entries
+// (the same reasons as the CLI's catalog, wangge-text's `infeasible`).
+addStrings({
+  zh: {
+    "prop.why.building_over_max": "网格 {grid}：楼栋 {building} 有 {households} 户，超过上限 {max} 户，楼栋不可拆分",
+    "prop.why.block_over_max": "网格 {grid}：一个街区内 {n} 栋楼共 {households} 户，超过上限 {max} 户，且无法在楼栋之间切分",
+    "prop.why.no_feasible_count": "网格 {grid}：所在区域 {households} 户无法分成每格 {min}–{max} 户的整数个网格",
+    "prop.why.detached_part": "网格 {grid}：含一块与社区其余部分不相连、仅 {households} 户的区域（少于 {min} 户）",
+    "prop.why.not_found": "网格 {grid}：{households} 户，未找到使其在 {min}–{max} 户内的划分（未证明不可能）",
+  },
+  en: {
+    "prop.why.building_over_max": "grid {grid}: building {building} holds {households} households, over the maximum of {max}, and a building is not split",
+    "prop.why.block_over_max": "grid {grid}: one block holds {n} buildings with {households} households, over {max}, and cannot be cut between its buildings",
+    "prop.why.no_feasible_count": "grid {grid}: the {households} households of its part cannot be divided into a whole number of grids of {min}–{max}",
+    "prop.why.detached_part": "grid {grid}: holds a part of the community cut off from the rest with only {households} households (under {min})",
+    "prop.why.not_found": "grid {grid}: {households} households; no division found that puts it within {min}–{max} (not proven impossible)",
+  },
+});
 
 /** Colours of the grids of an alternative (distinct neighbours in reading order). */
 const COLORS = ["#2563eb", "#16a34a", "#db2777", "#f59e0b", "#7c3aed", "#0891b2", "#dc2626", "#65a30d", "#c2410c", "#4f46e5"];
@@ -168,7 +187,10 @@ function alternativesView() {
             type: "button", class: "btn", "data-open": String(i), disabled: session.busy || propose.busy, onclick: () => openAlternative(i),
           }, t("prop.open")))))))),
     (list[propose.shown]?.infeasible ?? []).length
-      ? el("p", { class: "note info", id: "propose-infeasible" }, t("prop.infeasible", { n: list[propose.shown].infeasible.length }))
+      ? el("div", { class: "note info", id: "propose-infeasible" },
+        el("p", {}, t("prop.infeasible", { n: list[propose.shown].infeasible.length })),
+        el("ul", {}, list[propose.shown].infeasible.map((r) => el("li", { "data-kind": r.kind, "data-grid": r.grid },
+          t(`prop.why.${r.kind}`, { ...r, n: r.buildings?.length ?? 0 })))))
       : null,
     el("button", { type: "button", class: "linklike", id: "propose-discard", disabled: propose.busy, onclick: () => discardAlternatives().then(render) }, t("prop.discard")));
 }

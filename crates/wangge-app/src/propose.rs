@@ -16,7 +16,7 @@ use wangge_core::model::{Feature, Layer};
 use wangge_core::planar::noding::degrees;
 use wangge_core::planar::rings::Poly;
 use wangge_core::propose::units::{BuildingInput, RoadInput, Units, UnitsError};
-use wangge_core::propose::{Proposal, alternatives};
+use wangge_core::propose::{Drawn, Proposal, Source, alternatives, cut_as_needed};
 use wangge_core::rules::RulesConfig;
 use wangge_core::rules::finding::tally;
 use wangge_core::snapshot::Snapshot;
@@ -34,12 +34,16 @@ pub const MAX_ALTERNATIVES: usize = 10;
 pub struct ProposeRequest {
     /// The community's code.
     pub community: String,
-    /// Households per grid; `None` takes the rules configuration's `grid_households`.
-    pub bounds: Option<[u64; 2]>,
-    /// How many alternatives (1–[`MAX_ALTERNATIVES`]).
+    /// Fewest households per grid; `None` takes the rules configuration's `grid_households`.
+    pub min: Option<u64>,
+    /// Most households per grid; `None` takes the rules configuration's `grid_households`.
+    pub max: Option<u64>,
+    /// How many alternatives (1–[`MAX_ALTERNATIVES`]; a repair draws one).
     pub alternatives: usize,
     /// Seed of the first alternative; alternative `i` uses `seed + i`.
     pub seed: u64,
+    /// Repair mode: the smallest change to the existing grids instead of new alternatives.
+    pub repair: bool,
 }
 
 /// Why no proposal was made.
@@ -141,20 +145,30 @@ pub fn building_inputs(buildings: &[&Feature]) -> Vec<BuildingInput> {
         .collect()
 }
 
-/// The units of a community from the stored roads. Blocks over the middle of `bounds` are cut between
-/// their buildings ([`Units::build_cut`]): a block of 470 households with a courtyard of 100 that only
-/// it touches would otherwise force a grid of 570, and halves of it leave the division room to balance.
-pub fn community_units(
+/// The stored roads as the core's inputs, handed to `f`.
+pub fn with_roads<R>(store: &dyn Db, f: impl FnOnce(&[RoadInput<'_>]) -> R) -> Result<R, ProposeError> {
+    let (roads, _) = store.load_roads()?;
+    let roads: Vec<RoadInput> = roads.iter().map(|r| RoadInput { highway: &r.highway, coords: &r.coords }).collect();
+    Ok(f(&roads))
+}
+
+/// Runs `draw` on the community's blocks, cut between buildings only as far as the bounds need
+/// ([`cut_as_needed`]): whole road blocks first, then blocks over the middle of the bounds around the
+/// grids still out of bounds, then everywhere. `outlines` (existing grids, for a repair) are cut in too.
+pub fn draw_on_blocks<T: Drawn>(
     store: &dyn Db,
     inputs: &CommunityInputs<'_>,
     buildings: &[BuildingInput],
+    outlines: &[Geometry<f64>],
     bounds: [u64; 2],
-) -> Result<Units, ProposeError> {
-    let max = (bounds[0] + bounds[1]) / 2;
-    let (roads, _) = store.load_roads()?;
-    let roads: Vec<RoadInput> = roads.iter().map(|r| RoadInput { highway: &r.highway, coords: &r.coords }).collect();
-    Units::build_cut(&inputs.community.geometry, &roads, buildings, &[], max)
-        .map_err(|source| ProposeError::Units { code: inputs.community.code.clone(), source })
+    draw: impl FnMut(&Units) -> Vec<T>,
+) -> Result<Vec<T>, ProposeError> {
+    let community = &inputs.community.geometry;
+    with_roads(store, |roads| {
+        let source = Source { community, roads, buildings, boundaries: outlines };
+        cut_as_needed(source, bounds, draw)
+    })?
+    .map_err(|source| ProposeError::Units { code: inputs.community.code.clone(), source })
 }
 
 /// Digits of a grid's sequence number in the configured code layout (3 of 15 by default).
@@ -166,15 +180,15 @@ pub fn sequence_digits(config: &RulesConfig) -> usize {
 
 /// Checks the request against the rules configuration; returns the bounds to use.
 pub fn check_request(req: &ProposeRequest, config: &RulesConfig) -> Result<[u64; 2], ProposeError> {
-    if req.alternatives == 0 || req.alternatives > MAX_ALTERNATIVES {
+    if !req.repair && (req.alternatives == 0 || req.alternatives > MAX_ALTERNATIVES) {
         return Err(ProposeError::BadParameter {
             field: "alternatives",
             detail: format!("alternatives must be 1–{MAX_ALTERNATIVES}, not {}", req.alternatives),
             detail_zh: format!("alternatives 应为 1–{MAX_ALTERNATIVES}，而不是 {}", req.alternatives),
         });
     }
-    let [lo, hi] =
-        req.bounds.unwrap_or([config.grid_households[0].max(0) as u64, config.grid_households[1].max(0) as u64]);
+    let lo = req.min.unwrap_or(config.grid_households[0].max(0) as u64);
+    let hi = req.max.unwrap_or(config.grid_households[1].max(0) as u64);
     if hi == 0 || lo > hi {
         return Err(ProposeError::BadParameter {
             field: "min",
@@ -272,8 +286,9 @@ pub fn plan_edits(
     edits
 }
 
-/// Draws the alternatives for one community and stores each as a draft plan, validated.
-/// `name(community name, seq)` names a grid whose code is new.
+/// Draws the alternatives for one community and stores each as a draft plan, validated — or, in
+/// repair mode, the one draft plan of [`repair_plan`]. `name(community name, seq)` names a grid whose
+/// code is new.
 pub fn propose_grids(
     store: &mut dyn Db,
     req: &ProposeRequest,
@@ -286,11 +301,15 @@ pub fn propose_grids(
     let snapshot = store.load_snapshot()?;
     let inputs = community_inputs(&snapshot, &req.community)?;
     let buildings = building_inputs(&inputs.buildings);
+    if req.repair {
+        return repair_plan(store, req, config, &author, &name, &inputs, bounds).map(|o| vec![o]);
+    }
     let without = inputs.buildings.iter().filter(|b| b.int_attr("households").is_none()).count();
-    let units = community_units(store, &inputs, &buildings, bounds)?;
     let digits = sequence_digits(config);
-    let proposals =
-        alternatives(&units, &buildings, &inputs.community.code, digits, bounds, req.seed, req.alternatives);
+    let code = &inputs.community.code;
+    let proposals = draw_on_blocks(store, &inputs, &buildings, &[], bounds, |units| {
+        alternatives(units, &buildings, code, digits, bounds, req.seed, req.alternatives)
+    })?;
     let mut out = Vec::with_capacity(proposals.len());
     for (i, proposal) in proposals.into_iter().enumerate() {
         let features = grid_features(&proposal, &inputs, |seq| name(&inputs.community.name, seq));
@@ -357,46 +376,31 @@ pub fn outcome_json(o: &Outcome) -> Value {
     })
 }
 
-/// Repair mode: one draft plan with the smallest change that brings the community's grids within the
-/// bounds — oversized grids split, undersized ones merged into a neighbour, blocks moved only among
-/// those and their neighbours ([`wangge_core::propose::repair`]). Grids that keep their blocks are not
-/// touched by the plan; a split's new part gets the next free sequence number.
-pub fn repair_grids(
-    store: &mut dyn Db,
-    req: &ProposeRequest,
-    config: &RulesConfig,
-    author: impl Into<Author>,
-    name: impl Fn(&str, usize) -> String,
-) -> Result<Outcome, ProposeError> {
-    use geo::Contains;
-    use wangge_core::propose::engine::{Division, Params, Strategy};
-    use wangge_core::propose::repair::repair;
-    let author = author.into();
-    let bounds = check_request(&ProposeRequest { alternatives: 1, ..req.clone() }, config)?;
-    let snapshot = store.load_snapshot()?;
-    let inputs = community_inputs(&snapshot, &req.community)?;
-    if inputs.grids.is_empty() {
-        return Err(ProposeError::BadParameter {
-            field: "repair",
-            detail: format!("community {} has no grids to repair", req.community),
-            detail_zh: format!("社区 {} 没有可修复的网格", req.community),
-        });
+/// One repair drawn on one set of blocks: every grid (codes kept, or the next free ones), the codes
+/// of the grids whose blocks changed, and the existing grids merged away.
+struct Repaired {
+    proposal: Proposal,
+    changed: std::collections::BTreeSet<String>,
+    merged: Vec<usize>,
+}
+
+impl Drawn for Repaired {
+    fn proposal(&self) -> &Proposal {
+        &self.proposal
     }
-    let buildings = building_inputs(&inputs.buildings);
-    let (roads, _) = store.load_roads()?;
-    let roads: Vec<RoadInput> = roads.iter().map(|r| RoadInput { highway: &r.highway, coords: &r.coords }).collect();
-    let outlines: Vec<Geometry<f64>> = inputs.grids.iter().map(|g| g.geometry.clone()).collect();
-    let units = Units::build_with(&inputs.community.geometry, &roads, &buildings, &outlines)
-        .map_err(|source| ProposeError::Units { code: inputs.community.code.clone(), source })?;
-    // Each block's existing grid: the one holding its interior point; blocks in a gap take a neighbour's.
-    let outlines_mp: Vec<MultiPolygon<f64>> = outlines.iter().map(wangge_core::snapshot::as_multipolygon).collect();
+}
+
+/// The existing grid of each block: the one holding its interior point; a block in a gap takes a
+/// neighbour's grid.
+fn existing_grid(units: &Units, outlines: &[MultiPolygon<f64>]) -> Vec<usize> {
+    use geo::Contains;
     let mut current: Vec<usize> = units
         .blocks
         .iter()
         .map(|b| {
             let p = wangge_core::planar::rings::interior_point(&b.poly).map(degrees).unwrap_or([0.0, 0.0]);
             let p = geo::Point::new(p[0], p[1]);
-            outlines_mp.iter().position(|g| g.contains(&p)).unwrap_or(usize::MAX)
+            outlines.iter().position(|g| g.contains(&p)).unwrap_or(usize::MAX)
         })
         .collect();
     for _ in 0..units.blocks.len() {
@@ -416,59 +420,97 @@ pub fn repair_grids(
     for c in current.iter_mut().filter(|c| **c == usize::MAX) {
         *c = 0;
     }
-    let codes: Vec<String> = buildings.iter().map(|b| b.code.clone()).collect();
-    let households: Vec<u64> = buildings.iter().map(|b| b.households).collect();
-    let r = repair(&units, &current, inputs.grids.len(), &codes, &households, bounds, req.seed);
-    // Codes: kept, or the next free sequence numbers.
+    current
+}
+
+/// Repair mode: one draft plan with the smallest change that brings the community's grids within the
+/// bounds — oversized grids split, undersized ones merged into a neighbour, blocks moved or
+/// recombined only among those and their neighbours ([`wangge_core::propose::repair`]) — on blocks
+/// cut between buildings only where the bounds need it, as for a proposal ([`draw_on_blocks`]).
+/// Grids that keep their blocks are not touched by the plan; a split's new part gets the next free
+/// sequence number.
+fn repair_plan(
+    store: &mut dyn Db,
+    req: &ProposeRequest,
+    config: &RulesConfig,
+    author: &Author,
+    name: &dyn Fn(&str, usize) -> String,
+    inputs: &CommunityInputs<'_>,
+    bounds: [u64; 2],
+) -> Result<Outcome, ProposeError> {
+    use wangge_core::propose::engine::{Division, Params, Strategy};
+    use wangge_core::propose::repair::repair;
+    if inputs.grids.is_empty() {
+        return Err(ProposeError::BadParameter {
+            field: "repair",
+            detail: format!("community {} has no grids to repair", req.community),
+            detail_zh: format!("社区 {} 没有可修复的网格", req.community),
+        });
+    }
+    let buildings = &building_inputs(&inputs.buildings)[..];
+    let outlines: Vec<Geometry<f64>> = inputs.grids.iter().map(|g| g.geometry.clone()).collect();
+    let outlines_mp: Vec<MultiPolygon<f64>> = outlines.iter().map(wangge_core::snapshot::as_multipolygon).collect();
     let digits = sequence_digits(config);
     let prefix = &inputs.community.code;
-    let mut next = inputs
+    let last = inputs
         .grids
         .iter()
         .filter_map(|g| g.code.strip_prefix(prefix.as_str()).and_then(|s| s.parse::<usize>().ok()))
         .max()
         .unwrap_or(0);
-    let region_codes: Vec<String> = r
-        .keeps
-        .iter()
-        .map(|k| match k {
-            Some(old) => inputs.grids[*old].code.clone(),
-            None => {
-                next += 1;
-                format!("{prefix}{next:0digits$}")
-            }
-        })
-        .collect();
-    let params = Params { bounds, seed: req.seed, strategy: Strategy::Bisect, grids: None };
-    let division = Division {
-        region: r.region.clone(),
-        regions: r.regions,
-        infeasible: r.infeasible.clone(),
-        objective: 0.0,
-        moves: r.moves,
+    let repaired = draw_on_blocks(store, inputs, buildings, &outlines, bounds, |units| {
+        let current = existing_grid(units, &outlines_mp);
+        let r = repair(units, &current, inputs.grids.len(), bounds, req.seed);
+        // Codes: kept, or the next free sequence numbers.
+        let mut next = last;
+        let region_codes: Vec<String> = r
+            .keeps
+            .iter()
+            .map(|k| match k {
+                Some(old) => inputs.grids[*old].code.clone(),
+                None => {
+                    next += 1;
+                    format!("{prefix}{next:0digits$}")
+                }
+            })
+            .collect();
+        let params = Params { bounds, seed: req.seed, strategy: Strategy::Bisect, grids: None };
+        let division = Division { region: r.region.clone(), regions: r.regions, objective: 0.0, moves: r.moves };
+        let proposal = wangge_core::propose::assemble_proposal(
+            units,
+            buildings,
+            prefix,
+            digits,
+            params,
+            division,
+            Some(&region_codes),
+        );
+        let changed = (0..r.regions).filter(|&g| r.changed[g]).map(|g| region_codes[g].clone()).collect();
+        vec![Repaired { proposal, changed, merged: r.merged }]
+    })?;
+    let Some(Repaired { proposal, changed, merged }) = repaired.into_iter().next() else {
+        return Err(ProposeError::Units {
+            code: prefix.clone(),
+            source: wangge_core::propose::units::UnitsError::NoBlocks,
+        });
     };
-    let proposal =
-        wangge_core::propose::assemble_coded(&units, &buildings, prefix, digits, params, division, Some(&region_codes));
-    let features = grid_features(&proposal, &inputs, |seq| name(&inputs.community.name, seq));
+    let features = grid_features(&proposal, inputs, |seq| name(&inputs.community.name, seq));
     // Only the grids that changed are written; the others stay as they are.
-    let changed_codes: std::collections::BTreeSet<&str> =
-        (0..r.regions).filter(|&g| r.changed[g]).map(|g| region_codes[g].as_str()).collect();
     let kept = Proposal {
-        grids: proposal.grids.iter().filter(|g| changed_codes.contains(g.code.as_str())).cloned().collect(),
+        grids: proposal.grids.iter().filter(|g| changed.contains(&g.code)).cloned().collect(),
         ..proposal.clone()
     };
-    let kept_features: Vec<Feature> =
-        features.iter().filter(|f| changed_codes.contains(f.code.as_str())).cloned().collect();
-    let gone: Vec<&Feature> = r.merged.iter().map(|&i| inputs.grids[i]).collect();
+    let kept_features: Vec<Feature> = features.iter().filter(|f| changed.contains(&f.code)).cloned().collect();
+    let gone: Vec<&Feature> = merged.iter().map(|&i| inputs.grids[i]).collect();
     let touched = CommunityInputs {
         community: inputs.community,
-        grids: inputs.grids.iter().copied().filter(|g| changed_codes.contains(g.code.as_str())).chain(gone).collect(),
+        grids: inputs.grids.iter().copied().filter(|g| changed.contains(&g.code)).chain(gone).collect(),
         buildings: inputs.buildings.clone(),
     };
-    let edits = plan_edits(&kept, &kept_features, &touched, &buildings);
-    let plan = store.create_plan(&format!("repair {} (seed {})", prefix, req.seed), &author)?;
+    let edits = plan_edits(&kept, &kept_features, &touched, buildings);
+    let plan = store.create_plan(&format!("repair {} (seed {})", prefix, req.seed), author)?;
     if !edits.is_empty() {
-        add_edits(store, plan.id, &author, &edits, None)?;
+        add_edits(store, plan.id, author, &edits, None)?;
     }
     let findings = validate_plan(store, plan.id, config)?;
     let (errors, warnings) = tally(&findings);

@@ -31,6 +31,7 @@ use wangge_core::edit::{EditError, EditProblem};
 use wangge_core::filter::FilterError;
 use wangge_core::model::Layer;
 use wangge_core::problem::{Problem, Rule};
+use wangge_core::propose::engine::Infeasible;
 use wangge_core::rules::{Finding, Message, Severity};
 use wangge_core::tiles::TileIdError;
 
@@ -63,6 +64,8 @@ pub trait Catalog: Sync {
     /// The header of a geocode batch's answer column in a user's sheet, e.g. 匹配地址 /
     /// `matched_address` (in English the column's key, so scripts can rely on it).
     fn geocode_column(&self, column: GeocodeColumn) -> &'static str;
+    /// Why a proposed grid is out of the household bounds.
+    fn infeasible(&self, reason: &Infeasible) -> String;
 }
 
 /// The catalog for `lang`.
@@ -77,6 +80,13 @@ pub fn catalog(lang: Lang) -> &'static dyn Catalog {
 pub trait Text {
     /// The message in `lang`.
     fn message(&self, lang: Lang) -> String;
+}
+
+impl Text for Infeasible {
+    /// e.g. `网格 440304006011002：楼栋 … 有 800 户，超过每格上限 500 户`.
+    fn message(&self, lang: Lang) -> String {
+        catalog(lang).infeasible(self)
+    }
 }
 
 impl Text for Problem {

@@ -10,6 +10,7 @@ use wangge_core::edit::{EditError, EditProblem};
 use wangge_core::filter::{FilterError, FilterErrorKind};
 use wangge_core::model::{GeometryKind, Layer};
 use wangge_core::problem::Rule;
+use wangge_core::propose::engine::Infeasible;
 use wangge_core::rules::{Message, Severity};
 use wangge_core::tiles::TileIdError;
 
@@ -384,5 +385,39 @@ impl Catalog for Texts {
             GeocodeColumn::DistrictName => "区名称",
         };
         self.0.pick(zh, column.key())
+    }
+
+    fn infeasible(&self, reason: &Infeasible) -> String {
+        let l = self.0;
+        match reason {
+            Infeasible::BuildingOverMax { grid, building, households, max } => zh_en!(
+                l,
+                ("网格 {grid}：楼栋 {building} 有 {households} 户，超过每格上限 {max} 户，楼栋不可拆分"),
+                ("grid {grid}: building {building} holds {households} households, over the {max} a grid may hold, and a building is not split")
+            ),
+            Infeasible::BlockOverMax { grid, buildings, households, max } => {
+                let n = buildings.len();
+                zh_en!(
+                    l,
+                    ("网格 {grid}：一个街区内 {n} 栋楼共 {households} 户，超过上限 {max} 户，且任何直线都会穿过楼栋，无法切分"),
+                    ("grid {grid}: one block holds {n} buildings with {households} households, over {max}, and no straight line between its buildings cuts it")
+                )
+            }
+            Infeasible::NoFeasibleCount { grid, households, min, max } => zh_en!(
+                l,
+                ("网格 {grid}：所在区域 {households} 户无法分成每格 {min}–{max} 户的整数个网格"),
+                ("grid {grid}: the {households} households of its part cannot be divided into a whole number of grids of {min}–{max}")
+            ),
+            Infeasible::DetachedPart { grid, households, min } => zh_en!(
+                l,
+                ("网格 {grid}：含一块与社区其余部分不相连的区域，仅 {households} 户，少于下限 {min} 户，不能单独成格"),
+                ("grid {grid}: holds a part of the community cut off from the rest with only {households} households, under the minimum of {min}")
+            ),
+            Infeasible::NotFound { grid, households, min, max } => zh_en!(
+                l,
+                ("网格 {grid}：{households} 户，未找到使其在 {min}–{max} 户内的划分（未证明不可能）"),
+                ("grid {grid}: {households} households; no division found that puts it within {min}–{max} (not proven impossible)")
+            ),
+        }
     }
 }

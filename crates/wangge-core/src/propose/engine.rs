@@ -161,21 +161,32 @@ impl<'a> State<'a> {
         };
         let n = units.blocks.len().max(1);
         s.cut_scale = (units.blocks.iter().map(|b| b.perimeter_m).sum::<f64>() / n as f64).max(1.0);
-        for (b, block) in units.blocks.iter().enumerate() {
-            let r = s.region[b];
-            s.size[r] += 1;
-            s.fixed_region[r] |= s.fixed[b];
-            s.households[r] += block.households;
-            s.area[r] += block.area_m2;
-            s.perimeter[r] += block.perimeter_m;
-            for &(m, sh) in &units.adj[b] {
-                if s.region[m] == r {
+        s.recount();
+        s
+    }
+
+    /// Sums every region's households, area, perimeter and size again from `region`.
+    fn recount(&mut self) {
+        let k = self.k();
+        self.households = vec![0; k];
+        self.area = vec![0.0; k];
+        self.perimeter = vec![0.0; k];
+        self.fixed_region = vec![false; k];
+        self.size = vec![0; k];
+        for (b, block) in self.units.blocks.iter().enumerate() {
+            let r = self.region[b];
+            self.size[r] += 1;
+            self.fixed_region[r] |= self.fixed[b];
+            self.households[r] += block.households;
+            self.area[r] += block.area_m2;
+            self.perimeter[r] += block.perimeter_m;
+            for &(m, sh) in &self.units.adj[b] {
+                if self.region[m] == r {
                     // Each internal edge is seen from both sides; each side removes it once.
-                    s.perimeter[r] -= sh.length_m;
+                    self.perimeter[r] -= sh.length_m;
                 }
             }
         }
-        s
     }
 
     /// The same state improving `weights`, moving blocks only between `mobile` regions.
@@ -322,14 +333,8 @@ impl<'a> State<'a> {
                 if !self.mobile[from] {
                     continue;
                 }
-                let mut targets: Vec<usize> = self.units.adj[b]
-                    .iter()
-                    .map(|&(m, _)| self.region[m])
-                    .filter(|&r| r != from && !self.region_fixed(r) && self.mobile[r])
-                    .collect();
-                targets.sort_unstable();
-                targets.dedup();
-                let best = targets
+                let best = self
+                    .targets(b)
                     .into_iter()
                     .filter(|&t| self.out_change(b, from, t) <= 0)
                     .map(|t| (self.delta(b, t), t))
@@ -348,6 +353,20 @@ impl<'a> State<'a> {
             }
         }
         moves
+    }
+
+    /// The regions block `b` may move to: its neighbours' regions other than its own that are mobile
+    /// and hold no fixed block, in order.
+    fn targets(&self, b: usize) -> Vec<usize> {
+        let from = self.region[b];
+        let mut targets: Vec<usize> = self.units.adj[b]
+            .iter()
+            .map(|&(m, _)| self.region[m])
+            .filter(|&r| r != from && !self.region_fixed(r) && self.mobile[r])
+            .collect();
+        targets.sort_unstable();
+        targets.dedup();
+        targets
     }
 
     /// Whether region `r` holds a fixed block (an oversized block alone, which takes nothing more).
@@ -413,14 +432,7 @@ impl<'a> State<'a> {
                 if self.fixed[a] || !self.mobile[ra] || self.size[ra] < 2 {
                     continue;
                 }
-                let mut targets: Vec<usize> = self.units.adj[a]
-                    .iter()
-                    .map(|&(m, _)| self.region[m])
-                    .filter(|&r| r != ra && !self.region_fixed(r) && self.mobile[r])
-                    .collect();
-                targets.sort_unstable();
-                targets.dedup();
-                for rb in targets {
+                for rb in self.targets(a) {
                     if self.out(self.households[ra]) == 0 && self.out(self.households[rb]) == 0 {
                         continue;
                     }
@@ -467,11 +479,281 @@ impl<'a> State<'a> {
         moves
     }
 
+    /// Recombination (after ReCom): while some region is out of bounds, merges it with one neighbour,
+    /// or two, and splits the union again into as many connected parts along a random spanning tree
+    /// ([`TREES`] trees drawn, cut edges chosen so each part lands within the bounds); the split is
+    /// taken when it lowers the households outside the bounds, the best-scoring split among the trees
+    /// (compactness, balance, weak boundary between the parts). A grid of 554 beside one of 296 that
+    /// no single move or swap can even out becomes 425 | 425. At most [`MAX_PASSES`] rounds, each
+    /// strictly lowering a whole number, so it always ends. Returns the recombinations made.
+    pub fn recombine(&mut self, rng: &mut SplitMix) -> usize {
+        let mut made = 0;
+        for _ in 0..MAX_PASSES {
+            if self.total_out() == 0 {
+                break;
+            }
+            let mut out_regions: Vec<usize> = (0..self.k())
+                .filter(|&r| self.out(self.households[r]) > 0 && self.mobile[r] && !self.fixed_region[r])
+                .collect();
+            out_regions.sort_by_key(|&r| (std::cmp::Reverse(self.out(self.households[r])), r));
+            let mut applied = false;
+            'search: for r in out_regions {
+                for group in self.groups_of(r) {
+                    if let Some(parts) = self.split_group(&group, rng) {
+                        for (part, &g) in parts.iter().zip(&group) {
+                            for &b in part {
+                                self.region[b] = g;
+                            }
+                        }
+                        self.recount();
+                        made += 1;
+                        applied = true;
+                        break 'search;
+                    }
+                }
+            }
+            if !applied {
+                break;
+            }
+        }
+        made
+    }
+
+    /// Regions whose blocks may be recombined with those of `r`: each mobile neighbour, then each
+    /// connected pair of mobile regions around it; sorted, so the search is deterministic.
+    fn groups_of(&self, r: usize) -> Vec<Vec<usize>> {
+        let around = |x: usize| -> BTreeSet<usize> {
+            let mut out = BTreeSet::new();
+            for b in (0..self.region.len()).filter(|&b| self.region[b] == x) {
+                for &(m, _) in &self.units.adj[b] {
+                    let s = self.region[m];
+                    if s != x && self.mobile[s] && !self.fixed_region[s] {
+                        out.insert(s);
+                    }
+                }
+            }
+            out
+        };
+        let near = around(r);
+        let mut groups: Vec<Vec<usize>> = near.iter().map(|&s| vec![r, s]).collect();
+        let mut triples = BTreeSet::new();
+        for &s in &near {
+            for t in near.iter().copied().chain(around(s)) {
+                if t != r && t != s {
+                    triples.insert([s.min(t), s.max(t)]);
+                }
+            }
+        }
+        groups.extend(triples.into_iter().map(|[s, t]| vec![r, s, t]));
+        groups
+    }
+
+    /// The best split of the blocks of `group` into `group.len()` connected parts along random
+    /// spanning trees, each part paired with the region of `group` it overlaps most; `None` unless it
+    /// puts fewer households outside the bounds than the regions do now.
+    fn split_group(&self, group: &[usize], rng: &mut SplitMix) -> Option<Vec<Vec<usize>>> {
+        let items: Vec<usize> = (0..self.region.len()).filter(|&b| group.contains(&self.region[b])).collect();
+        let before: u64 = group.iter().map(|&g| self.out(self.households[g])).sum();
+        let local: std::collections::BTreeMap<usize, usize> = items.iter().enumerate().map(|(i, &b)| (b, i)).collect();
+        // Edges with the share of their length on strong roads: trees take weak edges first, so the
+        // parts a tree cut leaves tend to meet along roads.
+        let mut edges: Vec<(usize, usize, f64)> = Vec::new();
+        for (i, &b) in items.iter().enumerate() {
+            for &(m, sh) in &self.units.adj[b] {
+                if let Some(&j) = local.get(&m)
+                    && j > i
+                {
+                    edges.push((i, j, sh.strength_m / sh.length_m.max(1e-9)));
+                }
+            }
+        }
+        let weights: Vec<u64> = items.iter().map(|&b| self.units.blocks[b].households).collect();
+        let mut best: Option<(u64, f64, Vec<Vec<usize>>)> = None;
+        for _ in 0..TREES {
+            let tree = random_tree(items.len(), &edges, rng)?;
+            let parts = self.cut_tree(&tree, &weights, group.len(), rng);
+            if parts.len() != group.len() {
+                continue;
+            }
+            let out: u64 = parts.iter().map(|p| self.out(p.iter().map(|&i| weights[i]).sum())).sum();
+            if best.as_ref().is_some_and(|b| out > b.0) {
+                continue;
+            }
+            let parts: Vec<Vec<usize>> = parts.into_iter().map(|p| p.into_iter().map(|i| items[i]).collect()).collect();
+            let score = self.parts_score(&parts);
+            if best.as_ref().is_none_or(|b| (out, score) < (b.0, b.1)) {
+                best = Some((out, score, parts));
+            }
+        }
+        let (out, _, parts) = best?;
+        if out >= before {
+            return None;
+        }
+        // Each part goes to the region of the group it shares most blocks with (a repair keeps codes).
+        let mut order: Vec<(usize, usize, usize)> = Vec::new();
+        for (p, part) in parts.iter().enumerate() {
+            for (gi, &g) in group.iter().enumerate() {
+                order.push((part.iter().filter(|&&b| self.region[b] == g).count(), p, gi));
+            }
+        }
+        order.sort_by_key(|&(n, p, gi)| (std::cmp::Reverse(n), p, gi));
+        let mut slot: Vec<Option<Vec<usize>>> = vec![None; group.len()];
+        let mut used = vec![false; parts.len()];
+        for (_, p, gi) in order {
+            if !used[p] && slot[gi].is_none() {
+                used[p] = true;
+                slot[gi] = Some(parts[p].clone());
+            }
+        }
+        slot.into_iter().collect()
+    }
+
+    /// Cuts a spanning tree (`tree[i]` = parent of local node `i`, the root its own) into `m` connected
+    /// parts: repeatedly the subtree whose households are within the bounds while what remains can
+    /// still make the other parts, ties drawn at random. Returns the parts as local indices.
+    fn cut_tree(&self, tree: &[usize], weights: &[u64], m: usize, rng: &mut SplitMix) -> Vec<Vec<usize>> {
+        let n = tree.len();
+        let [lo, hi] = self.bounds;
+        let mut alive = vec![true; n];
+        // Children lists and a post-order (children before parents) from the root.
+        let root = (0..n).find(|&i| tree[i] == i).unwrap_or(0);
+        let mut children = vec![Vec::new(); n];
+        for i in 0..n {
+            if i != root {
+                children[tree[i]].push(i);
+            }
+        }
+        let mut order = vec![root];
+        let mut i = 0;
+        while i < order.len() {
+            order.extend(children[order[i]].iter().copied());
+            i += 1;
+        }
+        order.reverse();
+        let mut parts = Vec::new();
+        for left in (2..=m).rev() {
+            let mut sub = vec![0u64; n];
+            for &x in &order {
+                if alive[x] {
+                    sub[x] += weights[x];
+                    if x != root {
+                        sub[tree[x]] += sub[x];
+                    }
+                }
+            }
+            let total = sub[root];
+            let rest = (left - 1) as u64;
+            let miss = |w: u64| {
+                let r = total - w;
+                self.out(w) + (rest * lo).saturating_sub(r) + r.saturating_sub(rest * hi)
+            };
+            let cands: Vec<usize> = (0..n).filter(|&x| alive[x] && x != root).collect();
+            let Some(least) = cands.iter().map(|&x| miss(sub[x])).min() else { break };
+            let ties: Vec<usize> = cands.into_iter().filter(|&x| miss(sub[x]) == least).collect();
+            let c = ties[rng.below(ties.len())];
+            let mut part = Vec::new();
+            let mut stack = vec![c];
+            while let Some(x) = stack.pop() {
+                alive[x] = false;
+                part.push(x);
+                stack.extend(children[x].iter().copied().filter(|&y| alive[y]));
+            }
+            parts.push(part);
+        }
+        parts.push((0..n).filter(|&x| alive[x]).collect());
+        parts.retain(|p| !p.is_empty());
+        parts
+    }
+
+    /// The part of the objective a split of a group changes: balance within the bounds and compactness
+    /// of each part, and the weak boundary between the parts.
+    /// Scored with [`Weights::PROPOSE`] even in a repair: the parts of a split grid should be compact.
+    fn parts_score(&self, parts: &[Vec<usize>]) -> f64 {
+        let w = Weights::PROPOSE;
+        let mut of = std::collections::BTreeMap::new();
+        for (p, part) in parts.iter().enumerate() {
+            for &b in part {
+                of.insert(b, p);
+            }
+        }
+        let mut score = 0.0;
+        let mut cut = 0.0;
+        for (p, part) in parts.iter().enumerate() {
+            let (mut h, mut area, mut perimeter) = (0u64, 0.0, 0.0);
+            for &b in part {
+                let blk = &self.units.blocks[b];
+                h += blk.households;
+                area += blk.area_m2;
+                perimeter += blk.perimeter_m;
+                for &(m, sh) in &self.units.adj[b] {
+                    match of.get(&m) {
+                        Some(&q) if q == p => perimeter -= sh.length_m,
+                        Some(&q) if q > p => cut += sh.weak_m(),
+                        _ => {}
+                    }
+                }
+            }
+            let t = self.target.max(1.0);
+            let dev = (h as f64 - self.target) / t;
+            score += w.balance_in * dev * dev + w.compact * Self::compact(area, perimeter);
+        }
+        score + w.cut * cut / self.cut_scale
+    }
+
     /// Swaps block `a` (of `ra`) and block `b` (of `rb`), keeping the running sums right.
     fn region_swap(&mut self, a: usize, b: usize, ra: usize, rb: usize) {
         self.apply(a, rb);
         self.apply(b, ra);
     }
+}
+
+/// Spanning trees drawn per group tried by [`State::recombine`].
+pub const TREES: usize = 24;
+
+/// A random spanning tree of `n` nodes joined by `edges` (`(a, b, strength)`), as the parent of each
+/// node (the root its own); `None` when the nodes are not connected. Kruskal over the edges ordered by
+/// a seeded random number plus the edge's road strength (0–1), so weak edges tend to join first and
+/// edges along main roads tend to be left out, where a cut of the tree then falls.
+fn random_tree(n: usize, edges: &[(usize, usize, f64)], rng: &mut SplitMix) -> Option<Vec<usize>> {
+    let keys: Vec<f64> = edges.iter().map(|e| rng.unit() + 2.0 * e.2).collect();
+    let mut order: Vec<usize> = (0..edges.len()).collect();
+    order.sort_by(|&a, &b| keys[a].total_cmp(&keys[b]).then(a.cmp(&b)));
+    let mut uf: Vec<usize> = (0..n).collect();
+    fn find(uf: &mut [usize], mut x: usize) -> usize {
+        while uf[x] != x {
+            uf[x] = uf[uf[x]];
+            x = uf[x];
+        }
+        x
+    }
+    let mut links: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut joined = 0;
+    for e in order {
+        let (a, b, _) = edges[e];
+        let (ra, rb) = (find(&mut uf, a), find(&mut uf, b));
+        if ra != rb {
+            uf[ra] = rb;
+            links[a].push(b);
+            links[b].push(a);
+            joined += 1;
+        }
+    }
+    if n == 0 || joined + 1 != n {
+        return None;
+    }
+    let root = rng.below(n);
+    let mut parent = vec![usize::MAX; n];
+    parent[root] = root;
+    let mut stack = vec![root];
+    while let Some(x) = stack.pop() {
+        for &y in &links[x] {
+            if parent[y] == usize::MAX {
+                parent[y] = x;
+                stack.push(y);
+            }
+        }
+    }
+    Some(parent)
 }
 
 /// Distance in metres between two lattice points.
@@ -682,13 +964,16 @@ fn split_components(units: &Units, items: &[usize]) -> Vec<Vec<usize>> {
     out
 }
 
-/// Why a division cannot keep every grid within the bounds. Values, rendered at the faces.
+/// Why a grid of a division is not within the bounds. Values, rendered at the faces; every one names
+/// its grid (`grid`, the grid's code) and states something that can be checked.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Infeasible {
     /// One building holds more households than a grid may: its grid is over the maximum whatever
     /// the division.
     BuildingOverMax {
+        /// The grid holding it.
+        grid: String,
         /// The building.
         building: String,
         /// Its households.
@@ -696,9 +981,12 @@ pub enum Infeasible {
         /// The maximum.
         max: u64,
     },
-    /// One block (between roads) holds more households than a grid may, in several buildings;
-    /// grids are made of whole blocks, so its grid is over the maximum.
+    /// One block holds more households than a grid may, in several buildings, and no straight line
+    /// between its buildings cuts it (they overlap across every direction): cutting it would split a
+    /// building.
     BlockOverMax {
+        /// The grid holding it.
+        grid: String,
         /// Buildings in it.
         buildings: Vec<String>,
         /// Their households.
@@ -706,8 +994,12 @@ pub enum Infeasible {
         /// The maximum.
         max: u64,
     },
-    /// No whole number of grids divides the households within the bounds (e.g. 520 with 300–500).
+    /// No whole number of grids `k` has `k·min ≤ households ≤ k·max` (e.g. 520 with 300–500): the
+    /// households of the grid's part of the community (less the grids of oversized buildings or blocks)
+    /// cannot all be in grids within the bounds.
     NoFeasibleCount {
+        /// A grid of that part out of bounds.
+        grid: String,
         /// Households to divide.
         households: u64,
         /// The bounds.
@@ -715,14 +1007,48 @@ pub enum Infeasible {
         /// The bounds.
         max: u64,
     },
-    /// A part of the community not connected to the rest by blocks, with too few households for a
-    /// grid of its own; it joins the nearest grid, which then has two parts.
+    /// A part of the community not connected to the rest by blocks holds fewer households than a grid's
+    /// minimum; it cannot be a grid of its own within the bounds, so it joins the nearest grid, which
+    /// then has several parts.
     DetachedPart {
+        /// The grid it is in.
+        grid: String,
         /// Its households.
         households: u64,
-        /// The grid it joined (0-based, in the proposal's order).
-        joined: usize,
+        /// The minimum.
+        min: u64,
     },
+    /// None of the reasons above holds, yet the search found no division with this grid within the
+    /// bounds (not a proof that none exists).
+    NotFound {
+        /// The grid.
+        grid: String,
+        /// Its households.
+        households: u64,
+        /// The bounds.
+        min: u64,
+        /// The bounds.
+        max: u64,
+    },
+}
+
+impl Infeasible {
+    /// The grid the reason is about.
+    pub fn grid(&self) -> &str {
+        match self {
+            Infeasible::BuildingOverMax { grid, .. }
+            | Infeasible::BlockOverMax { grid, .. }
+            | Infeasible::NoFeasibleCount { grid, .. }
+            | Infeasible::DetachedPart { grid, .. }
+            | Infeasible::NotFound { grid, .. } => grid,
+        }
+    }
+
+    /// Whether the reason proves the grid cannot be within the bounds (everything but
+    /// [`Infeasible::NotFound`]).
+    pub fn proven(&self) -> bool {
+        !matches!(self, Infeasible::NotFound { .. })
+    }
 }
 
 /// One division of the blocks.
@@ -732,42 +1058,15 @@ pub struct Division {
     pub region: Vec<usize>,
     /// Number of regions.
     pub regions: usize,
-    /// What cannot be met, and why.
-    pub infeasible: Vec<Infeasible>,
     /// Objective value after improvement (lower is better).
     pub objective: f64,
     /// Local-improvement moves made.
     pub moves: usize,
 }
 
-/// Blocks over `hi` households (fixed: each is a grid of its own) and why each is over.
-pub(crate) fn oversized(
-    units: &Units,
-    building_codes: &[String],
-    building_households: &[u64],
-    hi: u64,
-) -> (Vec<bool>, Vec<Infeasible>) {
-    let mut fixed = vec![false; units.blocks.len()];
-    let mut infeasible = Vec::new();
-    for (b, blk) in units.blocks.iter().enumerate() {
-        if blk.households > hi {
-            fixed[b] = true;
-            let big = blk.buildings.iter().copied().find(|&i| building_households.get(i).is_some_and(|&h| h > hi));
-            infeasible.push(match big {
-                Some(i) => Infeasible::BuildingOverMax {
-                    building: building_codes.get(i).cloned().unwrap_or_default(),
-                    households: building_households[i],
-                    max: hi,
-                },
-                None => Infeasible::BlockOverMax {
-                    buildings: blk.buildings.iter().filter_map(|&i| building_codes.get(i).cloned()).collect(),
-                    households: blk.households,
-                    max: hi,
-                },
-            });
-        }
-    }
-    (fixed, infeasible)
+/// Blocks over `hi` households: each is a grid of its own and takes nothing more (fixed).
+pub(crate) fn oversized(units: &Units, hi: u64) -> Vec<bool> {
+    units.blocks.iter().map(|blk| blk.households > hi).collect()
 }
 
 /// Splits `items` into `k` parts by seeded recursive bisection (see [`Strategy::Bisect`]).
@@ -775,14 +1074,14 @@ pub(crate) fn bisect_into(units: &Units, items: &[usize], k: usize, rng: &mut Sp
     bisect(units, items, k, rng, out);
 }
 
-/// Divides the blocks of `units` into grids. `building_codes[i]` names building input `i` (for the
-/// reasons given when a building is too big). Deterministic for `params`.
-pub fn divide(units: &Units, building_codes: &[String], building_households: &[u64], params: &Params) -> Division {
+/// Divides the blocks of `units` into grids; why a grid is still out of bounds is told afterwards
+/// ([`super::explain`]). Deterministic for `params`.
+pub fn divide(units: &Units, params: &Params) -> Division {
     let [lo, hi] = params.bounds;
     let mut rng = SplitMix::new(params.seed);
     let n = units.blocks.len();
     // Blocks over the maximum are grids of their own, fixed.
-    let (fixed, mut infeasible) = oversized(units, building_codes, building_households, hi);
+    let fixed = oversized(units, hi);
     let comp = units.components();
     let ncomp = comp.iter().copied().max().map_or(0, |m| m + 1);
     let mut region = vec![usize::MAX; n];
@@ -817,9 +1116,6 @@ pub fn divide(units: &Units, building_codes: &[String], building_households: &[u
             match counts.first() {
                 Some(&k) => k,
                 None => {
-                    if free_hh > 0 && (free_hh >= lo || next_region == 0) {
-                        infeasible.push(Infeasible::NoFeasibleCount { households: free_hh, min: lo, max: hi });
-                    }
                     let mid = ((lo + hi) as f64 / 2.0).max(1.0);
                     ((free_hh as f64 / mid).round() as usize).max(1)
                 }
@@ -883,11 +1179,9 @@ pub fn divide(units: &Units, building_codes: &[String], building_households: &[u
                     .then(x.cmp(&y))
             })
             .map_or(0, |b| region[b]);
-        let households = part.iter().map(|&b| units.blocks[b].households).sum();
         for &b in &part {
             region[b] = joined;
         }
-        infeasible.push(Infeasible::DetachedPart { households, joined });
     }
     // Anything still unassigned (should not happen) goes to region 0 rather than being lost.
     for r in region.iter_mut() {
@@ -908,13 +1202,10 @@ pub fn divide(units: &Units, building_codes: &[String], building_households: &[u
         moves += state.rebalance();
         moves += state.improve(&mut rng);
     }
+    if state.total_out() > 0 && state.recombine(&mut rng) > 0 {
+        moves += state.improve(&mut rng);
+    }
     let objective = state.objective();
     let region = state.region.clone();
-    // Region numbers changed by renumbering; re-point detached parts at their final region.
-    for item in infeasible.iter_mut() {
-        if let Infeasible::DetachedPart { joined, .. } = item {
-            *joined = map.get(joined).copied().unwrap_or(0);
-        }
-    }
-    Division { region, regions: k, infeasible, objective, moves }
+    Division { region, regions: k, objective, moves }
 }

@@ -6,19 +6,22 @@
 //! clipped to the community outline), puts each building's households into the block holding its
 //! interior point, and weighs each pair of neighbouring blocks by the road between them (a main road
 //! is a strong boundary, a footpath a weak one, no road none). Grids are unions of whole blocks, so
-//! they tile the community exactly and keep buildings whole. A block holding more households than the
-//! middle of the bounds (a courtyard estate of 900 between two main roads) is cut in two along a
-//! straight chord between its buildings ([`cut`], [`units::Units::build_cut`]), again until it is under
-//! it or no line separates its buildings; chords are no roads, so a grid boundary on one counts as off-road.
+//! they tile the community exactly and keep buildings whole. Blocks are cut only as far as the bounds
+//! need ([`cut_as_needed`], [`cut_levels`]): first only those over the maximum, then those over the
+//! middle of the bounds around the grids still out of bounds, then everywhere, and finally those over
+//! half the minimum; each cut is a straight chord between the block's buildings ([`cut`],
+//! [`units::Units::build_cut`]), again until it is under or no line separates its buildings. Chords are
+//! no roads, so a grid boundary on one counts as off-road; of the divisions equally within bounds the
+//! one with the larger sum of mean Polsby–Popper and boundary-on-roads share is kept, and at equal
+//! scores the one on the fewer cuts.
 //!
 //! # Method
 //! 1. **Count.** With `H` households and bounds `[lo, hi]`, every `k` with `⌈H/hi⌉ ≤ k ≤ ⌊H/lo⌋`
 //!    keeps the mean within bounds; the one whose mean is nearest `(lo + hi)/2` is used (or the one
-//!    asked for). A block over `hi` on its own (one building of 800 households, or several buildings
-//!    between the same roads) becomes a grid by itself and is reported ([`engine::Infeasible`]); when
-//!    no `k` fits (520 households with 300–500) that is reported too and the nearest count is used.
-//!    Parts of the community not joined to the rest by blocks are divided on their own if they hold a
-//!    grid's minimum, otherwise they join the nearest grid (reported).
+//!    asked for). A block still over `hi` (one building of 800 households) becomes a grid by itself;
+//!    when no `k` fits (520 households with 300–500) the nearest count is used. Parts of the community
+//!    not joined to the rest by blocks are divided on their own if they hold a grid's minimum, otherwise
+//!    they join the nearest grid. All of these are reported (step 6).
 //! 2. **First division**, one of two [`engine::Strategy`]s, both driven by a seeded SplitMix64 generator:
 //!    *grow* — `k` seeds spread by farthest-point sampling (the first drawn at random, later ones
 //!    jittered ±15 %), then the region with the fewest households repeatedly takes the neighbouring free
@@ -35,13 +38,22 @@
 //!    on an impossible case. While a grid is still out of bounds, [`engine::State::rebalance`] moves one
 //!    block or swaps two across a shared boundary when that lowers the households outside the bounds
 //!    (lumpy blocks: 505 | 295 becomes 410 | 390 by trading a block of 160 for one of 65), then the
-//!    improvement runs again.
+//!    improvement runs again; and if one still is, [`engine::State::recombine`] merges it with one or
+//!    two neighbouring grids and cuts the union again along random spanning trees of its blocks (edges
+//!    along strong roads drawn last, so cuts fall on them), keeping the split that lowers the households
+//!    outside the bounds (554 | 296 becomes 425 | 425 where no single move or swap could).
 //! 4. **Restarts.** Steps 2–3 run [`RESTARTS`] times for each of the [`COUNTS_TRIED`] best grid counts,
 //!    each with a seed derived from the alternative's seed; the best division is kept (fewest grids out
 //!    of bounds, then fewest households outside them, then the lowest objective per grid).
 //! 5. **Codes.** Each grid's interior point is put in rows (north→south, rows half a typical grid high)
 //!    and within a row west→east (DB11/T 2157-2023 §5.4); the code is the community's code plus the
 //!    sequence number in as many digits as the configured layout leaves (3 of 15 by default).
+//!
+//! 6. **Reasons.** Every grid still out of bounds gets a reason naming it ([`explain`],
+//!    [`engine::Infeasible`]): a building over the maximum, a block over it that no line between its
+//!    buildings cuts, a part of the community cut off from the rest with fewer households than the
+//!    minimum, or a part whose total no whole number of grids fits (`k·lo ≤ H ≤ k·hi` for no `k`) —
+//!    each a fact that can be checked — else `not_found`, which says the search failed and proves nothing.
 //!
 //! The same units, bounds, seed and strategy give the same proposal, bit for bit.
 
@@ -53,8 +65,8 @@ pub mod units;
 use std::collections::BTreeMap;
 
 use crate::planar::rings::{Poly, interior_point};
-use engine::{Division, Infeasible, Params, divide};
-use units::{BuildingInput, Units};
+use engine::{Division, Infeasible, Params, divide, feasible_counts};
+use units::{BuildingInput, RoadInput, Units, UnitsError};
 
 /// One proposed grid.
 #[derive(Debug, Clone)]
@@ -150,21 +162,10 @@ pub fn reading_order(points: &[[i64; 2]], band: i64) -> Vec<usize> {
 }
 
 /// Turns a division into grids with codes and scores. `seq_digits` is the length of the sequence
-/// part of a grid code (grid code length − community code length in the configured layout).
+/// part of a grid code (grid code length − community code length in the configured layout). Codes are
+/// numbered in reading order, or given per region (`codes[r]`, a repair keeping existing codes), and
+/// then grids come in code order.
 pub fn assemble_proposal(
-    units: &Units,
-    buildings: &[BuildingInput],
-    community_code: &str,
-    seq_digits: usize,
-    params: Params,
-    division: Division,
-) -> Proposal {
-    assemble_coded(units, buildings, community_code, seq_digits, params, division, None)
-}
-
-/// [`assemble_proposal`] with the codes given per region (`codes[r]`, a repair keeping existing codes)
-/// instead of numbered in reading order; grids then come in code order.
-pub fn assemble_coded(
     units: &Units,
     buildings: &[BuildingInput],
     community_code: &str,
@@ -240,7 +241,67 @@ pub fn assemble_coded(
         }
     }
     let metrics = score(units, &grids, &division, middle);
-    Proposal { params, grids, metrics, infeasible: division.infeasible }
+    let infeasible = explain(units, buildings, &grids, params.bounds);
+    Proposal { params, grids, metrics, infeasible }
+}
+
+/// Why each grid out of the bounds is out, checked in this order: it holds a building over the
+/// maximum; it holds a block over the maximum that no line between its buildings cuts; it holds a
+/// part of the community cut off from the rest with fewer households than the minimum; its part of
+/// the community (less the grids of oversized blocks) has a total no whole number of grids fits;
+/// else [`Infeasible::NotFound`], which proves nothing.
+pub fn explain(
+    units: &Units,
+    buildings: &[BuildingInput],
+    grids: &[ProposedGrid],
+    [lo, hi]: [u64; 2],
+) -> Vec<Infeasible> {
+    let comp = units.components();
+    let ncomp = comp.iter().copied().max().map_or(0, |m| m + 1);
+    let (mut comp_hh, mut fixed_hh) = (vec![0u64; ncomp], vec![0u64; ncomp]);
+    for (b, blk) in units.blocks.iter().enumerate() {
+        comp_hh[comp[b]] += blk.households;
+        if blk.households > hi {
+            fixed_hh[comp[b]] += blk.households;
+        }
+    }
+    let main = (0..ncomp).max_by_key(|&c| (comp_hh[c], std::cmp::Reverse(c))).unwrap_or(0);
+    let mut out = Vec::new();
+    for g in grids.iter().filter(|g| !g.within_bounds) {
+        let grid = g.code.clone();
+        if g.households > hi {
+            if let Some(&i) = g.buildings.iter().find(|&&i| buildings[i].households > hi) {
+                let (building, households) = (buildings[i].code.clone(), buildings[i].households);
+                out.push(Infeasible::BuildingOverMax { grid, building, households, max: hi });
+                continue;
+            }
+            let uncuttable = g.blocks.iter().copied().find(|&b| {
+                units.blocks[b].households > hi && cut::chord(&units.blocks[b], buildings, hi, units.metric).is_none()
+            });
+            if let Some(b) = uncuttable {
+                let blk = &units.blocks[b];
+                let codes = blk.buildings.iter().map(|&i| buildings[i].code.clone()).collect();
+                out.push(Infeasible::BlockOverMax { grid, buildings: codes, households: blk.households, max: hi });
+                continue;
+            }
+        }
+        let mut parts: BTreeMap<usize, u64> = BTreeMap::new();
+        for &b in &g.blocks {
+            *parts.entry(comp[b]).or_default() += units.blocks[b].households;
+        }
+        if let Some(&c) = parts.keys().find(|&&c| c != main && comp_hh[c] < lo) {
+            out.push(Infeasible::DetachedPart { grid, households: comp_hh[c], min: lo });
+            continue;
+        }
+        let c = parts.iter().max_by_key(|(c, h)| (**h, std::cmp::Reverse(**c))).map_or(main, |(c, _)| *c);
+        let free = comp_hh[c] - fixed_hh[c];
+        if feasible_counts(free, [lo, hi]).is_empty() {
+            out.push(Infeasible::NoFeasibleCount { grid, households: free, min: lo, max: hi });
+        } else {
+            out.push(Infeasible::NotFound { grid, households: g.households, min: lo, max: hi });
+        }
+    }
+    out
 }
 
 fn score(units: &Units, grids: &[ProposedGrid], division: &Division, middle: f64) -> Metrics {
@@ -275,6 +336,128 @@ fn score(units: &Units, grids: &[ProposedGrid], division: &Division, middle: f64
         objective: round3(division.objective),
         moves: division.moves,
     }
+}
+
+/// What the blocks of a community are formed from, so that more of them can be cut when a division
+/// needs it ([`cut_as_needed`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    /// The community's outline.
+    pub community: &'a geo::Geometry<f64>,
+    /// The roads.
+    pub roads: &'a [RoadInput<'a>],
+    /// The community's buildings.
+    pub buildings: &'a [BuildingInput],
+    /// Outlines cut into the blocks as well (the existing grids, for a repair).
+    pub boundaries: &'a [geo::Geometry<f64>],
+}
+
+/// A drawn division ranked by [`cut_as_needed`].
+pub trait Drawn {
+    /// The division as a proposal.
+    fn proposal(&self) -> &Proposal;
+}
+
+impl Drawn for Proposal {
+    fn proposal(&self) -> &Proposal {
+        self
+    }
+}
+
+/// The block cuts tried by [`cut_as_needed`], as (the most households a block keeps everywhere, and
+/// the most it keeps around the grids the previous tries left out of bounds). The first
+/// [`CUT_LEVELS_ALWAYS`] are always tried: blocks over the maximum only (they must be cut), then also
+/// blocks over the middle of the bounds around the grids still out of bounds, then those everywhere;
+/// the rest only while a grid is out of bounds without a proven reason: blocks over half the minimum
+/// around those grids, then everywhere.
+pub fn cut_levels([lo, hi]: [u64; 2]) -> [(u64, Option<u64>); 5] {
+    let middle = (lo + hi) / 2;
+    let fine = (lo / 2).max(1);
+    [(hi, None), (hi, Some(middle)), (middle, None), (hi, Some(fine)), (fine, None)]
+}
+
+/// How many of the [`cut_levels`] are always tried, so that the division kept is the one with the most
+/// boundary on roads and the most compact among those equally within bounds.
+pub const CUT_LEVELS_ALWAYS: usize = 3;
+
+/// How far a proposal is from the bounds, lowest first: grids out of bounds without a proven reason,
+/// grids out of bounds, households outside the bounds.
+fn standing(p: &Proposal) -> (usize, usize, u64) {
+    let [lo, hi] = p.params.bounds;
+    (
+        p.infeasible.iter().filter(|i| !i.proven()).count(),
+        p.grids.iter().filter(|g| !g.within_bounds).count(),
+        p.grids
+            .iter()
+            .map(|g| if g.households < lo { lo - g.households } else { g.households.saturating_sub(hi) })
+            .sum(),
+    )
+}
+
+/// Whether `a` is better than `b`: nearer the bounds by [`standing`], or as near with a larger sum
+/// of mean Polsby–Popper and boundary-on-roads share (both 0–1), which does not depend on how finely
+/// the blocks were cut.
+fn better(a: &Proposal, b: &Proposal) -> bool {
+    let looks = |p: &Proposal| p.metrics.mean_polsby_popper + p.metrics.boundary_on_roads_pct / 100.0;
+    let (sa, sb) = (standing(a), standing(b));
+    sa < sb || (sa == sb && looks(a) > looks(b) + 1e-9)
+}
+
+/// The outlines of the grids of `p` out of bounds and of their neighbours: where cutting blocks may help.
+fn trouble(units: &Units, p: &Proposal) -> Vec<Poly> {
+    let mut grid_of = vec![usize::MAX; units.blocks.len()];
+    for (g, grid) in p.grids.iter().enumerate() {
+        for &b in &grid.blocks {
+            grid_of[b] = g;
+        }
+    }
+    let mut wanted = vec![false; p.grids.len()];
+    for (g, grid) in p.grids.iter().enumerate().filter(|(_, g)| !g.within_bounds) {
+        wanted[g] = true;
+        for &b in &grid.blocks {
+            for &(m, _) in &units.adj[b] {
+                if let Some(w) = wanted.get_mut(grid_of[m]) {
+                    *w = true;
+                }
+            }
+        }
+    }
+    p.grids.iter().zip(wanted).filter(|(_, w)| *w).flat_map(|(g, _)| g.polys.iter().cloned()).collect()
+}
+
+/// Draws divisions on blocks cut only as far as needed: `draw` runs on the blocks of each of the
+/// [`cut_levels`] in turn (the first [`CUT_LEVELS_ALWAYS`] always, the rest until every division drawn
+/// has each grid within the bounds or out of them for a proven reason); for each place in `draw`'s
+/// answer the [`better`] division is kept, the one from the least cut blocks when they tie. Road
+/// boundaries are kept where whole blocks can be balanced, and blocks are cut between buildings where
+/// they cannot.
+pub fn cut_as_needed<T: Drawn>(
+    source: Source<'_>,
+    bounds: [u64; 2],
+    mut draw: impl FnMut(&Units) -> Vec<T>,
+) -> Result<Vec<T>, UnitsError> {
+    let mut best: Vec<(T, Vec<Poly>)> = Vec::new();
+    for (level, (max, local)) in cut_levels(bounds).into_iter().enumerate() {
+        let settled = !best.is_empty() && best.iter().all(|(d, _)| standing(d.proposal()).0 == 0);
+        if level >= CUT_LEVELS_ALWAYS && settled {
+            break;
+        }
+        let area: Vec<Poly> = best.iter().flat_map(|(_, a)| a.iter().cloned()).collect();
+        if local.is_some() && area.is_empty() {
+            continue;
+        }
+        let (b, c, r) = (source.buildings, source.community, source.roads);
+        let units = Units::build_cut(c, r, b, source.boundaries, max, local.map(|l| (l, &area[..])))?;
+        for (i, d) in draw(&units).into_iter().enumerate() {
+            let area = if standing(d.proposal()).0 > 0 { trouble(&units, d.proposal()) } else { Vec::new() };
+            match best.get_mut(i) {
+                Some(slot) if better(d.proposal(), slot.0.proposal()) => *slot = (d, area),
+                Some(_) => {}
+                None => best.push((d, area)),
+            }
+        }
+    }
+    Ok(best.into_iter().map(|(d, _)| d).collect())
 }
 
 /// Restarts per grid count tried by [`propose`]: seeded first divisions, each improved locally.
@@ -327,14 +510,12 @@ fn propose_restarts(
     params: Params,
     restarts: usize,
 ) -> Proposal {
-    let codes: Vec<String> = buildings.iter().map(|b| b.code.clone()).collect();
-    let households: Vec<u64> = buildings.iter().map(|b| b.households).collect();
     // Divided on coarse units (empty blocks joined to a neighbour with households), scored on the blocks.
     let (coarse, atom) = units.coarsen(None);
     let counts: Vec<Option<usize>> = match params.grids {
         Some(k) => vec![Some(k)],
         None => {
-            let (fixed, _) = engine::oversized(&coarse, &codes, &households, params.bounds[1]);
+            let fixed = engine::oversized(&coarse, params.bounds[1]);
             let free: u64 = coarse.blocks.iter().zip(&fixed).filter(|(_, f)| !**f).map(|(b, _)| b.households).sum();
             let ks = engine::feasible_counts(free, params.bounds);
             // Several parts of the community (cut off by big blocks or water) choose their own counts.
@@ -349,7 +530,7 @@ fn propose_restarts(
     for &k in &counts {
         for r in 0..restarts.max(1) {
             let p = Params { seed: restart_seed(params.seed, r), grids: k, ..params };
-            let d = divide(&coarse, &codes, &households, &p);
+            let d = divide(&coarse, &p);
             let key = rank(&coarse, &d, params.bounds);
             if best.as_ref().is_none_or(|(b, _)| {
                 (key.0, key.1) < (b.0, b.1) || ((key.0, key.1) == (b.0, b.1) && key.2 < b.2 - 1e-12)
@@ -360,10 +541,11 @@ fn propose_restarts(
     }
     let division = match best {
         Some((_, d)) => d,
-        None => divide(&coarse, &codes, &households, &params),
+        None => divide(&coarse, &params),
     };
     let region = atom.iter().map(|&a| division.region[a]).collect();
-    assemble_proposal(units, buildings, community_code, seq_digits, params, Division { region, ..division })
+    let division = Division { region, ..division };
+    assemble_proposal(units, buildings, community_code, seq_digits, params, division, None)
 }
 
 /// The parameters of alternative `i` of a run started from `seed`: strategies alternate (grow,

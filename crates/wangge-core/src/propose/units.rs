@@ -362,26 +362,38 @@ impl Units {
         roads: &[RoadInput<'_>],
         buildings: &[BuildingInput],
     ) -> Result<Units, UnitsError> {
-        Units::build_with(community, roads, buildings, &[])
+        Units::trace(community, roads, buildings, &[], &[])
     }
 
-    /// [`Units::build_with`], then every block holding more than `max` households in several buildings
-    /// is cut in two between its buildings ([`super::cut::chord`]) and the blocks traced again, for at
-    /// most [`CUT_ROUNDS`] rounds (each round halves what is left over, so 4 rounds split a block of
-    /// 16 grids' households). A chord is no road: it takes strength 0, and a grid boundary along it
-    /// counts as off-road. Blocks no line can cut (one building over `max`) stay as they are.
+    /// The blocks of `community` with `boundaries` (the outlines of the existing grids, for repairs;
+    /// a boundary is no road: it takes the strength of a road running along it, else 0) cut in too, so
+    /// no block straddles one and a grid left unchanged is exactly the union of its blocks. Then every
+    /// block holding more than `max` households in several buildings — or more than `local.0` when its
+    /// interior point lies in `local.1` (the area around grids out of bounds) — is cut in two between its
+    /// buildings ([`super::cut::chord`]) and the blocks traced again, for at most [`CUT_ROUNDS`] rounds
+    /// (each round halves what is left over, so 4 rounds split a block of 16 grids' households). A chord
+    /// is no road: it takes strength 0, and a grid boundary along it counts as off-road. Blocks no line
+    /// can cut (one building over `max`) stay as they are.
     pub fn build_cut(
         community: &Geometry<f64>,
         roads: &[RoadInput<'_>],
         buildings: &[BuildingInput],
         boundaries: &[Geometry<f64>],
         max: u64,
+        local: Option<(u64, &[Poly])>,
     ) -> Result<Units, UnitsError> {
+        let over = |b: &Block| {
+            b.households > max
+                || local.is_some_and(|(less, area)| {
+                    b.households > less
+                        && interior_point(&b.poly).is_some_and(|p| area.iter().any(|a| a.locate(p) == Location::Inside))
+                })
+        };
         let mut chords: Vec<Segment> = Vec::new();
         let mut units = Units::trace(community, roads, buildings, boundaries, &chords)?;
         for _ in 0..CUT_ROUNDS {
             let before = chords.len();
-            for block in units.blocks.iter().filter(|b| b.households > max && b.buildings.len() > 1) {
+            for block in units.blocks.iter().filter(|b| b.buildings.len() > 1 && over(b)) {
                 chords.extend(super::cut::chord(block, buildings, max, units.metric).unwrap_or_default());
             }
             if chords.len() == before {
@@ -391,18 +403,6 @@ impl Units {
         }
         units.chords = chords.len();
         Ok(units)
-    }
-
-    /// [`Units::build`] with `boundaries` (the outlines of the existing grids, for repairs) cut into the
-    /// blocks too, so no block straddles one: a grid left unchanged is exactly the union of its blocks.
-    /// A boundary is no road: it takes the strength of a road running along it, else 0.
-    pub fn build_with(
-        community: &Geometry<f64>,
-        roads: &[RoadInput<'_>],
-        buildings: &[BuildingInput],
-        boundaries: &[Geometry<f64>],
-    ) -> Result<Units, UnitsError> {
-        Units::trace(community, roads, buildings, boundaries, &[])
     }
 
     /// Forms the blocks with `chords` (lattice segments across oversized blocks) cut in too.
