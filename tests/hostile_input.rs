@@ -281,12 +281,15 @@ fn heavy_requests_over_the_cap_get_503_with_retry_after_and_lookups_still_answer
 fn a_heavy_request_past_its_deadline_is_abandoned_with_503() {
     let dir = tempfile::tempdir().unwrap();
     let db = city_db(dir.path());
-    // Made directly: creating it over HTTP is a write, itself past a zero deadline.
-    let plan = Store::open(&db).unwrap().create_plan("deadline", "test").unwrap().id;
-    let planner = token(&db, "planner");
-    let server = Server::start_state(state(&db, Limits { heavy_deadline: Duration::ZERO, ..Limits::default() }));
-    let url = format!("{}/api/v1/plans/{plan}/validate", server.base);
-    let (s, retry, err) = send("POST", &url, Some(&planner), None);
+    // A 1 ms deadline and work that takes far longer (150,000 points answered as JSON): a zero
+    // deadline on a small validation raced the timer, which only fires at the runtime's next
+    // tick, so a busy machine sometimes finished the work first.
+    let server =
+        Server::start_state(state(&db, Limits { heavy_deadline: Duration::from_millis(1), ..Limits::default() }));
+    let points: Vec<String> =
+        (0..150_000).map(|i| format!("[{:.6},{:.6}]", CX + (i % 400) as f64 * 1e-6, CY)).collect();
+    let body = format!("{{\"points\":[{}]}}", points.join(","));
+    let (s, retry, err) = send("POST", &format!("{}/api/v1/lookup", server.base), None, Some(&body));
     assert_eq!((s, retry.as_deref()), (503, Some("1")), "{err}");
     assert_eq!(err["error"], "deadline");
 }
