@@ -238,3 +238,27 @@ fn a_streamed_csv_batch_checks_every_row_before_answering() {
     let (status, body) = server.post(path, "text/csv", "id,lon,lat\n");
     assert_eq!((status, body.trim_end()), (200, wangge_app::lookup::BATCH_COLUMNS.join(",").as_str()));
 }
+
+#[test]
+fn a_streamed_csv_answer_survives_compression() {
+    // Browsers ask for gzip; the compressing layer polls the streamed body once more after its
+    // end, which used to panic the worker and cut the answer.
+    let dir = tempfile::tempdir().unwrap();
+    let db = city_db(dir.path());
+    let server = Server::start(&db);
+    let body: String = std::iter::once("lon,lat\n".to_string())
+        .chain((0..5000).map(|i| format!("{},{}\n", 114.0 + (i % 100) as f64 * 1e-4, 22.5)))
+        .collect();
+    for _ in 0..3 {
+        let resp = ureq::post(&format!("{}/api/v1/lookup?format=csv", server.base))
+            .header("Content-Type", "text/csv")
+            .header("Accept-Encoding", "gzip")
+            .send(body.as_bytes())
+            .unwrap();
+        assert_eq!(resp.headers().get("content-encoding").map(|v| v.to_str().unwrap()), Some("gzip"));
+        let bytes = resp.into_body().read_to_vec().unwrap();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text).unwrap();
+        assert_eq!(text.lines().count(), 5001, "the whole answer, header and every row");
+    }
+}

@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::extract::{FromRequest, Request};
 use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use serde_json::Value;
 use wangge_app::batch::{BatchError, answer_rows, lookup_points_csv, lookup_xlsx, read_csv_batch};
 use wangge_app::lookup::{BadPoint, PointIn, lookup_one, points_from_csv, points_from_json};
@@ -149,7 +150,9 @@ async fn stream_csv(state: AppState, request: Request, crs: Crs, lang: Lang) -> 
             tx.blocking_send(Ok(Bytes::from(chunk))).is_ok()
         });
     });
-    let chunks = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
+    // Fused: a compressing layer polls the body once more after its end, and a bare `unfold`
+    // panics when polled past its end.
+    let chunks = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) }).fuse();
     Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8")], Body::from_stream(chunks)).into_response())
 }
 
