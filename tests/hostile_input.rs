@@ -289,9 +289,41 @@ fn a_heavy_request_past_its_deadline_is_abandoned_with_503() {
     let points: Vec<String> =
         (0..150_000).map(|i| format!("[{:.6},{:.6}]", CX + (i % 400) as f64 * 1e-6, CY)).collect();
     let body = format!("{{\"points\":[{}]}}", points.join(","));
-    let (s, retry, err) = send("POST", &format!("{}/api/v1/lookup", server.base), None, Some(&body));
+    let (s, retry, err) = post_while_answered_early(&server.base, "/api/v1/lookup", body);
     assert_eq!((s, retry.as_deref()), (503, Some("1")), "{err}");
     assert_eq!(err["error"], "deadline");
+}
+
+/// Posts `body` over a raw socket from a writer thread while reading the answer: the deadline may
+/// pass while the body is still arriving, and then the server answers and closes before reading it
+/// all, so the upload's end fails with a broken pipe (an HTTP client library gives up there) while
+/// the 503 is already in the reader's socket.
+fn post_while_answered_early(base: &str, path: &str, body: String) -> (u16, Option<String>, Value) {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://").to_string();
+    let mut s = std::net::TcpStream::connect(&addr).expect("connects");
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAccept-Language: en\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let mut w = s.try_clone().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = w.write_all(head.as_bytes()).and_then(|()| w.write_all(body.as_bytes()));
+    });
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    writer.join().unwrap();
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let status = text.get(9..12).and_then(|c| c.parse().ok()).unwrap_or_else(|| panic!("no status line: {text:.300}"));
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let retry = head
+        .lines()
+        .find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("retry-after")))
+        .map(|(_, v)| v.trim().to_string());
+    // A chunked body: the JSON is between the chunk-size lines.
+    let json = body.find('{').zip(body.rfind('}')).map_or(body, |(a, b)| &body[a..=b]);
+    (status, retry, serde_json::from_str(json).unwrap_or(Value::String(body.to_string())))
 }
 
 #[test]
