@@ -306,6 +306,7 @@ fn take_building_unit_room<'a>(mut rest: &'a str, p: &mut ParsedAddress) -> &'a 
 mod tests {
     use super::super::normalize::normalize;
     use super::*;
+    use serde_json::json;
 
     fn split(s: &str) -> ParsedAddress {
         parse(&normalize(s), &NoVocabulary::default())
@@ -325,29 +326,30 @@ mod tests {
         assert_eq!(p.rest, "");
     }
 
+    /// Checks the parts named in `want` (as the parse serialises them) of `s` parsed.
+    fn parses_to(s: &str, want: serde_json::Value) {
+        let got = serde_json::to_value(split(s)).unwrap();
+        for (part, value) in want.as_object().unwrap() {
+            assert_eq!(&got[part], value, "{s}: {part}");
+        }
+    }
+
     #[test]
     fn road_names_with_numbers_and_estates() {
-        let p = split("十七号街5号");
-        assert_eq!((p.road.as_deref(), p.door.as_deref()), (Some("17号街"), Some("5")));
-        let p = split("泰然九路8号景田花园A座1单元");
-        assert_eq!(p.road.as_deref(), Some("泰然9路"));
-        assert_eq!(p.estate.as_deref(), Some("景田花园"));
-        assert_eq!((p.building.as_deref(), p.unit.as_deref()), (Some("a"), Some("1")));
-        let p = split("景田花园3号楼");
-        assert_eq!((p.estate.as_deref(), p.building.as_deref()), (Some("景田花园"), Some("3")));
-        let p = split("福荣路12号3-2-502");
-        assert_eq!((p.building.as_deref(), p.unit.as_deref(), p.room.as_deref()), (Some("3"), Some("2"), Some("502")));
+        parses_to("十七号街5号", json!({"road": "17号街", "door": "5"}));
+        parses_to(
+            "泰然九路8号景田花园A座1单元",
+            json!({"road": "泰然9路", "estate": "景田花园", "building": "a", "unit": "1"}),
+        );
+        parses_to("景田花园3号楼", json!({"estate": "景田花园", "building": "3"}));
+        parses_to("福荣路12号3-2-502", json!({"building": "3", "unit": "2", "room": "502"}));
     }
 
     #[test]
     fn latin_addresses_and_partial_input() {
-        let p = split("Mannerheimintie 5 A");
-        assert_eq!((p.road.as_deref(), p.door.as_deref()), (Some("mannerheimintie"), Some("5a")));
-        let p = split("福荣");
-        assert_eq!(p.road.as_deref(), Some("福荣"));
-        let p = split("深南大道");
-        assert_eq!(p.road.as_deref(), Some("深南大道"));
-        let p = split("");
-        assert_eq!(p, ParsedAddress::default());
+        parses_to("Mannerheimintie 5 A", json!({"road": "mannerheimintie", "door": "5a"}));
+        parses_to("福荣", json!({"road": "福荣"}));
+        parses_to("深南大道", json!({"road": "深南大道"}));
+        assert_eq!(split(""), ParsedAddress::default());
     }
 }

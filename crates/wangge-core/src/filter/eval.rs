@@ -155,36 +155,51 @@ mod tests {
         matches(&parse(filter).unwrap(), &grid())
     }
 
+    /// Checks each `(filter, whether the grid matches)`, naming the filter that fails.
+    fn checks(cases: &[(&str, bool)]) {
+        for (filter, want) in cases {
+            assert_eq!(check(filter), *want, "{filter}");
+        }
+    }
+
     #[test]
     fn comparisons_and_logic() {
-        assert!(check("households = 420 AND kind = '综合'"));
-        assert!(check("households > 400 AND NOT households >= 500"));
-        assert!(!check("households < 300 OR kind <> '综合'"));
-        assert!(check("code = 440304006009001"), "a digit-string code compares with a number");
-        assert!(check("estimated = TRUE"));
-        assert!(!check("residents > 0"), "a missing property never compares");
-        assert!(check("residents IS NULL AND worker IS NOT NULL"));
+        checks(&[
+            ("households = 420 AND kind = '综合'", true),
+            ("households > 400 AND NOT households >= 500", true),
+            ("households < 300 OR kind <> '综合'", false),
+            // A digit-string code compares with a number.
+            ("code = 440304006009001", true),
+            ("estimated = TRUE", true),
+            // A missing property never compares.
+            ("residents > 0", false),
+            ("residents IS NULL AND worker IS NOT NULL", true),
+        ]);
     }
 
     #[test]
     fn like_between_in() {
-        assert!(check("name LIKE '竹林%'"));
-        assert!(check("name LIKE '%第_网格'"));
-        assert!(!check("name LIKE '香梅%'"));
-        assert!(check("parent_code LIKE '440304\\_%' OR TRUE"));
-        assert!(!check("name LIKE '竹林'"));
-        assert!(check("households BETWEEN 300 AND 500"));
-        assert!(!check("households NOT BETWEEN 300 AND 500"));
-        assert!(check("kind IN ('专属', '综合')"));
-        assert!(check("households NOT IN (1, 2, 3)"));
+        checks(&[
+            ("name LIKE '竹林%'", true),
+            ("name LIKE '%第_网格'", true),
+            ("name LIKE '香梅%'", false),
+            ("parent_code LIKE '440304\\_%' OR TRUE", true),
+            ("name LIKE '竹林'", false),
+            ("households BETWEEN 300 AND 500", true),
+            ("households NOT BETWEEN 300 AND 500", false),
+            ("kind IN ('专属', '综合')", true),
+            ("households NOT IN (1, 2, 3)", true),
+        ]);
         assert!(like("abc", "a%c") && like("ac", "a%c") && !like("ab", "a%c") && like("", "%"));
     }
 
     #[test]
     fn spatial() {
-        assert!(check("S_INTERSECTS(geometry, POINT(114.005 22.505))"));
-        assert!(check("S_INTERSECTS(geometry, BBOX(114.009, 22.509, 115, 23))"));
-        assert!(!check("S_INTERSECTS(geometry, BBOX(113, 22, 113.5, 22.4))"));
-        assert!(check("S_INTERSECTS(geometry, POLYGON((114.01 22.51, 114.02 22.51, 114.02 22.52, 114.01 22.51)))"));
+        checks(&[
+            ("S_INTERSECTS(geometry, POINT(114.005 22.505))", true),
+            ("S_INTERSECTS(geometry, BBOX(114.009, 22.509, 115, 23))", true),
+            ("S_INTERSECTS(geometry, BBOX(113, 22, 113.5, 22.4))", false),
+            ("S_INTERSECTS(geometry, POLYGON((114.01 22.51, 114.02 22.51, 114.02 22.52, 114.01 22.51)))", true),
+        ]);
     }
 }

@@ -64,12 +64,12 @@ impl Components {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::coord;
+    use geo::Coord;
 
     #[test]
     fn two_islands() {
-        let a = [coord! { x: 0.0, y: 0.0 }, coord! { x: 0.001, y: 0.0 }, coord! { x: 0.002, y: 0.0 }];
-        let b = [coord! { x: 1.0, y: 0.0 }, coord! { x: 1.001, y: 0.0 }];
+        let a = [(0.0, 0.0), (0.001, 0.0), (0.002, 0.0)].map(Coord::from);
+        let b = [(1.0, 0.0), (1.001, 0.0)].map(Coord::from);
         let net = Network::from_polylines([&b[..], &a[..]]);
         let c = Components::of(&net);
         assert_eq!(c.sizes, vec![3, 2]);
