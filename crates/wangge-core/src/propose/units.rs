@@ -548,15 +548,7 @@ impl Units {
                 _ => {}
             }
         }
-        let mut adj: Vec<Vec<(usize, Shared)>> = vec![Vec::new(); blocks.len()];
-        for (&(x, y), s) in &shared {
-            adj[x].push((y, *s));
-            adj[y].push((x, *s));
-        }
-        for (i, list) in adj.iter_mut().enumerate() {
-            list.sort_by_key(|(n, _)| *n);
-            blocks[i].perimeter_m = blocks[i].outer_m + list.iter().map(|(_, s)| s.length_m).sum::<f64>();
-        }
+        let adj = adjacency(&shared, &mut blocks);
         let mut units =
             Units { graph, blocks, adj, building_block: Vec::new(), buildings_outside: 0, metric, outline, chords: 0 };
         units.place(buildings);
@@ -682,15 +674,7 @@ impl Units {
                 }
             }
         }
-        let mut adj: Vec<Vec<(usize, Shared)>> = vec![Vec::new(); k];
-        for (&(x, y), s) in &shared {
-            adj[x].push((y, *s));
-            adj[y].push((x, *s));
-        }
-        for (i, list) in adj.iter_mut().enumerate() {
-            list.sort_by_key(|(m, _)| *m);
-            blocks[i].perimeter_m = blocks[i].outer_m + list.iter().map(|(_, s)| s.length_m).sum::<f64>();
-        }
+        let adj = adjacency(&shared, &mut blocks);
         let building_block = self.building_block.iter().map(|b| b.map(|b| atom[b])).collect();
         let coarse = Units {
             graph: self.graph.clone(),
@@ -753,6 +737,22 @@ impl Units {
         }
         out
     }
+}
+
+/// Each block's neighbours with the boundary they share (sorted by neighbour, so the search is
+/// deterministic), from the boundaries keyed by block pair; sets each block's perimeter to its
+/// outer boundary plus the shared ones.
+fn adjacency(shared: &BTreeMap<(usize, usize), Shared>, blocks: &mut [Block]) -> Vec<Vec<(usize, Shared)>> {
+    let mut adj: Vec<Vec<(usize, Shared)>> = vec![Vec::new(); blocks.len()];
+    for (&(x, y), s) in shared {
+        adj[x].push((y, *s));
+        adj[y].push((x, *s));
+    }
+    for (i, list) in adj.iter_mut().enumerate() {
+        list.sort_by_key(|(n, _)| *n);
+        blocks[i].perimeter_m = blocks[i].outer_m + list.iter().map(|(_, s)| s.length_m).sum::<f64>();
+    }
+    adj
 }
 
 #[cfg(test)]
