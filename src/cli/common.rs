@@ -4,6 +4,7 @@
 use anyhow::{Context, Result, bail};
 use std::path::Path;
 use wangge_core::problem::Problem;
+use wangge_core::snapshot::Snapshot;
 use wangge_store::{Db, Store};
 use wangge_text::zh_en;
 use wangge_text::{Lang, Text};
@@ -15,6 +16,15 @@ pub(super) fn open_existing(db: &Path, lang: Lang) -> Result<Box<dyn Db>> {
         bail!("{} {}", lang.pick("数据库不存在：", "database does not exist:"), db.display());
     }
     open_db(db)
+}
+
+/// The published snapshot of `db`, for a question asked once or as a `--csv`/`--xlsx` batch
+/// (`batch`). `--out` (`out`) names a batch's answer file, so it is refused without one.
+pub(super) fn snapshot_to_ask(db: &Path, batch: bool, out: bool, lang: Lang) -> Result<Snapshot> {
+    if out && !batch {
+        bail!("{}", lang.pick("--out 只用于 --csv 或 --xlsx 批量", "--out is for a --csv or --xlsx batch"));
+    }
+    Ok(open_existing(db, lang)?.load_snapshot()?)
 }
 
 /// Opens the database `db` names: a `postgres://` URL, or a GeoPackage file (created if missing).

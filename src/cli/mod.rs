@@ -48,7 +48,7 @@ mod serve;
 mod store;
 mod validate;
 
-use common::{open_existing, write_atomically};
+use common::{open_existing, snapshot_to_ask, write_atomically};
 use geocode::{geocode_csv, geocode_xlsx, import_addresses};
 use import::import_record;
 use lookup::{lookup_csv, lookup_xlsx, print_answer};
@@ -510,11 +510,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Lookup { db, lon, lat, crs, csv, xlsx, out, json } => {
-            if out.is_some() && csv.is_none() && xlsx.is_none() {
-                bail!("{}", lang.pick("--out 只用于 --csv 或 --xlsx 批量", "--out is for a --csv or --xlsx batch"));
-            }
-            let store = open_existing(&db, lang)?;
-            let snapshot = store.load_snapshot()?;
+            let snapshot = snapshot_to_ask(&db, csv.is_some() || xlsx.is_some(), out.is_some(), lang)?;
             if let Some(input) = csv {
                 return lookup_csv(&snapshot, &input, out.as_deref(), crs, lang);
             }
@@ -565,11 +561,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Command::ImportAddresses { db, crs, mode, input } => import_addresses(&db, crs, mode, &input, lang),
         Command::Geocode { db, q, limit, csv, xlsx, address_column, out, json } => {
-            if out.is_some() && csv.is_none() && xlsx.is_none() {
-                bail!("{}", lang.pick("--out 只用于 --csv 或 --xlsx 批量", "--out is for a --csv or --xlsx batch"));
-            }
-            let store = open_existing(&db, lang)?;
-            let snapshot = store.load_snapshot()?;
+            let snapshot = snapshot_to_ask(&db, csv.is_some() || xlsx.is_some(), out.is_some(), lang)?;
             if let Some(input) = csv {
                 return geocode_csv(snapshot.addresses(), &input, out.as_deref(), lang);
             }
