@@ -33,6 +33,24 @@ fn unknown_layer(raw: &str, lang: Lang) -> ApiError {
     ))
 }
 
+/// A tile asked for in another format than `.mvt`; `column` is `{layer}/{z}/{x}` as asked.
+fn not_mvt(file: &str, column: &str, lang: Lang) -> ApiError {
+    ApiError::not_found(zh_en!(
+        lang,
+        ("瓦片 {file} 不存在：只提供 .mvt 格式（/tiles/{column}/{{y}}.mvt）"),
+        ("no tile {file}: tiles are served as .mvt (/tiles/{column}/{{y}}.mvt)")
+    ))
+}
+
+/// A TileJSON address that does not end in `.json`.
+fn not_tilejson(file: &str, lang: Lang) -> ApiError {
+    ApiError::not_found(zh_en!(
+        lang,
+        ("{file} 不存在：TileJSON 地址为 /tiles/{{图层}}.json"),
+        ("no {file}: TileJSON is at /tiles/{{layer}}.json")
+    ))
+}
+
 /// `GET /tiles/{layer}/{z}/{x}/{y}.mvt`: one tile, gzip-compressed for clients that accept it,
 /// `204 No Content` when the tile has no features, `304` when `If-None-Match` holds its ETag.
 pub async fn get_tile(
@@ -46,13 +64,7 @@ pub async fn get_tile(
         Some(_) => None,
         None => Some(TileSource::parse(&layer).ok_or_else(|| unknown_layer(&layer, lang))?),
     };
-    let y = file.strip_suffix(".mvt").ok_or_else(|| {
-        ApiError::not_found(zh_en!(
-            lang,
-            ("瓦片 {file} 不存在：只提供 .mvt 格式（/tiles/{layer}/{z}/{x}/{{y}}.mvt）"),
-            ("no tile {file}: tiles are served as .mvt (/tiles/{layer}/{z}/{x}/{{y}}.mvt)")
-        ))
-    })?;
+    let y = file.strip_suffix(".mvt").ok_or_else(|| not_mvt(&file, &format!("{layer}/{z}/{x}"), lang))?;
     let tile = TileId::parse(&z, &x, y).map_err(|e| ApiError::bad_parameter(e.message(lang)))?;
     let t = match (source, network_of(&layer)) {
         (Some(source), _) => state.published().tile(source, tile),
@@ -98,13 +110,7 @@ pub async fn get_tilejson(
     headers: HeaderMap,
 ) -> Result<axum::Json<Value>, ApiError> {
     let lang = params.lang;
-    let layer = file.strip_suffix(".json").ok_or_else(|| {
-        ApiError::not_found(zh_en!(
-            lang,
-            ("{file} 不存在：TileJSON 地址为 /tiles/{{图层}}.json"),
-            ("no {file}: TileJSON is at /tiles/{{layer}}.json")
-        ))
-    })?;
+    let layer = file.strip_suffix(".json").ok_or_else(|| not_tilejson(&file, lang))?;
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1:8080");
     let scheme = headers
         .get("x-forwarded-proto")
