@@ -1,13 +1,9 @@
 //! `GET /api/v1/layers/{layer}/export?format=gpkg|shp|geojson|csv&crs=EPSG:n`: the published layer
 //! as a file to download (a Shapefile's five files zipped), written by the same code as `wangge export`.
 
-use super::AppState;
-use super::access::Caller;
 use super::error::ApiError;
-use super::extract::ApiPath;
-use super::params::Params;
+use super::extract::{ApiPath, Ctx};
 use super::schema::{ErrorBody, ExportQuery};
-use axum::extract::State;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,12 +20,9 @@ static EXPORTS: AtomicU64 = AtomicU64::new(0);
     params(("layer" = String, Path, description = "Layer id"), ExportQuery),
     responses((status = 200, description = "The file (`Content-Disposition: attachment`): GeoJSON, CSV, GeoPackage or a zipped Shapefile", body = Vec<u8>, content_type = "application/octet-stream"), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 404, description = "No such layer or feature", body = ErrorBody)))]
 pub async fn export_layer(
-    State(state): State<AppState>,
-    caller: Caller,
+    Ctx { state, caller, lang, params }: Ctx,
     ApiPath(layer): ApiPath<String>,
-    params: Params,
 ) -> Result<Response, ApiError> {
-    let lang = params.lang;
     let layer: Layer = layer.parse().map_err(|e: wangge_core::model::UnknownLayer| {
         ApiError::not_found(if lang == Lang::Zh { format!("图层 {layer} 不存在") } else { e.to_string() })
     })?;

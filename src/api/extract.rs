@@ -2,6 +2,8 @@
 //! read into serde types, and every rejection becomes the project's JSON [`ApiError`] (4xx, naming
 //! the parameter or field) instead of axum's plain-text one.
 
+use super::AppState;
+use super::access::Caller;
 use super::error::ApiError;
 use super::params::Params;
 use axum::body::Bytes;
@@ -147,6 +149,31 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
         Query::<T>::try_from_uri(&parts.uri).map(|Query(v)| ApiQuery(v)).map_err(|e| {
             ApiError::bad_parameter(format!("{}: {}", lang.pick("查询参数无效", "bad query string"), e.body_text()))
         })
+    }
+}
+
+/// What a handler needs besides its path and body: the served state, the caller (see
+/// [`Caller`]), the query string and the language of the answer (as [`Params`] decides it).
+/// One argument instead of four, so a handler's signature says what it reads from the path and
+/// body; a query that is not UTF-8 is refused here, before the path and body are read.
+pub struct Ctx {
+    /// The served state.
+    pub state: AppState,
+    /// Who asks.
+    pub caller: Caller,
+    /// The language of messages.
+    pub lang: Lang,
+    /// The query string.
+    pub params: Params,
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let params = Params::from_request_parts(parts, state).await?;
+        let Ok(caller) = Caller::from_request_parts(parts, state).await;
+        Ok(Ctx { state: state.clone(), caller, lang: params.lang, params })
     }
 }
 

@@ -5,7 +5,7 @@
 use super::AppState;
 use super::access::Caller;
 use super::error::ApiError;
-use super::extract::ApiBytes;
+use super::extract::{ApiBytes, Ctx};
 use super::lookup::{XLSX, parse_crs};
 use super::params::Params;
 use super::schema::{ErrorBody, GeocodeBatchQuery, GeocodeQuery, ReverseQuery, SuggestQuery, Workbook};
@@ -155,13 +155,10 @@ pub async fn get_reverse(State(state): State<AppState>, caller: Caller, params: 
         (status = 400, description = "A parameter, field or the workbook is wrong (not an .xlsx, no address column, an address too long)", body = ErrorBody),
         (status = 413, description = "Too many rows or too large a body", body = ErrorBody)))]
 pub async fn post_batch(
-    State(state): State<AppState>,
-    caller: Caller,
-    params: Params,
+    Ctx { state, caller, lang, params }: Ctx,
     headers: HeaderMap,
     ApiBytes(body): ApiBytes,
 ) -> Result<Response, ApiError> {
-    let lang = params.lang;
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if content_type.starts_with(XLSX) {
         return post_xlsx(state, caller, &params, body).await;

@@ -1,13 +1,10 @@
 //! `/api/v1/revisions…` and the dates the history is read at (`lookup?…&at=YYYY-MM-DD`).
 
 use super::AppState;
-use super::access::Caller;
 use super::error::ApiError;
-use super::extract::ApiPath;
-use super::params::Params;
+use super::extract::{ApiPath, Ctx};
 use super::plans::{plan_error, with_backend, with_etag, with_store, with_tag};
 use super::schema::{ErrorBody, LangQuery, Plan, PlanRefusals, RevisionList};
-use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use wangge_app::plan as svc;
@@ -44,8 +41,8 @@ pub async fn snapshot_at(state: &AppState, date: &str, lang: Lang) -> Result<Sna
 /// `GET /api/v1/revisions`: every published revision, oldest first.
 #[utoipa::path(get, path = "/api/v1/revisions", tag = "plans", params(LangQuery),
     responses((status = 200, description = "The current revision and every revision (ETag `\"r{current}\"`)", body = RevisionList), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
-    let (current, revisions) = with_backend(&state, params.lang, |s| {
+pub async fn list(Ctx { state, lang, .. }: Ctx) -> Result<Response, ApiError> {
+    let (current, revisions) = with_backend(&state, lang, |s| {
         Ok((s.current_revision().map_err(ApiError::internal)?, s.revisions_since(0).map_err(ApiError::internal)?))
     })
     .await?;
@@ -57,13 +54,7 @@ pub async fn list(State(state): State<AppState>, params: Params) -> Result<Respo
 #[utoipa::path(post, path = "/api/v1/revisions/{id}/restore", tag = "plans", params(("id" = i64, Path, description = "Revision id"), LangQuery),
     security(("bearer" = [])),
     responses((status = 201, description = "The new draft plan", body = Plan), PlanRefusals))]
-pub async fn restore(
-    State(state): State<AppState>,
-    caller: Caller,
-    params: Params,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<Response, ApiError> {
-    let lang = params.lang;
+pub async fn restore(Ctx { state, caller, lang, .. }: Ctx, ApiPath(id): ApiPath<i64>) -> Result<Response, ApiError> {
     let author = caller.author();
     let plan = with_store(&state, lang, move |s| svc::restore(s, id, author).map_err(|e| plan_error(e, lang))).await?;
     Ok(with_etag(StatusCode::CREATED, plan.version, plan))

@@ -7,14 +7,12 @@
 use super::AppState;
 use super::access::Caller;
 use super::error::ApiError;
-use super::extract::{ApiJson, ApiPath};
-use super::params::Params;
+use super::extract::{ApiJson, ApiPath, Ctx};
 use super::schema::{
     CreatePlan, EditBody, ErrorBody, LangQuery, Plan, PlanDetail, PlanList, PlanRefusals, PublishPlan, Revision,
     Validation,
 };
 use axum::Json;
-use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -218,12 +216,9 @@ pub(crate) const MAX_PLAN_NAME_CHARS: usize = 200;
     responses((status = 201, description = "The new draft plan (ETag `\"v1\"`)", body = Plan), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 401, description = "No token", body = ErrorBody), (status = 403, description = "The role is too low", body = ErrorBody),
         (status = 415, description = "The body is not JSON", body = ErrorBody)))]
 pub async fn create(
-    State(state): State<AppState>,
-    caller: Caller,
-    params: Params,
+    Ctx { state, caller, lang, .. }: Ctx,
     ApiJson(body): ApiJson<CreatePlan>,
 ) -> Result<Response, ApiError> {
-    let lang = params.lang;
     let author = caller.author();
     let name = body.name.trim().to_string();
     if name.is_empty() {
@@ -243,8 +238,8 @@ pub async fn create(
 /// `GET /api/v1/plans`
 #[utoipa::path(get, path = "/api/v1/plans", tag = "plans", params(LangQuery),
     responses((status = 200, description = "Every plan; drafts only for planners and admins", body = PlanList), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, caller: Caller, params: Params) -> Result<Json<PlanList>, ApiError> {
-    let mut plans = with_backend(&state, params.lang, |s| s.plans().map_err(ApiError::internal)).await?;
+pub async fn list(Ctx { state, caller, lang, .. }: Ctx) -> Result<Json<PlanList>, ApiError> {
+    let mut plans = with_backend(&state, lang, |s| s.plans().map_err(ApiError::internal)).await?;
     if !reads_drafts(&caller) {
         plans.retain(|p| p.status != "draft");
     }
@@ -254,13 +249,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller, params: Params)
 /// `GET /api/v1/plans/{id}`: the plan and its edits.
 #[utoipa::path(get, path = "/api/v1/plans/{id}", tag = "plans", params(("id" = i64, Path, description = "Plan id"), LangQuery),
     responses((status = 200, description = "The plan and its edits (ETag `\"v{version}\"`)", body = PlanDetail), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
-pub async fn get(
-    State(state): State<AppState>,
-    caller: Caller,
-    params: Params,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<Response, ApiError> {
-    let lang = params.lang;
+pub async fn get(Ctx { state, caller, lang, .. }: Ctx, ApiPath(id): ApiPath<i64>) -> Result<Response, ApiError> {
     let (plan, edits, (undo_steps, redo_steps)) = with_reader(&state, lang, move |s| {
         may_read(s, &caller, id, lang)?;
         let plan = s.plan(id).map_err(ApiError::internal)?;
@@ -285,14 +274,11 @@ pub async fn get(
         (status = 409, description = "Stale `If-Match`, or the plan is published", body = ErrorBody),
         (status = 422, description = "The edit cannot be applied", body = ErrorBody)))]
 pub async fn add_edit(
-    State(state): State<AppState>,
-    caller: Caller,
-    params: Params,
+    Ctx { state, caller, lang, .. }: Ctx,
     ApiPath(id): ApiPath<i64>,
     headers: HeaderMap,
     ApiJson(edit): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
-    let lang = params.lang;
     let expected = if_match(&headers, lang)?;
     super::guard::check_vertices(&edit, &state, lang)?;
     let author = caller.author();
@@ -338,18 +324,12 @@ type Step =
     fn(&svc::PlanCache, &mut dyn Db, i64, Option<i64>) -> Result<wangge_store::plans::PlanRow, PlanServiceError>;
 
 /// Undo or redo: `change` on the store, honouring `If-Match`, answered with the plan and its ETag.
-async fn step(
-    state: &AppState,
-    params: &Params,
-    id: i64,
-    headers: &HeaderMap,
-    change: Step,
-) -> Result<Response, ApiError> {
-    let lang = params.lang;
+async fn step(ctx: Ctx, id: i64, headers: &HeaderMap, change: Step) -> Result<Response, ApiError> {
+    let Ctx { state, lang, .. } = ctx;
     let expected = if_match(headers, lang)?;
     let cache = state.plans.clone();
     let plan =
-        with_store(state, lang, move |s| change(&cache, s, id, expected).map_err(|e| plan_error(e, lang))).await?;
+        with_store(&state, lang, move |s| change(&cache, s, id, expected).map_err(|e| plan_error(e, lang))).await?;
     Ok(with_etag(StatusCode::OK, plan.version, plan))
 }
 
@@ -360,13 +340,8 @@ async fn step(
     security(("bearer" = [])),
     responses((status = 200, description = "The plan after the undo (new ETag)", body = Plan), PlanRefusals,
         (status = 409, description = "Nothing to undo, stale `If-Match`, or the plan is published", body = ErrorBody)))]
-pub async fn undo(
-    State(state): State<AppState>,
-    params: Params,
-    ApiPath(id): ApiPath<i64>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    step(&state, &params, id, &headers, svc::PlanCache::undo).await
+pub async fn undo(ctx: Ctx, ApiPath(id): ApiPath<i64>, headers: HeaderMap) -> Result<Response, ApiError> {
+    step(ctx, id, &headers, svc::PlanCache::undo).await
 }
 
 /// `POST /api/v1/plans/{id}/redo`: puts back the last undone batch (until a new edit is added).
@@ -376,13 +351,8 @@ pub async fn undo(
     security(("bearer" = [])),
     responses((status = 200, description = "The plan after the redo (new ETag)", body = Plan), PlanRefusals,
         (status = 409, description = "Nothing to redo, stale `If-Match`, or the plan is published", body = ErrorBody)))]
-pub async fn redo(
-    State(state): State<AppState>,
-    params: Params,
-    ApiPath(id): ApiPath<i64>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    step(&state, &params, id, &headers, svc::PlanCache::redo).await
+pub async fn redo(ctx: Ctx, ApiPath(id): ApiPath<i64>, headers: HeaderMap) -> Result<Response, ApiError> {
+    step(ctx, id, &headers, svc::PlanCache::redo).await
 }
 
 /// `DELETE /api/v1/plans/{id}`: discards a draft plan and its edits; a published plan is history
@@ -394,12 +364,10 @@ pub async fn redo(
     responses((status = 200, description = "The draft plan is gone: `{\"discarded\": id}`", body = Object), PlanRefusals,
         (status = 409, description = "The plan is published, or stale `If-Match`", body = ErrorBody)))]
 pub async fn discard(
-    State(state): State<AppState>,
-    params: Params,
+    Ctx { state, lang, .. }: Ctx,
     ApiPath(id): ApiPath<i64>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let lang = params.lang;
     let expected = if_match(&headers, lang)?;
     with_store(&state, lang, move |s| svc::discard(s, id, expected).map_err(|e| plan_error(e, lang))).await?;
     Ok(Json(json!({ "discarded": id })))
@@ -409,12 +377,9 @@ pub async fn discard(
 #[utoipa::path(post, path = "/api/v1/plans/{id}/validate", tag = "plans", params(("id" = i64, Path, description = "Plan id"), LangQuery),
     responses((status = 200, description = "Every rule finding", body = Validation), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
 pub async fn validate(
-    State(state): State<AppState>,
-    caller: Caller,
-    params: Params,
+    Ctx { state, caller, lang, .. }: Ctx,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Validation>, ApiError> {
-    let lang = params.lang;
     let rules = state.rules.clone();
     // The plan engine keeps the draft's findings and updates them edit by edit, so this costs
     // what the last edits touched (the first validation of a plan runs every rule once).
@@ -432,13 +397,7 @@ pub async fn validate(
 /// `GET /api/v1/plans/{id}/diff`: what publishing would change.
 #[utoipa::path(get, path = "/api/v1/plans/{id}/diff", tag = "plans", params(("id" = i64, Path, description = "Plan id"), LangQuery),
     responses((status = 200, description = "Added, removed and changed features per layer", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody), (status = 404, description = "No such plan, revision or layer, or no database", body = ErrorBody)))]
-pub async fn diff(
-    State(state): State<AppState>,
-    caller: Caller,
-    params: Params,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<Json<Value>, ApiError> {
-    let lang = params.lang;
+pub async fn diff(Ctx { state, caller, lang, .. }: Ctx, ApiPath(id): ApiPath<i64>) -> Result<Json<Value>, ApiError> {
     let cache = state.plans.clone();
     let d = with_reader(&state, lang, move |s| {
         may_read(s, &caller, id, lang)?;
@@ -457,14 +416,11 @@ pub async fn diff(
         (status = 409, description = "The plan's base is no longer current (`problems.since`), it is published, or stale `If-Match`", body = ErrorBody),
         (status = 422, description = "The plan breaks error rules (`problems`: every finding)", body = ErrorBody)))]
 pub async fn publish(
-    State(state): State<AppState>,
-    caller: Caller,
-    params: Params,
+    Ctx { state, caller, lang, .. }: Ctx,
     ApiPath(id): ApiPath<i64>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<PublishPlan>,
 ) -> Result<Json<Revision>, ApiError> {
-    let lang = params.lang;
     let message = body.message;
     // Checked with the message by the publish use-case, so both faces name the field alike.
     let date = body.effective_date.unwrap_or_else(super::history::today);

@@ -1,15 +1,11 @@
 //! `POST /api/v1/communities/{code}/proposals`: draft plans dividing a community into grids along its
 //! roads (issue 17), the same use-case as `wangge propose-grids`.
 
-use super::AppState;
-use super::access::Caller;
 use super::error::ApiError;
-use super::extract::{ApiJson, ApiPath};
-use super::params::Params;
+use super::extract::{ApiJson, ApiPath, Ctx};
 use super::plans::{plan_error, with_store};
 use super::schema::{ErrorBody, LangQuery};
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -84,13 +80,10 @@ fn propose_error(e: ProposeError, lang: Lang) -> ApiError {
         (status = 403, description = "The role is too low", body = ErrorBody), (status = 404, description = "No such community, or no database", body = ErrorBody),
         (status = 415, description = "The body is not JSON", body = ErrorBody)))]
 pub async fn create(
-    State(state): State<AppState>,
-    caller: Caller,
-    params: Params,
+    Ctx { state, caller, lang, .. }: Ctx,
     ApiPath(code): ApiPath<String>,
     ApiJson(body): ApiJson<ProposeBody>,
 ) -> Result<Response, ApiError> {
-    let lang = params.lang;
     let rules = state.rules.clone();
     let req = ProposeRequest {
         community: code.clone(),
