@@ -2,12 +2,11 @@
 //! line up with our grids, communities or streets (多网合一; see [`wangge_core::align`]).
 
 use super::AppState;
-use super::access::Caller;
 use super::error::ApiError;
-use super::extract::{ApiJson, ApiPath};
+use super::extract::{ApiJson, ApiPath, Ctx};
 use super::params::Params;
 use super::plans::{plan_error, with_reader, with_store};
-use super::schema::{ErrorBody, LangQuery};
+use super::schema::{AlignmentQuery, ErrorBody, LangQuery};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,27 +15,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use wangge_app::align::{Level, pieces_geojson, report, report_xlsx};
 use wangge_app::align_draft::{AlignDraftError, PieceRef, create_draft};
 use wangge_app::network_tiles::NetworkLayer;
 use wangge_core::align::AlignConfig;
 use wangge_text::{FindingJson, Lang, zh_en};
-
-/// The query of `GET /api/v1/alignment`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AlignmentQuery {
-    /// The network's name (as imported with `wangge import --network NAME`).
-    pub network: String,
-    /// Our level: `grid` (default), `community` or `street`.
-    pub level: Option<String>,
-    /// `json` (default: `pairs`, `slivers`, `summary`), `csv` (the pairs), `xlsx` (sheets pairs,
-    /// slivers, summary) or `geojson` (the pieces with their class, for the map).
-    pub format: Option<String>,
-    /// `zh` or `en`.
-    pub lang: Option<String>,
-}
 
 /// `GET /api/v1/networks`: every imported network with its current version and size.
 #[utoipa::path(get, path = "/api/v1/networks", tag = "layers", params(LangQuery),
@@ -83,6 +67,13 @@ pub async fn network_features(
         .into_response())
 }
 
+/// The level a request names, `grid` when it names none; `refuse(raw)` answers a name that is not a
+/// level (the query and the draft body word it for their own callers).
+fn level_or(raw: Option<&str>, refuse: impl FnOnce(&str) -> ApiError) -> Result<Level, ApiError> {
+    let raw = raw.unwrap_or("grid");
+    raw.parse().map_err(|_| refuse(raw))
+}
+
 /// `GET /api/v1/alignment?network=NAME[&level=grid|community|street][&format=json|csv|xlsx|geojson]`.
 #[utoipa::path(get, path = "/api/v1/alignment", tag = "layers", params(AlignmentQuery),
     responses((status = 200, description = "The alignment report: `pairs` (every intersecting pair: area, households, buildings, shares, class, Hausdorff distance), `slivers` (with a suggested snap) and `summary` (whole area, per street and community: classes, V-measure, homogeneity, completeness by households and by area); CSV, xlsx or GeoJSON pieces by `format`", body = Object),
@@ -96,12 +87,11 @@ pub async fn get_alignment(State(state): State<AppState>, params: Params) -> Res
             "parameter network is missing (a network's name: see /api/v1/networks)",
         )));
     };
-    let raw_level = params.get("level").unwrap_or("grid").to_string();
-    let level: Level = raw_level.parse().map_err(|_| {
+    let level = level_or(params.get("level"), |raw| {
         ApiError::bad_parameter(zh_en!(
             lang,
-            ("参数 level 的值 \"{raw_level}\" 无效：应为 grid、community 或 street"),
-            ("parameter level: \"{raw_level}\" is not grid, community or street")
+            ("参数 level 的值 \"{raw}\" 无效：应为 grid、community 或 street"),
+            ("parameter level: \"{raw}\" is not grid, community or street")
         ))
     })?;
     let format = params.get("format").unwrap_or("json").to_string();
@@ -196,18 +186,14 @@ pub struct AlignDraftBody {
         (status = 415, description = "The body is not JSON", body = ErrorBody),
         (status = 422, description = "A piece cannot be snapped (named in `problems`); nothing was written", body = ErrorBody)))]
 pub async fn post_draft(
-    State(state): State<AppState>,
-    caller: Caller,
-    params: Params,
+    Ctx { state, caller, lang, .. }: Ctx,
     ApiJson(body): ApiJson<AlignDraftBody>,
 ) -> Result<Response, ApiError> {
-    let lang = params.lang;
-    let raw_level = body.level.clone().unwrap_or_else(|| "grid".into());
-    let level: Level = raw_level.parse().map_err(|_| {
+    let level = level_or(body.level.as_deref(), |raw| {
         ApiError::bad_body(zh_en!(
             lang,
-            ("字段 level 的值 \"{raw_level}\" 无效：应为 grid"),
-            ("field level: \"{raw_level}\" is not grid")
+            ("字段 level 的值 \"{raw}\" 无效：应为 grid"),
+            ("field level: \"{raw}\" is not grid")
         ))
     })?;
     let layer = network_layer(&state, lang, &body.network).await?;

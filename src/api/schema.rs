@@ -168,6 +168,21 @@ pub struct DiffQuery {
     pub lang: Option<String>,
 }
 
+/// The query of `GET /api/v1/alignment`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AlignmentQuery {
+    /// The network's name (as imported with `wangge import --network NAME`).
+    pub network: String,
+    /// Our level: `grid` (default), `community` or `street`.
+    pub level: Option<String>,
+    /// `json` (default: `pairs`, `slivers`, `summary`), `csv` (the pairs), `xlsx` (sheets pairs,
+    /// slivers, summary) or `geojson` (the pieces with their class, for the map).
+    pub format: Option<String>,
+    /// `zh` or `en`.
+    pub lang: Option<String>,
+}
+
 /// `GET /api/v1/audit`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
