@@ -67,23 +67,25 @@ impl PgStore {
             .client
             .borrow_mut()
             .query(
-                "SELECT v.network, v.version, v.at, v.author, v.message,
+                "SELECT v.network AS name, v.version, v.at AS updated, v.author, v.message,
                    (SELECT count(*) FROM network_feature f WHERE f.network = v.network AND f.version_to IS NULL)
+                   AS features
                  FROM wangge_network_version v
                  WHERE v.version = (SELECT max(version) FROM wangge_network_version w WHERE w.network = v.network)
                  ORDER BY v.network COLLATE \"C\"",
                 &[],
             )
             .map_err(self.net_err())?;
+        // Read by the names the query gives its columns, so the two cannot drift apart.
         Ok(rows
             .iter()
             .map(|r| NetworkInfo {
-                name: r.get(0),
-                version: r.get(1),
-                updated: r.get(2),
-                author: r.get(3),
-                message: r.get(4),
-                features: r.get(5),
+                name: r.get("name"),
+                version: r.get("version"),
+                updated: r.get("updated"),
+                author: r.get("author"),
+                message: r.get("message"),
+                features: r.get("features"),
             })
             .collect())
     }
@@ -218,12 +220,13 @@ pub(crate) fn restore(c: &mut impl GenericClient, d: &NetworkDump) -> Result<(),
             &[&wkb_of(&f.geometry), &r.network, &f.code, &f.name, &attrs, &r.version_from, &r.version_to],
         )?;
     }
+    // Prepared once, like the features above: a restore may hold many versions.
+    let insert_version = c.prepare(
+        "INSERT INTO wangge_network_version (network, version, at, author, role, message, features)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )?;
     for v in &d.versions {
-        c.execute(
-            "INSERT INTO wangge_network_version (network, version, at, author, role, message, features)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            &[&v.network, &v.version, &v.at, &v.author, &v.role, &v.message, &v.features],
-        )?;
+        c.execute(&insert_version, &[&v.network, &v.version, &v.at, &v.author, &v.role, &v.message, &v.features])?;
     }
     Ok(())
 }
