@@ -63,6 +63,7 @@
 //! reported to be off by a few metres.
 
 use std::f64::consts::PI;
+use std::ops::RangeInclusive;
 
 /// Semi-major axis of the Krasovsky 1940 ellipsoid, in metres; the public
 /// GCJ-02 formula scales its offsets with it.
@@ -73,11 +74,10 @@ const KRASOVSKY_A: f64 = 6_378_245.0;
 /// literal is the same `f64` (a test checks it).
 const KRASOVSKY_EE: f64 = 0.006_693_421_622_965_943;
 
-/// Bounds of the public formula's "inside China" rectangle, in degrees.
-const CHINA_MIN_LON: f64 = 72.004;
-const CHINA_MAX_LON: f64 = 137.8347;
-const CHINA_MIN_LAT: f64 = 0.8293;
-const CHINA_MAX_LAT: f64 = 55.8271;
+/// Longitudes of the public formula's "inside China" rectangle, in degrees.
+const CHINA_LON: RangeInclusive<f64> = 72.004..=137.8347;
+/// Latitudes of that rectangle, in degrees.
+const CHINA_LAT: RangeInclusive<f64> = 0.8293..=55.8271;
 
 /// Baidu's angular scale factor (π·3000/180) for its perturbation terms.
 const BD_X_PI: f64 = PI * 3000.0 / 180.0;
@@ -100,7 +100,7 @@ const INVERSE_MAX_ITERATIONS: usize = 30;
 /// and is kept only so that results match the common implementations. NaN
 /// is outside.
 pub fn in_china(lon: f64, lat: f64) -> bool {
-    (CHINA_MIN_LON..=CHINA_MAX_LON).contains(&lon) && (CHINA_MIN_LAT..=CHINA_MAX_LAT).contains(&lat)
+    CHINA_LON.contains(&lon) && CHINA_LAT.contains(&lat)
 }
 
 /// `convert(lon, lat)` inside [`in_china`]; the point unchanged outside, as every public conversion here
