@@ -300,7 +300,8 @@ impl TableStyle {
 
 /// One QGIS symbol named `name` (its index in the renderer).
 fn symbol_xml(name: &str, symbol: Symbol) -> String {
-    let props = |pairs: &[(&str, String)]| -> String {
+    // Each value is written as it displays (numbers as Rust prints them), with no String apiece.
+    let props = |pairs: &[(&str, &dyn std::fmt::Display)]| -> String {
         pairs.iter().map(|(k, v)| format!("        <prop k=\"{k}\" v=\"{v}\"/>\n")).collect()
     };
     let (kind, class, body) = match symbol {
@@ -308,39 +309,39 @@ fn symbol_xml(name: &str, symbol: Symbol) -> String {
             "fill",
             "SimpleFill",
             props(&[
-                ("color", fill.unwrap_or("255,255,255,0").to_string()),
-                ("style", if fill.is_some() { "solid" } else { "no" }.to_string()),
-                ("outline_color", outline.to_string()),
-                ("outline_style", if dashed { "dash" } else { "solid" }.to_string()),
-                ("outline_width", width.to_string()),
-                ("outline_width_unit", "MM".to_string()),
-                ("joinstyle", "round".to_string()),
+                ("color", &fill.unwrap_or("255,255,255,0")),
+                ("style", &if fill.is_some() { "solid" } else { "no" }),
+                ("outline_color", &outline),
+                ("outline_style", &if dashed { "dash" } else { "solid" }),
+                ("outline_width", &width),
+                ("outline_width_unit", &"MM"),
+                ("joinstyle", &"round"),
             ]),
         ),
         Symbol::Line { color, width } => (
             "line",
             "SimpleLine",
             props(&[
-                ("line_color", color.to_string()),
-                ("line_style", "solid".to_string()),
-                ("line_width", width.to_string()),
-                ("line_width_unit", "MM".to_string()),
-                ("capstyle", "round".to_string()),
-                ("joinstyle", "round".to_string()),
+                ("line_color", &color),
+                ("line_style", &"solid"),
+                ("line_width", &width),
+                ("line_width_unit", &"MM"),
+                ("capstyle", &"round"),
+                ("joinstyle", &"round"),
             ]),
         ),
         Symbol::Marker { color, size } => (
             "marker",
             "SimpleMarker",
             props(&[
-                ("name", "circle".to_string()),
-                ("color", color.to_string()),
-                ("outline_color", "255,255,255,255".to_string()),
-                ("outline_style", "solid".to_string()),
-                ("outline_width", "0.3".to_string()),
-                ("outline_width_unit", "MM".to_string()),
-                ("size", size.to_string()),
-                ("size_unit", "MM".to_string()),
+                ("name", &"circle"),
+                ("color", &color),
+                ("outline_color", &"255,255,255,255"),
+                ("outline_style", &"solid"),
+                ("outline_width", &"0.3"),
+                ("outline_width_unit", &"MM"),
+                ("size", &size),
+                ("size_unit", &"MM"),
             ]),
         ),
     };
