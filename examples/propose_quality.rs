@@ -24,6 +24,8 @@ fn main() -> anyhow::Result<()> {
     let codes: Vec<String> =
         snapshot.layer(wangge_core::model::Layer::Community).features().iter().map(|c| c.code.clone()).collect();
     let (mut within, mut grids, mut over_blocks, mut ms_total) = (0, 0, 0, 0.0);
+    // Means over the alternatives: Polsby–Popper, boundary on roads; and the lowest road share.
+    let (mut pp_sum, mut road_sum, mut road_min, mut drawn) = (0.0, 0.0, f64::INFINITY, 0u32);
     println!("community     hh  blocks  maxblock  feasible  alternatives (within/grids, ms)");
     for (n, code) in codes.iter().enumerate() {
         let inputs = community_inputs(&snapshot, code)?;
@@ -54,6 +56,10 @@ fn main() -> anyhow::Result<()> {
             .map(|p| {
                 within += p.metrics.within_bounds;
                 grids += p.metrics.grids;
+                pp_sum += p.metrics.mean_polsby_popper;
+                road_sum += p.metrics.boundary_on_roads_pct;
+                road_min = road_min.min(p.metrics.boundary_on_roads_pct);
+                drawn += 1;
                 format!(
                     "{}/{} pp {:.2} road {:.0}%",
                     p.metrics.within_bounds,
@@ -76,6 +82,12 @@ fn main() -> anyhow::Result<()> {
     println!(
         "total: {within}/{grids} grids within {lo}-{hi} ({:.1} %), {over_blocks} blocks over {hi}, {ms_total:.0} ms",
         100.0 * within as f64 / grids.max(1) as f64
+    );
+    let n = f64::from(drawn.max(1));
+    println!(
+        "means over {drawn} alternatives: Polsby-Popper {:.3}, boundary on roads {:.1} % (lowest {road_min:.0} %)",
+        pp_sum / n,
+        road_sum / n
     );
     Ok(())
 }

@@ -554,15 +554,17 @@ impl<'a> State<'a> {
     fn split_group(&self, group: &[usize], rng: &mut SplitMix) -> Option<Vec<Vec<usize>>> {
         let items: Vec<usize> = (0..self.region.len()).filter(|&b| group.contains(&self.region[b])).collect();
         let before: u64 = group.iter().map(|&g| self.out(self.households[g])).sum();
-        let local: std::collections::BTreeMap<usize, usize> = items.iter().enumerate().map(|(i, &b)| (b, i)).collect();
+        let mut local = vec![usize::MAX; self.region.len()];
+        for (i, &b) in items.iter().enumerate() {
+            local[b] = i;
+        }
         // Edges with the share of their length on strong roads: trees take weak edges first, so the
         // parts a tree cut leaves tend to meet along roads.
         let mut edges: Vec<(usize, usize, f64)> = Vec::new();
         for (i, &b) in items.iter().enumerate() {
             for &(m, sh) in &self.units.adj[b] {
-                if let Some(&j) = local.get(&m)
-                    && j > i
-                {
+                let j = local[m];
+                if j != usize::MAX && j > i {
                     edges.push((i, j, sh.strength_m / sh.length_m.max(1e-9)));
                 }
             }
@@ -615,24 +617,22 @@ impl<'a> State<'a> {
         let n = tree.len();
         let [lo, hi] = self.bounds;
         let mut alive = vec![true; n];
-        // Children lists and a post-order (children before parents) from the root.
+        // Children (in increasing order, in one flat array: this runs for every tree drawn) and a
+        // post-order (children before parents) from the root.
         let root = (0..n).find(|&i| tree[i] == i).unwrap_or(0);
-        let mut children = vec![Vec::new(); n];
-        for i in 0..n {
-            if i != root {
-                children[tree[i]].push(i);
-            }
-        }
+        let children = Children::of(tree, root);
         let mut order = vec![root];
         let mut i = 0;
         while i < order.len() {
-            order.extend(children[order[i]].iter().copied());
+            order.extend_from_slice(children.of_node(order[i]));
             i += 1;
         }
         order.reverse();
         let mut parts = Vec::new();
+        let mut sub = vec![0u64; n];
+        let mut stack = Vec::new();
         for left in (2..=m).rev() {
-            let mut sub = vec![0u64; n];
+            sub.fill(0);
             for &x in &order {
                 if alive[x] {
                     sub[x] += weights[x];
@@ -647,16 +647,18 @@ impl<'a> State<'a> {
                 let r = total - w;
                 self.out(w) + (rest * lo).saturating_sub(r) + r.saturating_sub(rest * hi)
             };
-            let cands: Vec<usize> = (0..n).filter(|&x| alive[x] && x != root).collect();
-            let Some(least) = cands.iter().map(|&x| miss(sub[x])).min() else { break };
-            let ties: Vec<usize> = cands.into_iter().filter(|&x| miss(sub[x]) == least).collect();
-            let c = ties[rng.below(ties.len())];
+            // The subtrees that miss the bounds least, one drawn at random.
+            let cands = || (0..n).filter(|&x| alive[x] && x != root);
+            let Some(least) = cands().map(|x| miss(sub[x])).min() else { break };
+            let ties = cands().filter(|&x| miss(sub[x]) == least).count();
+            let pick = rng.below(ties);
+            let Some(c) = cands().filter(|&x| miss(sub[x]) == least).nth(pick) else { break };
             let mut part = Vec::new();
-            let mut stack = vec![c];
+            stack.push(c);
             while let Some(x) = stack.pop() {
                 alive[x] = false;
                 part.push(x);
-                stack.extend(children[x].iter().copied().filter(|&y| alive[y]));
+                stack.extend(children.of_node(x).iter().copied().filter(|&y| alive[y]));
             }
             parts.push(part);
         }
@@ -670,10 +672,10 @@ impl<'a> State<'a> {
     /// Scored with [`Weights::PROPOSE`] even in a repair: the parts of a split grid should be compact.
     fn parts_score(&self, parts: &[Vec<usize>]) -> f64 {
         let w = Weights::PROPOSE;
-        let mut of = std::collections::BTreeMap::new();
+        let mut of = vec![usize::MAX; self.region.len()];
         for (p, part) in parts.iter().enumerate() {
             for &b in part {
-                of.insert(b, p);
+                of[b] = p;
             }
         }
         let mut score = 0.0;
@@ -686,10 +688,11 @@ impl<'a> State<'a> {
                 area += blk.area_m2;
                 perimeter += blk.perimeter_m;
                 for &(m, sh) in &self.units.adj[b] {
-                    match of.get(&m) {
-                        Some(&q) if q == p => perimeter -= sh.length_m,
-                        Some(&q) if q > p => cut += sh.weak_m(),
-                        _ => {}
+                    let q = of[m];
+                    if q == p {
+                        perimeter -= sh.length_m;
+                    } else if q != usize::MAX && q > p {
+                        cut += sh.weak_m();
                     }
                 }
             }
@@ -715,9 +718,9 @@ pub const TREES: usize = 24;
 /// a seeded random number plus the edge's road strength (0–1), so weak edges tend to join first and
 /// edges along main roads tend to be left out, where a cut of the tree then falls.
 fn random_tree(n: usize, edges: &[(usize, usize, f64)], rng: &mut SplitMix) -> Option<Vec<usize>> {
-    let keys: Vec<f64> = edges.iter().map(|e| rng.unit() + 2.0 * e.2).collect();
-    let mut order: Vec<usize> = (0..edges.len()).collect();
-    order.sort_by(|&a, &b| keys[a].total_cmp(&keys[b]).then(a.cmp(&b)));
+    // Keys drawn in edge order; ties (equal keys) fall to the lower edge index.
+    let mut order: Vec<(f64, usize)> = edges.iter().enumerate().map(|(i, e)| (rng.unit() + 2.0 * e.2, i)).collect();
+    order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     let mut uf: Vec<usize> = (0..n).collect();
     fn find(uf: &mut [usize], mut x: usize) -> usize {
         while uf[x] != x {
@@ -726,27 +729,41 @@ fn random_tree(n: usize, edges: &[(usize, usize, f64)], rng: &mut SplitMix) -> O
         }
         x
     }
-    let mut links: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let mut joined = 0;
-    for e in order {
+    let mut links: Vec<(usize, usize)> = Vec::with_capacity(n.saturating_sub(1));
+    for (_, e) in order {
         let (a, b, _) = edges[e];
         let (ra, rb) = (find(&mut uf, a), find(&mut uf, b));
         if ra != rb {
             uf[ra] = rb;
-            links[a].push(b);
-            links[b].push(a);
-            joined += 1;
+            links.push((a, b));
         }
     }
-    if n == 0 || joined + 1 != n {
+    if n == 0 || links.len() + 1 != n {
         return None;
     }
     let root = rng.below(n);
+    // Tree neighbours in one flat array; a node's parent is the same whatever order they are visited in.
+    let mut start = vec![0usize; n + 1];
+    for &(a, b) in &links {
+        start[a + 1] += 1;
+        start[b + 1] += 1;
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut near = vec![0usize; 2 * links.len()];
+    for &(a, b) in &links {
+        near[fill[a]] = b;
+        fill[a] += 1;
+        near[fill[b]] = a;
+        fill[b] += 1;
+    }
     let mut parent = vec![usize::MAX; n];
     parent[root] = root;
     let mut stack = vec![root];
     while let Some(x) = stack.pop() {
-        for &y in &links[x] {
+        for &y in &near[start[x]..start[x + 1]] {
             if parent[y] == usize::MAX {
                 parent[y] = x;
                 stack.push(y);
@@ -754,6 +771,41 @@ fn random_tree(n: usize, edges: &[(usize, usize, f64)], rng: &mut SplitMix) -> O
         }
     }
     Some(parent)
+}
+
+/// The children of each node of a rooted tree (given as parents), in increasing order, in one flat
+/// array.
+struct Children {
+    start: Vec<usize>,
+    list: Vec<usize>,
+}
+
+impl Children {
+    fn of(tree: &[usize], root: usize) -> Children {
+        let n = tree.len();
+        let mut start = vec![0usize; n + 1];
+        for (i, &p) in tree.iter().enumerate() {
+            if i != root {
+                start[p + 1] += 1;
+            }
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut list = vec![0usize; n.saturating_sub(1)];
+        for (i, &p) in tree.iter().enumerate() {
+            if i != root {
+                list[fill[p]] = i;
+                fill[p] += 1;
+            }
+        }
+        Children { start, list }
+    }
+
+    fn of_node(&self, x: usize) -> &[usize] {
+        &self.list[self.start[x]..self.start[x + 1]]
+    }
 }
 
 /// Distance in metres between two lattice points.

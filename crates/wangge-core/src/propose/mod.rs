@@ -425,10 +425,22 @@ fn trouble(units: &Units, p: &Proposal) -> Vec<Poly> {
     p.grids.iter().zip(wanted).filter(|(_, w)| *w).flat_map(|(g, _)| g.polys.iter().cloned()).collect()
 }
 
+/// Whether `a` and `b` have the same blocks (outlines, households and buildings) and neighbours, so
+/// that a draw on either gives the same divisions.
+fn same_blocks(a: &Units, b: &Units) -> bool {
+    a.chords == b.chords
+        && a.blocks.len() == b.blocks.len()
+        && a.adj == b.adj
+        && a.blocks.iter().zip(&b.blocks).all(|(x, y)| {
+            x.households == y.households && x.buildings == y.buildings && x.poly == y.poly && x.faces == y.faces
+        })
+}
+
 /// Draws divisions on blocks cut only as far as needed: `draw` runs on the blocks of each of the
 /// [`cut_levels`] in turn (the first [`CUT_LEVELS_ALWAYS`] always, the rest until every division drawn
 /// has each grid within the bounds or out of them for a proven reason); for each place in `draw`'s
-/// answer the [`better`] division is kept, the one from the least cut blocks when they tie. Road
+/// answer the [`better`] division is kept, the one from the least cut blocks when they tie; a cut that
+/// gives the same blocks as one already drawn is not drawn again (its divisions would be the same). Road
 /// boundaries are kept where whole blocks can be balanced, and blocks are cut between buildings where
 /// they cannot.
 pub fn cut_as_needed<T: Drawn>(
@@ -437,6 +449,7 @@ pub fn cut_as_needed<T: Drawn>(
     mut draw: impl FnMut(&Units) -> Vec<T>,
 ) -> Result<Vec<T>, UnitsError> {
     let mut best: Vec<(T, Vec<Poly>)> = Vec::new();
+    let mut drawn: Vec<Units> = Vec::new();
     for (level, (max, local)) in cut_levels(bounds).into_iter().enumerate() {
         let settled = !best.is_empty() && best.iter().all(|(d, _)| standing(d.proposal()).0 == 0);
         if level >= CUT_LEVELS_ALWAYS && settled {
@@ -448,6 +461,10 @@ pub fn cut_as_needed<T: Drawn>(
         }
         let (b, c, r) = (source.buildings, source.community, source.roads);
         let units = Units::build_cut(c, r, b, source.boundaries, max, local.map(|l| (l, &area[..])))?;
+        // A cut that gives the blocks of one already drawn would draw the same divisions again.
+        if drawn.iter().any(|seen| same_blocks(seen, &units)) {
+            continue;
+        }
         for (i, d) in draw(&units).into_iter().enumerate() {
             let area = if standing(d.proposal()).0 > 0 { trouble(&units, d.proposal()) } else { Vec::new() };
             match best.get_mut(i) {
@@ -456,6 +473,7 @@ pub fn cut_as_needed<T: Drawn>(
                 None => best.push((d, area)),
             }
         }
+        drawn.push(units);
     }
     Ok(best.into_iter().map(|(d, _)| d).collect())
 }
