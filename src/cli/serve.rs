@@ -40,19 +40,26 @@ pub(super) fn serve(
         Some(url) => Arc::new(wangge_pg::PgBackend::open(url)?),
         None => Arc::new(Pool::new(if demo { Store::open(db)? } else { open_existing_file(db, lang)? })),
     };
+    let clock = std::time::Instant::now();
+    let lap = |what: &str| tracing::debug!(target: "wangge::load", "{what}: at {:.0} ms", clock.elapsed().as_secs_f64() * 1e3);
     let (snapshot, revision) = backend.read(|s| s.load_published())??;
+    lap("published state read");
     let counts: Vec<String> = snapshot.counts().iter().map(|(l, n)| format!("{}={n}", l.id())).collect();
     // Read before the roads: roads imported in between are then reloaded by the change feed.
     let roads_stamp = backend.read(|s| s.roads_stamp())??;
     let (roads, node_crossings) = backend.read(|s| s.load_roads())??;
-    let state = AppState::new(snapshot, web_dir, data_dir)
-        .with_roads(&roads, node_crossings)
-        .with_backend(backend)
-        .with_limits(limits);
+    lap("roads read");
+    let state = AppState::new(snapshot, web_dir, data_dir);
+    lap("state");
+    let state = state.with_roads(&roads, node_crossings);
+    lap("coverage on roads");
+    let state = state.with_backend(backend).with_limits(limits);
+    lap("backend");
     // The revision read with the snapshot, in one transaction (the store may have moved since).
     state.live.set_revision(revision);
     state.live.set_roads_stamp(roads_stamp);
     let state = state.with_feed()?;
+    lap("change feed started");
     let pool = state.store.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {

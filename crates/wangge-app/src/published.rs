@@ -68,6 +68,7 @@ impl Live {
     /// runtime.
     pub fn new(snapshot: Arc<Snapshot>, revision: i64, roads: &[RoadLine], node_crossings: bool) -> Live {
         let tiles = Arc::new(TileService::new(roads, DEFAULT_CACHE_BYTES));
+        prepare_in_background(&snapshot);
         let coverage = Arc::new(CoverageService::new(snapshot.clone(), roads, node_crossings));
         let first = Published { revision, snapshot, coverage, tiles: tiles.clone(), tiles_generation: 0 };
         Live {
@@ -171,6 +172,7 @@ impl Live {
 
     fn swap_in(&self, old: &Published, snapshot: Snapshot, revision: i64) -> Arc<Published> {
         let snapshot = Arc::new(snapshot);
+        prepare_in_background(&snapshot);
         let roads = lock(&self.roads);
         let coverage = Arc::new(CoverageService::new(snapshot.clone(), &roads.lines, roads.node_crossings));
         let tiles = roads.tiles.clone();
@@ -181,6 +183,15 @@ impl Live {
         self.builds.fetch_add(1, Ordering::Relaxed);
         next
     }
+}
+
+/// Builds the gazetteer of `snapshot` on a thread of its own (see [`Snapshot::addresses`]): a
+/// state is swapped in and answers lookups without waiting for it, and a geocoding request that
+/// comes first waits for this build rather than starting one. When no thread can be started, the
+/// first request builds it.
+fn prepare_in_background(snapshot: &Arc<Snapshot>) {
+    let snapshot = snapshot.clone();
+    let _ = std::thread::Builder::new().name("gazetteer".into()).spawn(move || snapshot.prepare_addresses());
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -9,7 +9,7 @@ use super::prepared::PreparedArea;
 use geo::{Coord, Geometry, MultiPolygon, Rect};
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The features of one layer, sorted by code, with their index.
 ///
@@ -120,7 +120,20 @@ impl LayerData {
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     layers: HashMap<Layer, LayerData>,
-    addresses: Arc<Gazetteer>,
+    addresses: Arc<LazyGazetteer>,
+}
+
+/// A snapshot's gazetteer, built from its records on first use.
+///
+/// Why lazily: at a million grids the gazetteer (a place per grid, the name index) takes longer
+/// to build than every layer's index, and no point lookup needs it; a server builds it on
+/// a thread of its own after it starts answering (see [`Snapshot::prepare_addresses`]), and a
+/// geocoding request arriving before then waits for that one build instead of starting another.
+#[derive(Debug, Default)]
+struct LazyGazetteer {
+    /// The address records not yet built into the gazetteer (taken by the build).
+    pending: Mutex<Option<Vec<AddressRecord>>>,
+    built: OnceLock<Gazetteer>,
 }
 
 /// What a point lookup found: the grid and its ancestors, or the nearest grid if none holds it.
@@ -156,19 +169,31 @@ impl Snapshot {
         for layer in Layer::ALL {
             map.entry(layer).or_insert_with(|| LayerData::new(layer, Vec::new()));
         }
-        Snapshot { layers: map, addresses: Arc::new(Gazetteer::default()) }
+        let addresses = LazyGazetteer::default();
+        let _ = addresses.built.set(Gazetteer::default());
+        Snapshot { layers: map, addresses: Arc::new(addresses) }
     }
 
-    /// This snapshot with its gazetteer built from `records` (placed in this snapshot's grids).
-    /// Divisions are searchable by name even when there are no records.
+    /// This snapshot with its gazetteer of `records` (placed in this snapshot's grids), built on
+    /// first use (see [`Snapshot::addresses`]). Divisions are searchable by name even when there
+    /// are no records.
     pub fn with_addresses(mut self, records: Vec<AddressRecord>) -> Snapshot {
-        self.addresses = Arc::new(Gazetteer::build(records, &self));
+        self.addresses = Arc::new(LazyGazetteer { pending: Mutex::new(Some(records)), built: OnceLock::new() });
         self
     }
 
-    /// The gazetteer.
+    /// The gazetteer; the first call builds it (later and concurrent calls wait for that build).
     pub fn addresses(&self) -> &Gazetteer {
-        &self.addresses
+        self.addresses.built.get_or_init(|| {
+            let records = self.addresses.pending.lock().unwrap_or_else(|e| e.into_inner()).take();
+            Gazetteer::build(records.unwrap_or_default(), self)
+        })
+    }
+
+    /// Builds the gazetteer now if it is not built yet, so that a later geocoding request does
+    /// not wait for it (a server calls this on a background thread once it answers lookups).
+    pub fn prepare_addresses(&self) {
+        self.addresses();
     }
 
     /// An empty snapshot.
