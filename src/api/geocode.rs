@@ -88,8 +88,20 @@ fn query_and_limit(params: &Params, default: usize, max: usize) -> Result<(Strin
     responses((status = 200, description = "Candidates, best first (room-level addresses cut for callers who may not see them, `redacted: true`)", body = Object), (status = 400, description = "A parameter or field is wrong", body = ErrorBody)))]
 pub async fn get_geocode(State(state): State<AppState>, caller: Caller, params: Params) -> JsonAnswer {
     let (q, limit) = query_and_limit(&params, 5, MAX_LIMIT)?;
-    let answer = geocode_json(&q, &state.snapshot().addresses().search(&q, limit));
+    let answer = geocode_json(&q, &gazetteer_built(&state).await?.addresses().search(&q, limit));
     as_entitled(&state, &caller, params.lang, ("/api/v1/geocode", format!("geocode q={q}")), answer).await
+}
+
+/// The served snapshot with its gazetteer built. A server builds the gazetteer on a thread of its
+/// own after each start or publish; a geocoding request that comes before that build ends waits
+/// for it on the blocking pool, so the async workers that answer lookups are never held by it.
+async fn gazetteer_built(state: &AppState) -> Result<std::sync::Arc<wangge_core::snapshot::Snapshot>, ApiError> {
+    let snapshot = state.snapshot();
+    if !snapshot.addresses_ready() {
+        let building = snapshot.clone();
+        tokio::task::spawn_blocking(move || building.prepare_addresses()).await.map_err(ApiError::internal)?;
+    }
+    Ok(snapshot)
 }
 
 /// A geocode or reverse `answer` as the caller may see it: rooms cut unless their role and area
@@ -115,7 +127,7 @@ pub const MAX_SUGGEST: usize = 20;
     responses((status = 200, description = "Names that start with `q`, best first: `{query, suggestions: [{name, level, addresses}]}`", body = Object), (status = 400, description = "A parameter is wrong", body = ErrorBody)))]
 pub async fn get_suggest(State(state): State<AppState>, params: Params) -> JsonAnswer {
     let (q, limit) = query_and_limit(&params, 8, MAX_SUGGEST)?;
-    Ok(Json(suggest_json(state.snapshot().addresses(), &q, limit)))
+    Ok(Json(suggest_json(gazetteer_built(&state).await?.addresses(), &q, limit)))
 }
 
 /// `GET /api/v1/geocode/reverse?lon=..&lat=..&crs=..&limit=..`
@@ -139,7 +151,7 @@ pub async fn get_reverse(State(state): State<AppState>, caller: Caller, params: 
             ),
         )));
     }
-    let answer = reverse_json(state.snapshot().addresses(), p, limit);
+    let answer = reverse_json(gazetteer_built(&state).await?.addresses(), p, limit);
     let detail = format!("geocode/reverse lon={} lat={}", p.x, p.y);
     as_entitled(&state, &caller, lang, ("/api/v1/geocode/reverse", detail), answer).await
 }

@@ -190,6 +190,11 @@ impl Snapshot {
         })
     }
 
+    /// Whether the gazetteer is built, so that [`Snapshot::addresses`] answers without waiting.
+    pub fn addresses_ready(&self) -> bool {
+        self.addresses.built.get().is_some()
+    }
+
     /// Builds the gazetteer now if it is not built yet, so that a later geocoding request does
     /// not wait for it (a server calls this on a background thread once it answers lookups).
     pub fn prepare_addresses(&self) {
