@@ -44,6 +44,8 @@ pub struct AreaIndex {
     areas: Vec<PreparedArea>,
     tree: RTree<BoxEntry>,
     cells: Option<CellGrid>,
+    /// The bounding box of every area together (`None` when no area has a ring).
+    extent: Option<Rect<f64>>,
     /// Every ring edge of the layer, for [`AreaIndex::nearest`]; built on its first call, since
     /// only the grid layer is ever asked and only for points outside every grid.
     edges: OnceLock<RTree<EdgeEntry>>,
@@ -86,7 +88,8 @@ impl AreaIndex {
             })
         };
         let (tree, cells) = rayon::join(|| RTree::bulk_load(entries), build_cells);
-        AreaIndex { areas: prepared, tree, cells, edges: OnceLock::new() }
+        let extent = extent(&prepared);
+        AreaIndex { areas: prepared, tree, cells, extent, edges: OnceLock::new() }
     }
 
     /// Number of areas.
@@ -128,6 +131,14 @@ impl AreaIndex {
                 return Hit::OnOuterBoundary(id);
             }
             return Hit::Inside(id);
+        }
+        // Most points of a batch outside every area are in cells no area reaches: no ring there,
+        // so no search of the boxes' R-tree (which allocates) either.
+        if let (Some(cells), Some(ext)) = (&self.cells, self.extent)
+            && (!(p.x >= ext.min().x && p.x <= ext.max().x && p.y >= ext.min().y && p.y <= ext.max().y)
+                || cells.empty_at(p))
+        {
+            return Hit::Outside;
         }
         let on_edge = self
             .candidates_at(p)
