@@ -135,7 +135,7 @@ impl AreaIndex {
         // Most points of a batch outside every area are in cells no area reaches: no ring there,
         // so no search of the boxes' R-tree (which allocates) either.
         if let (Some(cells), Some(ext)) = (&self.cells, self.extent)
-            && (!(p.x >= ext.min().x && p.x <= ext.max().x && p.y >= ext.min().y && p.y <= ext.max().y)
+            && (!((ext.min().x..=ext.max().x).contains(&p.x) && (ext.min().y..=ext.max().y).contains(&p.y))
                 || cells.empty_at(p))
         {
             return Hit::Outside;
