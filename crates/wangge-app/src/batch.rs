@@ -81,14 +81,6 @@ impl Rows {
         self.id_ends.push(self.ids.len());
     }
 
-    /// Adds `other`'s rows after these.
-    fn append(&mut self, other: Rows) {
-        let base = self.ids.len();
-        self.points.extend_from_slice(&other.points);
-        self.ids.push_str(&other.ids);
-        self.id_ends.extend(other.id_ends.iter().map(|e| e + base));
-    }
-
     fn id(&self, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.id_ends[i - 1] };
         &self.ids[start..self.id_ends[i]]
@@ -178,8 +170,8 @@ pub fn lookup_csv_stream<R: Read, W: Write>(
     read_rows(&mut reader, &cols, crs, &mut rows, &mut record, 2, CHUNK)?;
     while !rows.is_empty() {
         let line = count.points + rows.len() + 2;
-        let (answered, read) = workers
-            .answer(&rows, 0..rows.len(), || read_rows(&mut reader, &cols, crs, &mut next, &mut record, line, CHUNK));
+        let (answered, read) =
+            workers.answer(&rows, || read_rows(&mut reader, &cols, crs, &mut next, &mut record, line, CHUNK));
         // The earlier row's error first: this chunk's answer, then the next chunk's reading.
         let covered = answered.map_err(|(i, e)| row_error(count.points + i + 2, &e, lang))?;
         workers.write_to(&mut out)?;
@@ -196,23 +188,7 @@ pub fn lookup_csv_stream<R: Read, W: Write>(
 /// Reads a whole CSV batch (the HTTP body, as it arrives) into [`Rows`] converted to WGS 84, so
 /// that every bad row is found before any answer is sent; more than `max_rows` rows is
 /// [`BatchError::TooMany`] with the full count.
-///
-/// The body is gathered first and its rows parsed on every core ([`parse_rows_parallel`]); a body
-/// that path does not take (quoted fields, or any row it cannot read) is read row by row as before,
-/// so every message stays the one that row by row reading gives.
-pub fn read_csv_batch<R: Read>(mut input: R, crs: Crs, lang: Lang, max_rows: usize) -> Result<Rows, BatchError> {
-    let mut body = Vec::new();
-    input.read_to_end(&mut body).map_err(|e| BatchError::Input(BadPoint(format!("CSV: {e}"))))?;
-    let rows = match parse_rows_parallel(&body, crs, lang, max_rows) {
-        Some(rows) => rows,
-        None => read_csv_rows(&body[..], crs, lang, max_rows)?,
-    };
-    drop(body);
-    convert_rows(rows, lang)
-}
-
-/// [`read_csv_batch`]'s reading, row by row (rows as read, not converted yet).
-fn read_csv_rows<R: Read>(input: R, crs: Crs, lang: Lang, max_rows: usize) -> Result<Rows, BatchError> {
+pub fn read_csv_batch<R: Read>(input: R, crs: Crs, lang: Lang, max_rows: usize) -> Result<Rows, BatchError> {
     let input_error = |e: csv::Error| BatchError::Input(BadPoint(format!("CSV: {e}")));
     let (mut reader, columns) = wangge_formats::csv_in::untrimmed_reader_with_columns(input).map_err(input_error)?;
     let cols = PointColumns::find(&columns, lang).map_err(BatchError::Input)?;
@@ -232,67 +208,12 @@ fn read_csv_rows<R: Read>(input: R, crs: Crs, lang: Lang, max_rows: usize) -> Re
             }
             return Err(BatchError::TooMany(n, max_rows));
         }
-        rows.append(std::mem::take(&mut chunk));
-        chunk.has_ids = rows.has_ids;
+        let base = rows.len();
+        rows.points.extend_from_slice(&chunk.points);
+        rows.ids.push_str(&chunk.ids);
+        rows.id_ends.extend(chunk.id_ends.iter().map(|e| e + rows.ids.len() - chunk.ids.len()));
+        debug_assert_eq!(rows.len(), base + chunk.len());
     }
-    Ok(rows)
-}
-
-/// The rows of a whole CSV body parsed on every core: the data rows are cut into one piece per
-/// core at line ends and each piece read by its own `csv` reader with the settings of the row by
-/// row path. `None` whenever that could differ from reading row by row — a quote anywhere (a
-/// quoted field may hold a line end), a row of another width, a cell that is not a number, more
-/// than `max_rows` rows — and the caller then reads row by row, which finds the same rows or
-/// names the problem.
-fn parse_rows_parallel(body: &[u8], crs: Crs, lang: Lang, max_rows: usize) -> Option<Rows> {
-    let (mut reader, columns) = wangge_formats::csv_in::untrimmed_reader_with_columns(body).ok()?;
-    let cols = PointColumns::find(&columns, lang).ok()?;
-    let width = reader.headers().ok()?.len();
-    let start = usize::try_from(reader.position().byte()).ok()?;
-    if start > body.len() || (start > 0 && body[start - 1] != b'\n') || body[start..].contains(&b'"') {
-        return None;
-    }
-    let rest = &body[start..];
-    // Cut points: about equal pieces, each ending just after a line end.
-    let parts = threads().min(rest.len().div_ceil(1 << 20)).max(1);
-    let mut cuts = vec![0];
-    for k in 1..parts {
-        let from = (rest.len() * k / parts).max(*cuts.last()?);
-        match rest[from..].iter().position(|&b| b == b'\n') {
-            Some(at) => cuts.push(from + at + 1),
-            None => break,
-        }
-    }
-    cuts.push(rest.len());
-    cuts.dedup();
-    let has_ids = cols.has_id();
-    let parse = |piece: &[u8]| -> Option<Rows> {
-        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(piece);
-        let mut record = csv::StringRecord::new();
-        let mut rows = Rows { has_ids, ..Rows::default() };
-        while reader.read_record(&mut record).ok()? {
-            if record.len() != width || rows.len() >= max_rows {
-                return None;
-            }
-            let (x, y, crs, id) = cols.parse(|c| record.get(c).map(str::trim), 0, crs).ok()?;
-            rows.push(x, y, crs, id);
-        }
-        Some(rows)
-    };
-    let pieces: Vec<Option<Rows>> = std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            cuts.windows(2).map(|w| &rest[w[0]..w[1]]).map(|piece| scope.spawn(move || parse(piece))).collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-    });
-    let mut rows = Rows { has_ids, ..Rows::default() };
-    for piece in pieces {
-        rows.append(piece?);
-    }
-    (rows.len() <= max_rows).then_some(rows)
-}
-
-/// Converts rows read by [`read_csv_batch`] to WGS 84 on every core; the first bad row's message.
-fn convert_rows(mut rows: Rows, lang: Lang) -> Result<Rows, BatchError> {
     // Converted on every core: PROJ or GCJ-02 conversions cost more than the rest of a row.
     let threads = threads().min(rows.len().div_ceil(4096)).max(1);
     let per = rows.len().div_ceil(threads).max(1);
@@ -315,16 +236,26 @@ fn convert_rows(mut rows: Rows, lang: Lang) -> Result<Rows, BatchError> {
 /// Answers rows already read and converted ([`read_csv_batch`]) a chunk at a time: `emit` gets
 /// the CSV header and then each chunk's answer rows, in order, as they are produced, and may stop
 /// the batch by returning `false` (a client gone). Returns the count.
-pub fn answer_rows(snapshot: &Snapshot, rows: Rows, lang: Lang, mut emit: impl FnMut(Vec<u8>) -> bool) -> BatchCount {
+pub fn answer_rows(
+    snapshot: &Snapshot,
+    mut rows: Rows,
+    lang: Lang,
+    mut emit: impl FnMut(Vec<u8>) -> bool,
+) -> BatchCount {
     let mut count = BatchCount::default();
     if !emit(header()) {
         return count;
     }
     let mut workers = Workers::new(snapshot, lang);
-    for start in (0..rows.len()).step_by(CHUNK) {
-        let part = start..(start + CHUNK).min(rows.len());
+    let all = std::mem::take(&mut rows.points);
+    for (k, part) in all.chunks(CHUNK).enumerate() {
+        let mut chunk = Rows { points: part.to_vec(), ..Rows::default() };
+        let ids = k * CHUNK..k * CHUNK + part.len();
+        for i in ids {
+            chunk.push_id(rows.id(i));
+        }
         // Converted already, so no row fails here.
-        let (answered, ()) = workers.answer(&rows, part.clone(), || ());
+        let (answered, ()) = workers.answer(&chunk, || ());
         count.points += part.len();
         count.covered += answered.unwrap_or(0);
         for out in workers.take_outputs() {
@@ -357,7 +288,7 @@ pub fn lookup_points_csv(
             };
             rows.push(p.x, p.y, p.crs, id);
         }
-        let (answered, ()) = workers.answer(&rows, 0..rows.len(), || ());
+        let (answered, ()) = workers.answer(&rows, || ());
         let covered = answered.map_err(|(i, _)| {
             // The message names the id as the JSON body gave it.
             let e = wgs84(&points[k * CHUNK + i], lang).err().unwrap_or(BadPoint(String::new()));
@@ -493,6 +424,13 @@ fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+impl Rows {
+    fn push_id(&mut self, id: &str) {
+        self.ids.push_str(id);
+        self.id_ends.push(self.ids.len());
+    }
+}
+
 /// The answering threads of one batch: each answers a contiguous part of every chunk into its own
 /// buffer, keeping what it learnt about the layers (the answer tails) from chunk to chunk.
 struct Workers<'s> {
@@ -508,15 +446,10 @@ impl<'s> Workers<'s> {
         Workers { lang, workers }
     }
 
-    /// Answers `rows[part]` on every worker while this thread runs `meanwhile`; the covered count,
-    /// or the first bad row (its index in `rows`, and why).
-    fn answer<T>(
-        &mut self,
-        rows: &Rows,
-        part: Range<usize>,
-        meanwhile: impl FnOnce() -> T,
-    ) -> (Result<usize, (usize, BadPoint)>, T) {
-        let (first, n) = (part.start, part.len());
+    /// Answers `rows` on every worker while this thread runs `meanwhile`; the covered count, or
+    /// the first bad row (its index in `rows`, and why).
+    fn answer<T>(&mut self, rows: &Rows, meanwhile: impl FnOnce() -> T) -> (Result<usize, (usize, BadPoint)>, T) {
+        let n = rows.len();
         // Small chunks are not worth a thread each.
         let used = self.workers.len().min(n.div_ceil(2048)).max(1);
         let per = n.div_ceil(used).max(1);
@@ -532,7 +465,7 @@ impl<'s> Workers<'s> {
                 .take(used)
                 .enumerate()
                 .map(|(k, w)| {
-                    let range = first + (k * per).min(n)..first + ((k + 1) * per).min(n);
+                    let range = (k * per).min(n)..((k + 1) * per).min(n);
                     scope.spawn(move || w.answer(rows_ref, range, lang))
                 })
                 .collect();
@@ -788,35 +721,6 @@ mod tests {
         let mut attrs = Map::new();
         attrs.insert("households".into(), json!(400));
         Feature::with_default_name(code.into(), None, Some(parent.into()), attrs, Geometry::Polygon(ring))
-    }
-
-    #[test]
-    fn rows_parsed_on_every_core_are_the_rows_read_one_by_one() {
-        // Over 1 MiB, so the body is cut into pieces; CRLF and LF line ends, blank lines, spaces
-        // around cells, a missing last line end.
-        let mut body = String::from("\u{feff}id, lon ,lat\r\n");
-        for i in 0..60_000 {
-            let end = if i % 3 == 0 { "\r\n" } else { "\n" };
-            body.push_str(&format!("p{i}, {:.6} ,{:.6}{end}", 114.0 + i as f64 * 1e-6, 22.5 - i as f64 * 1e-6));
-            if i % 997 == 0 {
-                body.push('\n');
-            }
-        }
-        body.push_str("last,114.5,22.5");
-        let serial = read_csv_rows(body.as_bytes(), Crs::Wgs84, Lang::En, usize::MAX).unwrap();
-        let parallel = parse_rows_parallel(body.as_bytes(), Crs::Wgs84, Lang::En, usize::MAX).unwrap();
-        assert_eq!(serial.len(), 60_001);
-        assert_eq!(parallel.points, serial.points);
-        assert_eq!(parallel.ids, serial.ids);
-        assert_eq!(parallel.id_ends, serial.id_ends);
-        // What only row-by-row reading names exactly is left to it.
-        let quoted = body.replacen("p5,", "\"p5\",", 1);
-        assert!(parse_rows_parallel(quoted.as_bytes(), Crs::Wgs84, Lang::En, usize::MAX).is_none());
-        let bad = body.replacen("p50000, 114.", "p50000, x114.", 1);
-        assert!(parse_rows_parallel(bad.as_bytes(), Crs::Wgs84, Lang::En, usize::MAX).is_none());
-        assert!(parse_rows_parallel(body.as_bytes(), Crs::Wgs84, Lang::En, 60_000).is_none());
-        let short = body.replacen("p70, ", "", 1);
-        assert!(parse_rows_parallel(short.as_bytes(), Crs::Wgs84, Lang::En, usize::MAX).is_none());
     }
 
     #[test]
