@@ -1,5 +1,6 @@
-//! Point-lookup benchmarks: `AreaIndex::owner` per point, `AreaIndex::new` build time, and the
-//! full `Snapshot::lookup` (grid → community → street → district) on the demo city.
+//! Point-lookup benchmarks: `AreaIndex::owner` per point, `AreaIndex::new` build time,
+//! `AreaIndex::nearest` for points outside every grid, and the full `Snapshot::lookup`
+//! (grid → community → street → district) on the demo city.
 //!
 //! Run with `cargo bench --bench lookup`. Every input is deterministic (a fixed-seed xorshift
 //! generator below), so two runs measure the same work. The demo layers in `data/` are optional:
@@ -10,7 +11,7 @@ use geo::{Coord, MultiPolygon, Polygon, Rect};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use wangge_core::index::AreaIndex;
+use wangge_core::index::{AreaIndex, Hit};
 use wangge_core::model::{Feature, Layer};
 use wangge_core::snapshot::{Snapshot, as_multipolygon};
 use wangge_formats::geojson::read_features;
@@ -181,6 +182,35 @@ fn bench_layer(c: &mut Criterion, name: &str, areas: &[MultiPolygon<f64>], bbox:
     build.finish();
 }
 
+/// `nearest` for random points of `bbox` that no area holds: what a batch row outside every grid
+/// costs on top of the lookup (its `nearest_grid_code` and `distance_m`).
+fn bench_nearest(c: &mut Criterion, name: &str, areas: &[MultiPolygon<f64>], bbox: Rect<f64>, seed: u64) {
+    let index = AreaIndex::new(areas);
+    let outside: Vec<Coord> = random_points(&mut XorShift::new(seed), bbox, POINTS * 4)
+        .into_iter()
+        .filter(|&p| index.locate(p) == Hit::Outside)
+        .take(POINTS / 4)
+        .collect();
+    if outside.is_empty() {
+        eprintln!("note: no point of {name} falls outside every area; skipping the nearest bench");
+        return;
+    }
+    // The edge index is built on the first call; not part of what is measured.
+    let metres: f64 = outside.iter().filter_map(|&p| index.nearest(p)).map(|n| n.metres).sum();
+    eprintln!(
+        "{name}: {} points outside every area, {:.0} m from the nearest on average",
+        outside.len(),
+        metres / outside.len() as f64
+    );
+    let mut group = c.benchmark_group("nearest");
+    group.sampling_mode(SamplingMode::Flat);
+    group.throughput(Throughput::Elements(outside.len() as u64));
+    group.bench_function(BenchmarkId::from_parameter(name), |b| {
+        b.iter(|| outside.iter().filter_map(|&p| index.nearest(black_box(p))).map(|n| n.id as usize).sum::<usize>())
+    });
+    group.finish();
+}
+
 fn synthetic(c: &mut Criterion) {
     let mut rng = XorShift::new(0x5EED_0001);
     let areas = irregular_tiling(100, &mut rng);
@@ -189,6 +219,9 @@ fn synthetic(c: &mut Criterion) {
     let bbox = Rect::new(Coord { x: 113.949, y: 22.449 }, Coord { x: 114.001, y: 22.501 });
     assert_partition(&index, &random_points(&mut XorShift::new(7), bbox, 20_000));
     bench_layer(c, "synthetic_100x100", &areas, bbox, 0x5EED_0002);
+    // Points up to about 2 km around the tiling: outside it, near its long outer edge.
+    let around = Rect::new(Coord { x: 113.93, y: 22.43 }, Coord { x: 114.02, y: 22.52 });
+    bench_nearest(c, "synthetic_100x100_around", &areas, around, 0x5EED_0006);
 }
 
 fn demo(c: &mut Criterion) {
@@ -197,6 +230,7 @@ fn demo(c: &mut Criterion) {
     let bbox = Rect::new(Coord { x: x0, y: y0 }, Coord { x: x1, y: y1 });
     let areas: Vec<MultiPolygon<f64>> = grids.iter().map(|f| as_multipolygon(&f.geometry)).collect();
     bench_layer(c, "demo_grid", &areas, bbox, 0x5EED_0003);
+    bench_nearest(c, "demo_grid_outside", &areas, bbox, 0x5EED_0005);
 
     // The full lookup needs the parent layers; without them the hierarchy would be empty and
     // the number would flatter the service.

@@ -183,6 +183,16 @@ impl CellGrid {
         }
     }
 
+    /// Whether no area reaches `p`'s cell, so `p` is neither in an area nor on any ring. The cell
+    /// is found as [`CellGrid::build`] found the cells of edges (clamped to the grid), so a point on
+    /// a ring is never in an empty cell, even on the extent's east or north side where
+    /// [`CellGrid::answer`] may round past the last cell; callers check the extent first.
+    #[inline]
+    pub fn empty_at(&self, p: Coord) -> bool {
+        let (cx, cy) = self.cell_of(p);
+        self.cells[cy * self.nx + cx] == EMPTY
+    }
+
     /// The grid as bytes for an index cache (see [`crate::index_cache`]): sizes, then each array
     /// in little-endian order.
     pub fn encode(&self, out: &mut Vec<u8>) {

@@ -110,7 +110,7 @@ fn ring_area_m2(ring: &LineString<f64>) -> f64 {
 }
 
 /// Closest point to the origin (0, 0) on segment a–b, in the frame's metres.
-fn closest_on_segment(a: Coord, b: Coord) -> Coord {
+pub fn closest_on_segment(a: Coord, b: Coord) -> Coord {
     let d = b - a;
     let len2 = d.x * d.x + d.y * d.y;
     if len2 == 0.0 {

@@ -2,14 +2,17 @@
 //! and prepared polygons for exact answers.
 
 use super::cells::{CellAnswer, CellGrid};
-use super::distance::{metres_lower_bound, nearest_on_edges};
+use super::distance::{LocalFrame, METRES_PER_DEGREE, closest_on_segment, geodesic_metres, metres_lower_bound};
 use super::prepared::{Location, PreparedArea};
 use geo::{Coord, MultiPolygon, Rect};
 use rayon::prelude::*;
-use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::primitives::{GeomWithData, Line, Rectangle};
 use rstar::{AABB, RTree};
+use std::sync::OnceLock;
 
 type BoxEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
+/// One ring edge (lower end first, as [`PreparedArea::edges`] gives it) and its area's id.
+type EdgeEntry = GeomWithData<Line<[f64; 2]>, u32>;
 
 /// The answer to "which area holds this point".
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,6 +44,11 @@ pub struct AreaIndex {
     areas: Vec<PreparedArea>,
     tree: RTree<BoxEntry>,
     cells: Option<CellGrid>,
+    /// The bounding box of every area together (`None` when no area has a ring).
+    extent: Option<Rect<f64>>,
+    /// Every ring edge of the layer, for [`AreaIndex::nearest`]; built on its first call, since
+    /// only the grid layer is ever asked and only for points outside every grid.
+    edges: OnceLock<RTree<EdgeEntry>>,
 }
 
 impl AreaIndex {
@@ -80,7 +88,8 @@ impl AreaIndex {
             })
         };
         let (tree, cells) = rayon::join(|| RTree::bulk_load(entries), build_cells);
-        AreaIndex { areas: prepared, tree, cells }
+        let extent = extent(&prepared);
+        AreaIndex { areas: prepared, tree, cells, extent, edges: OnceLock::new() }
     }
 
     /// Number of areas.
@@ -123,6 +132,14 @@ impl AreaIndex {
             }
             return Hit::Inside(id);
         }
+        // Most points of a batch outside every area are in cells no area reaches: no ring there,
+        // so no search of the boxes' R-tree (which allocates) either.
+        if let (Some(cells), Some(ext)) = (&self.cells, self.extent)
+            && (!((ext.min().x..=ext.max().x).contains(&p.x) && (ext.min().y..=ext.max().y).contains(&p.y))
+                || cells.empty_at(p))
+        {
+            return Hit::Outside;
+        }
         let on_edge = self
             .candidates_at(p)
             .into_iter()
@@ -147,23 +164,56 @@ impl AreaIndex {
         ids
     }
 
-    /// The area whose boundary is closest to `p`, with the ground distance in metres.
+    /// The area whose boundary is closest to `p`, with the ground distance in metres (ties go to
+    /// the lowest id).
+    ///
+    /// Each area's closest boundary point is the one nearest to `p` in the local frame at `p`
+    /// (see [`crate::distance`]), measured on the ellipsoid; the answer is the area with the
+    /// smallest such distance. The search walks the layer's edges in order of their distance in
+    /// degrees from `p` (an R-tree of edges) and stops as soon as no unseen edge can change the
+    /// answer, so it reads the handful of edges near `p` rather than every edge of every area
+    /// whose box is near: an area's closest point is settled once no later edge can be closer in
+    /// the frame, and the walk ends once every later edge is farther on the ground than the best
+    /// area found.
     pub fn nearest(&self, p: Coord) -> Option<Nearest> {
-        let mut best: Option<Nearest> = None;
-        for (entry, d2) in self.tree.nearest_neighbor_iter_with_distance_2(&[p.x, p.y]) {
-            if let Some(b) = best
-                && metres_lower_bound(d2.sqrt(), p.y) > b.metres
-            {
+        if !(p.x.is_finite() && p.y.is_finite()) {
+            return None;
+        }
+        let frame = LocalFrame::at(p);
+        // Frame metres per degree of longitude at `p`, the smaller of the frame's two scales: an
+        // edge `r` degrees from `p` is at least `r * kx` frame metres away.
+        let kx = p.y.to_radians().cos() * METRES_PER_DEGREE;
+        let mut search = Search { p, frame, open: Vec::new(), settled: Vec::new(), best: None };
+        for (entry, d2) in self.edge_tree().nearest_neighbor_iter_with_distance_2(&[p.x, p.y]) {
+            let reach = d2.sqrt();
+            // No later edge is nearer than this in the frame (less a hair for rounding in d2).
+            search.settle(reach * kx * (1.0 - 1e-12));
+            if search.best.is_some_and(|b| metres_lower_bound(reach, p.y) > b.metres) && search.drop_losers() {
                 break;
             }
-            let id = entry.data;
-            if let Some((at, metres)) = nearest_on_edges(p, self.areas[id as usize].edges())
-                && best.is_none_or(|b| metres < b.metres)
-            {
-                best = Some(Nearest { id, metres, at });
-            }
+            let [a, b] = [entry.geom().from, entry.geom().to];
+            let c = closest_on_segment(
+                frame.project(Coord { x: a[0], y: a[1] }),
+                frame.project(Coord { x: b[0], y: b[1] }),
+            );
+            search.offer(entry.data, c);
         }
-        best
+        search.settle(f64::INFINITY);
+        search.best
+    }
+
+    fn edge_tree(&self) -> &RTree<EdgeEntry> {
+        self.edges.get_or_init(|| {
+            let entries: Vec<EdgeEntry> = self
+                .areas
+                .par_iter()
+                .enumerate()
+                .flat_map_iter(|(id, area)| {
+                    area.edges().map(move |(a, b)| GeomWithData::new(Line::new([a.x, a.y], [b.x, b.y]), id as u32))
+                })
+                .collect();
+            RTree::bulk_load(entries)
+        })
     }
 
     /// The cell grid, when the layer has any area (what [`crate::index_cache`] keeps).
@@ -174,6 +224,79 @@ impl AreaIndex {
     /// Share of the cell grid answered without a polygon test, for diagnostics.
     pub fn covered_cell_share(&self) -> f64 {
         self.cells.as_ref().map_or(0.0, |c| c.stats().2)
+    }
+}
+
+/// The state of one [`AreaIndex::nearest`] search.
+struct Search {
+    p: Coord,
+    frame: LocalFrame,
+    /// Areas met whose closest point may still change: id, squared frame distance, frame point.
+    open: Vec<(u32, f64, Coord)>,
+    /// Areas whose closest point is known: their later edges are farther in the frame.
+    settled: Vec<u32>,
+    best: Option<Nearest>,
+}
+
+impl Search {
+    /// Takes the closest point `c` (frame metres) of one edge of area `id`.
+    fn offer(&mut self, id: u32, c: Coord) {
+        let d2 = c.x * c.x + c.y * c.y;
+        match self.open.iter_mut().find(|o| o.0 == id) {
+            Some(o) if d2 < o.1 => *o = (id, d2, c),
+            Some(_) => {}
+            // Measured on the ground the frame's order can flip for points a frame metre apart,
+            // so a settled area is never measured again at a point the frame puts farther.
+            None if self.settled.contains(&id) => {}
+            None => self.open.push((id, d2, c)),
+        }
+    }
+
+    /// Settles every open area whose closest point is within `floor` frame metres (no later edge
+    /// can beat it), measuring it on the ground.
+    fn settle(&mut self, floor: f64) {
+        let floor2 = floor * floor;
+        let mut i = 0;
+        while i < self.open.len() {
+            let (id, d2, c) = self.open[i];
+            if d2 > floor2 {
+                i += 1;
+                continue;
+            }
+            self.open.swap_remove(i);
+            self.settled.push(id);
+            let at = self.frame.unproject(c);
+            // The geodesic is the costly part: skipped when even a lower bound cannot win.
+            if self.best.is_some_and(|b| self.lower_bound(at) > b.metres) {
+                continue;
+            }
+            let metres = geodesic_metres(self.p, at);
+            if self.best.is_none_or(|b| metres < b.metres || (metres == b.metres && id < b.id)) {
+                self.best = Some(Nearest { id, metres, at });
+            }
+        }
+    }
+
+    /// Drops the open areas that cannot win whatever later edges hold (their point so far is
+    /// already farther than the best, and any later point is farther still); whether none is left.
+    fn drop_losers(&mut self) -> bool {
+        let Some(best) = self.best else { return self.open.is_empty() };
+        let mut i = 0;
+        while i < self.open.len() {
+            let (id, _, c) = self.open[i];
+            if self.lower_bound(self.frame.unproject(c)) > best.metres {
+                self.open.swap_remove(i);
+                self.settled.push(id);
+            } else {
+                i += 1;
+            }
+        }
+        self.open.is_empty()
+    }
+
+    /// A lower bound of the ground distance from `p` to `at`.
+    fn lower_bound(&self, at: Coord) -> f64 {
+        metres_lower_bound(((at.x - self.p.x).powi(2) + (at.y - self.p.y).powi(2)).sqrt(), self.p.y)
     }
 }
 
@@ -268,6 +391,49 @@ mod tests {
         let n = index.nearest(coord! { x: east + 0.001, y: 22.5001 }).unwrap();
         assert_eq!(n.id, 1);
         assert!((n.metres - 102.8).abs() < 0.5, "{}", n.metres);
+    }
+
+    #[test]
+    fn nearest_agrees_with_measuring_every_area() {
+        use crate::distance::nearest_on_edges;
+        // Irregular areas with gaps between them and holes' worth of concave edges: 6 × 6 jittered
+        // squares, every other one shrunk, so points fall between, around and far from them.
+        let mut areas = Vec::new();
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for i in 0..36 {
+            let (x, y) = (114.0 + (i % 6) as f64 * 0.01, 22.5 + (i / 6) as f64 * 0.01);
+            let s = if i % 2 == 0 { 0.01 } else { 0.006 };
+            let ring: Vec<(f64, f64)> = (0..12)
+                .map(|k| {
+                    let t = k as f64 / 12.0 * std::f64::consts::TAU;
+                    let r = s * (0.35 + 0.15 * next());
+                    (x + s / 2.0 + r * t.cos(), y + s / 2.0 + r * t.sin())
+                })
+                .collect();
+            let mut closed = ring.clone();
+            closed.push(ring[0]);
+            areas.push(MultiPolygon(vec![geo::Polygon::new(closed.into(), vec![])]));
+        }
+        let index = AreaIndex::new(&areas);
+        let prepared: Vec<PreparedArea> = areas.iter().map(PreparedArea::new).collect();
+        for k in 0..4000 {
+            // Mostly within the layer's box, some up to half a degree away.
+            let spread = if k % 10 == 0 { 1.0 } else { 0.07 };
+            let p = coord! { x: 114.03 + (next() - 0.5) * spread, y: 22.53 + (next() - 0.5) * spread };
+            let brute = (0..areas.len() as u32)
+                .filter_map(|id| nearest_on_edges(p, prepared[id as usize].edges()).map(|(at, m)| (m, id, at)))
+                .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+                .unwrap();
+            let n = index.nearest(p).unwrap();
+            assert_eq!((n.metres, n.id), (brute.0, brute.1), "{p:?}");
+            assert_eq!(n.at, brute.2, "{p:?}");
+        }
     }
 
     #[test]
