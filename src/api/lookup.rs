@@ -100,6 +100,7 @@ pub async fn post_lookup(
     }
     // A batch is CPU work: keep it off the async workers so single lookups stay fast.
     let mut results = super::guard::blocking(move || {
+        snapshot.prepare_nearest();
         points.iter().map(|p| lookup_one(&snapshot, p, lang)).collect::<Result<Vec<Value>, BadPoint>>()
     })
     .await??;

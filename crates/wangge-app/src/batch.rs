@@ -442,6 +442,7 @@ impl<'s> Workers<'s> {
     fn new(snapshot: &'s Snapshot, lang: Lang) -> Workers<'s> {
         // An empty layer holds nothing and has no nearest grid: skipped, not searched per point.
         let levels = LEVELS.map(|l| snapshot.layer(l).areas().filter(|a| !a.is_empty()));
+        snapshot.prepare_nearest();
         let workers = (0..threads()).map(|_| Worker::new(snapshot, levels)).collect();
         Workers { lang, workers }
     }

@@ -2,7 +2,9 @@
 //! and prepared polygons for exact answers.
 
 use super::cells::{CellAnswer, CellGrid};
-use super::distance::{LocalFrame, METRES_PER_DEGREE, closest_on_segment, geodesic_metres, metres_lower_bound};
+use super::distance::{
+    LocalFrame, METRES_PER_DEGREE, closest_on_segment, geodesic_metres, metres_lower_bound, nearest_on_edges,
+};
 use super::prepared::{Location, PreparedArea};
 use geo::{Coord, MultiPolygon, Rect};
 use rayon::prelude::*;
@@ -13,6 +15,9 @@ use std::sync::OnceLock;
 type BoxEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
 /// One ring edge (lower end first, as [`PreparedArea::edges`] gives it) and its area's id.
 type EdgeEntry = GeomWithData<Line<[f64; 2]>, u32>;
+
+/// Edges [`AreaIndex::nearest`] walks before it measures whole areas instead.
+const MAX_EDGES_WALKED: usize = 64;
 
 /// The answer to "which area holds this point".
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -46,8 +51,9 @@ pub struct AreaIndex {
     cells: Option<CellGrid>,
     /// The bounding box of every area together (`None` when no area has a ring).
     extent: Option<Rect<f64>>,
-    /// Every ring edge of the layer, for [`AreaIndex::nearest`]; built on its first call, since
-    /// only the grid layer is ever asked and only for points outside every grid.
+    /// Every ring edge of the layer, for [`AreaIndex::nearest`]; built by
+    /// [`AreaIndex::prepare_nearest`] when a batch first needs it, since only the grid layer is
+    /// ever asked and only for points outside every grid.
     edges: OnceLock<RTree<EdgeEntry>>,
 }
 
@@ -183,8 +189,16 @@ impl AreaIndex {
         // Frame metres per degree of longitude at `p`, the smaller of the frame's two scales: an
         // edge `r` degrees from `p` is at least `r * kx` frame metres away.
         let kx = p.y.to_radians().cos() * METRES_PER_DEGREE;
+        // Until a batch has built the edge tree, one point is answered by areas: a single lookup
+        // never pays for (or waits on) indexing every edge of a national layer.
+        let Some(edges) = self.edges.get() else { return self.nearest_by_areas(p) };
         let mut search = Search { p, frame, open: Vec::new(), settled: Vec::new(), best: None };
-        for (entry, d2) in self.edge_tree().nearest_neighbor_iter_with_distance_2(&[p.x, p.y]) {
+        for (walked, (entry, d2)) in edges.nearest_neighbor_iter_with_distance_2(&[p.x, p.y]).enumerate() {
+            if walked == MAX_EDGES_WALKED {
+                // Far from the layer many edges lie in the band the stop rule must clear, and the
+                // walk's bookkeeping grows with the areas met: measure whole areas instead.
+                return self.nearest_by_areas(p);
+            }
             let reach = d2.sqrt();
             // No later edge is nearer than this in the frame (less a hair for rounding in d2).
             search.settle(reach * kx * (1.0 - 1e-12));
@@ -202,7 +216,28 @@ impl AreaIndex {
         search.best
     }
 
-    fn edge_tree(&self) -> &RTree<EdgeEntry> {
+    /// [`AreaIndex::nearest`] by areas: every area whose box may hold a closer point is measured
+    /// whole, in order of its box's distance. Slower near the layer (it reads every edge of each
+    /// such area) but linear in the areas met, where the edge walk is not.
+    fn nearest_by_areas(&self, p: Coord) -> Option<Nearest> {
+        let mut best: Option<Nearest> = None;
+        for (entry, d2) in self.tree.nearest_neighbor_iter_with_distance_2(&[p.x, p.y]) {
+            if best.is_some_and(|b| metres_lower_bound(d2.sqrt(), p.y) > b.metres) {
+                break;
+            }
+            let id = entry.data;
+            if let Some((at, metres)) = nearest_on_edges(p, self.areas[id as usize].edges())
+                && best.is_none_or(|b| metres < b.metres || (metres == b.metres && id < b.id))
+            {
+                best = Some(Nearest { id, metres, at });
+            }
+        }
+        best
+    }
+
+    /// Builds the R-tree of every ring edge that makes [`AreaIndex::nearest`] fast for the many
+    /// points of a batch (a no-op once built). Called by batch paths, on their own threads.
+    pub fn prepare_nearest(&self) {
         self.edges.get_or_init(|| {
             let entries: Vec<EdgeEntry> = self
                 .areas
@@ -213,7 +248,7 @@ impl AreaIndex {
                 })
                 .collect();
             RTree::bulk_load(entries)
-        })
+        });
     }
 
     /// The cell grid, when the layer has any area (what [`crate::index_cache`] keeps).
@@ -395,7 +430,6 @@ mod tests {
 
     #[test]
     fn nearest_agrees_with_measuring_every_area() {
-        use crate::distance::nearest_on_edges;
         // Irregular areas with gaps between them and holes' worth of concave edges: 6 × 6 jittered
         // squares, every other one shrunk, so points fall between, around and far from them.
         let mut areas = Vec::new();
@@ -422,7 +456,11 @@ mod tests {
         }
         let index = AreaIndex::new(&areas);
         let prepared: Vec<PreparedArea> = areas.iter().map(PreparedArea::new).collect();
+        // By areas first (no edge tree yet), then by the edge walk.
         for k in 0..4000 {
+            if k == 2000 {
+                index.prepare_nearest();
+            }
             // Mostly within the layer's box, some up to half a degree away.
             let spread = if k % 10 == 0 { 1.0 } else { 0.07 };
             let p = coord! { x: 114.03 + (next() - 0.5) * spread, y: 22.53 + (next() - 0.5) * spread };

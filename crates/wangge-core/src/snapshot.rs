@@ -190,6 +190,14 @@ impl Snapshot {
         })
     }
 
+    /// Prepares the grid layer's nearest-grid search for the many points of a batch (see
+    /// [`crate::index::AreaIndex::prepare_nearest`]).
+    pub fn prepare_nearest(&self) {
+        if let Some(a) = self.layer(Layer::Grid).areas() {
+            a.prepare_nearest();
+        }
+    }
+
     /// Whether the gazetteer is built, so that [`Snapshot::addresses`] answers without waiting.
     pub fn addresses_ready(&self) -> bool {
         self.addresses.built.get().is_some()
