@@ -75,15 +75,7 @@ start=$(date +%s.%N)
 "$wangge" --lang en serve --db "$db" --addr "127.0.0.1:$port" >"$tmp/serve.log" 2>&1 &
 pids+=($!)
 server=${pids[-1]}
-for i in $(seq 1 6000); do
-  curl -fsS -o /dev/null "$base/healthz" 2>/dev/null && break
-  if ! kill -0 "$server" 2>/dev/null || [ "$i" -eq 6000 ]; then
-    cat "$tmp/serve.log" >&2
-    echo "$me: the server did not start" >&2
-    exit 1
-  fi
-  sleep 0.02
-done
+wait_for "$base/healthz" "$server" "$tmp/serve.log" 0.02 6000
 ready=$(echo "scale=2; ($(date +%s.%N) - $start) / 1" | bc)
 kb() { awk -v k="$1:" '$1 == k { printf "%.0f", $2 / 1024 }' "/proc/$server/status"; }
 ready_rss=$(kb VmRSS)

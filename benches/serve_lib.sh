@@ -33,19 +33,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_for URL PID LOG: until URL answers; stops with LOG when PID exits or after 60 s.
+# wait_for URL PID LOG [STEP TRIES]: until URL answers, asking every STEP seconds (default 0.1;
+# a start-time measurement asks more often); stops with LOG when PID exits or after TRIES asks
+# (default 600).
 wait_for() {
-  local url=$1 pid=$2 log=$3
-  for i in $(seq 1 600); do
+  local url=$1 pid=$2 log=$3 step=${4:-0.1} tries=${5:-600}
+  for i in $(seq 1 "$tries"); do
     if curl -fsS -o /dev/null "$url" 2>/dev/null; then
       return
     fi
-    if ! kill -0 "$pid" 2>/dev/null || [ "$i" -eq 600 ]; then
+    if ! kill -0 "$pid" 2>/dev/null || [ "$i" -eq "$tries" ]; then
       echo "$me: $url did not answer:" >&2
       cat "$log" >&2
       exit 1
     fi
-    sleep 0.1
+    sleep "$step"
   done
 }
 

@@ -38,15 +38,7 @@ for r in $(seq 1 "$runs"); do
     WANGGE_LOG=wangge::load=debug "$bin" --lang en serve --db "$db" --addr "127.0.0.1:$port" >"$tmp/serve.log" 2>&1 &
     pid=$!
     pids+=("$pid")
-    for i in $(seq 1 6000); do
-      curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break
-      if ! kill -0 "$pid" 2>/dev/null || [ "$i" -eq 6000 ]; then
-        cat "$tmp/serve.log" >&2
-        echo "$me: $bin did not start" >&2
-        exit 1
-      fi
-      sleep 0.02
-    done
+    wait_for "http://127.0.0.1:$port/healthz" "$pid" "$tmp/serve.log" 0.02 6000
     ready=$(echo "scale=2; ($(date +%s.%N) - $start) / 1" | bc)
     # utime + stime, fields 14 and 15 of /proc/PID/stat, in clock ticks.
     cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$pid/stat")
