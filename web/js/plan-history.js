@@ -201,6 +201,10 @@ const opened = { drafts: null, revisions: false };
 const keepOpen = (name) => (e) => {
   opened[name] = e.target.open;
 };
+/** Records a click on a section's summary at once: its toggle event comes a task later, after a redraw may have rebuilt it. */
+const flipOpen = (name) => (e) => {
+  opened[name] = !e.currentTarget.parentElement.open;
+};
 
 /** The other drafts, each resumable (open by itself while the open draft is still empty). */
 export function draftsSection() {
@@ -208,7 +212,7 @@ export function draftsSection() {
   return el("details", {
     id: "plan-drafts", class: "plan-section", open: opened.drafts ?? (drafts.length > 0 && draftIsEmpty()), ontoggle: keepOpen("drafts"),
   },
-    el("summary", {}, t("hist.drafts", { n: drafts.length })),
+    el("summary", { onclick: flipOpen("drafts") }, t("hist.drafts", { n: drafts.length })),
     drafts.length
       ? el("ul", { class: "picks" }, drafts.map((p) => el("li", { "data-plan": String(p.id) },
         el("span", {}, t("hist.draftLine", { id: p.id, name: p.name, author: p.author, at: p.created_at.slice(0, 16).replace("T", " ") })), " ",
@@ -221,7 +225,7 @@ export function revisionsSection() {
   const r = session.revisions;
   const list = (r?.revisions ?? []).slice().reverse();
   return el("details", { id: "plan-revisions", class: "plan-section", open: opened.revisions, ontoggle: keepOpen("revisions") },
-    el("summary", {}, t("hist.revisions", { n: list.length })),
+    el("summary", { onclick: flipOpen("revisions") }, t("hist.revisions", { n: list.length })),
     list.length
       ? el("ul", { class: "picks" }, list.map((x) => el("li", { "data-revision": String(x.id) },
         el("div", {}, el("strong", {}, `#${x.id}`), " ", t("hist.revLine", { date: x.effective_date, author: x.author, at: x.created_at.slice(0, 16).replace("T", " ") }),

@@ -202,7 +202,9 @@ export function proposeSection() {
   const num = (id, key, min, max) => el("label", { class: "field" }, t(`prop.${key}`),
     el("input", { type: "number", id, min: String(min), max: String(max), value: String(propose[key]), inputmode: "numeric", onchange: (e) => { propose[key] = e.target.value; } }));
   return el("details", { id: "plan-propose", class: "plan-section", open: Boolean(propose.result) || propose.open, ontoggle: (e) => { propose.open = e.target.open; } },
-    el("summary", {}, t("prop.title")),
+    // A click records the new state at once: the toggle event comes a task later, and a redraw in
+    // between (choosing the community) would rebuild the section closed.
+    el("summary", { onclick: (e) => { propose.open = !e.currentTarget.parentElement.open; } }, t("prop.title")),
     el("p", { class: "muted" }, t("prop.note")),
     el("label", { class: "field" }, t("prop.community"),
       el("select", { id: "propose-community", onchange: (e) => { propose.community = e.target.value || null; render(); } },
