@@ -15,7 +15,26 @@ fn release_memory() {
     }
 }
 
+/// Puts every thread's allocations in glibc's one main arena, unless the operator chose otherwise
+/// with `MALLOC_ARENA_MAX`. `malloc_trim` gives back the free pages inside each arena but never the
+/// free top of a thread's own arena, and glibc's dynamic threshold lets that top grow to 64 MB
+/// before a `free` shrinks it: after four 400,000-point JSON batches the server kept 1.9 GB that no
+/// request used (15 MB with one arena), and even small batches left 15–35 MB each time. The main
+/// arena's top is trimmed by `free` and `malloc_trim` alike. On 2 cores the batches ran as fast
+/// either way (the lookups allocate per chunk of rows, not per point); a machine with many cores
+/// that prefers per-thread arenas can set `MALLOC_ARENA_MAX`.
+fn one_arena() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: mallopt only sets a glibc parameter; it runs before any other thread starts.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 1);
+        }
+    }
+}
+
 fn main() {
+    one_arena();
     let cli = wangge::cli::Cli::parse();
     wangge::api::guard::on_heavy_request_end(release_memory);
     let filter = || tracing_subscriber::EnvFilter::try_from_env("WANGGE_LOG").unwrap_or_else(|_| "warn".into());

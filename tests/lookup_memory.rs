@@ -74,7 +74,9 @@ fn a_batch_gives_its_memory_back() {
         assert_eq!(status, 200);
         answered = bytes;
     }
-    let margin = 32 * 1024;
+    // With glibc's per-thread arenas the server kept 15–35 MB after these batches (their free
+    // tops are never trimmed); in one arena, and trimmed once each answer is sent, ≈ 1 MB.
+    let margin = 8 * 1024;
     let after_csv = settled_rss(pid, before + margin);
     let (_, peak_csv) = memory_kib(pid);
     let (status, json_bytes) = post(&base, "/api/v1/lookup", "text/csv", &points_csv(100_000));
@@ -89,7 +91,10 @@ fn a_batch_gives_its_memory_back() {
     // the margin, and the JSON batch took several times the margin while it ran (before memory
     // was handed back, the server stayed ≈ 460 MB larger after it).
     assert!(answered > margin as usize * 1024 && json_bytes > margin as usize * 1024);
-    assert!(peak > before + 4 * margin, "the batches took memory while they ran: peak {peak} KiB, before {before} KiB");
+    assert!(
+        peak > before + 16 * margin,
+        "the batches took memory while they ran: peak {peak} KiB, before {before} KiB"
+    );
     assert!(after_csv <= before + margin, "RSS {after_csv} KiB after the CSV batches, {before} KiB before");
     assert!(
         after <= before + margin,
