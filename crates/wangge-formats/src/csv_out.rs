@@ -39,7 +39,7 @@ pub fn write(features: &[Feature], projected: bool) -> String {
             g => row.push(g.wkt_string()),
         }
         for k in &keys {
-            row.push(match f.attrs.get(*k) {
+            row.push(match f.attrs.get(k) {
                 None | Some(Value::Null) => String::new(),
                 Some(Value::String(s)) => s.clone(),
                 Some(v) => v.to_string(),

@@ -30,11 +30,11 @@ pub fn text_attr<'a>(f: &'a Feature, key: &str) -> Option<&'a str> {
 pub fn apply_text_columns(attrs: &mut Attrs, columns: [Option<String>; 3]) {
     for (key, column) in TEXT_COLUMNS.iter().zip(columns) {
         match column {
-            Some(v) if attrs.get(*key).and_then(Value::as_str) != Some(v.as_str()) => {
+            Some(v) if attrs.get(key).and_then(Value::as_str) != Some(v.as_str()) => {
                 attrs.insert((*key).to_string(), Value::from(v));
             }
-            None if attrs.get(*key).is_some_and(Value::is_string) => {
-                attrs.remove(*key);
+            None if attrs.get(key).is_some_and(Value::is_string) => {
+                attrs.remove(key);
             }
             _ => {}
         }
