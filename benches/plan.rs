@@ -14,11 +14,11 @@
 use arc_swap::ArcSwap;
 use criterion::{Criterion, criterion_group, criterion_main};
 use geo::{Geometry, Rect, coord};
-use serde_json::{Map, json};
+use serde_json::json;
 use std::hint::black_box;
 use std::sync::Arc;
 use wangge_core::edit::{Draft, Edit};
-use wangge_core::model::{Feature, Layer};
+use wangge_core::model::{Attrs, Feature, Layer};
 use wangge_core::rules::{RulesConfig, run_rules};
 use wangge_core::snapshot::Snapshot;
 
@@ -30,7 +30,7 @@ fn rect(x: f64, y: f64, w: f64, h: f64) -> Geometry<f64> {
 }
 
 fn feature(code: String, parent: Option<String>, geometry: Geometry<f64>, households: i64) -> Feature {
-    let mut attrs = Map::new();
+    let mut attrs = Attrs::new();
     attrs.insert("kind".into(), json!("综合"));
     attrs.insert("households".into(), json!(households));
     attrs.insert("worker".into(), json!(format!("网格员 {code}")));

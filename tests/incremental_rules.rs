@@ -5,11 +5,11 @@
 //! draft, finding for finding (rule, severity, code, message values, geometry, order).
 
 use geo::{BoundingRect, Coord, Geometry, LineString, Rect, Translate, coord};
-use serde_json::{Map, json};
+use serde_json::json;
 use std::collections::BTreeSet;
 use std::path::Path;
 use wangge_core::edit::{Changes, Draft, Edit};
-use wangge_core::model::{Feature, Layer};
+use wangge_core::model::{Attrs, Feature, Layer};
 use wangge_core::rules::incremental::IncrementalRules;
 use wangge_core::rules::{RulesConfig, run_rules};
 use wangge_core::snapshot::Snapshot;
@@ -239,14 +239,14 @@ fn tiling() -> Snapshot {
             Rect::new(coord! { x: x0, y: y0 }, coord! { x: x0 + w * step, y: y0 + h * step }).to_polygon(),
         )
     };
-    let feature = |code: String, parent: Option<String>, geometry, attrs: Map<String, serde_json::Value>| Feature {
+    let feature = |code: String, parent: Option<String>, geometry, attrs: Attrs| Feature {
         name: code.clone(),
         code,
         parent_code: parent,
         attrs,
         geometry,
     };
-    let attrs = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default();
+    let attrs = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default().into();
     let (mut communities, mut grids, mut buildings) = (Vec::new(), Vec::new(), Vec::new());
     for cy in 0..2 {
         for cx in 0..3 {
@@ -278,8 +278,8 @@ fn tiling() -> Snapshot {
     }
     let whole = rect(0.0, 0.0, 12.0, 8.0);
     Snapshot::new([
-        (Layer::District, vec![feature("440304".into(), None, whole.clone(), Map::new())]),
-        (Layer::Street, vec![feature("440304006".into(), Some("440304".into()), whole, Map::new())]),
+        (Layer::District, vec![feature("440304".into(), None, whole.clone(), Attrs::new())]),
+        (Layer::Street, vec![feature("440304006".into(), Some("440304".into()), whole, Attrs::new())]),
         (Layer::Community, communities),
         (Layer::Grid, grids),
         (Layer::Building, buildings),

@@ -206,7 +206,7 @@ fn fields(features: &[Feature]) -> Map<String, Value> {
                 Value::Number(_) => "Number",
                 _ => "String",
             };
-            out.insert(k.clone(), kind.into());
+            out.insert(k.to_string(), kind.into());
         }
     }
     out

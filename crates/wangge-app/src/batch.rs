@@ -683,8 +683,8 @@ mod tests {
     use super::*;
     use crate::lookup::lookup_one;
     use geo::{Geometry, polygon};
-    use serde_json::{Map, Value, json};
-    use wangge_core::model::Layer;
+    use serde_json::{Value, json};
+    use wangge_core::model::{Attrs, Layer};
 
     /// The CSV as the JSON answers say it, column by column: what the batch used to write.
     fn reference_csv(results: &[Value]) -> String {
@@ -719,7 +719,7 @@ mod tests {
 
     fn square(code: &str, parent: &str, x: f64, y: f64, side: f64) -> Feature {
         let ring = polygon![(x: x, y: y), (x: x + side, y: y), (x: x + side, y: y + side), (x: x, y: y + side)];
-        let mut attrs = Map::new();
+        let mut attrs = Attrs::new();
         attrs.insert("households".into(), json!(400));
         Feature::with_default_name(code.into(), None, Some(parent.into()), attrs, Geometry::Polygon(ring))
     }

@@ -147,13 +147,14 @@ impl Default for NetworkTiles {
 mod tests {
     use super::*;
     use geo::{Geometry, polygon};
+    use wangge_core::model::Attrs;
 
     fn square(code: &str, x: f64) -> Feature {
         Feature {
             code: code.into(),
             name: code.into(),
             parent_code: None,
-            attrs: serde_json::Map::new(),
+            attrs: Attrs::new(),
             geometry: Geometry::Polygon(
                 polygon![(x: x, y: 22.5), (x: x + 0.01, y: 22.5), (x: x + 0.01, y: 22.51), (x: x, y: 22.51)],
             ),

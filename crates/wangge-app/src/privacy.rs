@@ -22,7 +22,7 @@ pub fn filter_feature_contacts(features: &mut [wangge_core::model::Feature], hol
     if may_see_contacts(holder) {
         return 0;
     }
-    let removed = features.iter_mut().map(|f| CONTACT_ATTRS.iter().filter(|k| f.attrs.remove(**k).is_some()).count());
+    let removed = features.iter_mut().map(|f| CONTACT_ATTRS.iter().filter(|k| f.attrs.remove(k).is_some()).count());
     removed.sum()
 }
 

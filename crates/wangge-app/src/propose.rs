@@ -11,8 +11,8 @@
 //! A reused code keeps the old grid's other attributes (its worker among them).
 
 use geo::{Coord, Geometry, InteriorPoint, LineString, MultiPolygon, Polygon};
-use serde_json::{Map, Value, json};
-use wangge_core::model::{Feature, Layer};
+use serde_json::{Value, json};
+use wangge_core::model::{Attrs, Feature, Layer};
 use wangge_core::planar::noding::degrees;
 use wangge_core::planar::rings::Poly;
 use wangge_core::propose::units::{BuildingInput, RoadInput, Units, UnitsError};
@@ -226,7 +226,7 @@ pub fn grid_features(
         .iter()
         .map(|g| {
             let old = inputs.grids.iter().find(|o| o.code == g.code);
-            let mut attrs: Map<String, Value> = old.map(|o| o.attrs.clone()).unwrap_or_default();
+            let mut attrs: Attrs = old.map(|o| o.attrs.clone()).unwrap_or_default();
             attrs.insert("kind".into(), json!("综合"));
             attrs.insert("households".into(), json!(g.households));
             match g.residents {

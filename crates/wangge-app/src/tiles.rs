@@ -24,7 +24,7 @@ use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use wangge_core::model::{Feature, Layer};
+use wangge_core::model::{Attrs, Feature, Layer};
 use wangge_core::snapshot::{Snapshot, geometry_bbox};
 use wangge_core::tiles::build::layer_tile;
 use wangge_core::tiles::{BUFFER, TileId};
@@ -138,7 +138,7 @@ impl TileService {
             .iter()
             .enumerate()
             .map(|(i, r)| {
-                let mut attrs = serde_json::Map::new();
+                let mut attrs = Attrs::new();
                 attrs.insert("highway".into(), r.highway.clone().into());
                 Feature {
                     code: i.to_string(),

@@ -80,7 +80,7 @@ pub struct Diff {
 }
 
 fn properties(f: &Feature) -> BTreeMap<String, Value> {
-    let mut out: BTreeMap<String, Value> = f.attrs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut out: BTreeMap<String, Value> = f.attrs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
     out.insert("name".into(), Value::String(f.name.clone()));
     out.insert("parent_code".into(), f.parent_code.clone().map_or(Value::Null, Value::String));
     out

@@ -3,8 +3,9 @@
 //! Coordinates are WGS 84 / CGCS2000 longitude–latitude in degrees (x = longitude, y = latitude);
 //! at map scale the two datums are the same, so wangge stores one and calls it WGS 84.
 
+pub use crate::attrs::Attrs;
 use geo::Geometry;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::fmt;
 use std::str::FromStr;
 
@@ -129,7 +130,7 @@ pub struct Feature {
     /// Code of the feature one level up; `None` only for districts.
     pub parent_code: Option<String>,
     /// Every other property as it came in (`households`, `residents`, `kind`, `worker`, …).
-    pub attrs: Map<String, Value>,
+    pub attrs: Attrs,
     /// WGS 84 longitude–latitude geometry.
     pub geometry: Geometry<f64>,
 }
@@ -141,26 +142,17 @@ impl Feature {
         code: String,
         name: Option<String>,
         parent_code: Option<String>,
-        attrs: Map<String, Value>,
+        attrs: Attrs,
         geometry: Geometry<f64>,
     ) -> Feature {
         Feature { name: name.unwrap_or_else(|| code.clone()), code, parent_code, attrs, geometry }
     }
 
-    /// Releases the spare capacity a decoder leaves behind: the attribute map rebuilt at its exact
-    /// size and every ring's coordinates shrunk to their length. A deserialized map of one
-    /// attribute reserves room for four (≈ 300 bytes) and a decoded ring for the next power of
-    /// two; over a million features of a served snapshot that slack was the largest single item
-    /// after the coordinates themselves. Answers are unchanged (same keys, same order).
+    /// Releases the spare capacity a decoder leaves behind: every ring's coordinates shrunk to
+    /// their length (a decoded ring reserves room up to the next power of two; over a million
+    /// features of a served snapshot that slack was the largest single item after the coordinates
+    /// themselves). [`Attrs`] are always held at their exact size. Answers are unchanged.
     pub fn compact(&mut self) {
-        if self.attrs.is_empty() {
-            // A map with no entries owns no heap, whatever it reserved once.
-            self.attrs = Map::new();
-        } else {
-            let mut exact = Map::with_capacity(self.attrs.len());
-            exact.extend(std::mem::take(&mut self.attrs));
-            self.attrs = exact;
-        }
         let shrink_polygon = |p: &mut geo::Polygon<f64>| {
             p.exterior_mut(|r| r.0.shrink_to_fit());
             p.interiors_mut(|rings| rings.iter_mut().for_each(|r| r.0.shrink_to_fit()));

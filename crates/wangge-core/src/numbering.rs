@@ -125,15 +125,15 @@ fn highest_taken<'a>(buildings: impl Iterator<Item = &'a Feature>) -> HashMap<&'
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Attrs;
     use geo::{Geometry, Point, Rect};
-    use serde_json::Map;
 
     fn feature(code: &str, parent: Option<&str>, geometry: Geometry<f64>) -> Feature {
         Feature {
             code: code.into(),
             name: String::new(),
             parent_code: parent.map(str::to_string),
-            attrs: Map::new(),
+            attrs: Attrs::new(),
             geometry,
         }
     }

@@ -87,7 +87,7 @@ pub fn read_features(text: &str) -> Parsed {
             name: cell(col(&["name"])).map_or_else(|| code.clone(), str::to_string),
             parent_code: cell(col(&["parent_code"])).map(str::to_string),
             code,
-            attrs,
+            attrs: attrs.into(),
             geometry,
         };
         if uncoded {

@@ -11,7 +11,7 @@ use wkt::ToWkt;
 /// Writes `features` as CSV text; `projected` names the point columns `x,y` instead of `lon,lat`.
 pub fn write(features: &[Feature], projected: bool) -> String {
     let points = !features.is_empty() && features.iter().all(|f| matches!(f.geometry, Geometry::Point(_)));
-    let mut keys: Vec<&String> = Vec::new();
+    let mut keys: Vec<&str> = Vec::new();
     for f in features {
         for k in f.attrs.keys() {
             if !keys.contains(&k) {
@@ -26,7 +26,7 @@ pub fn write(features: &[Feature], projected: bool) -> String {
         (true, true) => vec!["x", "y"],
         (false, _) => vec!["wkt"],
     });
-    header.extend(keys.iter().map(|k| k.as_str()));
+    header.extend(keys.iter().copied());
     // Writing to memory cannot fail.
     let _ = w.write_record(&header);
     for f in features {
@@ -39,7 +39,7 @@ pub fn write(features: &[Feature], projected: bool) -> String {
             g => row.push(g.wkt_string()),
         }
         for k in &keys {
-            row.push(match f.attrs.get(*k) {
+            row.push(match f.attrs.get(k) {
                 None | Some(Value::Null) => String::new(),
                 Some(Value::String(s)) => s.clone(),
                 Some(v) => v.to_string(),
@@ -62,7 +62,7 @@ mod tests {
             code: code.into(),
             name: format!("{code} 名"),
             parent_code: Some("P".into()),
-            attrs: attrs.as_object().unwrap().clone(),
+            attrs: attrs.as_object().unwrap().clone().into(),
             geometry,
         }
     }

@@ -93,12 +93,16 @@ pub(crate) fn read_feature(i: usize, item: Value) -> Result<Feature, Vec<Problem
     };
     match (code, geometry) {
         (Some(code), Some(geometry)) if problems.is_empty() => {
-            Ok(Feature { name: name.unwrap_or_else(|| code.clone()), code, parent_code, attrs: props, geometry })
+            Ok(Feature { name: name.unwrap_or_else(|| code.clone()), code, parent_code, attrs: props.into(), geometry })
         }
         // Complete but for the code: the caller records it as uncoded (and as missing its code).
-        (None, Some(geometry)) if problems.is_empty() => {
-            Ok(Feature { name: name.unwrap_or_default(), code: String::new(), parent_code, attrs: props, geometry })
-        }
+        (None, Some(geometry)) if problems.is_empty() => Ok(Feature {
+            name: name.unwrap_or_default(),
+            code: String::new(),
+            parent_code,
+            attrs: props.into(),
+            geometry,
+        }),
         (None, _) => {
             problems.insert(0, Problem::new(Some(i), None, Rule::MissingProperty { key: "code".into() }));
             Err(problems)
@@ -150,7 +154,7 @@ pub fn feature_properties(f: &Feature) -> Map<String, Value> {
         props.insert("parent_code".into(), Value::String(p.clone()));
     }
     for (k, v) in &f.attrs {
-        props.entry(k.clone()).or_insert_with(|| v.clone());
+        props.entry(k.to_string()).or_insert_with(|| v.clone());
     }
     props
 }

@@ -127,7 +127,7 @@ pub fn read(path: &Path, table: Option<&str>, hint: Option<&str>) -> Result<File
             }
             attrs.extend(m);
         }
-        let feature = Feature::with_default_name(code, text(name_col), text(parent_col), attrs, geometry);
+        let feature = Feature::with_default_name(code, text(name_col), text(parent_col), attrs.into(), geometry);
         if given.is_some() {
             read.parsed.features.push((i, feature));
         } else {
@@ -249,7 +249,7 @@ fn write_new(path: &Path, table: &str, features: &[Feature], crs: Crs) -> Result
         for k in f.attrs.keys() {
             let reserved = ["fid", "geom", "code", "name", "parent_code"].iter().any(|r| r.eq_ignore_ascii_case(k));
             if !reserved && !keys.iter().any(|x| x.eq_ignore_ascii_case(k)) {
-                keys.push(k.clone());
+                keys.push(k.to_string());
             }
         }
     }

@@ -187,7 +187,7 @@ pub fn read(shp: &Path, encoding: Option<&str>) -> Result<FileRead, FileError> {
                 attrs.insert(f.name.clone(), v.clone());
             }
         }
-        let feature = Feature::with_default_name(code, text(name_col), text(parent_col), attrs, geometry);
+        let feature = Feature::with_default_name(code, text(name_col), text(parent_col), attrs.into(), geometry);
         if given.is_some() {
             read.parsed.features.push((i, feature));
         } else {
@@ -297,8 +297,8 @@ pub fn write(
     let mut keys: Vec<String> = IDENTITY.iter().map(|(k, _)| k.to_string()).collect();
     for f in features {
         for k in f.attrs.keys() {
-            if !keys.contains(k) {
-                keys.push(k.clone());
+            if !keys.iter().any(|x| x == k) {
+                keys.push(k.to_string());
             }
         }
     }
@@ -479,7 +479,7 @@ mod tests {
             code: "G1".into(),
             name: "一号网格".into(),
             parent_code: None,
-            attrs: serde_json::json!({"households": 3, "ratio": 0.5, "ok": false}).as_object().unwrap().clone(),
+            attrs: serde_json::json!({"households": 3, "ratio": 0.5, "ok": false}).as_object().unwrap().clone().into(),
             geometry: Geometry::Polygon(poly),
         };
         let path = dir.join("g.shp");

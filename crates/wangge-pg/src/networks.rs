@@ -11,7 +11,6 @@
 use crate::store::{PgStore, detail};
 use geo::Geometry;
 use postgres::GenericClient;
-use serde_json::Value;
 use std::path::Path;
 use wangge_core::model::Feature;
 use wangge_formats::wkb;
@@ -152,7 +151,7 @@ impl PgStore {
             if *ends {
                 tx.execute(&end, &[&name, &f.code, &version]).map_err(&e)?;
             }
-            let attrs = Value::Object(f.attrs.clone()).to_string();
+            let attrs = f.attrs.to_json();
             tx.execute(&insert, &[&wkb_of(&f.geometry), &name, &f.code, &f.name, &attrs, &version]).map_err(&e)?;
         }
         let count = w.features.len() as i64;
@@ -214,7 +213,7 @@ pub(crate) fn restore(c: &mut impl GenericClient, d: &NetworkDump) -> Result<(),
     )?;
     for r in &d.features {
         let f = &r.feature;
-        let attrs = Value::Object(f.attrs.clone()).to_string();
+        let attrs = f.attrs.to_json();
         c.execute(
             &insert,
             &[&wkb_of(&f.geometry), &r.network, &f.code, &f.name, &attrs, &r.version_from, &r.version_to],

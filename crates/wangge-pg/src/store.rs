@@ -10,7 +10,7 @@
 use crate::{NOTIFY_CHANNEL, redact};
 use geo::{Geodesic, Geometry, Length, LineString};
 use postgres::{Client, GenericClient, NoTls, Transaction};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -103,7 +103,7 @@ impl PgStore {
         let attrs: String = r.get(at + 3);
         let blob: Vec<u8> = r.get(at + 4);
         let geometry = wkb::read(&blob).map_err(|e| self.corrupt(layer, &code, e.to_string()))?;
-        let attrs: Map<String, Value> =
+        let attrs: wangge_core::model::Attrs =
             serde_json::from_str(&attrs).map_err(|e| self.corrupt(layer, &code, format!("attributes: {e}")))?;
         Ok(Feature { name: r.get(at + 1), parent_code: r.get(at + 2), attrs, geometry, code })
     }
@@ -260,7 +260,7 @@ fn write_row(c: &mut impl GenericClient, table: &str, f: &Feature) -> PgResult<b
            kind = EXCLUDED.kind, worker = EXCLUDED.worker, facility = EXCLUDED.facility
          RETURNING (xmax <> 0)"
     );
-    let attrs = Value::Object(f.attrs.clone()).to_string();
+    let attrs = f.attrs.to_json();
     let row = c.query_one(
         &sql,
         &[
@@ -329,7 +329,7 @@ fn insert_history(tx: &mut Transaction<'_>, layer: Layer, f: &Feature, from: Opt
             &f.code,
             &f.name,
             &f.parent_code,
-            &Value::Object(f.attrs.clone()).to_string(),
+            &f.attrs.to_json(),
             &wkb_of(&f.geometry),
             &from,
             &rev,
@@ -1068,7 +1068,7 @@ impl Db for PgStore {
                         &f.code,
                         &f.name,
                         &f.parent_code,
-                        &Value::Object(f.attrs.clone()).to_string(),
+                        &f.attrs.to_json(),
                         &wkb_of(&f.geometry),
                         &h.valid_from,
                         &h.valid_to,

@@ -12,8 +12,8 @@
 //! detection ([`crate::external`]) reads the columns back over the JSON.
 
 use rusqlite::Transaction;
-use serde_json::{Map, Value};
-use wangge_core::model::{Feature, Layer};
+use serde_json::Value;
+use wangge_core::model::{Attrs, Feature, Layer};
 
 /// The text attributes kept as columns, in column order.
 pub const TEXT_COLUMNS: [&str; 3] = ["kind", "worker", "facility"];
@@ -27,14 +27,14 @@ pub fn text_attr<'a>(f: &'a Feature, key: &str) -> Option<&'a str> {
 /// differs from the attribute replaces it, and a NULL column clears a string attribute (the
 /// column was emptied); a non-string attribute under a NULL column is left alone (it never had
 /// a column value).
-pub fn apply_text_columns(attrs: &mut Map<String, Value>, columns: [Option<String>; 3]) {
+pub fn apply_text_columns(attrs: &mut Attrs, columns: [Option<String>; 3]) {
     for (key, column) in TEXT_COLUMNS.iter().zip(columns) {
         match column {
-            Some(v) if attrs.get(*key).and_then(Value::as_str) != Some(v.as_str()) => {
+            Some(v) if attrs.get(key).and_then(Value::as_str) != Some(v.as_str()) => {
                 attrs.insert((*key).to_string(), Value::from(v));
             }
-            None if attrs.get(*key).is_some_and(Value::is_string) => {
-                attrs.remove(*key);
+            None if attrs.get(key).is_some_and(Value::is_string) => {
+                attrs.remove(key);
             }
             _ => {}
         }
@@ -82,8 +82,8 @@ mod tests {
 
     #[test]
     fn columns_win_and_a_cleared_column_clears_only_a_string() {
-        let mut attrs = json!({"kind": "综合", "worker": "甲", "facility": 3}).as_object().unwrap().clone();
+        let mut attrs: Attrs = serde_json::from_value(json!({"kind": "综合", "worker": "甲", "facility": 3})).unwrap();
         apply_text_columns(&mut attrs, [Some("专属".into()), None, None]);
-        assert_eq!(Value::Object(attrs), json!({"kind": "专属", "facility": 3}));
+        assert_eq!(Value::from(attrs), json!({"kind": "专属", "facility": 3}));
     }
 }

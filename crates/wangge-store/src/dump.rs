@@ -281,7 +281,7 @@ pub(super) fn sqlite_restore(s: &mut Store, d: &Dump) -> Result<(), StoreError> 
                 f.code,
                 f.name,
                 f.parent_code,
-                serde_json::Value::Object(f.attrs.clone()).to_string(),
+                f.attrs.to_json(),
                 gpkg::encode(&f.geometry),
                 h.valid_from,
                 h.valid_to,

@@ -24,9 +24,9 @@
 use super::plans::{Author, RevisionNote, RevisionRow};
 use super::sqlite::{Store, StoreError};
 use rusqlite::{Transaction, params};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::BTreeMap;
-use wangge_core::model::{Feature, Layer};
+use wangge_core::model::{Attrs, Feature, Layer};
 use wangge_core::snapshot::Snapshot;
 use wangge_formats::gpkg;
 
@@ -234,8 +234,8 @@ impl Store {
         let corrupt =
             |detail: String| StoreError::Corrupt { path: self.path.clone(), layer, code: code.clone(), detail };
         let geometry = gpkg::decode(blob).map_err(|e| corrupt(e.to_string()))?;
-        let attrs: Map<String, Value> = match attrs.as_deref() {
-            None | Some("") => Map::new(),
+        let attrs: Attrs = match attrs.as_deref() {
+            None | Some("") => Attrs::new(),
             Some(text) => serde_json::from_str(text).map_err(|e| corrupt(format!("attributes: {e}")))?,
         };
         Ok(Feature { code, name, parent_code, attrs, geometry })

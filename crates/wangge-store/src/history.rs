@@ -8,10 +8,10 @@
 use super::plans::{PlanError, RevisionNote, RevisionRow, check_publishable};
 use super::sqlite::{Store, StoreError, WriteMode, WriteReport, update_contents_extent};
 use rusqlite::{OptionalExtension, Transaction, params};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use wangge_core::diff::changes;
-use wangge_core::model::{Feature, Layer};
+use wangge_core::model::{Attrs, Feature, Layer};
 use wangge_core::snapshot::Snapshot;
 use wangge_formats::gpkg;
 
@@ -185,7 +185,7 @@ impl Store {
                 let corrupt =
                     |detail: String| StoreError::Corrupt { path: self.path.clone(), layer, code: code.clone(), detail };
                 let geometry = gpkg::decode(&blob).map_err(|e| corrupt(e.to_string()))?;
-                let attrs: Map<String, Value> = serde_json::from_str(&attrs).map_err(|e| corrupt(e.to_string()))?;
+                let attrs: Attrs = serde_json::from_str(&attrs).map_err(|e| corrupt(e.to_string()))?;
                 features.push(Feature { code, name, parent_code, attrs, geometry });
             }
             layers.push((layer, features));
@@ -285,7 +285,7 @@ fn insert_history(
             f.code,
             f.name,
             f.parent_code,
-            Value::Object(f.attrs.clone()).to_string(),
+            f.attrs.to_json(),
             gpkg::encode(&f.geometry),
             from,
             rev

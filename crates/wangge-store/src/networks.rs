@@ -12,10 +12,9 @@ use super::sqlite::{Store, StoreError, WriteMode, WriteReport, feature_columns};
 use crate::row_fields::from_columns;
 use geo::Geometry;
 use rusqlite::{OptionalExtension, params};
-use serde_json::{Map, Value};
 use std::collections::HashSet;
 use std::path::Path;
-use wangge_core::model::{Feature, Layer};
+use wangge_core::model::{Attrs, Feature, Layer};
 use wangge_formats::gpkg::{self, SRS_ID};
 
 /// The feature table every network's features are in.
@@ -151,7 +150,7 @@ pub fn stored_feature(
         detail,
     };
     let geometry = geometry.map_err(corrupt)?;
-    let attrs: Map<String, Value> = serde_json::from_str(attrs).map_err(|e| corrupt(format!("attributes: {e}")))?;
+    let attrs: Attrs = serde_json::from_str(attrs).map_err(|e| corrupt(format!("attributes: {e}")))?;
     Ok(Feature { code, name, parent_code: None, attrs, geometry })
 }
 
@@ -250,7 +249,7 @@ impl Store {
                 if *ends {
                     end.execute(params![name, f.code, version]).map_err(wrap)?;
                 }
-                let attrs = Value::Object(f.attrs.clone()).to_string();
+                let attrs = f.attrs.to_json();
                 insert
                     .execute(params![gpkg::encode(&f.geometry), name, f.code, f.name, attrs, version])
                     .map_err(wrap)?;
@@ -322,7 +321,7 @@ pub(super) fn restore(tx: &rusqlite::Transaction<'_>, d: &super::dump::NetworkDu
             r.network,
             f.code,
             f.name,
-            Value::Object(f.attrs.clone()).to_string(),
+            f.attrs.to_json(),
             r.version_from,
             r.version_to
         ])?;
@@ -348,7 +347,7 @@ mod tests {
             code: code.into(),
             name: format!("警格 {code}"),
             parent_code: None,
-            attrs: Map::new(),
+            attrs: Attrs::new(),
             geometry: Geometry::Polygon(p),
         }
     }

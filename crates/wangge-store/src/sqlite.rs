@@ -9,9 +9,8 @@ use super::index_cache;
 use geo::BoundingRect;
 use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
-use wangge_core::model::{Feature, GeometryKind, Layer};
+use wangge_core::model::{Attrs, Feature, GeometryKind, Layer};
 use wangge_core::snapshot::Snapshot;
 use wangge_formats::gpkg::{self, APPLICATION_ID, CORE_SCHEMA, SRS_ID, USER_VERSION};
 
@@ -445,7 +444,7 @@ pub(super) fn row_params(f: &Feature) -> impl rusqlite::Params + '_ {
         f.parent_code.as_deref(),
         f.int_attr("households"),
         f.int_attr("residents"),
-        Value::Object(f.attrs.clone()).to_string(),
+        f.attrs.to_json(),
         super::columns::text_attr(f, "kind"),
         super::columns::text_attr(f, "worker"),
         super::columns::text_attr(f, "facility"),
@@ -524,8 +523,8 @@ fn decode_raw_row(path: &Path, layer: Layer, row: RawRow, bytes: &[u8]) -> Resul
     let geometry = gpkg::decode(&bytes[geom]).map_err(|e| corrupt(e.to_string()))?;
     let attributes = &bytes[attributes];
     // Most rows of a large layer carry no attribute beyond the columns: no parser for those.
-    let attrs: Map<String, Value> = if attributes == b"{}" {
-        Map::new()
+    let attrs: Attrs = if attributes == b"{}" {
+        Attrs::new()
     } else {
         serde_json::from_slice(attributes).map_err(|e| corrupt(format!("attributes: {e}")))?
     };
@@ -580,7 +579,7 @@ mod tests {
 
     fn feature(code: String) -> Feature {
         let point = geo::Geometry::Point(geo::Point::new(0.0, 0.0));
-        Feature { name: code.clone(), code, parent_code: None, attrs: Map::new(), geometry: point }
+        Feature { name: code.clone(), code, parent_code: None, attrs: Attrs::new(), geometry: point }
     }
 
     /// The permutation walk puts every feature where a plain sort does, whatever the cycles of

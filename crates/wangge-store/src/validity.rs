@@ -5,9 +5,8 @@
 
 use super::sqlite::{Store, StoreError};
 use rusqlite::params;
-use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashSet};
-use wangge_core::model::{Feature, Layer};
+use wangge_core::model::{Attrs, Feature, Layer};
 use wangge_formats::gpkg;
 
 /// The days from `from` to `to` (`None`: open at that end), as an OGC API `datetime` interval
@@ -55,7 +54,7 @@ impl Store {
             let corrupt =
                 |detail: String| StoreError::Corrupt { path: self.path.clone(), layer, code: code.clone(), detail };
             let geometry = gpkg::decode(&blob).map_err(|e| corrupt(e.to_string()))?;
-            let attrs: Map<String, Value> = serde_json::from_str(&attrs).map_err(|e| corrupt(e.to_string()))?;
+            let attrs: Attrs = serde_json::from_str(&attrs).map_err(|e| corrupt(e.to_string()))?;
             // Ordered by valid_from, so a later version replaces an earlier one.
             out.insert(code.clone(), Feature { code, name, parent_code, attrs, geometry });
         }

@@ -3,8 +3,7 @@
 //! layer (or a damaged cache file) is never answered from the old copy.
 
 use geo::{Coord, Geometry, polygon};
-use serde_json::Map;
-use wangge_core::model::{Feature, Layer};
+use wangge_core::model::{Attrs, Feature, Layer};
 use wangge_core::snapshot::Snapshot;
 use wangge_store::index_cache::cache_dir;
 use wangge_store::sqlite::{Store, WriteMode};
@@ -22,7 +21,7 @@ fn squares(prefix: &str, x0: f64, size: f64) -> Vec<Feature> {
                 code: format!("{prefix}{i:06}"),
                 name: format!("{prefix} {i}"),
                 parent_code: None,
-                attrs: Map::new(),
+                attrs: Attrs::new(),
                 geometry: Geometry::Polygon(polygon![
                     (x: x, y: y), (x: x + size, y: y), (x: x + size, y: y + size), (x: x, y: y + size), (x: x, y: y)
                 ]),

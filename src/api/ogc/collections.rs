@@ -40,7 +40,7 @@ pub fn feature_queryables<'a>(
                 Value::Bool(_) => "boolean",
                 _ => "string",
             };
-            out.push((k.clone(), t));
+            out.push((k.to_string(), t));
         }
     }
     out.push(("geometry".into(), "geometry"));

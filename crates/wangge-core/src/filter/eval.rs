@@ -146,7 +146,7 @@ mod tests {
             code: "440304006009001".into(),
             name: "竹林社区第一网格".into(),
             parent_code: Some("440304006009".into()),
-            attrs: attrs.as_object().unwrap().clone(),
+            attrs: attrs.as_object().unwrap().clone().into(),
             geometry: Geometry::Polygon(square),
         }
     }

@@ -66,10 +66,10 @@ pub fn has_errors(findings: &[Finding]) -> bool {
 /// A small tiled city for the rules' unit tests: one district, street and community, three grids.
 #[cfg(test)]
 pub(crate) mod tests {
-    use crate::model::{Feature, Layer};
+    use crate::model::{Attrs, Feature, Layer};
     use crate::snapshot::Snapshot;
     use geo::{Geometry, Rect, coord};
-    use serde_json::{Map, json};
+    use serde_json::json;
 
     /// Cell side in degrees (a binary fraction, so shared edges are bit-identical).
     pub const STEP: f64 = 1.0 / 256.0;
@@ -90,7 +90,7 @@ pub(crate) mod tests {
     /// A feature with no attributes.
     pub fn feature(code: &str, parent: &str, geometry: Geometry<f64>) -> Feature {
         let parent_code = (!parent.is_empty()).then(|| parent.to_string());
-        Feature { code: code.into(), name: code.into(), parent_code, attrs: Map::new(), geometry }
+        Feature { code: code.into(), name: code.into(), parent_code, attrs: Attrs::new(), geometry }
     }
 
     /// The three grids 440304006009001–003, 400 households each, one worker each.

@@ -88,11 +88,11 @@ pub fn feature_props(f: &Feature) -> Vec<(String, PropValue)> {
     }
     for (k, v) in &f.attrs {
         // Tiles are public and cached for every caller: contact details stay out of them.
-        if matches!(k.as_str(), "code" | "name" | "parent_code") || crate::model::CONTACT_ATTRS.contains(&k.as_str()) {
+        if matches!(k, "code" | "name" | "parent_code") || crate::model::CONTACT_ATTRS.contains(&k) {
             continue;
         }
         if let Some(v) = prop_value(v) {
-            props.push((k.clone(), v));
+            props.push((k.to_string(), v));
         }
     }
     props
@@ -361,7 +361,7 @@ mod tests {
             code: "440304006009001".into(),
             name: "一".into(),
             parent_code: Some("440304006009".into()),
-            attrs: attrs.as_object().unwrap().clone(),
+            attrs: attrs.as_object().unwrap().clone().into(),
             geometry: Geometry::Point(geo::Point::new(0.0, 0.0)),
         };
         let props = feature_props(&f);
