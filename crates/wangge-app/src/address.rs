@@ -117,7 +117,7 @@ fn place_json(point: Coord, building: Option<&str>, h: &Hierarchy) -> serde_json
 
 /// One candidate as JSON.
 pub fn candidate_json(c: &Candidate<'_>) -> Value {
-    let h: &Hierarchy = c.hierarchy;
+    let h: &Hierarchy = &c.hierarchy;
     let mut out = serde_json::Map::new();
     out.insert("address".into(), json!(c.address));
     out.insert("score".into(), json!(c.score));
@@ -163,7 +163,7 @@ pub fn reverse_json(g: &Gazetteer, p: Coord, limit: usize) -> Value {
             let mut out = serde_json::Map::new();
             out.insert("address".into(), json!(e.address));
             out.insert("distance_m".into(), json!((metres * 100.0).round() / 100.0));
-            out.extend(place_json(e.point, e.building.as_deref(), h));
+            out.extend(place_json(e.point, e.building.as_deref(), &h));
             out.insert("illustrative".into(), json!(e.illustrative));
             Value::Object(out)
         })
@@ -232,7 +232,7 @@ pub fn batch_row(g: &Gazetteer, id: &str, query: &str) -> Vec<String> {
     let mut row = vec![id.to_string(), query.to_string(), status(&r.candidates).to_string()];
     match r.candidates.first() {
         Some(c) => {
-            let h = c.hierarchy;
+            let h = &c.hierarchy;
             let name = |n: &Option<Named>| n.as_ref().map_or(String::new(), |n| n.name.to_string());
             row.extend([
                 c.score.to_string(),

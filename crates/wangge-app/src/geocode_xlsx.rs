@@ -184,7 +184,7 @@ fn answer(g: &Gazetteer, query: &str, sheet: &GeocodeSheet<'_>, count: &mut Geoc
         cells.resize(GeocodeColumn::ALL.len(), Cell::Empty);
         return cells;
     };
-    let h = best.hierarchy;
+    let h = &best.hierarchy;
     let grid = h.grid.as_ref().map(|g| &*g.code);
     // The room of a household only for who may see it, as the CSV and JSON answers do.
     let address = match room_level(&best.address) {

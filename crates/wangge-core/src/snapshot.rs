@@ -119,7 +119,9 @@ impl LayerData {
 /// Every layer of one published state.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
-    layers: HashMap<Layer, LayerData>,
+    /// Shared, so that the gazetteer can keep the grid layer it names instead of a copy of every
+    /// grid's code and name (see [`crate::address::gazetteer`]), and a clone costs no copy.
+    layers: HashMap<Layer, Arc<LayerData>>,
     addresses: Arc<LazyGazetteer>,
 }
 
@@ -164,10 +166,10 @@ impl Snapshot {
     pub fn with_index_caches(
         layers: impl IntoIterator<Item = (Layer, Vec<Feature>, Option<LayerIndexCache>)>,
     ) -> Snapshot {
-        let mut map: HashMap<Layer, LayerData> =
-            layers.into_iter().map(|(l, f, c)| (l, LayerData::with_cache(l, f, c))).collect();
+        let mut map: HashMap<Layer, Arc<LayerData>> =
+            layers.into_iter().map(|(l, f, c)| (l, Arc::new(LayerData::with_cache(l, f, c)))).collect();
         for layer in Layer::ALL {
-            map.entry(layer).or_insert_with(|| LayerData::new(layer, Vec::new()));
+            map.entry(layer).or_insert_with(|| Arc::new(LayerData::new(layer, Vec::new())));
         }
         let addresses = LazyGazetteer::default();
         let _ = addresses.built.set(Gazetteer::default());
@@ -218,6 +220,12 @@ impl Snapshot {
     pub fn layer(&self, layer: Layer) -> &LayerData {
         // Every layer is inserted by `new`, so the lookup cannot fail.
         &self.layers[&layer]
+    }
+
+    /// One layer's data, shared: for the gazetteer, which answers with the grids' codes and names
+    /// long after it is built.
+    pub(crate) fn layer_shared(&self, layer: Layer) -> Arc<LayerData> {
+        self.layers[&layer].clone()
     }
 
     /// The feature of `layer` whose area owns `p`.

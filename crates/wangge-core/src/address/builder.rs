@@ -2,12 +2,13 @@
 //! FSTs described in [`super::gazetteer`].
 
 use super::divisions::{city_of, province_of};
-use super::gazetteer::{AdminPlace, Entry, Gazetteer, Hierarchy, NameKey, Named, deletion_variants, door_number};
+use super::gazetteer::{AdminPlace, Entry, Gazetteer, Hierarchy, NameKey, deletion_variants, door_number};
 use super::normalize::{Aliases, normalize};
 use super::parse::AdminLevel;
+use super::places::{Places, named, with_upper};
 use super::record::AddressRecord;
 use super::reverse::ReverseIndex;
-use crate::model::{Feature, Layer};
+use crate::model::Layer;
 use crate::snapshot::Snapshot;
 use geo::Coord;
 use std::collections::{BTreeMap, HashMap};
@@ -21,14 +22,11 @@ impl Gazetteer {
         // Addresses of one grid share its hierarchy; addresses outside every grid share one per
         // combination of the community, street and district found at their points.
         let grids = snapshot.layer(Layer::Grid);
-        let mut shared = SharedNames::default();
         // Every grid gets its place, with addresses or not, so that a street or community answer
         // can list all the grids inside it; in code order, so grid `i`'s place is `first_grid + i`
-        // (no map from a million codes to places).
-        let first_grid = b.hierarchy.len() as u32;
-        for g in grids.features() {
-            b.place(hierarchy_of_grid(snapshot, g, &mut shared));
-        }
+        // (no map from a million codes to places). A grid's place holds no hierarchy of its own
+        // (see `super::places`).
+        let first_grid = b.places.add_grids(snapshot);
         let mut outside: HashMap<[Option<std::sync::Arc<str>>; 3], u32> = HashMap::new();
         for r in records {
             let grid = match r.grid.as_deref() {
@@ -56,62 +54,6 @@ impl Gazetteer {
     }
 }
 
-fn named(f: &Feature) -> Named {
-    Named { code: f.code.as_str().into(), name: f.name.as_str().into() }
-}
-
-/// The [`Named`] of the divisions above the grids, made once per division and shared by every
-/// grid place that names it (see [`Named`]); by layer, then position in the layer. With the
-/// position of the last parent found in each layer: grids come in code order, so runs of them
-/// share a parent, and one comparison replaces a binary search over the layer's codes (at a
-/// million grids those searches were most of the gazetteer's build).
-#[derive(Default)]
-struct SharedNames([Vec<Option<Named>>; Layer::ALL.len()], [Option<u32>; Layer::ALL.len()]);
-
-impl SharedNames {
-    /// The feature of `layer` that `child` names as its parent, with its shared [`Named`].
-    fn parent<'a>(&mut self, snapshot: &'a Snapshot, layer: Layer, child: &Feature) -> Option<(&'a Feature, Named)> {
-        let data = snapshot.layer(layer);
-        let code = child.parent_code.as_deref()?;
-        let last = &mut self.1[layer as usize];
-        let i = match *last {
-            Some(i) if data.features()[i as usize].code == code => i as usize,
-            _ => {
-                let i = data.position(code)?;
-                *last = Some(i);
-                i as usize
-            }
-        };
-        let slots = &mut self.0[layer as usize];
-        if slots.is_empty() {
-            slots.resize(data.features().len(), None);
-        }
-        let f = &data.features()[i];
-        Some((f, slots[i].get_or_insert_with(|| named(f)).clone()))
-    }
-}
-
-fn with_upper(mut h: Hierarchy) -> Hierarchy {
-    if let Some(d) = &h.district {
-        h.province = province_of(&d.code);
-        h.city = city_of(&d.code);
-    }
-    h
-}
-
-fn hierarchy_of_grid(snapshot: &Snapshot, grid: &Feature, shared: &mut SharedNames) -> Hierarchy {
-    let community = shared.parent(snapshot, Layer::Community, grid);
-    let street = community.as_ref().and_then(|(c, _)| shared.parent(snapshot, Layer::Street, c));
-    let district = street.as_ref().and_then(|(s, _)| shared.parent(snapshot, Layer::District, s));
-    with_upper(Hierarchy {
-        grid: Some(named(grid)),
-        community: community.map(|(_, n)| n),
-        street: street.map(|(_, n)| n),
-        district: district.map(|(_, n)| n),
-        ..Hierarchy::default()
-    })
-}
-
 fn hierarchy_at(snapshot: &Snapshot, p: Coord) -> Hierarchy {
     let l = snapshot.lookup(p);
     with_upper(Hierarchy {
@@ -127,15 +69,14 @@ fn hierarchy_at(snapshot: &Snapshot, p: Coord) -> Hierarchy {
 #[derive(Default)]
 pub(super) struct Builder {
     entries: Vec<Entry>,
-    hierarchy: Vec<Hierarchy>,
+    places: Places,
     admin: Vec<AdminPlace>,
     keys: BTreeMap<String, NameKey>,
 }
 
 impl Builder {
     fn place(&mut self, h: Hierarchy) -> u32 {
-        self.hierarchy.push(h);
-        (self.hierarchy.len() - 1) as u32
+        self.places.push(h)
     }
 
     fn key(&mut self, display: &str) -> &mut NameKey {
@@ -216,9 +157,8 @@ impl Builder {
     }
 
     pub(super) fn finish(self) -> Gazetteer {
-        let Builder { entries, mut hierarchy, admin, keys } = self;
-        // One place per grid at national scale: the doubling's spare room is not kept.
-        hierarchy.shrink_to_fit();
+        let Builder { entries, mut places, admin, keys } = self;
+        places.shrink_to_fit();
         let mut names = fst::MapBuilder::memory();
         let mut list = Vec::with_capacity(keys.len());
         let mut admin_names = Vec::new();
@@ -253,6 +193,6 @@ impl Builder {
         let variants = variants.into_map();
         let aliases = Aliases::new(admin_names.iter().map(String::as_str));
         let reverse = ReverseIndex::new(entries.iter().map(|e| e.point));
-        Gazetteer { entries, hierarchy, admin, keys: list, names, variants, variant_lists, aliases, reverse }
+        Gazetteer { entries, places, admin, keys: list, names, variants, variant_lists, aliases, reverse }
     }
 }

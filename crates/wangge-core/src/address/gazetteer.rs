@@ -14,15 +14,17 @@
 
 use super::normalize::Aliases;
 use super::parse::{AdminLevel, Vocabulary};
+use super::places::Places;
 use super::reverse::ReverseIndex;
 use geo::Coord;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// A division or grid, as shown in answers.
 ///
 /// Shared strings: every grid's place names its community, street and district, and all the grids
-/// of one community point at the same two strings instead of a copy each (eight small
-/// allocations per grid were a quarter of a served national layer).
+/// of one community point at the same two strings instead of a copy each (see
+/// [`super::places`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Named {
     /// Code (division code or grid code).
@@ -63,7 +65,7 @@ pub struct Entry {
     pub door_num: u32,
     /// Building code.
     pub building: Option<Box<str>>,
-    /// Index into [`Gazetteer::hierarchy`].
+    /// Its place (see [`Gazetteer::hierarchy`]).
     pub place: u32,
     /// Made up for illustration.
     pub illustrative: bool,
@@ -78,7 +80,7 @@ pub struct AdminPlace {
     pub name: String,
     /// A point inside it.
     pub point: Option<Coord>,
-    /// Index into [`Gazetteer::hierarchy`].
+    /// Its place (see [`Gazetteer::hierarchy`]).
     pub place: u32,
 }
 
@@ -103,7 +105,7 @@ pub struct NameKey {
 /// Addresses and their name index; immutable once built.
 pub struct Gazetteer {
     pub(super) entries: Vec<Entry>,
-    pub(super) hierarchy: Vec<Hierarchy>,
+    pub(super) places: Places,
     pub(super) admin: Vec<AdminPlace>,
     pub(super) keys: Vec<NameKey>,
     pub(super) names: fst::Map<Vec<u8>>,
@@ -141,9 +143,11 @@ impl Gazetteer {
         &self.entries[id as usize]
     }
 
-    /// The hierarchy with this position.
-    pub fn hierarchy(&self, place: u32) -> &Hierarchy {
-        &self.hierarchy[place as usize]
+    /// Where the place with this number sits in the hierarchy. A grid's place is made on each
+    /// call (from the grid layer and the shared division names: no grid keeps one), the others
+    /// are borrowed.
+    pub fn hierarchy(&self, place: u32) -> Cow<'_, Hierarchy> {
+        self.places.hierarchy(place)
     }
 
     /// The division with this position.

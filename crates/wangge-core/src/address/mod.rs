@@ -9,6 +9,7 @@ pub mod divisions;
 pub mod gazetteer;
 pub mod normalize;
 pub mod parse;
+mod places;
 pub mod record;
 pub mod redact;
 pub mod reverse;

@@ -17,6 +17,7 @@ use super::parse::{ParsedAddress, parse};
 use fst::automaton::Automaton;
 use fst::{IntoStreamer, Streamer};
 use geo::Coord;
+use std::borrow::Cow;
 
 /// The level at which a candidate matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -51,13 +52,13 @@ pub struct Candidate<'a> {
     pub point: Coord,
     /// Building code, for door-level answers.
     pub building: Option<&'a str>,
-    /// Grid, community, street, district.
-    pub hierarchy: &'a Hierarchy,
+    /// Grid, community, street, district (made for a grid's place, see [`Gazetteer::hierarchy`]).
+    pub hierarchy: Cow<'a, Hierarchy>,
     /// The gazetteer entry, for door and road answers.
     pub entry: Option<u32>,
     /// For an answer wider than one building (road, estate): the grids its addresses lie in,
     /// by code. One point cannot say which grid a road belongs to, so the faces show these.
-    pub grids: Vec<&'a Named>,
+    pub grids: Vec<Named>,
 }
 
 /// The answer to a search.
@@ -118,7 +119,7 @@ impl Gazetteer {
             self.admin_candidates(&parsed, &mut out);
         }
         for c in &mut out {
-            c.score *= agreement(&parsed, c.hierarchy);
+            c.score *= agreement(&parsed, &c.hierarchy);
             c.score = (c.score * 1000.0).round() / 1000.0;
         }
         out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.level.cmp(&b.level)).then(a.address.cmp(&b.address)));
@@ -201,16 +202,8 @@ impl Gazetteer {
     }
 
     /// The distinct grids of some addresses, in first-seen order.
-    fn grids_of(&self, entries: &[u32]) -> Vec<&Named> {
-        let mut out: Vec<&Named> = Vec::new();
-        for &i in entries {
-            if let Some(g) = &self.hierarchy(self.entry(i).place).grid
-                && !out.iter().any(|x| x.code == g.code)
-            {
-                out.push(g);
-            }
-        }
-        out
+    fn grids_of(&self, entries: &[u32]) -> Vec<Named> {
+        self.places.grids_of(entries.iter().map(|&i| self.entry(i).place))
     }
 
     fn road_candidates<'a>(&'a self, key: u32, factor: f64, p: &ParsedAddress, out: &mut Vec<Candidate<'a>>) {
@@ -244,7 +237,7 @@ impl Gazetteer {
         let mut seen: Vec<Option<&str>> = Vec::new();
         let mut groups: Vec<Vec<u32>> = Vec::new();
         for &i in postings {
-            let d = self.hierarchy(self.entry(i).place).district.as_ref().map(|d| &*d.code);
+            let d = self.places.district_code(self.entry(i).place);
             match seen.iter().position(|s| *s == d) {
                 Some(k) => groups[k].push(i),
                 None => {
@@ -300,29 +293,20 @@ impl Gazetteer {
 }
 
 impl Gazetteer {
-    /// The grids (with addresses) inside the division of `level` that `place` names.
-    fn grids_within(&self, level: super::parse::AdminLevel, place: u32) -> Vec<&Named> {
+    /// The grids inside the division of `level` that `place` names, by code.
+    fn grids_within(&self, level: super::parse::AdminLevel, place: u32) -> Vec<Named> {
         use super::parse::AdminLevel as L;
-        let pick = |h: &Hierarchy| -> Option<std::sync::Arc<str>> {
-            match level {
-                L::Community => h.community.as_ref().map(|n| n.code.clone()),
-                L::Street => h.street.as_ref().map(|n| n.code.clone()),
-                L::District => h.district.as_ref().map(|n| n.code.clone()),
-                _ => None,
-            }
+        let h = self.hierarchy(place);
+        let division = match level {
+            L::Community => &h.community,
+            L::Street => &h.street,
+            L::District => &h.district,
+            _ => &None,
         };
-        let Some(code) = pick(self.hierarchy(place)) else { return Vec::new() };
-        let mut out: Vec<&Named> = Vec::new();
-        for h in &self.hierarchy {
-            if let Some(g) = &h.grid
-                && pick(h).as_deref() == Some(&*code)
-                && !out.iter().any(|x| x.code == g.code)
-            {
-                out.push(g);
-            }
+        match division {
+            Some(d) => self.places.grids_within(level, &d.code),
+            None => Vec::new(),
         }
-        out.sort_by(|a, b| a.code.cmp(&b.code));
-        out
     }
 }
 
