@@ -138,11 +138,13 @@ impl CellGrid {
             }
         }
         for cy in cy0..=cy1 {
+            // The centres of a row share their latitude: the edges it meets are found once.
+            let row = area.row_test(self.cell_centre(cx0, cy).y);
             for cx in cx0..=cx1 {
                 let cell = cy * self.nx + cx;
                 if own[(cy - cy0) * width + cx - cx0] {
                     out.push(pack(cell, id, true));
-                } else if area.contains(self.cell_centre(cx, cy)) {
+                } else if row.contains(self.cell_centre(cx, cy).x) {
                     out.push(pack(cell, id, false));
                 }
             }

@@ -565,6 +565,29 @@ impl<'a> AreaRef<'a> {
         }
     }
 
+    /// A test of many points on the latitude `y` (e.g. the centres of a row of cells): the
+    /// answers of [`AreaRef::contains`], with the edges that latitude meets found once.
+    pub fn row_test(&self, y: f64) -> RowTest {
+        // Exactly the edges `contains` would count at this y: their y range holds it.
+        let meets = |e: &Edge| e.y0 <= y && y < e.y1;
+        match self.form() {
+            Form::Empty => RowTest { edges: Vec::new(), x_min: f64::INFINITY, x_max: f64::INFINITY, y },
+            Form::Flat(first) => {
+                let edges = self.rings(first).flat_map(ring_edges).filter(meets).collect();
+                let x_min = self.rings(first).flatten().fold(f64::INFINITY, |m, c| m.min(c.x));
+                RowTest { edges, x_min, x_max: f64::INFINITY, y }
+            }
+            Form::Banded(b) => {
+                let (min, max) = (b.bbox.min(), b.bbox.max());
+                if !(y >= min.y && y <= max.y) {
+                    return RowTest { edges: Vec::new(), x_min: f64::INFINITY, x_max: f64::INFINITY, y };
+                }
+                let edges = b.band(self.areas, y).iter().copied().filter(meets).collect();
+                RowTest { edges, x_min: min.x, x_max: max.x, y }
+            }
+        }
+    }
+
     /// Every distinct edge once, lower end first, in the order of bands (see [`Edges`]).
     pub fn edges(&self) -> Edges<'a> {
         let areas = self.areas;
@@ -661,6 +684,31 @@ impl Iterator for Edges<'_> {
             },
         }
     }
+}
+
+/// See [`AreaRef::row_test`].
+#[derive(Debug, Clone)]
+pub struct RowTest {
+    /// The edges whose half-open y range holds `y`.
+    edges: Vec<Edge>,
+    /// The box test that goes with the count (see [`AreaRef::contains`]).
+    x_min: f64,
+    x_max: f64,
+    y: f64,
+}
+
+impl RowTest {
+    /// Whether the area contains (x, y), as [`AreaRef::contains`] answers.
+    pub fn contains(&self, x: f64) -> bool {
+        let p = Coord { x, y: self.y };
+        x >= self.x_min && x <= self.x_max && self.edges.iter().filter(|e| e.side(p) > 0.0).count() % 2 == 1
+    }
+}
+
+/// The edges of one flat ring in ring order, lower end first.
+fn ring_edges(ring: &[Coord]) -> impl Iterator<Item = Edge> + '_ {
+    let last = ring[ring.len() - 1];
+    std::iter::once(last).chain(ring.iter().copied()).zip(ring.iter().copied()).map(|(a, b)| Edge::new(a, b))
 }
 
 /// One area prepared on its own (a [`PreparedAreas`] of one), for code that tests a few areas
@@ -892,6 +940,28 @@ mod tests {
         parts.0.extend(square(1.25, 0.25, 0.25));
         assert_forms_agree(&parts);
         assert_eq!(PreparedArea::new(&parts).edge_count(), 12);
+    }
+
+    #[test]
+    fn row_tests_answer_as_contains() {
+        let mut seed = 3;
+        let mut shapes: Vec<MultiPolygon<f64>> = [4, 9, 16, 17, 40]
+            .iter()
+            .map(|&n| MultiPolygon(vec![Polygon::new(star(0.75, 0.75, n, &mut seed), vec![])]))
+            .collect();
+        shapes.push(MultiPolygon(vec![]));
+        for shape in &shapes {
+            let a = PreparedArea::new(shape);
+            for iy in -8..=104 {
+                let y = -0.125 + iy as f64 / 64.0;
+                let row = a.view().row_test(y);
+                for ix in -8..=104 {
+                    let x = -0.125 + ix as f64 / 64.0;
+                    assert_eq!(row.contains(x), a.contains(coord! { x: x, y: y }), "({x}, {y})");
+                }
+            }
+            assert!(!a.view().row_test(f64::NAN).contains(0.75));
+        }
     }
 
     #[test]
