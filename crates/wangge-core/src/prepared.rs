@@ -341,9 +341,9 @@ impl PreparedAreas {
         self.band_start.extend(start.iter().map(|&s| u32::try_from(base + s).expect("fewer than 2^32 band entries")));
         self.band_edges.resize(base + start[count], Edge { x0: 0.0, y0: 0.0, x1: 0.0, y1: 0.0 });
         for e in &edges {
-            for b in band_of(e.y0)..=band_of(e.y1) {
-                self.band_edges[base + start[b]] = *e;
-                start[b] += 1;
+            for next in &mut start[band_of(e.y0)..=band_of(e.y1)] {
+                self.band_edges[base + *next] = *e;
+                *next += 1;
             }
         }
         let (count, edges) = (count as u32, offset(edges.len()));
