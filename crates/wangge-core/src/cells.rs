@@ -5,7 +5,7 @@
 //! to test exactly). Edge–cell overlap is decided conservatively by bounding box, so a cell is only
 //! called covered when no edge can be in it; exactness then comes from the prepared areas.
 
-use super::prepared::PreparedArea;
+use super::prepared::{AreaRef, PreparedAreas};
 use geo::{Coord, Rect};
 use rayon::prelude::*;
 
@@ -49,7 +49,7 @@ pub enum CellAnswer<'a> {
 
 impl CellGrid {
     /// Builds the grid for `areas` within `extent`, with about `target_cells` cells.
-    pub fn build(areas: &[PreparedArea], extent: Rect<f64>, target_cells: usize) -> CellGrid {
+    pub fn build(areas: &PreparedAreas, extent: Rect<f64>, target_cells: usize) -> CellGrid {
         let (w, h) = (extent.width().max(1e-9), extent.height().max(1e-9));
         let target = target_cells.max(1) as f64;
         let nx = ((target * w / h).sqrt().ceil() as usize).clamp(1, 8192);
@@ -67,13 +67,12 @@ impl CellGrid {
 
         // Each area's cells, found independently (in parallel): the cells its own edges may pass
         // through, and the cells it wholly covers. Chunks keep the areas in id order.
-        let per_chunk: Vec<Vec<u64>> = areas
-            .par_chunks(AREAS_PER_TASK)
-            .enumerate()
-            .map(|(k, chunk)| {
+        let per_chunk: Vec<Vec<u64>> = (0..areas.len().div_ceil(AREAS_PER_TASK))
+            .into_par_iter()
+            .map(|k| {
                 let mut out = Vec::new();
-                for (j, area) in chunk.iter().enumerate() {
-                    grid.area_cells((k * AREAS_PER_TASK + j) as u32, area, &mut out);
+                for id in k * AREAS_PER_TASK..areas.len().min((k + 1) * AREAS_PER_TASK) {
+                    grid.area_cells(id as u32, areas.get(id as u32), &mut out);
                 }
                 out
             })
@@ -122,7 +121,7 @@ impl CellGrid {
     /// box none of its own edges reach whose centre it holds. An area none of whose own edges
     /// reach a cell holds all of it or none of it, even when another area's edges pass through
     /// (e.g. a neighbour's edge that is almost, but not bit-for-bit, the shared one).
-    fn area_cells(&self, id: u32, area: &PreparedArea, out: &mut Vec<u64>) {
+    fn area_cells(&self, id: u32, area: AreaRef<'_>, out: &mut Vec<u64>) {
         let bb = area.bbox();
         if bb.min().x.is_nan() {
             return;
@@ -139,11 +138,13 @@ impl CellGrid {
             }
         }
         for cy in cy0..=cy1 {
+            // The centres of a row share their latitude: the edges it meets are found once.
+            let row = area.row_test(self.cell_centre(cx0, cy).y);
             for cx in cx0..=cx1 {
                 let cell = cy * self.nx + cx;
                 if own[(cy - cy0) * width + cx - cx0] {
                     out.push(pack(cell, id, true));
-                } else if area.contains(self.cell_centre(cx, cy)) {
+                } else if row.contains(self.cell_centre(cx, cy).x) {
                     out.push(pack(cell, id, false));
                 }
             }

@@ -3,7 +3,7 @@
 
 use super::distance::nearest_on_edges;
 use super::model::{Feature, Layer};
-use super::prepared::{Location, PreparedArea};
+use super::prepared::{AreaRef, Location};
 use super::problem::{Problem, Rule, pos};
 use super::snapshot::Snapshot;
 use geo::{Coord, CoordsIter, Geometry};
@@ -83,7 +83,7 @@ pub fn check_parent<'a>(
     index: usize,
     f: &Feature,
     tolerance_m: f64,
-    parent: impl FnOnce(&str) -> Option<Option<&'a PreparedArea>>,
+    parent: impl FnOnce(&str) -> Option<Option<AreaRef<'a>>>,
 ) -> Option<Problem> {
     let problem = |rule| Problem::new(Some(index), Some(&f.code), rule);
     if layer.parent_layers().is_empty() {

@@ -5,7 +5,7 @@ use super::cells::{CellAnswer, CellGrid};
 use super::distance::{
     LocalFrame, METRES_PER_DEGREE, closest_on_segment, geodesic_metres, metres_lower_bound, nearest_on_edges,
 };
-use super::prepared::{Location, PreparedArea};
+use super::prepared::{AreaRef, Location, PreparedAreas};
 use geo::{Coord, MultiPolygon, Rect};
 use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Line, Rectangle};
@@ -13,7 +13,7 @@ use rstar::{AABB, RTree};
 use std::sync::OnceLock;
 
 type BoxEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
-/// One ring edge (lower end first, as [`PreparedArea::edges`] gives it) and its area's id.
+/// One ring edge (lower end first, as [`AreaRef::edges`] gives it) and its area's id.
 type EdgeEntry = GeomWithData<Line<[f64; 2]>, u32>;
 
 /// Edges [`AreaIndex::nearest`] walks before it measures whole areas instead.
@@ -46,7 +46,7 @@ pub struct Nearest {
 /// An immutable index over the areas of one layer; ids are positions in the input slice.
 #[derive(Debug, Clone)]
 pub struct AreaIndex {
-    areas: Vec<PreparedArea>,
+    areas: PreparedAreas,
     tree: RTree<BoxEntry>,
     cells: Option<CellGrid>,
     /// The bounding box of every area together (`None` when no area has a ring).
@@ -60,41 +60,45 @@ pub struct AreaIndex {
 impl AreaIndex {
     /// Indexes `areas`. Building is O(edges + cells); the cell count scales with the edge count.
     pub fn new(areas: &[MultiPolygon<f64>]) -> AreaIndex {
-        AreaIndex::from_prepared(areas.par_iter().map(PreparedArea::new).collect())
+        AreaIndex::from_prepared(PreparedAreas::from_multipolygons(areas))
     }
 
-    /// Indexes areas already prepared (e.g. with [`PreparedArea::from_geometry`], which needs no
-    /// copy of each geometry); ids are positions in `prepared`.
-    pub fn from_prepared(prepared: Vec<PreparedArea>) -> AreaIndex {
+    /// Indexes areas already prepared (e.g. with [`PreparedAreas::build`] and
+    /// [`PreparedAreas::push_geometry`], which need no copy of each geometry); ids are positions
+    /// in `prepared`.
+    pub fn from_prepared(prepared: PreparedAreas) -> AreaIndex {
         AreaIndex::from_prepared_with(prepared, None)
     }
 
     /// Like [`AreaIndex::from_prepared`], with the cell grid `cached` when one built earlier for
     /// exactly these areas is at hand (see [`crate::index_cache`]): the grid is the costly part to
     /// build, the boxes' R-tree is not.
-    pub fn from_prepared_with(prepared: Vec<PreparedArea>, cached: Option<CellGrid>) -> AreaIndex {
-        let entries: Vec<BoxEntry> = prepared
+    pub fn from_prepared_with(prepared: PreparedAreas, cached: Option<CellGrid>) -> AreaIndex {
+        // A flat area's box is not kept (it is found from its few vertices when needed).
+        let boxes: Vec<Rect<f64>> =
+            (0..prepared.len() as u32).into_par_iter().map(|i| prepared.get(i).bbox()).collect();
+        let extent = extent(&boxes);
+        let entries: Vec<BoxEntry> = boxes
             .iter()
             .enumerate()
-            .filter(|(_, a)| !a.bbox().min().x.is_nan())
-            .map(|(i, a)| {
-                let (min, max) = (a.bbox().min(), a.bbox().max());
-                GeomWithData::new(Rectangle::from_corners([min.x, min.y], [max.x, max.y]), i as u32)
+            .filter(|(_, b)| !b.min().x.is_nan())
+            .map(|(i, b)| {
+                GeomWithData::new(Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]), i as u32)
             })
             .collect();
+        drop(boxes);
         // The R-tree is loaded on one thread while the cell grid is built on the others.
         let build_cells = || {
             if cached.is_some() {
                 return cached;
             }
-            let edges: usize = prepared.iter().map(PreparedArea::edge_count).sum();
-            extent(&prepared).map(|ext| {
+            let edges = prepared.edge_count();
+            extent.map(|ext| {
                 // Sixty-four cells per edge leaves few points in mixed cells; capped to bound memory (≤ 16 MB).
                 CellGrid::build(&prepared, ext, (edges * 64).clamp(1024, 4_000_000))
             })
         };
         let (tree, cells) = rayon::join(|| RTree::bulk_load(entries), build_cells);
-        let extent = extent(&prepared);
         AreaIndex { areas: prepared, tree, cells, extent, edges: OnceLock::new() }
     }
 
@@ -109,8 +113,19 @@ impl AreaIndex {
     }
 
     /// The prepared area with this id.
-    pub fn area(&self, id: u32) -> &PreparedArea {
-        &self.areas[id as usize]
+    #[inline]
+    pub fn area(&self, id: u32) -> AreaRef<'_> {
+        self.areas.get(id)
+    }
+
+    /// Ring edges of every area.
+    pub fn edge_count(&self) -> usize {
+        self.areas.edge_count()
+    }
+
+    /// Bytes the prepared areas' arrays take, for diagnostics.
+    pub fn prepared_bytes(&self) -> usize {
+        self.areas.heap_bytes()
     }
 
     /// The area owning `p` under the half-open rule, or `None`. The hot path: no allocation.
@@ -120,7 +135,7 @@ impl AreaIndex {
         match cells.answer(p) {
             CellAnswer::Empty => None,
             CellAnswer::Covered(id) => Some(id),
-            CellAnswer::Candidates(ids) => ids.iter().copied().find(|&id| self.areas[id as usize].contains(p)),
+            CellAnswer::Candidates(ids) => ids.iter().copied().find(|&id| self.areas.get(id).contains(p)),
         }
     }
 
@@ -131,8 +146,8 @@ impl AreaIndex {
             // mirrored rule instead: a point on a ring that the mirrored rule gives to no area has
             // nothing west (or south) of it. Interior points never touch a ring, so the common
             // case costs one band scan.
-            if self.areas[id as usize].on_ring(p)
-                && !self.candidates_at(p).into_iter().any(|c| self.areas[c as usize].contains_mirrored(p))
+            if self.areas.get(id).on_ring(p)
+                && !self.candidates_at(p).into_iter().any(|c| self.areas.get(c).contains_mirrored(p))
             {
                 return Hit::OnOuterBoundary(id);
             }
@@ -146,11 +161,8 @@ impl AreaIndex {
         {
             return Hit::Outside;
         }
-        let on_edge = self
-            .candidates_at(p)
-            .into_iter()
-            .filter(|&id| self.areas[id as usize].locate(p) == Location::Boundary)
-            .min();
+        let on_edge =
+            self.candidates_at(p).into_iter().filter(|&id| self.areas.get(id).locate(p) == Location::Boundary).min();
         match on_edge {
             Some(id) => Hit::OnOuterBoundary(id),
             None => Hit::Outside,
@@ -226,7 +238,7 @@ impl AreaIndex {
                 break;
             }
             let id = entry.data;
-            if let Some((at, metres)) = nearest_on_edges(p, self.areas[id as usize].edges())
+            if let Some((at, metres)) = nearest_on_edges(p, self.areas.get(id).edges())
                 && best.is_none_or(|b| metres < b.metres || (metres == b.metres && id < b.id))
             {
                 best = Some(Nearest { id, metres, at });
@@ -239,12 +251,11 @@ impl AreaIndex {
     /// points of a batch (a no-op once built). Called by batch paths, on their own threads.
     pub fn prepare_nearest(&self) {
         self.edges.get_or_init(|| {
-            let entries: Vec<EdgeEntry> = self
-                .areas
-                .par_iter()
-                .enumerate()
-                .flat_map_iter(|(id, area)| {
-                    area.edges().map(move |(a, b)| GeomWithData::new(Line::new([a.x, a.y], [b.x, b.y]), id as u32))
+            let areas = &self.areas;
+            let entries: Vec<EdgeEntry> = (0..areas.len() as u32)
+                .into_par_iter()
+                .flat_map_iter(|id| {
+                    areas.get(id).edges().map(move |(a, b)| GeomWithData::new(Line::new([a.x, a.y], [b.x, b.y]), id))
                 })
                 .collect();
             RTree::bulk_load(entries)
@@ -335,9 +346,9 @@ impl Search {
     }
 }
 
-fn extent(areas: &[PreparedArea]) -> Option<Rect<f64>> {
-    let mut it = areas.iter().map(PreparedArea::bbox).filter(|b| !b.min().x.is_nan());
-    let first = it.next()?;
+fn extent(boxes: &[Rect<f64>]) -> Option<Rect<f64>> {
+    let mut it = boxes.iter().filter(|b| !b.min().x.is_nan());
+    let first = *it.next()?;
     Some(it.fold(first, |acc, b| {
         Rect::new(
             Coord { x: acc.min().x.min(b.min().x), y: acc.min().y.min(b.min().y) },
@@ -349,6 +360,7 @@ fn extent(areas: &[PreparedArea]) -> Option<Rect<f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prepared::PreparedArea;
     use geo::{coord, polygon};
 
     fn tiles(n: usize) -> Vec<MultiPolygon<f64>> {

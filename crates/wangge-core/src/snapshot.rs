@@ -5,7 +5,7 @@ use super::address::{AddressRecord, Gazetteer};
 use super::index::{AreaIndex, Hit, Nearest};
 use super::index_cache::LayerIndexCache;
 use super::model::{Feature, Layer};
-use super::prepared::PreparedArea;
+use super::prepared::PreparedAreas;
 use geo::{Coord, Geometry, MultiPolygon, Rect};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -39,7 +39,7 @@ impl LayerData {
         let (cells, points) = cache.map_or((None, None), |c| (c.cells, c.interior_points));
         let areas = layer.is_area_layer().then(|| {
             // Prepared straight from each feature's geometry, on every core, without a copy.
-            let prepared = features.par_iter().map(|f| PreparedArea::from_geometry(&f.geometry)).collect();
+            let prepared = PreparedAreas::build(&features, |out, f| out.push_geometry(&f.geometry));
             AreaIndex::from_prepared_with(prepared, cells)
         });
         let interior = OnceLock::new();

@@ -279,7 +279,7 @@ impl IncrementalRules {
                 let parent = |pc: &str| {
                     let (pl, _) =
                         layer.parent_layers().iter().find_map(|&pl| draft.feature(pl, pc).map(|f| (pl, f)))?;
-                    Some(self.areas.get(&(pl, pc.to_string())).and_then(Option::as_ref))
+                    Some(self.areas.get(&(pl, pc.to_string())).and_then(Option::as_ref).map(PreparedArea::view))
                 };
                 if let Some(p) = check_parent(layer, 0, f, config.tolerance_m, parent) {
                     let id = match p.rule {
