@@ -474,16 +474,17 @@ impl<'a> AreaRef<'a> {
             Form::Flat(first) => {
                 // An edge is crossed only if one end is at or below p and the other above: most
                 // edges are turned away by that before they are put in the canonical order.
-                let crossed = self
-                    .rings(first)
-                    .map(|ring| {
-                        count_edges(ring, |a, b| (a.y <= p.y) != (b.y <= p.y) && Edge::new(a, b).crossed_by_ray(p))
-                    })
-                    .sum::<usize>();
+                let crossed =
+                    self.flat_count(first, |a, b| (a.y <= p.y) != (b.y <= p.y) && Edge::new(a, b).crossed_by_ray(p));
                 crossed % 2 == 1 && self.east_of_west_side(first, p)
             }
             Form::Banded(b) => b.odd_crossings(self.areas, p, |e| e.crossed_by_ray(p)),
         }
+    }
+
+    /// How many edges of a flat area's rings `counted` accepts.
+    fn flat_count(&self, first: usize, counted: impl Fn(Coord, Coord) -> bool) -> usize {
+        self.rings(first).map(|ring| count_edges(ring, &counted)).sum()
     }
 
     /// The bounding-box test of a banded area, for a flat area whose count came out odd. Of the
@@ -513,13 +514,7 @@ impl<'a> AreaRef<'a> {
             Form::Empty => false,
             Form::Flat(first) => {
                 let crossed = self
-                    .rings(first)
-                    .map(|ring| {
-                        count_edges(ring, |a, b| {
-                            (a.y < p.y) != (b.y < p.y) && Edge::new(a, b).crossed_by_mirrored_ray(p)
-                        })
-                    })
-                    .sum::<usize>();
+                    .flat_count(first, |a, b| (a.y < p.y) != (b.y < p.y) && Edge::new(a, b).crossed_by_mirrored_ray(p));
                 crossed % 2 == 1 && self.west_of_east_side(first, p)
             }
             Form::Banded(b) => b.odd_crossings(self.areas, p, |e| e.crossed_by_mirrored_ray(p)),
