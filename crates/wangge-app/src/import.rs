@@ -303,7 +303,7 @@ pub fn import_geojson(
         record.is_none() || (store.current_revision()? == 0 && current.layer(options.layer).features().is_empty());
     if direct {
         let mut writer = store.layer_writer(options.layer, options.mode)?;
-        stream_checked(text, options, &current, &mut |f| writer.write(&f))?;
+        stream_to_writer(text, options, &current, &mut |f| writer.write(f))?;
         return Ok(Imported { report: writer.commit()?, revision: None });
     }
     let mut gathered = Vec::new();
@@ -312,6 +312,57 @@ pub fn import_geojson(
         Ok(())
     })?;
     write(store, &gathered, options, record)
+}
+
+/// Features handed from the checking thread to the writing one at a time: enough to keep the
+/// channel's cost out of the profile, few enough that memory stays a few megabytes.
+const HANDOFF: usize = 512;
+
+/// [`stream_checked`] on a thread of its own while `write` stores what passed on this one.
+///
+/// Why two threads: reading and checking a feature (JSON, geometry, hierarchy) and writing it
+/// (WKB, SQLite's B-trees, the page cache) cost about the same, and each was waiting on the other
+/// on a machine with cores to spare. The channel is bounded, so memory stays that of a few
+/// batches whatever the file's size; the order of the features, the checks and the all-or-nothing
+/// commit are the single-threaded path's.
+fn stream_to_writer(
+    text: &str,
+    options: &ImportOptions,
+    current: &Snapshot,
+    write: &mut dyn FnMut(&Feature) -> Result<(), StoreError>,
+) -> Result<(), ImportError> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Feature>>(4);
+    std::thread::scope(|scope| {
+        let checking = scope.spawn(move || {
+            let mut batch = Vec::with_capacity(HANDOFF);
+            // A closed channel means the writer failed; its error is the one reported, so the
+            // checker only needs to stop handing features over.
+            let mut open = true;
+            let checked = stream_checked(text, options, current, &mut |f| {
+                batch.push(f);
+                if batch.len() == HANDOFF && open {
+                    open = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(HANDOFF))).is_ok();
+                }
+                Ok(())
+            });
+            if checked.is_ok() && open && !batch.is_empty() {
+                let _ = tx.send(batch);
+            }
+            checked
+        });
+        let mut written = Ok(());
+        for batch in rx.iter() {
+            if let Err(e) = batch.iter().try_for_each(&mut *write) {
+                written = Err(e);
+                break;
+            }
+        }
+        // Dropping the receiver (when the loop broke) lets a checker blocked on a full channel go on.
+        drop(rx);
+        let checked = checking.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        written?;
+        checked
+    })
 }
 
 /// Reads and checks `text` one feature at a time, handing each feature that passed to `sink`
