@@ -1,6 +1,7 @@
 //! Spatial index of one area layer: an R-tree of bounding boxes, a cell grid for the common case,
 //! and prepared polygons for exact answers.
 
+use super::boxes::AreaBoxes;
 use super::cells::{CellAnswer, CellGrid};
 use super::distance::{
     LocalFrame, METRES_PER_DEGREE, closest_on_segment, geodesic_metres, metres_lower_bound, nearest_on_edges,
@@ -8,11 +9,10 @@ use super::distance::{
 use super::prepared::{AreaRef, Location, PreparedAreas};
 use geo::{Coord, MultiPolygon, Rect};
 use rayon::prelude::*;
-use rstar::primitives::{GeomWithData, Line, Rectangle};
-use rstar::{AABB, RTree};
+use rstar::RTree;
+use rstar::primitives::{GeomWithData, Line};
 use std::sync::OnceLock;
 
-type BoxEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
 /// One ring edge (lower end first, as [`AreaRef::edges`] gives it) and its area's id.
 type EdgeEntry = GeomWithData<Line<[f64; 2]>, u32>;
 
@@ -47,7 +47,7 @@ pub struct Nearest {
 #[derive(Debug, Clone)]
 pub struct AreaIndex {
     areas: PreparedAreas,
-    tree: RTree<BoxEntry>,
+    boxes: AreaBoxes,
     cells: Option<CellGrid>,
     /// The bounding box of every area together (`None` when no area has a ring).
     extent: Option<Rect<f64>>,
@@ -78,16 +78,7 @@ impl AreaIndex {
         let boxes: Vec<Rect<f64>> =
             (0..prepared.len() as u32).into_par_iter().map(|i| prepared.get(i).bbox()).collect();
         let extent = extent(&boxes);
-        let entries: Vec<BoxEntry> = boxes
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| !b.min().x.is_nan())
-            .map(|(i, b)| {
-                GeomWithData::new(Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]), i as u32)
-            })
-            .collect();
-        drop(boxes);
-        // The R-tree is loaded on one thread while the cell grid is built on the others.
+        // The boxes are packed on one thread while the cell grid is built on the others.
         let build_cells = || {
             if cached.is_some() {
                 return cached;
@@ -98,8 +89,8 @@ impl AreaIndex {
                 CellGrid::build(&prepared, ext, (edges * 64).clamp(1024, 4_000_000))
             })
         };
-        let (tree, cells) = rayon::join(|| RTree::bulk_load(entries), build_cells);
-        AreaIndex { areas: prepared, tree, cells, extent, edges: OnceLock::new() }
+        let (boxes, cells) = rayon::join(|| AreaBoxes::new(&boxes), build_cells);
+        AreaIndex { areas: prepared, boxes, cells, extent, edges: OnceLock::new() }
     }
 
     /// Number of areas.
@@ -170,14 +161,12 @@ impl AreaIndex {
     }
 
     fn candidates_at(&self, p: Coord) -> Vec<u32> {
-        let env = AABB::from_point([p.x, p.y]);
-        self.tree.locate_in_envelope_intersecting(&env).map(|e| e.data).collect()
+        self.boxes.at(p)
     }
 
     /// Ids of areas whose bounding box intersects `bbox`, ascending.
     pub fn ids_in_bbox(&self, bbox: Rect<f64>) -> Vec<u32> {
-        let env = AABB::from_corners([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
-        let mut ids: Vec<u32> = self.tree.locate_in_envelope_intersecting(&env).map(|e| e.data).collect();
+        let mut ids = self.boxes.intersecting(bbox);
         ids.sort_unstable();
         ids
     }
@@ -233,17 +222,17 @@ impl AreaIndex {
     /// such area) but linear in the areas met, where the edge walk is not.
     fn nearest_by_areas(&self, p: Coord) -> Option<Nearest> {
         let mut best: Option<Nearest> = None;
-        for (entry, d2) in self.tree.nearest_neighbor_iter_with_distance_2(&[p.x, p.y]) {
+        self.boxes.by_distance(p, |id, d2| {
             if best.is_some_and(|b| metres_lower_bound(d2.sqrt(), p.y) > b.metres) {
-                break;
+                return false;
             }
-            let id = entry.data;
             if let Some((at, metres)) = nearest_on_edges(p, self.areas.get(id).edges())
                 && best.is_none_or(|b| metres < b.metres || (metres == b.metres && id < b.id))
             {
                 best = Some(Nearest { id, metres, at });
             }
-        }
+            true
+        });
         best
     }
 

@@ -8,6 +8,7 @@ pub mod planar;
 pub mod address;
 pub mod align;
 pub mod attrs;
+pub mod boxes;
 pub mod cells;
 pub mod coverage;
 pub mod dates;
