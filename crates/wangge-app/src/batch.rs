@@ -515,6 +515,9 @@ struct Worker<'s> {
     tails: [Vec<u64>; 4],
     text: Vec<u8>,
     number: zmij::Buffer,
+    /// The answer columns of a point held by nothing, when they are the same for every point
+    /// (no grid layer, so no nearest grid): written once, copied per point.
+    unheld: Option<Vec<u8>>,
 }
 
 const NOT_FIXED: u64 = u64::MAX;
@@ -528,7 +531,17 @@ impl<'s> Worker<'s> {
             tails: Default::default(),
             text: Vec::new(),
             number: zmij::Buffer::new(),
+            unheld: levels[0].is_none().then(|| {
+                let mut tail = Vec::new();
+                write_tail(&mut tail, &mut zmij::Buffer::new(), &Worker::held_by_nothing(None));
+                tail
+            }),
         }
+    }
+
+    /// The answer for a point no layer holds.
+    fn held_by_nothing(nearest_grid: Option<(&'s Feature, Nearest)>) -> Lookup<'s> {
+        Lookup { grid: None, on_boundary: false, community: None, street: None, district: None, nearest_grid }
     }
 
     /// Answers rows `range` into `out`; the covered count, or the index of the first bad row.
@@ -569,14 +582,11 @@ impl<'s> Worker<'s> {
         });
         let Some((level, id)) = found else {
             // Held by nothing: every hierarchy column empty, the nearest grid if there are grids.
-            let none = Lookup {
-                grid: None,
-                on_boundary: false,
-                community: None,
-                street: None,
-                district: None,
-                nearest_grid: self.nearest(c),
-            };
+            if let Some(tail) = &self.unheld {
+                self.out.extend_from_slice(tail);
+                return false;
+            }
+            let none = Worker::held_by_nothing(self.nearest(c));
             write_tail(&mut self.out, &mut self.number, &none);
             return false;
         };
