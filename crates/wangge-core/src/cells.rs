@@ -286,3 +286,42 @@ fn take<const N: usize>(bytes: &mut &[u8]) -> Option<[u8; N]> {
     *bytes = &bytes[N..];
     Some(head)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{MultiPolygon, polygon};
+
+    #[test]
+    fn occupancy_bits_match_the_cells_built_and_read_back() {
+        // Two triangles with a gap between them, so the grid has empty, covered and mixed cells.
+        let areas = PreparedAreas::from_multipolygons(&[
+            MultiPolygon(vec![polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 0.0, y: 1.0), (x: 0.0, y: 0.0)]]),
+            MultiPolygon(vec![polygon![(x: 2.0, y: 2.0), (x: 3.0, y: 2.0), (x: 3.0, y: 3.0), (x: 2.0, y: 2.0)]]),
+        ]);
+        let extent = Rect::new(Coord { x: 0.0, y: 0.0 }, Coord { x: 3.0, y: 3.0 });
+        let built = CellGrid::build(&areas, extent, 1000);
+        let mut bytes = Vec::new();
+        built.encode(&mut bytes);
+        let read = CellGrid::decode(&mut bytes.as_slice(), areas.len()).expect("a grid reads back");
+        for grid in [&built, &read] {
+            assert!(grid.cells.contains(&EMPTY) && grid.cells.iter().any(|&v| v != EMPTY));
+            for (c, &v) in grid.cells.iter().enumerate() {
+                assert_eq!(grid.is_occupied(c), v != EMPTY, "cell {c}");
+            }
+        }
+        // Every point of a fine lattice (edges of the extent included) gets the same answer from
+        // both, and an empty answer exactly where the cell array says empty.
+        for i in 0..=120 {
+            for j in 0..=120 {
+                let p = Coord { x: f64::from(i) * 0.025, y: f64::from(j) * 0.025 };
+                assert_eq!(built.answer(p), read.answer(p), "{p:?}");
+                let (cx, cy) = built.cell_of(p);
+                assert_eq!(built.empty_at(p), built.cells[cy * built.nx + cx] == EMPTY, "{p:?}");
+                if built.answer(p) != CellAnswer::Empty {
+                    assert!(!built.empty_at(p), "{p:?}");
+                }
+            }
+        }
+    }
+}
