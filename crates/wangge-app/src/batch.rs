@@ -167,20 +167,29 @@ pub fn lookup_csv_stream<R: Read, W: Write>(
     next.has_ids = rows.has_ids;
     let mut record = csv::StringRecord::new();
     let mut count = BatchCount::default();
-    read_rows(&mut reader, &cols, crs, &mut rows, &mut record, 2, CHUNK)?;
+    // The previous chunk's answer rows, written while the workers answer the next chunk.
+    let mut answered_rows: Vec<Vec<u8>> = Vec::new();
+    // Smaller chunks were measured (4,096 to 16,384 rows): more thread starts and write calls cost
+    // more system time than the caches gained.
+    let chunk = CHUNK;
+    read_rows(&mut reader, &cols, crs, &mut rows, &mut record, 2, chunk)?;
     while !rows.is_empty() {
         let line = count.points + rows.len() + 2;
-        let (answered, read) =
-            workers.answer(&rows, || read_rows(&mut reader, &cols, crs, &mut next, &mut record, line, CHUNK));
+        let (answered, (written, read)) = workers.answer(&rows, || {
+            let written = answered_rows.iter().try_for_each(|o| out.write_all(o));
+            (written, read_rows(&mut reader, &cols, crs, &mut next, &mut record, line, chunk))
+        });
+        written?;
         // The earlier row's error first: this chunk's answer, then the next chunk's reading.
         let covered = answered.map_err(|(i, e)| row_error(count.points + i + 2, &e, lang))?;
-        workers.write_to(&mut out)?;
+        workers.swap_outputs(&mut answered_rows);
         count.points += rows.len();
         count.covered += covered;
         progress(count.points, reader.position().byte());
         read?;
         std::mem::swap(&mut rows, &mut next);
     }
+    answered_rows.iter().try_for_each(|o| out.write_all(o))?;
     out.flush()?;
     Ok(count)
 }
@@ -493,6 +502,15 @@ impl<'s> Workers<'s> {
         Ok(())
     }
 
+    /// Swaps the last chunk's answer rows (one buffer per worker, in order) with `spare`, whose
+    /// buffers the workers clear and fill next: no buffer is allocated after the first chunks.
+    fn swap_outputs(&mut self, spare: &mut Vec<Vec<u8>>) {
+        spare.resize_with(self.workers.len(), Vec::new);
+        for (w, s) in self.workers.iter_mut().zip(spare.iter_mut()) {
+            std::mem::swap(&mut w.out, s);
+        }
+    }
+
     /// The last chunk's answer rows, in order, as owned buffers (each worker starts a new one).
     fn take_outputs(&mut self) -> Vec<Vec<u8>> {
         self.workers.iter_mut().map(|w| std::mem::take(&mut w.out)).filter(|o| !o.is_empty()).collect()
@@ -515,6 +533,9 @@ struct Worker<'s> {
     tails: [Vec<u64>; 4],
     text: Vec<u8>,
     number: zmij::Buffer,
+    /// The answer columns of a point held by nothing, when they are the same for every point
+    /// (no grid layer, so no nearest grid): written once, copied per point.
+    unheld: Option<Vec<u8>>,
 }
 
 const NOT_FIXED: u64 = u64::MAX;
@@ -528,7 +549,17 @@ impl<'s> Worker<'s> {
             tails: Default::default(),
             text: Vec::new(),
             number: zmij::Buffer::new(),
+            unheld: levels[0].is_none().then(|| {
+                let mut tail = Vec::new();
+                write_tail(&mut tail, &mut zmij::Buffer::new(), &Worker::held_by_nothing(None));
+                tail
+            }),
         }
+    }
+
+    /// The answer for a point no layer holds.
+    fn held_by_nothing(nearest_grid: Option<(&'s Feature, Nearest)>) -> Lookup<'s> {
+        Lookup { grid: None, on_boundary: false, community: None, street: None, district: None, nearest_grid }
     }
 
     /// Answers rows `range` into `out`; the covered count, or the index of the first bad row.
@@ -569,14 +600,11 @@ impl<'s> Worker<'s> {
         });
         let Some((level, id)) = found else {
             // Held by nothing: every hierarchy column empty, the nearest grid if there are grids.
-            let none = Lookup {
-                grid: None,
-                on_boundary: false,
-                community: None,
-                street: None,
-                district: None,
-                nearest_grid: self.nearest(c),
-            };
+            if let Some(tail) = &self.unheld {
+                self.out.extend_from_slice(tail);
+                return false;
+            }
+            let none = Worker::held_by_nothing(self.nearest(c));
             write_tail(&mut self.out, &mut self.number, &none);
             return false;
         };
