@@ -30,7 +30,9 @@ impl r2d2::ManageConnection for Manager {
     type Error = StoreError;
 
     fn connect(&self) -> Result<PgStore, StoreError> {
-        PgStore::connect(&self.url)
+        let store = PgStore::connect(&self.url)?;
+        store.warm_up()?;
+        Ok(store)
     }
 
     fn is_valid(&self, conn: &mut PgStore) -> Result<(), StoreError> {
@@ -146,6 +148,7 @@ impl PgWatch {
         conn.client()
             .batch_execute(&format!("LISTEN {NOTIFY_CHANNEL}"))
             .map_err(|e| StoreError::Database { location, detail: detail(&e) })?;
+        conn.warm_up()?;
         Ok(PgWatch { conn })
     }
 }
