@@ -105,9 +105,9 @@ fn stored_plan(dir: &std::path::Path, n: usize, side: usize) -> (wangge_store::S
     let city = city_of(n, side);
     let mut store = wangge_store::Store::open(&dir.join(format!("plan{n}.gpkg"))).unwrap();
     for layer in Layer::ALL {
-        let features = city.layer(layer).features();
+        let features = city.layer(layer).to_features();
         if !features.is_empty() {
-            store.write_layer(layer, features, wangge_store::WriteMode::Replace).unwrap();
+            store.write_layer(layer, &features, wangge_store::WriteMode::Replace).unwrap();
         }
     }
     let plan = store.create_plan("bench", "bench").unwrap();

@@ -22,13 +22,14 @@ fn main() -> anyhow::Result<()> {
     let store = wangge_store::Store::open(db)?;
     let snapshot = store.load_snapshot()?;
     let codes: Vec<String> =
-        snapshot.layer(wangge_core::model::Layer::Community).features().iter().map(|c| c.code.clone()).collect();
+        snapshot.layer(wangge_core::model::Layer::Community).iter().map(|c| c.code().to_string()).collect();
     let (mut within, mut grids, mut over_blocks, mut ms_total) = (0, 0, 0, 0.0);
     // Means over the alternatives: Polsby–Popper, boundary on roads; and the lowest road share.
     let (mut pp_sum, mut road_sum, mut road_min, mut drawn) = (0.0, 0.0, f64::INFINITY, 0u32);
     println!("community     hh  blocks  maxblock  feasible  alternatives (within/grids, ms)");
     for (n, code) in codes.iter().enumerate() {
-        let inputs = community_inputs(&snapshot, code)?;
+        let community = community_inputs(&snapshot, code)?;
+        let inputs = community.inputs();
         let buildings = building_inputs(&inputs.buildings);
         // Engine time summed over the block cuts tried (the tracing of blocks is not counted).
         let (mut ms, mut levels, mut blocks, mut max_block, mut big, mut households) = (0.0, 0, 0, 0, 0, 0);

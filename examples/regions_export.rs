@@ -37,12 +37,13 @@ fn main() -> anyhow::Result<()> {
     let codes: Vec<String> = if args.len() > 4 {
         args[4..].to_vec()
     } else {
-        snapshot.layer(wangge_core::model::Layer::Community).features().iter().map(|c| c.code.clone()).collect()
+        snapshot.layer(wangge_core::model::Layer::Community).iter().map(|c| c.code().to_string()).collect()
     };
     let mut units_out = Vec::new();
     let mut wangge_out = Vec::new();
     for code in &codes {
-        let inputs = community_inputs(&snapshot, code)?;
+        let community = community_inputs(&snapshot, code)?;
+        let inputs = community.inputs();
         let buildings = building_inputs(&inputs.buildings);
         let params = Params { bounds: [300, 500], seed: 1, strategy: Strategy::Grow, grids: None };
         let (mut units_ms, mut median_ms, mut runs_done) = (0.0, 0.0, 0);

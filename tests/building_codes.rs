@@ -80,7 +80,7 @@ fn demo_buildings_get_unique_ordered_codes_the_same_on_every_database() {
     let mut by_community: BTreeMap<String, Vec<&Feature>> = BTreeMap::new();
     for f in &coded {
         let grid = snapshot.layer(Layer::Grid).get(f.parent_code.as_deref().unwrap()).unwrap();
-        let community = grid.parent_code.clone().unwrap();
+        let community = grid.parent_code().unwrap().to_string();
         assert_eq!(f.code.len(), community.len() + 5, "{}", f.code);
         assert!(f.code.starts_with(&community), "{} in {community}", f.code);
         by_community.entry(community).or_default().push(f);

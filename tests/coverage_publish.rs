@@ -33,7 +33,7 @@ fn coverage_is_recomputed_from_a_newly_published_snapshot() {
     // Publish a state in which every building holds twice its households.
     let current = state.snapshot();
     let layers = Layer::ALL.map(|layer| {
-        let mut features = current.layer(layer).features().to_vec();
+        let mut features = current.layer(layer).to_features();
         if layer == Layer::Building {
             for f in &mut features {
                 let h = f.int_attr("households").unwrap_or(0);

@@ -30,8 +30,8 @@ fn demo_snapshot() -> (tempfile::TempDir, wangge_core::snapshot::Snapshot) {
 #[test]
 fn grids_tile_their_communities_without_gaps_or_overlaps() {
     let (_dir, snapshot) = demo_snapshot();
-    let grids = snapshot.layer(Layer::Grid).features();
-    let communities = snapshot.layer(Layer::Community).features();
+    let grids = snapshot.layer(Layer::Grid).to_features();
+    let communities = snapshot.layer(Layer::Community).to_features();
     assert!(grids.len() >= 50, "a city-sized demo: {} grids", grids.len());
     // Areas add up: the grids of each community cover exactly its area (planar degrees², enough for a ratio).
     for c in communities {
@@ -47,7 +47,7 @@ fn grids_tile_their_communities_without_gaps_or_overlaps() {
     let prepared: Vec<PreparedArea> = grids.iter().map(|g| PreparedArea::new(&as_multipolygon(&g.geometry))).collect();
     let streets: Vec<PreparedArea> = snapshot
         .layer(Layer::Street)
-        .features()
+        .to_features()
         .iter()
         .map(|s| PreparedArea::new(&as_multipolygon(&s.geometry)))
         .collect();
@@ -68,7 +68,7 @@ fn grids_tile_their_communities_without_gaps_or_overlaps() {
             let grid = &grids[owners[0]];
             assert_eq!(snapshot.grid_owner(p).map(|i| &grids[i as usize].code), Some(&grid.code));
             let community = snapshot.owner(Layer::Community, p).unwrap();
-            assert_eq!(grid.parent_code.as_deref(), Some(community.code.as_str()));
+            assert_eq!(grid.parent_code.as_deref(), Some(community.code()));
             inside += 1;
         } else {
             assert!(owners.is_empty(), "{p:?} outside every street is in grids {owners:?}");
@@ -81,14 +81,12 @@ fn grids_tile_their_communities_without_gaps_or_overlaps() {
 #[test]
 fn demo_figures_follow_the_domain_rules() {
     let (_dir, snapshot) = demo_snapshot();
-    let hh = |l: Layer| -> Vec<i64> {
-        snapshot.layer(l).features().iter().map(|f| f.int_attr("households").unwrap()).collect()
-    };
+    let hh = |l: Layer| -> Vec<i64> { snapshot.layer(l).iter().map(|f| f.int_attr("households").unwrap()).collect() };
     let grids = hh(Layer::Grid);
     let in_range = grids.iter().filter(|&&h| (300..=500).contains(&h)).count();
     assert!(in_range * 10 >= grids.len() * 8, "most grids have 300–500 households: {in_range}/{}", grids.len());
     assert!(hh(Layer::Community).iter().all(|&h| (1000..=3000).contains(&h)), "{:?}", hh(Layer::Community));
-    for g in snapshot.layer(Layer::Grid).features() {
+    for g in snapshot.layer(Layer::Grid).to_features() {
         let parent = g.parent_code.as_deref().unwrap();
         assert!(g.code.len() == 15 && g.code.starts_with(parent), "{} under {parent}", g.code);
         assert_eq!(g.attrs["estimated"], true, "household figures are labelled as estimates");

@@ -323,7 +323,7 @@ fn incremental_findings_equal_a_full_validation_after_every_edit_of_the_demo() {
     let data = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data"));
     wangge_app::demo::ensure_demo_db(&db, data).unwrap();
     let demo = wangge_store::Store::open(&db).unwrap().load_snapshot().unwrap();
-    assert!(demo.layer(Layer::Building).features().len() > 100, "the demo has buildings");
+    assert!(demo.layer(Layer::Building).len() > 100, "the demo has buildings");
     let (applied, seen) = check_sequence(&demo, 12, 70);
     eprintln!("demo: {applied} of 70 edits applied; rules found: {seen:?}");
     assert!(applied > 30, "most random edits apply ({applied} of 70)");
@@ -373,6 +373,6 @@ fn the_engine_follows_undo_and_redo_and_publishes_only_the_version_it_validated(
     assert_eq!(rev.id, 1);
     let published = store.load_snapshot().unwrap();
     assert!(published.layer(Layer::Grid).get("440304006015002").is_none(), "the merge is what was published");
-    let kept = published.layer(Layer::Grid).get("440304006015003").and_then(|g| g.parent_code.as_deref());
+    let kept = published.layer(Layer::Grid).get("440304006015003").and_then(|g| g.parent_code());
     assert_eq!(kept, Some("440304006015"), "the undone replace is not published");
 }

@@ -31,8 +31,8 @@ fn inside(f: &Feature) -> Coord {
     f.geometry.interior_point().expect("an area has an interior point").0
 }
 
-fn children<'a>(s: &'a wangge_core::snapshot::Snapshot, grid: &str) -> Vec<&'a Feature> {
-    s.layer(Layer::Building).features().iter().filter(|b| b.parent_code.as_deref() == Some(grid)).collect()
+fn children(s: &wangge_core::snapshot::Snapshot, grid: &str) -> Vec<Feature> {
+    s.layer(Layer::Building).iter().filter(|b| b.parent_code() == Some(grid)).map(|b| b.to_feature()).collect()
 }
 
 fn bad_edit_detail(e: PlanServiceError) -> String {
@@ -53,12 +53,12 @@ fn a_merge_moves_the_absorbed_grids_buildings_and_publishes() {
     let (addr_a, addr_b, loose) = (linked(&store, A), linked(&store, B), unlinked(&store));
     assert!(addr_b > 0, "addresses of grid {B} in the demo");
     let before = store.load_snapshot().unwrap();
-    let (a, b) = (before.layer(Layer::Grid).get(A).unwrap(), before.layer(Layer::Grid).get(B).unwrap());
+    let (a, b) = (before.layer(Layer::Grid).get(A).unwrap(), before.layer(Layer::Grid).get(B).unwrap().to_feature());
     let moved: Vec<String> = children(&before, B).iter().map(|f| f.code.clone()).collect();
     assert!(!moved.is_empty(), "grid {B} has buildings in the demo");
     let households = a.int_attr("households").unwrap() + b.int_attr("households").unwrap();
     let residents = a.int_attr("residents").unwrap() + b.int_attr("residents").unwrap();
-    let in_b = inside(b);
+    let in_b = inside(&b);
 
     let plan = store.create_plan("merge", "planner").unwrap();
     add_edit(&mut store, plan.id, "planner", &json!({"op": "merge", "layer": "grid", "codes": [A, B]}), None).unwrap();
@@ -72,9 +72,9 @@ fn a_merge_moves_the_absorbed_grids_buildings_and_publishes() {
     let survivor = after.layer(Layer::Grid).get(A).unwrap();
     assert_eq!((survivor.int_attr("households"), survivor.int_attr("residents")), (Some(households), Some(residents)));
     for code in &moved {
-        assert_eq!(after.layer(Layer::Building).get(code).unwrap().parent_code.as_deref(), Some(A), "{code}");
+        assert_eq!(after.layer(Layer::Building).get(code).unwrap().parent_code(), Some(A), "{code}");
     }
-    assert_eq!(live.load().snapshot.lookup(in_b).grid.unwrap().code, A);
+    assert_eq!(live.load().snapshot.lookup(in_b).grid.unwrap().code(), A);
     // Addresses follow their buildings: none names the grid that is gone.
     assert_eq!(linked(&store, B), 0);
     let moved = linked(&store, A) + unlinked(&store);
@@ -87,8 +87,7 @@ fn a_split_moves_each_building_to_the_piece_it_stands_in_and_publishes() {
     let (_dir, mut store, live) = demo();
     let before = store.load_snapshot().unwrap();
     // The demo grid with the most buildings, cut north–south through the middle of its box.
-    let grid =
-        before.layer(Layer::Grid).features().iter().max_by_key(|g| children(&before, &g.code).len()).unwrap().clone();
+    let grid = before.layer(Layer::Grid).iter().max_by_key(|g| children(&before, g.code()).len()).unwrap().to_feature();
     let total = children(&before, &grid.code).len();
     assert!(total >= 2, "{}", grid.code);
     let r = grid.geometry.bounding_rect().unwrap();
@@ -111,7 +110,7 @@ fn a_split_moves_each_building_to_the_piece_it_stands_in_and_publishes() {
     // Each building belongs to the piece that a lookup at its own position answers, and each
     // piece's households are the sum of its buildings'.
     for b in first.iter().chain(&second) {
-        let owner = live.load().snapshot.lookup(inside(b)).grid.map(|g| g.code.clone());
+        let owner = live.load().snapshot.lookup(inside(b)).grid.map(|g| g.code().to_string());
         assert_eq!(owner.as_deref(), b.parent_code.as_deref(), "building {}", b.code);
     }
     for (code, kids) in [(&grid.code, &first), (&new_code, &second)] {
@@ -146,7 +145,7 @@ fn deleting_a_grid_with_buildings_needs_somewhere_for_them() {
 fn a_merge_across_communities_and_a_count_that_is_no_number_are_refused_whole() {
     let (_dir, mut store, _live) = demo();
     let snapshot = store.load_snapshot().unwrap();
-    let grids = snapshot.layer(Layer::Grid).features();
+    let grids = snapshot.layer(Layer::Grid).to_features();
     // Two grids of different communities that touch (their merge would straddle the boundary).
     let (x, y) = grids
         .iter()
@@ -175,7 +174,7 @@ fn a_merge_across_communities_and_a_count_that_is_no_number_are_refused_whole() 
     add_edits(&mut store, plan.id, "p", &[json!({"op": "replace", "layer": "grid", "feature": feature})], None)
         .unwrap();
     let (_, after) = wangge_app::plan::plan_states(&store, plan.id).unwrap();
-    assert_eq!(after.layer(Layer::Grid).get(A).unwrap().attrs["households"], Value::from(300));
+    assert_eq!(after.layer(Layer::Grid).get(A).unwrap().attrs()["households"], Value::from(300));
     assert_eq!(store.plan_edits(plan.id).unwrap().len(), 1);
 }
 
@@ -213,7 +212,7 @@ fn an_import_with_a_count_that_is_no_number_is_refused_naming_feature_and_field(
     use wangge_text::Text;
     let text = problems[0].message(wangge_text::Lang::En);
     assert!(text.contains("440305") && text.contains("residents") && text.contains("-5"), "{text}");
-    assert!(store.load_snapshot().unwrap().layer(Layer::District).features().is_empty());
+    assert!(store.load_snapshot().unwrap().layer(Layer::District).is_empty());
 }
 
 #[test]
@@ -224,10 +223,10 @@ fn the_plan_cache_answers_what_replaying_the_stored_edits_gives() {
         let (b1, a1) = cache.states(store, id).unwrap();
         let (b2, a2) = wangge_app::plan::plan_states(store, id).unwrap();
         for layer in Layer::ALL {
-            assert_eq!(b1.layer(layer).features(), b2.layer(layer).features(), "{layer}");
-            assert_eq!(a1.layer(layer).features(), a2.layer(layer).features(), "{layer}");
+            assert_eq!(b1.layer(layer).to_features(), b2.layer(layer).to_features(), "{layer}");
+            assert_eq!(a1.layer(layer).to_features(), a2.layer(layer).to_features(), "{layer}");
         }
-        a1.layer(Layer::Grid).features().len()
+        a1.layer(Layer::Grid).len()
     };
     let plan = store.create_plan("cache", "p").unwrap();
     let grids = same(&store, &cache, plan.id);

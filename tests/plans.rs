@@ -50,21 +50,21 @@ fn a_split_is_validated_diffed_published_and_visible_by_date() {
 
     // Before publishing, the point in the east half is in grid 001; after, in the new grid.
     let east = coord! { x: 114.006, y: 22.512 };
-    assert_eq!(live.load().snapshot.lookup(east).grid.unwrap().code, G1);
+    assert_eq!(live.load().snapshot.lookup(east).grid.unwrap().code(), G1);
     let rev =
         publish(&mut store, Some(&live), plan.id, "planner", "拆分", "2026-03-01", &RulesConfig::default()).unwrap();
     assert_eq!(rev.id, 1);
-    assert_eq!(live.load().snapshot.lookup(east).grid.unwrap().code, "440304006009003");
+    assert_eq!(live.load().snapshot.lookup(east).grid.unwrap().code(), "440304006009003");
     let reopened = Store::open(store.path()).unwrap().load_snapshot().unwrap();
-    assert_eq!(reopened.lookup(east).grid.unwrap().code, "440304006009003");
+    assert_eq!(reopened.lookup(east).grid.unwrap().code(), "440304006009003");
     store.integrity_check().unwrap();
 
     // As of a date before the effective date the old grid answers; after it, the new one.
     let before = store.snapshot_as_of(&AsOf::Date("2026-01-01".into())).unwrap();
-    assert_eq!(before.lookup(east).grid.unwrap().code, G1);
-    assert_eq!(before.layer(Layer::Grid).features().len(), 4);
+    assert_eq!(before.lookup(east).grid.unwrap().code(), G1);
+    assert_eq!(before.layer(Layer::Grid).len(), 4);
     let after = store.snapshot_as_of(&AsOf::Date("2026-03-01".into())).unwrap();
-    assert_eq!(after.lookup(east).grid.unwrap().code, "440304006009003");
+    assert_eq!(after.lookup(east).grid.unwrap().code(), "440304006009003");
 
     // Publishing it again is refused; a plan based on revision 0 is now stale and says what changed.
     let other = store.create_plan("late", "planner").unwrap();
@@ -110,7 +110,7 @@ fn a_plan_that_breaks_an_error_rule_is_not_published() {
     let PlanServiceError::Rejected(findings) = err else { panic!("{err:?}") };
     assert!(findings.iter().any(|f| f.rule == "parent_gap" && f.geometry.is_some()));
     assert_eq!(store.current_revision().unwrap(), 0);
-    assert_eq!(live.load().snapshot.layer(Layer::Grid).features().len(), 4);
+    assert_eq!(live.load().snapshot.layer(Layer::Grid).len(), 4);
 }
 
 #[test]
@@ -127,9 +127,9 @@ fn restoring_a_revision_round_trips() {
     publish(&mut store, Some(&live), back.id, "p", "restore 0", "2026-04-01", &RulesConfig::default()).unwrap();
     let restored = store.load_snapshot().unwrap();
     for layer in Layer::ALL {
-        assert_eq!(restored.layer(layer).features(), original.layer(layer).features(), "{layer}");
+        assert_eq!(restored.layer(layer).to_features(), original.layer(layer).to_features(), "{layer}");
     }
     // And the history still answers for the day the split was in force.
     let mid = store.snapshot_as_of(&AsOf::Date("2026-03-15".into())).unwrap();
-    assert_eq!(mid.layer(Layer::Grid).features().len(), 5);
+    assert_eq!(mid.layer(Layer::Grid).len(), 5);
 }

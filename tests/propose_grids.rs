@@ -98,12 +98,12 @@ fn every_demo_community_gets_proposals_that_validate_publish_and_answer_lookups(
     let mut store = Store::open(&db).unwrap();
     let config = RulesConfig::default();
     let communities: Vec<String> =
-        store.load_snapshot().unwrap().layer(Layer::Community).features().iter().map(|c| c.code.clone()).collect();
+        store.load_snapshot().unwrap().layer(Layer::Community).iter().map(|c| c.code().to_string()).collect();
     assert_eq!(communities.len(), 24);
     let mut grids_within = (0, 0);
     for (n, code) in communities.iter().enumerate() {
         let before = store.load_snapshot().unwrap();
-        let community = before.layer(Layer::Community).get(code).unwrap().clone();
+        let community = before.layer(Layer::Community).get(code).unwrap().to_feature();
         let outcomes = propose_grids(&mut store, &request(code, 2, n as u64), &config, author(), |c, s| {
             wangge_text::proposed_grid_name(c, s)
         })
@@ -115,7 +115,7 @@ fn every_demo_community_gets_proposals_that_validate_publish_and_answer_lookups(
             let total: u64 = o.proposal.grids.iter().map(|g| g.households).sum();
             let buildings: i64 = before
                 .layer(Layer::Building)
-                .features()
+                .to_features()
                 .iter()
                 .filter(|b| b.parent_code.as_deref().is_some_and(|p| p.starts_with(code.as_str())))
                 .filter_map(|b| b.int_attr("households"))
@@ -146,7 +146,7 @@ fn every_demo_community_gets_proposals_that_validate_publish_and_answer_lookups(
         for f in &first.features {
             let p = f.geometry.interior_point().unwrap();
             let hit = after.lookup(p.0);
-            assert_eq!(hit.grid.map(|g| g.code.as_str()), Some(f.code.as_str()), "{code}");
+            assert_eq!(hit.grid.map(|g| g.code()), Some(f.code.as_str()), "{code}");
             let stored = after.layer(Layer::Grid).get(&f.code).unwrap();
             assert_eq!(stored.int_attr("households"), f.int_attr("households"));
         }
@@ -154,10 +154,9 @@ fn every_demo_community_gets_proposals_that_validate_publish_and_answer_lookups(
         let new: Vec<&str> = first.features.iter().map(|f| f.code.as_str()).collect();
         let grids_now: Vec<&str> = after
             .layer(Layer::Grid)
-            .features()
             .iter()
-            .filter(|g| g.parent_code.as_deref() == Some(code.as_str()))
-            .map(|g| g.code.as_str())
+            .filter(|g| g.parent_code() == Some(code.as_str()))
+            .map(|g| g.code())
             .collect();
         assert_eq!(grids_now, new, "{code}");
     }
@@ -274,7 +273,7 @@ fn a_building_of_800_households_is_reported_and_the_plan_still_validates() {
     let mut store = Store::open(&db).unwrap();
     let code = "440304010001";
     let snapshot = store.load_snapshot().unwrap();
-    let mut b = snapshot.layer(Layer::Building).features().iter().find(|b| b.code.starts_with(code)).unwrap().clone();
+    let mut b = snapshot.layer(Layer::Building).iter().find(|b| b.code().starts_with(code)).unwrap().to_feature();
     b.attrs.insert("households".into(), 800.into());
     let fc = wangge_formats::geojson::collection_to_json([&b]);
     let options = ImportOptions {
@@ -356,7 +355,7 @@ fn repair_splits_an_oversized_grid_and_leaves_grids_within_bounds_alone() {
     let snapshot = store.load_snapshot().unwrap();
     let grids: Vec<String> = snapshot
         .layer(Layer::Grid)
-        .features()
+        .to_features()
         .iter()
         .filter(|g| g.parent_code.as_deref() == Some(code))
         .map(|g| g.code.clone())
@@ -365,7 +364,7 @@ fn repair_splits_an_oversized_grid_and_leaves_grids_within_bounds_alone() {
     let mut changed = Vec::new();
     for b in snapshot
         .layer(Layer::Building)
-        .features()
+        .to_features()
         .iter()
         .filter(|b| b.parent_code.as_deref() == Some(&grids[0]))
         .take(2)
@@ -409,7 +408,7 @@ fn repair_brings_the_demo_grids_out_of_bounds_within_them_touching_only_their_ne
     let mut store = Store::open(&db).unwrap();
     let config = RulesConfig::default();
     let before = store.load_snapshot().unwrap();
-    let grids = before.layer(Layer::Grid).features();
+    let grids = before.layer(Layer::Grid).to_features();
     let [lo, hi] = [config.grid_households[0], config.grid_households[1]];
     let out_of_bounds = |g: &&wangge_core::model::Feature| g.int_attr("households").is_some_and(|h| h < lo || h > hi);
     let mut communities: Vec<String> =

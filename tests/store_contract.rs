@@ -57,7 +57,7 @@ fn layers_round_trip(db: &mut dyn Db) {
         expected.sort_by(|a, b| a.0.cmp(&b.0));
         let got: Vec<_> = db.load_layer(layer).unwrap().into_iter().map(|f| (f.code, f.geometry)).collect();
         assert_eq!(got, expected, "{}", layer.id());
-        assert_eq!(snapshot.layer(layer).features().len(), expected.len());
+        assert_eq!(snapshot.layer(layer).len(), expected.len());
     }
     assert_eq!(db.current_revision().unwrap(), 0, "the initial load records no revision");
     // Append refuses an existing code and writes nothing.
@@ -108,15 +108,18 @@ fn plans_publish_and_history(db: &mut dyn Db) {
     // History: before the effective date, and as of revision 0, the old grid stands whole.
     let then = db.snapshot_as_of(&AsOf::Date("2026-01-01".into())).unwrap();
     assert!(then.layer(Layer::Grid).get(NEW).is_none());
-    let old = then.layer(Layer::Grid).get(G1).unwrap().geometry.clone();
-    assert_eq!(db.snapshot_as_of(&AsOf::Revision(0)).unwrap().layer(Layer::Grid).get(G1).unwrap().geometry, old);
+    let old = then.layer(Layer::Grid).get(G1).unwrap().geometry().into_owned();
+    assert_eq!(
+        db.snapshot_as_of(&AsOf::Revision(0)).unwrap().layer(Layer::Grid).get(G1).unwrap().geometry().into_owned(),
+        old
+    );
     let after = db.snapshot_as_of(&AsOf::Date("2026-03-01".into())).unwrap();
     assert_eq!(after.layer(Layer::Grid).get(NEW), now.layer(Layer::Grid).get(NEW));
-    assert_ne!(after.layer(Layer::Grid).get(G1).unwrap().geometry, old);
+    assert_ne!(after.layer(Layer::Grid).get(G1).unwrap().geometry().into_owned(), old);
     assert_eq!(db.revisions_since(0).unwrap(), vec![rev.clone()]);
     assert!(db.revision_created_at(1).unwrap().is_some_and(|t| t.ends_with('Z')));
     let (published, revision) = db.load_published().unwrap();
-    assert_eq!((revision, published.layer(Layer::Grid).features().len()), (1, now.layer(Layer::Grid).features().len()));
+    assert_eq!((revision, published.layer(Layer::Grid).len()), (1, now.layer(Layer::Grid).len()));
 
     // A recorded import is a revision too, and an unchanged one records nothing.
     let record =
@@ -175,7 +178,7 @@ fn addresses(db: &mut dyn Db) {
     // The grid is merged away by a publish: the address loses its link instead of naming it.
     let plan = db.create_plan("delete", &planner()).unwrap();
     let before = db.load_snapshot().unwrap();
-    let mut after_layers: Vec<_> = Layer::ALL.iter().map(|l| (*l, before.layer(*l).features().to_vec())).collect();
+    let mut after_layers: Vec<_> = Layer::ALL.iter().map(|l| (*l, before.layer(*l).to_features())).collect();
     for (l, f) in &mut after_layers {
         if *l == Layer::Grid {
             f.retain(|g| g.code != G1);

@@ -90,16 +90,20 @@ pub async fn list_features(
     let offset: usize = params.optional("offset", 0)?;
     let snapshot = state.snapshot();
     let data = snapshot.layer(layer);
-    let matched: Vec<&wangge_core::model::Feature> = match params.get("bbox") {
-        Some(raw) => data.in_bbox(parse_bbox(raw, lang)?),
-        None => data.features().iter().collect(),
+    // Without a box, only the page is visited: the match count is the layer's size.
+    let (page, number_matched): (Vec<_>, usize) = match params.get("bbox") {
+        Some(raw) => {
+            let matched = data.in_bbox(parse_bbox(raw, lang)?);
+            (matched.iter().skip(offset).take(limit).map(|f| feature_to_json(*f)).collect(), matched.len())
+        }
+        None => (data.iter().skip(offset).take(limit).map(feature_to_json).collect(), data.len()),
     };
-    let mut page: Vec<Value> = matched.iter().skip(offset).take(limit).map(|f| feature_to_json(f)).collect();
+    let mut page: Vec<Value> = page;
     for f in &mut page {
         wangge_app::privacy::filter_contacts(f, caller.0.as_ref());
     }
     let mut links = vec![];
-    if offset + page.len() < matched.len() {
+    if offset + page.len() < number_matched {
         let mut next = format!("/api/v1/layers/{}/features?limit={limit}&offset={}", layer.id(), offset + limit);
         for key in ["bbox", "lang"] {
             if let Some(v) = params.get(key) {
@@ -110,7 +114,7 @@ pub async fn list_features(
     }
     Ok(Json(FeaturePage {
         kind: "FeatureCollection",
-        number_matched: matched.len(),
+        number_matched,
         number_returned: page.len(),
         links,
         features: page,

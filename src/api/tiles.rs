@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use wangge_app::network_tiles::network_of;
 use wangge_app::tiles::TileSource;
-use wangge_core::model::Feature;
+use wangge_core::feature_ref::FeatureRef;
 use wangge_core::tiles::TileId;
 use wangge_text::zh_en;
 use wangge_text::{Label, Lang, Text};
@@ -129,7 +129,7 @@ pub async fn get_tilejson(
             &description,
             &format!("{scheme}://{host}"),
             network.extent,
-            fields(&network.features),
+            fields(network.features.iter().map(FeatureRef::from)),
         )));
     }
     let source = TileSource::parse(layer).ok_or_else(|| unknown_layer(layer, lang))?;
@@ -188,16 +188,15 @@ fn tilejson(
 
 /// Each property of the layer's tiles with its type as TileJSON's `fields` name them
 /// (`String`, `Number`, `Boolean`), in first-seen order.
-fn fields(features: &[Feature]) -> Map<String, Value> {
-    let mut out = Map::new();
-    out.insert("code".into(), "String".into());
-    out.insert("name".into(), "String".into());
-    if features.iter().any(|f| f.parent_code.is_some()) {
-        out.insert("parent_code".into(), "String".into());
-    }
+fn fields<'a>(features: impl IntoIterator<Item = FeatureRef<'a>>) -> Map<String, Value> {
+    // One pass over the layer (a million grids are not walked twice): the attributes' kinds are
+    // gathered apart and placed after `parent_code`, which any feature may turn out to have.
+    let mut attrs = Map::new();
+    let mut has_parent = false;
     for f in features {
-        for (k, v) in &f.attrs {
-            if out.contains_key(k) {
+        has_parent |= f.parent_code().is_some();
+        for (k, v) in f.attrs().iter() {
+            if attrs.contains_key(k) {
                 continue;
             }
             let kind = match v {
@@ -206,7 +205,18 @@ fn fields(features: &[Feature]) -> Map<String, Value> {
                 Value::Number(_) => "Number",
                 _ => "String",
             };
-            out.insert(k.to_string(), kind.into());
+            attrs.insert(k.to_string(), kind.into());
+        }
+    }
+    let mut out = Map::new();
+    out.insert("code".into(), "String".into());
+    out.insert("name".into(), "String".into());
+    if has_parent {
+        out.insert("parent_code".into(), "String".into());
+    }
+    for (k, kind) in attrs {
+        if !out.contains_key(&k) {
+            out.insert(k, kind);
         }
     }
     out

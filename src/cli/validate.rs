@@ -23,7 +23,7 @@ pub(super) fn validate(db: &Path, config: &RulesConfig, json: bool, lang: Lang) 
     for layer in Layer::ALL {
         let mine: Vec<_> = findings.iter().filter(|f| f.layer == layer).collect();
         let status = if mine.is_empty() { lang.pick("通过", "ok") } else { lang.pick("有问题", "findings") };
-        println!("{}\t{}\t{status}", layer.label(lang), snapshot.layer(layer).features().len());
+        println!("{}\t{}\t{status}", layer.label(lang), snapshot.layer(layer).len());
         for f in mine {
             println!("  {} [{}] {} {}", f.severity.label(lang), f.rule, f.code, f.message(lang));
         }

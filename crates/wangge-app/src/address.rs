@@ -49,7 +49,7 @@ pub fn link(
                     continue;
                 }
             },
-            (None, Some(code)) => match buildings.get(code).and_then(|b| b.geometry.centroid()) {
+            (None, Some(code)) => match buildings.get(code).and_then(|b| b.geometry().centroid()) {
                 Some(p) => p.0,
                 None => {
                     problems.push(format!("{}: unknown building {code}", a.origin));
@@ -61,7 +61,8 @@ pub fn link(
                 continue;
             }
         };
-        let grid = snapshot.grid_owner(point).map(|g| snapshot.layer(Layer::Grid).features()[g as usize].code.clone());
+        let grid =
+            snapshot.grid_owner(point).map(|g| snapshot.layer(Layer::Grid).feature(g as usize).code().to_string());
         let building = a.building.clone().or_else(|| nearest_building(snapshot, point, grid.as_deref()));
         let parsed =
             (a.road.is_none() || a.door.is_none()).then(|| parse(&normalize(&a.address), &NoVocabulary::default()));
@@ -86,13 +87,12 @@ fn nearest_building(snapshot: &Snapshot, p: Coord, grid: Option<&str>) -> Option
     let grid = grid?;
     snapshot
         .layer(Layer::Building)
-        .features()
         .iter()
-        .filter(|b| b.parent_code.as_deref() == Some(grid))
-        .filter_map(|b| b.geometry.centroid().map(|c| (b, geodesic_metres(p, c.0))))
+        .filter(|b| b.parent_code() == Some(grid))
+        .filter_map(|b| b.geometry().centroid().map(|c| (b, geodesic_metres(p, c.0))))
         .filter(|(_, d)| *d <= BUILDING_RADIUS_M)
         .min_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(b, _)| b.code.clone())
+        .map(|(b, _)| b.code().to_string())
 }
 
 fn named(n: &Option<Named>) -> Value {

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::str::FromStr;
 use wangge_core::align::{AlignConfig, Alignment, Home, PairClass, Side, Summary, Zone, align};
+use wangge_core::feature_ref::FeatureRef;
 use wangge_core::model::{Feature, Layer};
 use wangge_core::problem::{Problem, Rule};
 use wangge_core::snapshot::{Snapshot, as_multipolygon};
@@ -98,26 +99,25 @@ pub fn import_network(
 /// Our features at `level` as zones, each with the community and street it reports under.
 pub fn our_zones(snapshot: &Snapshot, level: Level) -> Vec<Zone> {
     let communities = snapshot.layer(Layer::Community);
-    let street_of = |community: &str| communities.get(community).and_then(|c| c.parent_code.clone());
+    let street_of = |community: &str| communities.get(community).and_then(|c| c.parent_code().map(str::to_string));
     snapshot
         .layer(level.layer())
-        .features()
         .iter()
         .map(|f| {
             let mut groups = Vec::new();
             match level {
                 Level::Grid => {
-                    if let Some(c) = &f.parent_code {
+                    if let Some(c) = f.parent_code() {
                         if let Some(s) = street_of(c) {
                             groups.push(("street", s));
                         }
-                        groups.push(("community", c.clone()));
+                        groups.push(("community", c.to_string()));
                     }
                 }
-                Level::Community => groups.extend(f.parent_code.clone().map(|s| ("street", s))),
+                Level::Community => groups.extend(f.parent_code().map(|s| ("street", s.to_string()))),
                 Level::Street => {}
             }
-            Zone { code: f.code.clone(), area: as_multipolygon(&f.geometry), groups }
+            Zone { code: f.code().to_string(), area: as_multipolygon(&f.geometry()), groups }
         })
         .collect()
 }
@@ -131,10 +131,9 @@ pub fn their_zones(features: &[Feature]) -> Vec<Zone> {
 pub fn homes(snapshot: &Snapshot) -> Vec<Home> {
     snapshot
         .layer(Layer::Building)
-        .features()
         .iter()
         .filter_map(|f| {
-            let at: Coord = match &f.geometry {
+            let at: Coord = match &*f.geometry() {
                 Geometry::Point(p) => p.0,
                 g => g.interior_point()?.0,
             };
@@ -155,9 +154,10 @@ pub fn report(
     let ours = our_zones(snapshot, level);
     let theirs = their_zones(features);
     let a = align(&ours, &theirs, &homes(snapshot), config);
-    let our = |i: u32| snapshot.layer(level.layer()).features().get(i as usize);
-    let code_name =
-        |f: Option<&Feature>| f.map_or((String::new(), String::new()), |f| (f.code.clone(), f.name.clone()));
+    let our = |i: u32| snapshot.layer(level.layer()).get_at(i as usize);
+    let code_name = |f: Option<FeatureRef<'_>>| {
+        f.map_or((String::new(), String::new()), |f| (f.code().to_string(), f.name().to_string()))
+    };
     let is_sliver: std::collections::HashSet<usize> = a.slivers.iter().map(|s| s.pair).collect();
     let pairs: Vec<Value> = a
         .pairs
@@ -165,7 +165,7 @@ pub fn report(
         .enumerate()
         .map(|(k, p)| {
             let (oc, on) = code_name(our(p.ours));
-            let (tc, tn) = code_name(features.get(p.theirs as usize));
+            let (tc, tn) = code_name(features.get(p.theirs as usize).map(FeatureRef::from));
             json!({
                 "ours": oc, "ours_name": on, "theirs": tc, "theirs_name": tn,
                 "class": p.class.id(), "sliver": is_sliver.contains(&k),
@@ -181,11 +181,13 @@ pub fn report(
         .map(|s| {
             let p = &a.pairs[s.pair];
             let (oc, _) = code_name(our(p.ours));
-            let (tc, _) = code_name(features.get(p.theirs as usize));
+            let (tc, _) = code_name(features.get(p.theirs as usize).map(FeatureRef::from));
             let snap = s.snap.map(|snap| {
                 let (from, to) = match snap.side {
                     wangge_core::align::Side::Ours => (oc.clone(), code_name(our(snap.to)).0),
-                    wangge_core::align::Side::Theirs => (tc.clone(), code_name(features.get(snap.to as usize)).0),
+                    wangge_core::align::Side::Theirs => {
+                        (tc.clone(), code_name(features.get(snap.to as usize).map(FeatureRef::from)).0)
+                    }
                 };
                 json!({ "side": snap.side, "from": from, "to": to })
             });
@@ -209,7 +211,7 @@ pub fn report(
             .map(|(code, s)| {
                 let mut v = summary_json(s);
                 v["code"] = json!(code);
-                v["name"] = json!(snapshot.layer(layer).get(code).map_or("", |f| f.name.as_str()));
+                v["name"] = json!(snapshot.layer(layer).get(code).map_or("", |f| f.name()));
                 v
             })
             .collect();
@@ -220,7 +222,7 @@ pub fn report(
     let failed: Vec<Value> = a
         .failed
         .iter()
-        .map(|(o, t)| json!({ "ours": code_name(our(*o)).0, "theirs": code_name(features.get(*t as usize)).0 }))
+        .map(|(o, t)| json!({ "ours": code_name(our(*o)).0, "theirs": code_name(features.get(*t as usize).map(FeatureRef::from)).0 }))
         .collect();
     let value = json!({
         "network": name, "version": version, "level": level.id(),
@@ -255,9 +257,9 @@ pub fn touching(piece: &MultiPolygon<f64>, area: &MultiPolygon<f64>) -> MultiPol
 /// feature — in either case one of the same community (moving a community boundary is a change
 /// at another level) that the piece borders. `None` when there is none.
 fn draft_target(snapshot: &Snapshot, a: &Alignment, s: &wangge_core::align::Sliver) -> Option<String> {
-    let grids = snapshot.layer(Layer::Grid).features();
+    let grids = snapshot.layer(Layer::Grid);
     let p = &a.pairs[s.pair];
-    let from = grids.get(p.ours as usize)?;
+    let from = grids.get_at(p.ours as usize)?;
     let mut candidates: Vec<u32> =
         s.snap.filter(|snap| snap.side == Side::Ours).map(|snap| snap.to).into_iter().collect();
     let mut partners: Vec<&wangge_core::align::Pair> =
@@ -265,10 +267,10 @@ fn draft_target(snapshot: &Snapshot, a: &Alignment, s: &wangge_core::align::Sliv
     partners.sort_by(|x, y| y.area_m2.total_cmp(&x.area_m2));
     candidates.extend(partners.iter().map(|q| q.ours));
     candidates.into_iter().find_map(|i| {
-        let to = grids.get(i as usize)?;
-        let borders =
-            to.parent_code == from.parent_code && !touching(&p.piece, &as_multipolygon(&to.geometry)).0.is_empty();
-        borders.then(|| to.code.clone())
+        let to = grids.get_at(i as usize)?;
+        let borders = to.parent_code() == from.parent_code()
+            && !touching(&p.piece, &as_multipolygon(&to.geometry())).0.is_empty();
+        borders.then(|| to.code().to_string())
     })
 }
 

@@ -13,8 +13,9 @@ use crate::lookup::{BATCH_COLUMNS, BadPoint, PointColumns, PointIn, locate, wgs8
 use geo::Coord;
 use std::io::{Read, Write};
 use std::ops::Range;
+use wangge_core::feature_ref::FeatureRef;
 use wangge_core::index::{AreaIndex, Hit, Nearest};
-use wangge_core::model::{Feature, Layer};
+use wangge_core::model::Layer;
 use wangge_core::snapshot::{Lookup, Snapshot};
 use wangge_formats::crs::Crs;
 use wangge_text::Lang;
@@ -376,11 +377,11 @@ pub fn lookup_xlsx(
         })?;
         count.points += 1;
         count.covered += usize::from(l.grid.is_some());
-        let text = |f: Option<&Feature>, name: bool| {
-            f.map_or(Cell::Empty, |f| Cell::Text(if name { f.name.clone() } else { f.code.clone() }))
+        let text = |f: Option<FeatureRef<'_>>, name: bool| {
+            f.map_or(Cell::Empty, |f| Cell::Text(if name { f.name() } else { f.code() }.to_string()))
         };
         let (nearest, distance) = match &l.nearest_grid {
-            Some((f, n)) => (Cell::Text(f.code.clone()), Cell::Number((n.metres * 100.0).round() / 100.0)),
+            Some((f, n)) => (Cell::Text(f.code().to_string()), Cell::Number((n.metres * 100.0).round() / 100.0)),
             None => (Cell::Empty, Cell::Empty),
         };
         let values = [
@@ -611,7 +612,7 @@ impl<'s> Worker<'s> {
         let tails = &mut self.tails[level];
         if tails.is_empty() {
             // Zeroed pages are only touched where features are hit.
-            *tails = vec![0; self.snapshot.layer(LEVELS[level]).features().len()];
+            *tails = vec![0; self.snapshot.layer(LEVELS[level]).len()];
         }
         match tails[id as usize] {
             0 => {
@@ -651,10 +652,10 @@ impl<'s> Worker<'s> {
         level == 0
     }
 
-    fn nearest(&self, c: Coord) -> Option<(&'s Feature, Nearest)> {
+    fn nearest(&self, c: Coord) -> Option<(FeatureRef<'s>, Nearest)> {
         let grids = self.levels[0]?;
         let n = grids.nearest(c)?;
-        Some((&self.snapshot.layer(Layer::Grid).features()[n.id as usize], n))
+        Some((self.snapshot.layer(Layer::Grid).feature(n.id as usize), n))
     }
 }
 
@@ -662,7 +663,7 @@ impl<'s> Worker<'s> {
 fn write_hierarchy(out: &mut Vec<u8>, l: &Lookup<'_>) {
     out.extend_from_slice(if l.grid.is_some() { b"true," } else { b"false," });
     for f in [l.grid, l.community, l.street, l.district] {
-        let (code, name) = f.map_or(("", ""), |f| (f.code.as_str(), f.name.as_str()));
+        let (code, name) = f.map_or(("", ""), |f| (f.code(), f.name()));
         write_field(out, code.as_bytes());
         out.push(b',');
         write_field(out, name.as_bytes());
@@ -671,9 +672,9 @@ fn write_hierarchy(out: &mut Vec<u8>, l: &Lookup<'_>) {
 }
 
 /// `nearest_grid_code,distance_m` and the line end.
-fn write_nearest(out: &mut Vec<u8>, number: &mut zmij::Buffer, nearest: Option<(&Feature, Nearest)>) {
+fn write_nearest(out: &mut Vec<u8>, number: &mut zmij::Buffer, nearest: Option<(FeatureRef<'_>, Nearest)>) {
     if let Some((f, n)) = nearest {
-        write_field(out, f.code.as_bytes());
+        write_field(out, f.code().as_bytes());
         out.push(b',');
         // Rounded to centimetres, as the JSON answer's `distance_m`.
         out.extend_from_slice(number.format_finite((n.metres * 100.0).round() / 100.0).as_bytes());
@@ -712,6 +713,7 @@ mod tests {
     use crate::lookup::lookup_one;
     use geo::{Geometry, polygon};
     use serde_json::{Value, json};
+    use wangge_core::model::Feature;
     use wangge_core::model::{Attrs, Layer};
 
     /// The CSV as the JSON answers say it, column by column: what the batch used to write.

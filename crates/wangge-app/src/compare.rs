@@ -81,7 +81,7 @@ pub fn changed_geojson(before: &Snapshot, after: &Snapshot) -> Value {
         let change = match (old, new) {
             (None, _) => "added",
             (_, None) => "removed",
-            (Some(o), Some(n)) if o.geometry != n.geometry => "reshaped",
+            (Some(o), Some(n)) if o.geometry() != n.geometry() => "reshaped",
             _ => "attributes",
         };
         let props = |piece: &str| json!({ "layer": layer, "code": code, "change": change, "piece": piece });
@@ -99,7 +99,7 @@ pub fn changed_geojson(before: &Snapshot, after: &Snapshot) -> Value {
             features.push(json!({
                 "type": "Feature",
                 "properties": props("feature"),
-                "geometry": geometry_to_json(&f.geometry),
+                "geometry": geometry_to_json(&f.geometry()),
             }));
         }
     }

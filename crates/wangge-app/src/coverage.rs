@@ -6,7 +6,8 @@ use geo::{Centroid, Coord, Geometry};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use wangge_core::coverage::{self, Context, Coverage, Home, Level, Mode, Params, Site, UnitIn};
-use wangge_core::model::{Feature, Layer};
+use wangge_core::feature_ref::FeatureRef;
+use wangge_core::model::Layer;
 use wangge_core::snapshot::{Snapshot, as_multipolygon};
 use wangge_formats::roads::{RoadLine, network};
 
@@ -14,14 +15,13 @@ use wangge_formats::roads::{RoadLine, network};
 pub const DEFAULT_KIND: &str = "党群服务中心";
 
 /// The facility kind of a service centre: its `facility` (or `kind`) attribute.
-pub fn kind_of(f: &Feature) -> Option<&str> {
-    f.attrs.get("facility").or_else(|| f.attrs.get("kind")).and_then(|v| v.as_str())
+pub fn kind_of(f: FeatureRef<'_>) -> Option<String> {
+    f.attr("facility").or_else(|| f.attr("kind")).and_then(|v| v.as_str().map(str::to_string))
 }
 
 /// Every facility kind present, sorted.
 pub fn kinds(snapshot: &Snapshot) -> Vec<String> {
-    let mut k: Vec<String> =
-        snapshot.layer(Layer::ServiceCentre).features().iter().filter_map(kind_of).map(str::to_string).collect();
+    let mut k: Vec<String> = snapshot.layer(Layer::ServiceCentre).iter().filter_map(kind_of).collect();
     k.sort();
     k.dedup();
     k
@@ -31,10 +31,11 @@ pub fn kinds(snapshot: &Snapshot) -> Vec<String> {
 pub fn sites_of_kind(snapshot: &Snapshot, kind: &str) -> Vec<Site> {
     snapshot
         .layer(Layer::ServiceCentre)
-        .features()
         .iter()
-        .filter(|f| kind_of(f) == Some(kind))
-        .filter_map(|f| Some(Site { code: f.code.clone(), name: f.name.clone(), at: point_of(&f.geometry)? }))
+        .filter(|f| kind_of(*f).as_deref() == Some(kind))
+        .filter_map(|f| {
+            Some(Site { code: f.code().to_string(), name: f.name().to_string(), at: point_of(&f.geometry())? })
+        })
         .collect()
 }
 
@@ -49,15 +50,14 @@ fn point_of(g: &Geometry<f64>) -> Option<Coord> {
 /// are the buildings with their households.
 pub fn build_context(snapshot: &Snapshot, lines: &[RoadLine], node_crossings: bool) -> Context {
     let net = network(lines, node_crossings);
-    let grids = snapshot.layer(Layer::Grid).features();
+    let grids = snapshot.layer(Layer::Grid);
     let unit_layer = if grids.is_empty() { Layer::Community } else { Layer::Grid };
-    let parent = |layer: Layer, f: &Feature| -> Option<&Feature> {
-        let code = f.parent_code.as_deref()?;
+    let parent = |layer: Layer, f: FeatureRef<'_>| -> Option<FeatureRef<'_>> {
+        let code = f.parent_code()?;
         layer.parent_layers().iter().find_map(|&l| snapshot.layer(l).get(code))
     };
     let units: Vec<UnitIn> = snapshot
         .layer(unit_layer)
-        .features()
         .iter()
         .map(|f| {
             let mut levels: [Option<(String, String)>; 4] = Default::default();
@@ -65,7 +65,7 @@ pub fn build_context(snapshot: &Snapshot, lines: &[RoadLine], node_crossings: bo
             let start = if unit_layer == Layer::Grid { 0 } else { 1 };
             for slot in levels.iter_mut().skip(start) {
                 let Some(c) = cur else { break };
-                *slot = Some((c.code.clone(), c.name.clone()));
+                *slot = Some((c.code().to_string(), c.name().to_string()));
                 cur = parent(layer, c);
                 layer = match layer {
                     Layer::Grid => Layer::Community,
@@ -73,22 +73,26 @@ pub fn build_context(snapshot: &Snapshot, lines: &[RoadLine], node_crossings: bo
                     _ => Layer::District,
                 };
             }
-            UnitIn { code: f.code.clone(), name: f.name.clone(), levels, polygon: as_multipolygon(&f.geometry) }
+            UnitIn {
+                code: f.code().to_string(),
+                name: f.name().to_string(),
+                levels,
+                polygon: as_multipolygon(&f.geometry()),
+            }
         })
         .collect();
     let homes: Vec<Home> = snapshot
         .layer(Layer::Building)
-        .features()
         .iter()
         .filter_map(|f| {
-            let at = point_of(&f.geometry)?;
-            let unit = snapshot.owner(unit_layer, at).and_then(|u| snapshot.layer(unit_layer).position(&u.code));
+            let at = point_of(&f.geometry())?;
+            let unit = snapshot.owner(unit_layer, at).and_then(|u| snapshot.layer(unit_layer).position(u.code()));
             Some(Home {
-                code: f.code.clone(),
-                name: f.name.clone(),
+                code: f.code().to_string(),
+                name: f.name().to_string(),
                 at,
                 households: f.int_attr("households").unwrap_or(0).max(0) as u64,
-                estimated: f.attrs.get("estimated").and_then(|v| v.as_bool()).unwrap_or(false),
+                estimated: f.attr("estimated").and_then(|v| v.as_bool()).unwrap_or(false),
                 unit,
             })
         })

@@ -145,7 +145,7 @@ pub fn describe_picks(
         let served = serve_site(ctx, &mut walker, p.site.clone(), &cov.params);
         v["walk_area"] = geometry(ctx, &served.polygon);
         let at = snapshot.lookup(p.site.at);
-        v["community"] = at.community.map_or(Value::Null, |c| json!({ "code": c.code, "name": c.name }));
+        v["community"] = at.community.map_or(Value::Null, |c| json!({ "code": c.code(), "name": c.name() }));
         let g = snapshot.addresses();
         v["address"] = g.reverse().nearest(p.site.at, 1).first().map_or(
             Value::Null,

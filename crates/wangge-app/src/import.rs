@@ -1,5 +1,6 @@
 //! The import use-case: read a file, convert it to WGS 84, check everything, write all or nothing.
 
+use wangge_core::feature_ref::FeatureRef;
 use wangge_core::hierarchy::{HierarchyChecker, HierarchyRules, check_hierarchy};
 use wangge_core::model::{Feature, Layer};
 use wangge_core::problem::{Problem, Rule};
@@ -84,7 +85,7 @@ pub fn prepare_parsed(
     }
     let rules =
         HierarchyRules { tolerance_m: options.tolerance_m, existing_codes_conflict: options.mode == WriteMode::Append };
-    for mut p in check_hierarchy(options.layer, &features, current, rules) {
+    for mut p in check_hierarchy(options.layer, features.iter().map(FeatureRef::from), current, rules) {
         // The hierarchy check numbers the features it saw; map back to input positions.
         p.index = p.index.map(|k| positions[k]);
         if let Rule::DuplicateCode { first: Some(k) } = &mut p.rule {
@@ -299,8 +300,7 @@ pub fn import_geojson(
         return import(store, text, FileFormat::GeoJson, options, record);
     }
     let current = store.load_snapshot()?;
-    let direct =
-        record.is_none() || (store.current_revision()? == 0 && current.layer(options.layer).features().is_empty());
+    let direct = record.is_none() || (store.current_revision()? == 0 && current.layer(options.layer).is_empty());
     if direct {
         let mut writer = store.layer_writer(options.layer, options.mode)?;
         stream_to_writer(text, options, &current, &mut |f| writer.write(f))?;
@@ -443,6 +443,6 @@ fn checked_feature(
         return None;
     }
     let before = problems.len();
-    checker.check(i, &f, problems);
+    checker.check(i, FeatureRef::from(&f), problems);
     (problems.len() == before).then_some(f)
 }

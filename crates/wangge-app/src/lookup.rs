@@ -3,7 +3,7 @@
 
 use geo::Coord;
 use serde_json::{Value, json};
-use wangge_core::model::Feature;
+use wangge_core::feature_ref::FeatureRef;
 use wangge_core::snapshot::{Lookup, Snapshot};
 use wangge_formats::crs::Crs;
 use wangge_text::Lang;
@@ -87,7 +87,7 @@ pub fn lookup_json(l: &Lookup<'_>, p: Coord) -> Value {
     }
     if let Some((f, n)) = &l.nearest_grid {
         out["nearest_grid"] = json!({
-            "code": f.code, "name": f.name,
+            "code": f.code(), "name": f.name(),
             "distance_m": (n.metres * 100.0).round() / 100.0,
             "nearest_point": { "lon": n.at.x, "lat": n.at.y },
         });
@@ -96,7 +96,7 @@ pub fn lookup_json(l: &Lookup<'_>, p: Coord) -> Value {
 }
 
 /// A feature's identity and attributes, without geometry.
-pub fn summary(f: &Feature) -> Value {
+pub fn summary(f: FeatureRef<'_>) -> Value {
     Value::Object(wangge_formats::geojson::feature_properties(f))
 }
 

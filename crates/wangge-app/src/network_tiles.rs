@@ -13,6 +13,7 @@ use geo::Rect;
 use moka::sync::Cache;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use wangge_core::feature_ref::FeatureRef;
 use wangge_core::model::Feature;
 use wangge_core::tiles::build::layer_tile;
 use wangge_core::tiles::{BUFFER, TileId};
@@ -53,8 +54,8 @@ impl NetworkLayer {
     }
 
     /// The features whose bounding box meets `r`, in code order.
-    pub fn in_bbox(&self, r: Rect<f64>) -> Vec<&Feature> {
-        self.index.in_bbox(r).into_iter().map(|i| &self.features[i]).collect()
+    pub fn in_bbox(&self, r: Rect<f64>) -> Vec<FeatureRef<'_>> {
+        self.index.in_bbox(r).into_iter().map(|i| FeatureRef::from(&self.features[i])).collect()
     }
 
     /// Renders one tile (MVT layer `network.NAME`); `None` when it has no features.

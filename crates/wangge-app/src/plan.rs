@@ -275,7 +275,7 @@ impl PlanCache {
                 let (_, entry) = self.entry(store, &Self::plan(store, id)?)?;
                 Ok(lock(&entry).draft.feature(layer, code).cloned())
             }
-            None => Ok(self.published(store)?.1.layer(layer).get(code).cloned()),
+            None => Ok(self.published(store)?.1.layer(layer).get(code).map(|f| f.to_feature())),
         }
     }
 
@@ -601,7 +601,9 @@ pub fn restore(store: &mut dyn Db, revision: i64, author: impl Into<Author>) -> 
     let edits: Vec<Value> = writes
         .into_iter()
         .chain(deletes.into_iter().rev())
-        .map(|((layer, code), (old, new))| restoring_edit(layer, &code, old.is_some(), new))
+        .map(|((layer, code), (old, new))| {
+            restoring_edit(layer, &code, old.is_some(), new.map(|f| f.to_feature()).as_ref())
+        })
         .collect();
     if edits.is_empty() {
         return Ok(plan);

@@ -109,20 +109,40 @@ pub struct CommunityInputs<'a> {
     pub buildings: Vec<&'a Feature>,
 }
 
+/// One community and everything below it, owned: a proposal edits and rewrites these few
+/// features, and a served layer keeps no `Feature` to borrow (see [`wangge_core::feature_ref`]).
+#[derive(Debug, Clone)]
+pub struct CommunityFeatures {
+    community: Feature,
+    grids: Vec<Feature>,
+    buildings: Vec<Feature>,
+}
+
+impl CommunityFeatures {
+    /// The inputs of a proposal, borrowed from these features.
+    pub fn inputs(&self) -> CommunityInputs<'_> {
+        CommunityInputs {
+            community: &self.community,
+            grids: self.grids.iter().collect(),
+            buildings: self.buildings.iter().collect(),
+        }
+    }
+}
+
 /// Finds the community and everything below it in `snapshot`.
-pub fn community_inputs<'a>(snapshot: &'a Snapshot, code: &str) -> Result<CommunityInputs<'a>, ProposeError> {
+pub fn community_inputs(snapshot: &Snapshot, code: &str) -> Result<CommunityFeatures, ProposeError> {
     let community =
         snapshot.layer(Layer::Community).get(code).ok_or_else(|| ProposeError::UnknownCommunity(code.to_string()))?;
-    let grids: Vec<&Feature> =
-        snapshot.layer(Layer::Grid).features().iter().filter(|g| g.parent_code.as_deref() == Some(code)).collect();
+    let grids: Vec<Feature> =
+        snapshot.layer(Layer::Grid).iter().filter(|g| g.parent_code() == Some(code)).map(|g| g.to_feature()).collect();
     let codes: std::collections::BTreeSet<&str> = grids.iter().map(|g| g.code.as_str()).collect();
-    let buildings: Vec<&Feature> = snapshot
+    let buildings: Vec<Feature> = snapshot
         .layer(Layer::Building)
-        .features()
         .iter()
-        .filter(|b| b.parent_code.as_deref().is_some_and(|p| codes.contains(p)))
+        .filter(|b| b.parent_code().is_some_and(|p| codes.contains(p)))
+        .map(|b| b.to_feature())
         .collect();
-    Ok(CommunityInputs { community, grids, buildings })
+    Ok(CommunityFeatures { community: community.to_feature(), grids, buildings })
 }
 
 /// The building inputs of the core: households (0 when not stated), residents and interior point.
@@ -299,7 +319,8 @@ pub fn propose_grids(
     let author = author.into();
     let bounds = check_request(req, config)?;
     let snapshot = store.load_snapshot()?;
-    let inputs = community_inputs(&snapshot, &req.community)?;
+    let community = community_inputs(&snapshot, &req.community)?;
+    let inputs = community.inputs();
     let buildings = building_inputs(&inputs.buildings);
     if req.repair {
         return repair_plan(store, req, config, &author, &name, &inputs, bounds).map(|o| vec![o]);

@@ -24,8 +24,9 @@ use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use wangge_core::feature_ref::FeatureRef;
 use wangge_core::model::{Attrs, Feature, Layer};
-use wangge_core::snapshot::{Snapshot, geometry_bbox};
+use wangge_core::snapshot::{LayerData, Snapshot, geometry_bbox};
 use wangge_core::tiles::build::layer_tile;
 use wangge_core::tiles::{BUFFER, TileId};
 use wangge_formats::mvt;
@@ -167,10 +168,14 @@ impl TileService {
     }
 
     /// The features of a source in `snapshot`.
-    pub fn features<'a>(&'a self, snapshot: &'a Snapshot, source: TileSource) -> &'a [Feature] {
+    pub fn features<'a>(
+        &'a self,
+        snapshot: &'a Snapshot,
+        source: TileSource,
+    ) -> Box<dyn Iterator<Item = FeatureRef<'a>> + 'a> {
         match source {
-            TileSource::Layer(l) => snapshot.layer(l).features(),
-            TileSource::Road => &self.roads,
+            TileSource::Layer(l) => Box::new(snapshot.layer(l).iter()),
+            TileSource::Road => Box::new(self.roads.iter().map(FeatureRef::from)),
         }
     }
 
@@ -224,9 +229,11 @@ impl TileService {
         let bbox = tile.bounds(BUFFER);
         let layer = match source {
             TileSource::Layer(l) => layer_tile(l.id(), snapshot.layer(l).in_bbox(bbox), tile),
-            TileSource::Road => {
-                layer_tile(ROAD_LAYER, self.road_index.in_bbox(bbox).into_iter().map(|i| &self.roads[i]), tile)
-            }
+            TileSource::Road => layer_tile(
+                ROAD_LAYER,
+                self.road_index.in_bbox(bbox).into_iter().map(|i| FeatureRef::from(&self.roads[i])),
+                tile,
+            ),
         };
         if layer.features.is_empty() {
             return None;
@@ -253,7 +260,7 @@ impl TileService {
     pub fn advance(&self, old: &Snapshot, new: &Snapshot) -> u64 {
         let dirty: Changes = Layer::ALL
             .iter()
-            .map(|&l| (l, changed_boxes(old.layer(l).features(), new.layer(l).features())))
+            .map(|&l| (l, changed_boxes(old.layer(l), new.layer(l))))
             .filter(|(_, boxes)| !boxes.is_empty())
             .collect();
         let generation = {
@@ -292,13 +299,13 @@ pub fn encode_tile(layers: &[wangge_core::tiles::build::TileLayer]) -> Tile {
 }
 
 /// Bounding boxes (before and after) of the features that differ between two code-sorted lists.
-fn changed_boxes(old: &[Feature], new: &[Feature]) -> Vec<Rect<f64>> {
+fn changed_boxes(old: &LayerData, new: &LayerData) -> Vec<Rect<f64>> {
     let mut out = Vec::new();
     let (mut i, mut j) = (0, 0);
-    let mut add = |f: &Feature| out.extend(geometry_bbox(&f.geometry));
+    let mut add = |f: FeatureRef<'_>| out.extend(f.bbox());
     while i < old.len() || j < new.len() {
-        match (old.get(i), new.get(j)) {
-            (Some(a), Some(b)) if a.code == b.code => {
+        match (old.get_at(i), new.get_at(j)) {
+            (Some(a), Some(b)) if a.code() == b.code() => {
                 if a != b {
                     add(a);
                     add(b);
@@ -306,7 +313,7 @@ fn changed_boxes(old: &[Feature], new: &[Feature]) -> Vec<Rect<f64>> {
                 i += 1;
                 j += 1;
             }
-            (Some(a), Some(b)) if a.code < b.code => {
+            (Some(a), Some(b)) if a.code() < b.code() => {
                 add(a);
                 i += 1;
             }

@@ -3,7 +3,8 @@
 //! move between grids, per building and per pair of grids.
 
 use super::distance::geodesic_area_m2;
-use super::model::{Feature, Layer};
+use super::feature_ref::FeatureRef;
+use super::model::Layer;
 use super::snapshot::{Snapshot, as_multipolygon};
 use geo::orient::{Direction, Orient};
 use geo::{Area, BooleanOps, BoundingRect, MultiPolygon};
@@ -79,15 +80,18 @@ pub struct Diff {
     pub grid_moves: Vec<GridMove>,
 }
 
-fn properties(f: &Feature) -> BTreeMap<String, Value> {
-    let mut out: BTreeMap<String, Value> = f.attrs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
-    out.insert("name".into(), Value::String(f.name.clone()));
-    out.insert("parent_code".into(), f.parent_code.clone().map_or(Value::Null, Value::String));
+fn properties(f: FeatureRef<'_>) -> BTreeMap<String, Value> {
+    let mut out: BTreeMap<String, Value> = f.attrs().iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    out.insert("name".into(), Value::String(f.name().to_string()));
+    out.insert("parent_code".into(), f.parent_code().map_or(Value::Null, |p| Value::String(p.to_string())));
     out
 }
 
 /// The properties that differ between two versions of a feature.
-pub fn attribute_changes(before: Option<&Feature>, after: Option<&Feature>) -> BTreeMap<String, AttributeChange> {
+pub fn attribute_changes(
+    before: Option<FeatureRef<'_>>,
+    after: Option<FeatureRef<'_>>,
+) -> BTreeMap<String, AttributeChange> {
     let (Some(b), Some(a)) = (before, after) else { return BTreeMap::new() };
     let (pb, pa) = (properties(b), properties(a));
     let keys: std::collections::BTreeSet<&String> = pb.keys().chain(pa.keys()).collect();
@@ -101,9 +105,12 @@ pub fn attribute_changes(before: Option<&Feature>, after: Option<&Feature>) -> B
 
 /// The pieces of area a reshaped, added or removed area feature gained (`gained`) or lost
 /// (`lost`), in degrees like the features themselves. Empty pieces are left out.
-pub fn changed_pieces(before: Option<&Feature>, after: Option<&Feature>) -> Vec<(&'static str, MultiPolygon<f64>)> {
-    let mp = |f: Option<&Feature>| {
-        f.map_or_else(|| MultiPolygon::new(vec![]), |f| as_multipolygon(&f.geometry).orient(Direction::Default))
+pub fn changed_pieces(
+    before: Option<FeatureRef<'_>>,
+    after: Option<FeatureRef<'_>>,
+) -> Vec<(&'static str, MultiPolygon<f64>)> {
+    let mp = |f: Option<FeatureRef<'_>>| {
+        f.map_or_else(|| MultiPolygon::new(vec![]), |f| as_multipolygon(&f.geometry()).orient(Direction::Default))
     };
     let (b, a) = (mp(before), mp(after));
     [("gained", a.difference(&b)), ("lost", b.difference(&a))]
@@ -113,8 +120,8 @@ pub fn changed_pieces(before: Option<&Feature>, after: Option<&Feature>) -> Vec<
 }
 
 /// Area in m² on the WGS 84 ellipsoid (`None` for a feature with no extent).
-pub fn area_m2(f: &Feature) -> Option<f64> {
-    let mp = as_multipolygon(&f.geometry);
+pub fn area_m2(f: FeatureRef<'_>) -> Option<f64> {
+    let mp = as_multipolygon(&f.geometry());
     mp.bounding_rect()?;
     Some(geodesic_area_m2(&mp))
 }
@@ -125,7 +132,7 @@ pub fn multipolygon_area_m2(mp: &MultiPolygon<f64>) -> f64 {
 }
 
 /// Features that differ between two states, per layer: (before, after), either side `None`.
-pub type Changes<'a> = BTreeMap<(Layer, String), (Option<&'a Feature>, Option<&'a Feature>)>;
+pub type Changes<'a> = BTreeMap<(Layer, String), (Option<FeatureRef<'a>>, Option<FeatureRef<'a>>)>;
 
 /// What changed from `before` to `after`.
 pub fn changes<'a>(before: &'a Snapshot, after: &'a Snapshot) -> Changes<'a> {
@@ -133,15 +140,15 @@ pub fn changes<'a>(before: &'a Snapshot, after: &'a Snapshot) -> Changes<'a> {
     for layer in Layer::ALL {
         let (b, a) = (before.layer(layer), after.layer(layer));
         let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
-        for f in b.features() {
-            seen.insert(&f.code);
-            let now = a.get(&f.code);
+        for f in b.iter() {
+            seen.insert(f.code());
+            let now = a.get(f.code());
             if now != Some(f) {
-                out.insert((layer, f.code.clone()), (Some(f), now));
+                out.insert((layer, f.code().to_string()), (Some(f), now));
             }
         }
-        for f in a.features().iter().filter(|f| !seen.contains(f.code.as_str())) {
-            out.insert((layer, f.code.clone()), (None, Some(f)));
+        for f in a.iter().filter(|f| !seen.contains(f.code())) {
+            out.insert((layer, f.code().to_string()), (None, Some(f)));
         }
     }
     out
@@ -152,19 +159,19 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Diff {
     let mut out = Diff::default();
     for layer in Layer::ALL {
         let (b, a) = (before.layer(layer), after.layer(layer));
-        let area = |f: Option<&Feature>| if layer.is_area_layer() { f.and_then(area_m2) } else { None };
-        for f in b.features() {
-            let now = a.get(&f.code);
+        let area = |f: Option<FeatureRef<'_>>| if layer.is_area_layer() { f.and_then(area_m2) } else { None };
+        for f in b.iter() {
+            let now = a.get(f.code());
             let change = match now {
                 None => "removed",
-                Some(n) if n.geometry != f.geometry => "reshaped",
+                Some(n) if n.geometry() != f.geometry() => "reshaped",
                 Some(n) if n != f => "attributes",
                 Some(_) => continue,
             };
             let (before_m2, after_m2) = (area(Some(f)), area(now));
             out.changed.push(Changed {
                 layer,
-                code: f.code.clone(),
+                code: f.code().to_string(),
                 change,
                 area_before_m2: before_m2,
                 area_after_m2: after_m2,
@@ -172,10 +179,10 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Diff {
                 attributes: attribute_changes(Some(f), now),
             });
         }
-        for f in a.features().iter().filter(|f| b.get(&f.code).is_none()) {
+        for f in a.iter().filter(|f| b.get(f.code()).is_none()) {
             out.changed.push(Changed {
                 layer,
-                code: f.code.clone(),
+                code: f.code().to_string(),
                 change: "added",
                 area_before_m2: None,
                 area_after_m2: area(Some(f)),
@@ -185,11 +192,10 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Diff {
         }
     }
     let (b, a) = (before.layer(Layer::Building), after.layer(Layer::Building));
-    let codes: std::collections::BTreeSet<&str> =
-        b.features().iter().chain(a.features()).map(|f| f.code.as_str()).collect();
+    let codes: std::collections::BTreeSet<&str> = b.iter().chain(a.iter()).map(|f| f.code()).collect();
     for code in codes {
         let (from, to) = (b.get(code), a.get(code));
-        let grid = |f: Option<&Feature>| f.and_then(|f| f.parent_code.clone());
+        let grid = |f: Option<FeatureRef<'_>>| f.and_then(|f| f.parent_code().map(str::to_string));
         if grid(from) != grid(to) {
             let households = to.or(from).and_then(|f| f.int_attr("households")).unwrap_or(0);
             out.households_moved += households;

@@ -2,7 +2,8 @@
 //! feature lying inside its parent within a tolerance in metres.
 
 use super::distance::nearest_on_edges;
-use super::model::{Feature, Layer};
+use super::feature_ref::FeatureRef;
+use super::model::Layer;
 use super::prepared::{AreaRef, Location};
 use super::problem::{Problem, Rule, pos};
 use super::snapshot::Snapshot;
@@ -25,10 +26,15 @@ impl Default for HierarchyRules {
 }
 
 /// Checks `features` (destined for `layer`) against each other and against `current`.
-pub fn check_hierarchy(layer: Layer, features: &[Feature], current: &Snapshot, rules: HierarchyRules) -> Vec<Problem> {
+pub fn check_hierarchy<'f>(
+    layer: Layer,
+    features: impl IntoIterator<Item = FeatureRef<'f>>,
+    current: &Snapshot,
+    rules: HierarchyRules,
+) -> Vec<Problem> {
     let mut checker = HierarchyChecker::new(layer, current, rules);
     let mut out = Vec::new();
-    for (i, f) in features.iter().enumerate() {
+    for (i, f) in features.into_iter().enumerate() {
         checker.check(i, f, &mut out);
     }
     out
@@ -52,14 +58,14 @@ impl<'a> HierarchyChecker<'a> {
 
     /// Checks `f`, the feature at position `i` of the batch (positions name problems, and the
     /// first of two features with one code), appending its problems to `out`.
-    pub fn check(&mut self, i: usize, f: &Feature, out: &mut Vec<Problem>) {
+    pub fn check(&mut self, i: usize, f: FeatureRef<'_>, out: &mut Vec<Problem>) {
         let (layer, current, rules) = (self.layer, self.current, self.rules);
-        let problem = |rule| Problem::new(Some(i), Some(&f.code), rule);
-        if let Some(&first) = self.seen.get(f.code.as_str()) {
+        let problem = |rule| Problem::new(Some(i), Some(f.code()), rule);
+        if let Some(&first) = self.seen.get(f.code()) {
             out.push(problem(Rule::DuplicateCode { first: Some(first) }));
         } else {
-            self.seen.insert(f.code.as_str().into(), i);
-            if rules.existing_codes_conflict && current.layer(layer).get(&f.code).is_some() {
+            self.seen.insert(f.code().into(), i);
+            if rules.existing_codes_conflict && current.layer(layer).get(f.code()).is_some() {
                 out.push(problem(Rule::DuplicateCode { first: None }));
             }
         }
@@ -81,15 +87,15 @@ impl<'a> HierarchyChecker<'a> {
 pub fn check_parent<'a>(
     layer: Layer,
     index: usize,
-    f: &Feature,
+    f: FeatureRef<'_>,
     tolerance_m: f64,
     parent: impl FnOnce(&str) -> Option<Option<AreaRef<'a>>>,
 ) -> Option<Problem> {
-    let problem = |rule| Problem::new(Some(index), Some(&f.code), rule);
+    let problem = |rule| Problem::new(Some(index), Some(f.code()), rule);
     if layer.parent_layers().is_empty() {
         return None;
     }
-    let Some(parent_code) = f.parent_code.as_deref() else {
+    let Some(parent_code) = f.parent_code() else {
         return Some(problem(Rule::MissingProperty { key: "parent_code".into() }));
     };
     let Some(found) = parent(parent_code) else {
@@ -97,7 +103,7 @@ pub fn check_parent<'a>(
     };
     let area = found?;
     let (metres, at) = farthest_outside(
-        &f.geometry,
+        &f.geometry(),
         |c| area.locate(c) == Location::Outside,
         |c| nearest_on_edges(c, area.edges()).map_or(f64::INFINITY, |(_, m)| m),
     )?;

@@ -38,7 +38,7 @@ impl LayerIndexCache {
         }
         let mut out = Vec::new();
         out.extend_from_slice(&FORMAT.to_le_bytes());
-        out.extend_from_slice(&(data.features().len() as u64).to_le_bytes());
+        out.extend_from_slice(&(data.len() as u64).to_le_bytes());
         match index.cells() {
             Some(cells) => {
                 out.push(1);
@@ -48,7 +48,7 @@ impl LayerIndexCache {
         }
         if with_points {
             out.push(1);
-            for i in 0..data.features().len() {
+            for i in 0..data.len() {
                 let p = data.interior_point(i).unwrap_or(Coord { x: f64::NAN, y: f64::NAN });
                 out.extend_from_slice(&p.x.to_le_bytes());
                 out.extend_from_slice(&p.y.to_le_bytes());

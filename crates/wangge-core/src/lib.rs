@@ -15,6 +15,7 @@ pub mod dates;
 pub mod diff;
 pub mod distance;
 pub mod edit;
+pub mod feature_ref;
 pub mod filter;
 pub mod hierarchy;
 pub mod index;

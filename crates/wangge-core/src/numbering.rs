@@ -18,6 +18,7 @@
 //! higher numbers behind. A community whose numbers would pass 99,999 gets
 //! one [`Rule::CodeSpaceFull`] and no building of it is numbered.
 
+use crate::feature_ref::FeatureRef;
 use crate::model::{Feature, Layer};
 use crate::problem::{Problem, Rule};
 use crate::snapshot::Snapshot;
@@ -58,19 +59,20 @@ pub fn number_buildings(
             continue;
         };
         if f.parent_code.is_none() {
-            f.parent_code = current.lookup(at).grid.map(|g| g.code.clone());
+            f.parent_code = current.lookup(at).grid.map(|g| g.code().to_string());
         }
         let Some(grid_code) = f.parent_code.clone() else {
             problems.push(Problem::new(Some(i), None, Rule::MissingProperty { key: "parent_code".into() }));
             continue;
         };
-        let Some(community) = grids.get(&grid_code).and_then(|g| g.parent_code.clone()) else {
+        let Some(community) = grids.get(&grid_code).and_then(|g| g.parent_code().map(str::to_string)) else {
             problems.push(Problem::new(Some(i), None, Rule::UnknownParent { parent_code: grid_code }));
             continue;
         };
         by_community.entry(community).or_default().push((at, i, f));
     }
-    let taken = highest_taken(current.layer(Layer::Building).features().iter().chain(given.iter().map(|(_, f)| f)));
+    let taken =
+        highest_taken(current.layer(Layer::Building).iter().chain(given.iter().map(|(_, f)| FeatureRef::from(f))));
     let mut out = Vec::new();
     for (community, mut members) in by_community {
         members.sort_by(|(a, ia, _), (b, ib, _)| {
@@ -106,10 +108,10 @@ fn row(lat: f64) -> i64 {
 /// Highest sequence number used per community by building codes of the form community code +
 /// five digits (the community is the building's grid code without its own three digits, or the
 /// code's leading part when the grid is unknown).
-fn highest_taken<'a>(buildings: impl Iterator<Item = &'a Feature>) -> HashMap<&'a str, u32> {
+fn highest_taken<'a>(buildings: impl Iterator<Item = FeatureRef<'a>>) -> HashMap<&'a str, u32> {
     let mut out: HashMap<&str, u32> = HashMap::new();
     for b in buildings {
-        let code = b.code.as_str();
+        let code = b.code();
         let Some(split) = code.len().checked_sub(SEQUENCE_DIGITS) else { continue };
         let (Some(community), Some(seq)) = (code.get(..split), code.get(split..)) else { continue };
         let Ok(n) = seq.parse::<u32>() else { continue };

@@ -2,6 +2,7 @@
 //! readers. Editing never mutates a snapshot: a writer builds a new one and swaps it in.
 
 use super::address::{AddressRecord, Gazetteer};
+use super::feature_ref::FeatureRef;
 use super::index::{AreaIndex, Hit, Nearest};
 use super::index_cache::LayerIndexCache;
 use super::model::{Feature, Layer};
@@ -73,14 +74,39 @@ impl LayerData {
         (end > 0 && self.features[end - 1].code == code).then(|| (end - 1) as u32)
     }
 
-    /// All features, sorted by code.
-    pub fn features(&self) -> &[Feature] {
-        &self.features
+    /// Number of features.
+    pub fn len(&self) -> usize {
+        self.features.len()
+    }
+
+    /// Whether the layer has no features.
+    pub fn is_empty(&self) -> bool {
+        self.features.is_empty()
+    }
+
+    /// Every feature, in code order, as views (see [`crate::feature_ref`]).
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = FeatureRef<'_>> + DoubleEndedIterator + Clone + '_ {
+        self.features.iter().enumerate().map(|(i, f)| FeatureRef::new(f, i as u32))
+    }
+
+    /// The feature at position `i` (code order). Panics when `i` is out of range, as indexing does.
+    pub fn feature(&self, i: usize) -> FeatureRef<'_> {
+        FeatureRef::new(&self.features[i], i as u32)
+    }
+
+    /// The feature at position `i`, if there is one.
+    pub fn get_at(&self, i: usize) -> Option<FeatureRef<'_>> {
+        (i < self.len()).then(|| self.feature(i))
+    }
+
+    /// Owned copies of every feature, for the paths that change them (edits, drafts, exports).
+    pub fn to_features(&self) -> Vec<Feature> {
+        self.features.clone()
     }
 
     /// The feature with this code.
-    pub fn get(&self, code: &str) -> Option<&Feature> {
-        self.index_of(code).map(|i| &self.features[i as usize])
+    pub fn get(&self, code: &str) -> Option<FeatureRef<'_>> {
+        self.index_of(code).map(|i| self.feature(i as usize))
     }
 
     /// Position of the feature with this code (its id in [`LayerData::areas`]).
@@ -104,14 +130,10 @@ impl LayerData {
     }
 
     /// Features whose geometry's bounding box intersects `bbox`, in code order.
-    pub fn in_bbox(&self, bbox: Rect<f64>) -> Vec<&Feature> {
+    pub fn in_bbox(&self, bbox: Rect<f64>) -> Vec<FeatureRef<'_>> {
         match &self.areas {
-            Some(index) => index.ids_in_bbox(bbox).into_iter().map(|i| &self.features[i as usize]).collect(),
-            None => self
-                .features
-                .iter()
-                .filter(|f| geometry_bbox(&f.geometry).is_some_and(|b| intersects(b, bbox)))
-                .collect(),
+            Some(index) => index.ids_in_bbox(bbox).into_iter().map(|i| self.feature(i as usize)).collect(),
+            None => self.iter().filter(|f| f.bbox().is_some_and(|b| intersects(b, bbox))).collect(),
         }
     }
 }
@@ -142,17 +164,17 @@ struct LazyGazetteer {
 #[derive(Debug, Clone)]
 pub struct Lookup<'a> {
     /// The grid holding the point, if any.
-    pub grid: Option<&'a Feature>,
+    pub grid: Option<FeatureRef<'a>>,
     /// Whether the point lies on the outer edge of the grid layer (see [`Hit::OnOuterBoundary`]).
     pub on_boundary: bool,
     /// The grid's community, or the community holding the point when no grid does.
-    pub community: Option<&'a Feature>,
+    pub community: Option<FeatureRef<'a>>,
     /// The street, found the same way.
-    pub street: Option<&'a Feature>,
+    pub street: Option<FeatureRef<'a>>,
     /// The district, found the same way.
-    pub district: Option<&'a Feature>,
+    pub district: Option<FeatureRef<'a>>,
     /// When no grid holds the point: the nearest grid and its distance.
-    pub nearest_grid: Option<(&'a Feature, Nearest)>,
+    pub nearest_grid: Option<(FeatureRef<'a>, Nearest)>,
 }
 
 impl Snapshot {
@@ -229,11 +251,11 @@ impl Snapshot {
     }
 
     /// The feature of `layer` whose area owns `p`.
-    pub fn owner(&self, layer: Layer, p: Coord) -> Option<&Feature> {
+    pub fn owner(&self, layer: Layer, p: Coord) -> Option<FeatureRef<'_>> {
         let data = self.layer(layer);
         let index = data.areas.as_ref()?;
         match index.locate(p) {
-            Hit::Inside(i) | Hit::OnOuterBoundary(i) => Some(&data.features[i as usize]),
+            Hit::Inside(i) | Hit::OnOuterBoundary(i) => Some(data.feature(i as usize)),
             Hit::Outside => None,
         }
     }
@@ -244,8 +266,8 @@ impl Snapshot {
         self.layer(Layer::Grid).areas.as_ref().and_then(|a| a.owner(p))
     }
 
-    fn parent_of(&self, layer: Layer, child: &Feature) -> Option<&Feature> {
-        let code = child.parent_code.as_deref()?;
+    fn parent_of(&self, layer: Layer, child: FeatureRef<'_>) -> Option<FeatureRef<'_>> {
+        let code = child.parent_code()?;
         layer.parent_layers().iter().find_map(|&pl| self.layer(pl).get(code))
     }
 
@@ -258,8 +280,8 @@ impl Snapshot {
         let grids = self.layer(Layer::Grid);
         let hit = grids.areas.as_ref().map_or(Hit::Outside, |a| a.locate(p));
         let (grid, on_boundary) = match hit {
-            Hit::Inside(i) => (Some(&grids.features[i as usize]), false),
-            Hit::OnOuterBoundary(i) => (Some(&grids.features[i as usize]), true),
+            Hit::Inside(i) => (Some(grids.feature(i as usize)), false),
+            Hit::OnOuterBoundary(i) => (Some(grids.feature(i as usize)), true),
             Hit::Outside => (None, false),
         };
         let community = match grid {
@@ -275,7 +297,7 @@ impl Snapshot {
             None => self.owner(Layer::District, p),
         };
         let nearest_grid = if grid.is_none() {
-            grids.areas.as_ref().and_then(|a| a.nearest(p)).map(|n| (&grids.features[n.id as usize], n))
+            grids.areas.as_ref().and_then(|a| a.nearest(p)).map(|n| (grids.feature(n.id as usize), n))
         } else {
             None
         };

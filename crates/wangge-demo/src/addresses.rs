@@ -65,15 +65,14 @@ pub fn demo_addresses(data_dir: &Path) -> Result<Vec<AddressRecord>> {
     for (name, lines) in &by_name {
         for (door, p) in doors_along(lines) {
             let Some(g) = snapshot.grid_owner(p) else { continue };
-            let grid = &snapshot.layer(Layer::Grid).features()[g as usize];
-            let community = grid.parent_code.as_deref().and_then(|c| snapshot.layer(Layer::Community).get(c));
-            let street =
-                community.and_then(|c| c.parent_code.as_deref()).and_then(|c| snapshot.layer(Layer::Street).get(c));
+            let grid = snapshot.layer(Layer::Grid).feature(g as usize);
+            let community = grid.parent_code().and_then(|c| snapshot.layer(Layer::Community).get(c));
+            let street = community.and_then(|c| c.parent_code()).and_then(|c| snapshot.layer(Layer::Street).get(c));
             let (Some(community), Some(street)) = (community, street) else { continue };
             inputs.push(AddressIn {
                 origin: format!("{name} {door}"),
                 code: Some(format!("A{:06}", inputs.len() + 1)),
-                address: format!("广东省深圳市福田区{}{}{name}{door}号", street.name, community.name),
+                address: format!("广东省深圳市福田区{}{}{name}{door}号", street.name(), community.name()),
                 xy: Some((p.x, p.y)),
                 road: Some(name.clone()),
                 door: Some(door.to_string()),

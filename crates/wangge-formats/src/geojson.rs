@@ -7,6 +7,7 @@
 use geo::Geometry;
 use geojson::GeometryValue;
 use serde_json::{Map, Value, json};
+use wangge_core::feature_ref::FeatureRef;
 use wangge_core::model::Feature;
 use wangge_core::problem::{Problem, Rule};
 
@@ -146,27 +147,30 @@ fn take_text(props: &mut Map<String, Value>, key: &str) -> Option<String> {
 
 /// A feature's identity (`code`, `name`, `parent_code`) and attributes as one properties object;
 /// an attribute spelt like an identity field never hides it.
-pub fn feature_properties(f: &Feature) -> Map<String, Value> {
+/// Takes an owned feature's reference or a layer's view alike.
+pub fn feature_properties<'a>(f: impl Into<FeatureRef<'a>>) -> Map<String, Value> {
+    let f = f.into();
     let mut props = Map::new();
-    props.insert("code".into(), Value::String(f.code.clone()));
-    props.insert("name".into(), Value::String(f.name.clone()));
-    if let Some(p) = &f.parent_code {
-        props.insert("parent_code".into(), Value::String(p.clone()));
+    props.insert("code".into(), Value::String(f.code().to_string()));
+    props.insert("name".into(), Value::String(f.name().to_string()));
+    if let Some(p) = f.parent_code() {
+        props.insert("parent_code".into(), Value::String(p.to_string()));
     }
-    for (k, v) in &f.attrs {
+    for (k, v) in f.attrs().iter() {
         props.entry(k.to_string()).or_insert_with(|| v.clone());
     }
     props
 }
 
 /// A feature as a GeoJSON Feature object, with `id` = code.
-pub fn feature_to_json(f: &Feature) -> Value {
+pub fn feature_to_json<'a>(f: impl Into<FeatureRef<'a>>) -> Value {
+    let f = f.into();
     let props = feature_properties(f);
     json!({
         "type": "Feature",
-        "id": f.code,
+        "id": f.code(),
         "properties": props,
-        "geometry": geometry_to_json(&f.geometry),
+        "geometry": geometry_to_json(&f.geometry()),
     })
 }
 
@@ -176,7 +180,7 @@ pub fn geometry_to_json(g: &Geometry<f64>) -> Value {
 }
 
 /// A FeatureCollection of `features`.
-pub fn collection_to_json<'a>(features: impl IntoIterator<Item = &'a Feature>) -> Value {
+pub fn collection_to_json<'a, F: Into<FeatureRef<'a>>>(features: impl IntoIterator<Item = F>) -> Value {
     let features: Vec<Value> = features.into_iter().map(feature_to_json).collect();
     json!({ "type": "FeatureCollection", "features": features })
 }

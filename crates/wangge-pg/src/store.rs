@@ -372,12 +372,14 @@ fn record_revision(
     let mut layers = BTreeSet::new();
     for ((layer, code), (old, new)) in changes(before, after) {
         layers.insert(layer);
+        // Owned only here, one change at a time: the history rows and the table row take a feature.
+        let (old, new) = (old.map(|f| f.to_feature()), new.map(|f| f.to_feature()));
         let open = tx.query_opt(
             "SELECT id FROM wangge_feature_history WHERE layer = $1 AND code = $2 AND revision_to IS NULL",
             &[&layer.id(), &code],
         )?;
         if open.is_none()
-            && let Some(f) = old
+            && let Some(f) = &old
         {
             insert_history(tx, layer, f, None, 0)?;
         }
@@ -386,7 +388,7 @@ fn record_revision(
              WHERE layer = $1 AND code = $2 AND revision_to IS NULL",
             &[&layer.id(), &code, &date, &rev],
         )?;
-        match new {
+        match &new {
             Some(f) => {
                 insert_history(tx, layer, f, Some(date), rev)?;
                 write_row(tx, layer.id(), f)?;
@@ -403,13 +405,13 @@ fn record_revision(
 /// Keeps addresses' grid links true to a published change (see the SQLite store).
 fn relink_addresses(tx: &mut Transaction<'_>, before: &Snapshot, after: &Snapshot) -> PgResult<()> {
     let grids = after.layer(Layer::Grid);
-    for g in before.layer(Layer::Grid).features().iter().filter(|g| grids.get(&g.code).is_none()) {
-        tx.execute("UPDATE address SET grid_code = NULL WHERE grid_code = $1", &[&g.code])?;
+    for g in before.layer(Layer::Grid).iter().filter(|g| grids.get(g.code()).is_none()) {
+        tx.execute("UPDATE address SET grid_code = NULL WHERE grid_code = $1", &[&g.code()])?;
     }
     let old = before.layer(Layer::Building);
-    for b in after.layer(Layer::Building).features() {
-        if old.get(&b.code).is_some_and(|o| o.parent_code != b.parent_code) {
-            tx.execute("UPDATE address SET grid_code = $1 WHERE building_code = $2", &[&b.parent_code, &b.code])?;
+    for b in after.layer(Layer::Building).iter() {
+        if old.get(b.code()).is_some_and(|o| o.parent_code() != b.parent_code()) {
+            tx.execute("UPDATE address SET grid_code = $1 WHERE building_code = $2", &[&b.parent_code(), &b.code()])?;
         }
     }
     Ok(())

@@ -222,7 +222,9 @@ pub(super) fn record_revision(
     let mut layers = BTreeSet::new();
     for ((layer, code), (old, new)) in changes(before, after) {
         layers.insert(layer);
-        write_change(tx, layer, &code, old, new, rev, date)?;
+        // Owned only here, one change at a time: the history rows and the table row take a feature.
+        let (old, new) = (old.map(|f| f.to_feature()), new.map(|f| f.to_feature()));
+        write_change(tx, layer, &code, old.as_ref(), new.as_ref(), rev, date)?;
     }
     for layer in layers {
         update_contents_extent(tx, layer.id())?;
@@ -299,15 +301,15 @@ fn insert_history(
 /// gazetteer then places it by its point), so no address names a grid that no longer exists.
 fn relink_addresses(tx: &Transaction<'_>, before: &Snapshot, after: &Snapshot) -> rusqlite::Result<()> {
     let grids = after.layer(Layer::Grid);
-    for g in before.layer(Layer::Grid).features().iter().filter(|g| grids.get(&g.code).is_none()) {
-        tx.execute("UPDATE \"address\" SET grid_code = NULL WHERE grid_code = ?1", [&g.code])?;
+    for g in before.layer(Layer::Grid).iter().filter(|g| grids.get(g.code()).is_none()) {
+        tx.execute("UPDATE \"address\" SET grid_code = NULL WHERE grid_code = ?1", [g.code()])?;
     }
     let old = before.layer(Layer::Building);
-    for b in after.layer(Layer::Building).features() {
-        if old.get(&b.code).is_some_and(|o| o.parent_code != b.parent_code) {
+    for b in after.layer(Layer::Building).iter() {
+        if old.get(b.code()).is_some_and(|o| o.parent_code() != b.parent_code()) {
             tx.execute(
                 "UPDATE \"address\" SET grid_code = ?1 WHERE building_code = ?2",
-                rusqlite::params![b.parent_code, b.code],
+                rusqlite::params![b.parent_code(), b.code()],
             )?;
         }
     }

@@ -37,11 +37,11 @@ fn answers(s: &Snapshot) -> (Vec<Option<String>>, Vec<Option<Coord>>) {
     for ix in 0..=4 * N + 8 {
         for iy in (0..=4 * N + 8).step_by(7) {
             let p = Coord { x: 113.0 - 2.0 * S + ix as f64 * S / 4.0, y: 22.0 - 2.0 * S + iy as f64 * S / 4.0 };
-            owners.push(s.owner(Layer::Grid, p).map(|f| f.code.clone()));
+            owners.push(s.owner(Layer::Grid, p).map(|f| f.code().to_string()));
         }
     }
     let districts = s.layer(Layer::District);
-    (owners, (0..districts.features().len()).map(|i| districts.interior_point(i)).collect())
+    (owners, (0..districts.len()).map(|i| districts.interior_point(i)).collect())
 }
 
 fn write(store: &mut Store, x0: f64, size: f64) {

@@ -11,7 +11,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 use wangge_app::network_tiles::network_of;
-use wangge_core::model::{Feature, GeometryKind, Layer};
+use wangge_core::feature_ref::FeatureRef;
+use wangge_core::model::{GeometryKind, Layer};
 use wangge_core::snapshot::Snapshot;
 use wangge_text::{Label, Lang};
 
@@ -19,18 +20,18 @@ use wangge_text::{Label, Lang};
 /// attribute seen in the layer (first type seen), and the geometry.
 pub fn queryables(snapshot: &Snapshot, layer: Layer) -> Vec<(String, &'static str)> {
     let identity: &[&str] = if layer == Layer::District { &["code", "name"] } else { &["code", "name", "parent_code"] };
-    feature_queryables(identity, snapshot.layer(layer).features())
+    feature_queryables(identity, snapshot.layer(layer).iter())
 }
 
 /// The `identity` fields (strings), every attribute seen in `features` with the JSON Schema type
 /// of its first value, and the geometry: the queryables of a layer or of a network.
 pub fn feature_queryables<'a>(
     identity: &[&str],
-    features: impl IntoIterator<Item = &'a Feature>,
+    features: impl IntoIterator<Item = FeatureRef<'a>>,
 ) -> Vec<(String, &'static str)> {
     let mut out: Vec<(String, &'static str)> = identity.iter().map(|k| (k.to_string(), "string")).collect();
     for f in features {
-        for (k, v) in &f.attrs {
+        for (k, v) in f.attrs().iter() {
             if out.iter().any(|(o, _)| o == k) {
                 continue;
             }

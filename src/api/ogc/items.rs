@@ -14,7 +14,8 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use wangge_app::network_tiles::network_of;
-use wangge_core::model::{Feature, Layer};
+use wangge_core::feature_ref::FeatureRef;
+use wangge_core::model::Layer;
 use wangge_formats::geojson::{feature_to_json, geometry_to_json};
 use wangge_store::validity::DateSpan;
 use wangge_text::zh_en;
@@ -29,7 +30,7 @@ pub const ITEMS_PARAMS: &[&str] =
     &["limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "filter", "filter-lang", "filter-crs", "plan"];
 
 /// A feature's ETag: a digest of its GeoJSON, so any change of attributes or geometry changes it.
-pub fn feature_etag(f: &Feature) -> String {
+pub fn feature_etag<'a>(f: impl Into<FeatureRef<'a>>) -> String {
     let digest = Sha256::digest(feature_to_json(f).to_string().as_bytes());
     let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
     format!("\"{hex}\"")
@@ -44,10 +45,11 @@ pub fn crs_param(req: &OgcRequest) -> Result<OgcCrs, ApiError> {
 }
 
 /// A feature as GeoJSON in `crs`.
-pub fn feature_json(f: &Feature, crs: OgcCrs) -> Result<Value, ApiError> {
+pub fn feature_json<'a>(f: impl Into<FeatureRef<'a>>, crs: OgcCrs) -> Result<Value, ApiError> {
+    let f = f.into();
     let mut v = feature_to_json(f);
     if crs != OgcCrs::Crs84 {
-        v["geometry"] = geometry_to_json(&crs.from_wgs84(&f.geometry)?);
+        v["geometry"] = geometry_to_json(&crs.from_wgs84(&f.geometry())?);
     }
     Ok(v)
 }
@@ -142,14 +144,14 @@ pub async fn list(
 pub fn page_response(
     req: &OgcRequest,
     id: &str,
-    matched: &[&Feature],
+    matched: &[FeatureRef<'_>],
     limit: usize,
     offset: usize,
     crs: OgcCrs,
 ) -> Result<Response, ApiError> {
     let lang = req.lang();
     let mut page: Vec<Value> =
-        matched.iter().skip(offset).take(limit).map(|f| feature_json(f, crs)).collect::<Result<_, _>>()?;
+        matched.iter().skip(offset).take(limit).map(|f| feature_json(*f, crs)).collect::<Result<_, _>>()?;
     for f in &mut page {
         wangge_app::privacy::filter_contacts(f, req.caller.0.as_ref());
     }

@@ -16,6 +16,7 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use wangge_app::network_tiles::{NetworkLayer, layer_id};
+use wangge_core::feature_ref::FeatureRef;
 use wangge_text::{Lang, zh_en};
 
 /// The items parameters a network collection takes: those of a layer but `plan` and `datetime`
@@ -26,7 +27,7 @@ fn items_params() -> Vec<&'static str> {
 
 /// The queryable properties of a network: code, name, every attribute seen, the geometry.
 pub fn queryables(network: &NetworkLayer) -> Vec<(String, &'static str)> {
-    super::collections::feature_queryables(&["code", "name"], &network.features)
+    super::collections::feature_queryables(&["code", "name"], network.features.iter().map(FeatureRef::from))
 }
 
 /// Every network of the served store, indexed (none for a read-only service or a store that
@@ -129,9 +130,9 @@ pub async fn items(state: &AppState, name: &str, req: &OgcRequest) -> Result<Res
         equals: props.iter().filter_map(|k| req.params.get(k).map(|v| (k.clone(), v.to_string()))).collect(),
     };
     let matched: Vec<_> = match selection.bbox.as_deref() {
-        Some([r]) => network.in_bbox(*r).into_iter().filter(|f| selection.keeps(f)).collect(),
+        Some([r]) => network.in_bbox(*r).into_iter().filter(|f| selection.keeps(*f)).collect(),
         // Several boxes (across the antimeridian), none, or no bbox: the selection decides.
-        _ => network.features.iter().filter(|f| selection.keeps(f)).collect(),
+        _ => network.features.iter().map(FeatureRef::from).filter(|f| selection.keeps(*f)).collect(),
     };
     page_response(req, &id, &matched, limit, offset, crs)
 }

@@ -9,9 +9,10 @@ use super::crs::OgcCrs;
 use super::request::OgcRequest;
 use geo::{Coord, Intersects, Rect};
 use std::sync::Arc;
+use wangge_core::feature_ref::FeatureRef;
 use wangge_core::filter::{self, Expr};
 use wangge_core::model::{Feature, Layer};
-use wangge_core::snapshot::{Snapshot, geometry_bbox};
+use wangge_core::snapshot::Snapshot;
 use wangge_text::zh_en;
 use wangge_text::{Lang, Text};
 
@@ -25,10 +26,10 @@ pub enum Source {
 
 impl Source {
     /// The feature with `code`, if any.
-    pub fn get(&self, layer: Layer, code: &str) -> Option<&Feature> {
+    pub fn get(&self, layer: Layer, code: &str) -> Option<FeatureRef<'_>> {
         match self {
             Source::Live(s) => s.layer(layer).get(code),
-            Source::Owned(v) => v.iter().find(|f| f.code == code),
+            Source::Owned(v) => v.iter().find(|f| f.code == code).map(FeatureRef::from),
         }
     }
 }
@@ -53,7 +54,7 @@ pub async fn plan_layer(
     with_reader(state, lang, move |s| {
         crate::api::plans::may_read(s, &caller, id, lang)?;
         let (_, after) = cache.states(s, id).map_err(|e| plan_error(e, lang))?;
-        Ok(after.layer(layer).features().to_vec())
+        Ok(after.layer(layer).to_features())
     })
     .await
 }
@@ -204,10 +205,9 @@ pub struct Selection {
 
 impl Selection {
     /// Whether `f` is selected.
-    pub fn keeps(&self, f: &Feature) -> bool {
+    pub fn keeps(&self, f: FeatureRef<'_>) -> bool {
         if let Some(rects) = &self.bbox
-            && !geometry_bbox(&f.geometry)
-                .is_some_and(|b| rects.iter().any(|r| b.intersects(r) && f.geometry.intersects(r)))
+            && !f.bbox().is_some_and(|b| rects.iter().any(|r| b.intersects(r) && f.geometry().intersects(r)))
         {
             return false;
         }
@@ -220,29 +220,29 @@ impl Selection {
     }
 
     /// The selected features of `layer` from `source`.
-    pub fn apply<'a>(&self, source: &'a Source, layer: Layer) -> Vec<&'a Feature> {
+    pub fn apply<'a>(&self, source: &'a Source, layer: Layer) -> Vec<FeatureRef<'a>> {
         match source {
             Source::Live(s) => {
                 let data = s.layer(layer);
                 let candidates = match self.bbox.as_deref() {
                     Some([r]) => data.in_bbox(*r),
                     Some([]) => Vec::new(),
-                    _ => data.features().iter().collect(),
+                    _ => data.iter().collect(),
                 };
-                candidates.into_iter().filter(|f| self.keeps(f)).collect()
+                candidates.into_iter().filter(|f| self.keeps(*f)).collect()
             }
-            Source::Owned(v) => v.iter().filter(|f| self.keeps(f)).collect(),
+            Source::Owned(v) => v.iter().map(FeatureRef::from).filter(|f| self.keeps(*f)).collect(),
         }
     }
 }
 
 /// A property as the text a `name=value` query compares with.
-pub fn property_text(f: &Feature, key: &str) -> Option<String> {
+pub fn property_text(f: FeatureRef<'_>, key: &str) -> Option<String> {
     match key {
-        "code" => Some(f.code.clone()),
-        "name" => Some(f.name.clone()),
-        "parent_code" => f.parent_code.clone(),
-        _ => match f.attrs.get(key)? {
+        "code" => Some(f.code().to_string()),
+        "name" => Some(f.name().to_string()),
+        "parent_code" => f.parent_code().map(str::to_string),
+        _ => match &*f.attr(key)? {
             serde_json::Value::String(s) => Some(s.clone()),
             serde_json::Value::Null => None,
             v => Some(v.to_string()),

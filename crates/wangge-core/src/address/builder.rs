@@ -31,7 +31,7 @@ impl Gazetteer {
         for r in records {
             let grid = match r.grid.as_deref() {
                 Some(code) => grids.position(code),
-                None => snapshot.lookup(r.point).grid.and_then(|g| grids.position(&g.code)),
+                None => snapshot.lookup(r.point).grid.and_then(|g| grids.position(g.code())),
             };
             let place = match grid {
                 Some(i) => first_grid + i,
@@ -107,7 +107,7 @@ impl Builder {
             (Layer::Community, AdminLevel::Community),
         ] {
             let data = snapshot.layer(layer);
-            for (i, f) in data.features().iter().enumerate() {
+            for (i, f) in data.iter().enumerate() {
                 let point = data.interior_point(i);
                 let h = match point {
                     Some(p) => hierarchy_at(snapshot, p),
@@ -121,10 +121,10 @@ impl Builder {
                     ..h
                 };
                 let place = self.place(h);
-                self.add_admin(level, &f.name, point, place);
+                self.add_admin(level, f.name(), point, place);
                 if level == AdminLevel::District {
-                    province_of(&f.code).map(|p| uppers.insert(p, AdminLevel::Province));
-                    city_of(&f.code).map(|c| uppers.insert(c, AdminLevel::City));
+                    province_of(f.code()).map(|p| uppers.insert(p, AdminLevel::Province));
+                    city_of(f.code()).map(|c| uppers.insert(c, AdminLevel::City));
                 }
             }
         }

@@ -20,7 +20,8 @@
 use super::divisions::{city_of, province_of};
 use super::gazetteer::{Hierarchy, Named};
 use super::parse::AdminLevel;
-use crate::model::{Feature, Layer};
+use crate::feature_ref::FeatureRef;
+use crate::model::Layer;
 use crate::snapshot::{LayerData, Snapshot};
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -70,8 +71,8 @@ enum GridRef<'a> {
 }
 
 /// A division or grid as shown in answers, with its own copy of the code and name.
-pub(super) fn named(f: &Feature) -> Named {
-    Named { code: f.code.as_str().into(), name: f.name.as_str().into() }
+pub(super) fn named(f: FeatureRef<'_>) -> Named {
+    Named { code: f.code().into(), name: f.name().into() }
 }
 
 /// The hierarchy with the province and city its district's code implies.
@@ -100,8 +101,8 @@ impl Places {
         let divisions = |layer: Layer, up: Option<Layer>| -> Vec<Division> {
             let parents = up.map(|l| snapshot.layer(l));
             let mut last = None;
-            let features = snapshot.layer(layer).features();
-            features
+            snapshot
+                .layer(layer)
                 .iter()
                 .map(|f| Division { named: named(f), up: parents.map_or(NONE, |p| parent(p, f, &mut last)) })
                 .collect()
@@ -110,7 +111,7 @@ impl Places {
         // Grids come in code order, so runs of them share a community: one comparison with the last
         // one found replaces most binary searches over the community codes.
         let mut last = None;
-        let community = layer.features().iter().map(|g| parent(communities, g, &mut last)).collect();
+        let community = layer.iter().map(|g| parent(communities, g, &mut last)).collect();
         self.grids = GridPlaces {
             first: self.stored.len() as u32,
             communities: divisions(Layer::Community, Some(Layer::Street)),
@@ -149,9 +150,9 @@ impl Places {
         [community, street, district]
     }
 
-    fn grid_feature(&self, i: usize) -> &Feature {
+    fn grid_feature(&self, i: usize) -> FeatureRef<'_> {
         // A grid place exists only for a grid of the layer, so the layer is there.
-        &self.grids.layer.as_ref().map_or(&[][..], |l| l.features())[i]
+        self.grids.layer.as_ref().expect("a grid place has its layer").feature(i)
     }
 
     /// Where `place` sits in the hierarchy; made for a grid place, borrowed for the others.
@@ -176,7 +177,7 @@ impl Places {
 
     fn code_of<'a>(&'a self, g: GridRef<'a>) -> &'a str {
         match g {
-            GridRef::Layer(i) => &self.grid_feature(i).code,
+            GridRef::Layer(i) => self.grid_feature(i).code(),
             GridRef::Stored(n) => &n.code,
         }
     }
@@ -247,10 +248,10 @@ impl Places {
 
 /// The position in `parents` of the feature `child` names as its parent, or [`NONE`]; `last`
 /// remembers the previous answer, which features in code order often share.
-fn parent(parents: &LayerData, child: &Feature, last: &mut Option<u32>) -> u32 {
-    let Some(code) = child.parent_code.as_deref() else { return NONE };
+fn parent(parents: &LayerData, child: FeatureRef<'_>, last: &mut Option<u32>) -> u32 {
+    let Some(code) = child.parent_code() else { return NONE };
     if let Some(i) = *last
-        && parents.features()[i as usize].code == code
+        && parents.feature(i as usize).code() == code
     {
         return i;
     }
@@ -268,6 +269,7 @@ mod tests {
     use super::super::search::MatchLevel;
     use super::super::{AddressRecord, Gazetteer};
     use super::*;
+    use crate::model::Feature;
     use geo::{Coord, Rect};
 
     fn area(code: &str, name: &str, parent: Option<&str>, x0: f64, x1: f64, y1: f64) -> Feature {

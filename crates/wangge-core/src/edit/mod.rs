@@ -170,7 +170,7 @@ impl Draft {
     pub fn from_snapshot(snapshot: &Snapshot, split_name: SplitName) -> Draft {
         let layers = Layer::ALL
             .iter()
-            .map(|&l| (l, snapshot.layer(l).features().iter().map(|f| (f.code.clone(), f.clone())).collect()))
+            .map(|&l| (l, snapshot.layer(l).iter().map(|f| (f.code().to_string(), f.to_feature())).collect()))
             .collect();
         Draft { layers, split_name, journal: Changes::default() }
     }

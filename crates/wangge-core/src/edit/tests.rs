@@ -207,7 +207,7 @@ fn split_merge_and_move_keep_shared_vertices_bit_identical_with_zero_tolerance()
 fn city_with_buildings() -> crate::snapshot::Snapshot {
     let s = city();
     let mut layers: Vec<(Layer, Vec<crate::model::Feature>)> =
-        Layer::ALL.iter().map(|&l| (l, s.layer(l).features().to_vec())).collect();
+        Layer::ALL.iter().map(|&l| (l, s.layer(l).to_features())).collect();
     let building = |code: &str, grid: &str, x: f64| {
         let p = geo::Geometry::Point(geo::Point::new(114.0 + STEP * x, 22.5 + STEP * 0.5));
         let mut b = feature(code, grid, p);

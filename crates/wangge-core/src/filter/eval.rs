@@ -2,7 +2,7 @@
 //! SQL's three-valued logic collapsed to "does not match"; `IS NULL` is how to ask for absence.
 
 use super::{CmpOp, Expr, Literal, Operand};
-use crate::model::Feature;
+use crate::feature_ref::FeatureRef;
 use geo::Intersects;
 use serde_json::Value;
 use std::cmp::Ordering;
@@ -16,14 +16,14 @@ enum Scalar {
 }
 
 /// The value of property `name` of `f`: `code`/`id`, `name`, `parent_code`, then attributes.
-fn property(f: &Feature, name: &str) -> Option<Scalar> {
+fn property(f: FeatureRef<'_>, name: &str) -> Option<Scalar> {
     match name {
-        "code" | "id" => return Some(Scalar::Text(f.code.clone())),
-        "name" => return Some(Scalar::Text(f.name.clone())),
-        "parent_code" => return f.parent_code.clone().map(Scalar::Text),
+        "code" | "id" => return Some(Scalar::Text(f.code().to_string())),
+        "name" => return Some(Scalar::Text(f.name().to_string())),
+        "parent_code" => return f.parent_code().map(|p| Scalar::Text(p.to_string())),
         _ => {}
     }
-    match f.attrs.get(name)? {
+    match &*f.attr(name)? {
         Value::String(s) => Some(Scalar::Text(s.clone())),
         Value::Number(n) => n.as_f64().map(Scalar::Number),
         Value::Bool(b) => Some(Scalar::Bool(*b)),
@@ -32,7 +32,7 @@ fn property(f: &Feature, name: &str) -> Option<Scalar> {
     }
 }
 
-fn value(f: &Feature, o: &Operand) -> Option<Scalar> {
+fn value(f: FeatureRef<'_>, o: &Operand) -> Option<Scalar> {
     match o {
         Operand::Property(p) => property(f, p),
         Operand::Literal(Literal::Text(s)) => Some(Scalar::Text(s.clone())),
@@ -93,8 +93,13 @@ fn like(text: &str, pattern: &str) -> bool {
     reach[pat.len()]
 }
 
-/// Whether feature `f` satisfies `e`.
-pub fn matches(e: &Expr, f: &Feature) -> bool {
+/// Whether feature `f` (an owned feature's reference or a layer's view) satisfies `e`.
+pub fn matches<'a>(e: &Expr, f: impl Into<FeatureRef<'a>>) -> bool {
+    matches_ref(e, f.into())
+}
+
+fn matches_ref(e: &Expr, f: FeatureRef<'_>) -> bool {
+    let matches = matches_ref;
     match e {
         Expr::And(v) => v.iter().all(|x| matches(x, f)),
         Expr::Or(v) => v.iter().any(|x| matches(x, f)),
@@ -127,7 +132,7 @@ pub fn matches(e: &Expr, f: &Feature) -> bool {
             list.iter().filter_map(|o| value(f, o)).any(|v| compare(&a, &v) == Some(Ordering::Equal))
         }
         Expr::IsNull(a) => value(f, a).is_none(),
-        Expr::Intersects(_, g) => f.geometry.intersects(g),
+        Expr::Intersects(_, g) => f.geometry().intersects(g),
     }
 }
 
@@ -135,6 +140,7 @@ pub fn matches(e: &Expr, f: &Feature) -> bool {
 mod tests {
     use super::super::parse;
     use super::*;
+    use crate::model::Feature;
     use geo::{Geometry, Polygon, polygon};
     use serde_json::json;
 

@@ -5,7 +5,8 @@
 use super::config::RulesConfig;
 use super::finding::{Finding, Message, Severity};
 use crate::distance::LocalFrame;
-use crate::model::{Feature, Layer};
+use crate::feature_ref::FeatureRef;
+use crate::model::Layer;
 use crate::snapshot::{Snapshot, as_multipolygon};
 use geo::orient::{Direction, Orient};
 use geo::{Area, BooleanOps, BoundingRect, Geometry, Validation};
@@ -26,9 +27,9 @@ pub const ROLLUP_SOURCE: &str = "domain.md §2 (grid size in households)";
 
 /// Runs the three rules over the building layer.
 pub fn check(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
-    let buildings = snapshot.layer(Layer::Building).features();
-    let mut out = duplicates(buildings);
-    out.extend(overlaps(buildings, config));
+    let buildings = snapshot.layer(Layer::Building);
+    let mut out = duplicates(buildings.iter());
+    out.extend(overlaps(buildings.iter(), config));
     out.extend(rollup(snapshot, config));
     out
 }
@@ -39,14 +40,15 @@ pub fn key(g: &Geometry<f64>) -> Vec<u64> {
     g.coords_iter().flat_map(|c| [c.x.to_bits(), c.y.to_bits()]).collect()
 }
 
-fn duplicates(buildings: &[Feature]) -> Vec<Finding> {
-    let mut first: HashMap<Vec<u64>, &Feature> = HashMap::new();
+fn duplicates<'f>(buildings: impl Iterator<Item = FeatureRef<'f>>) -> Vec<Finding> {
+    let mut first: HashMap<Vec<u64>, FeatureRef<'f>> = HashMap::new();
     let mut out = Vec::new();
     for b in buildings {
-        match first.get(&key(&b.geometry)) {
-            Some(a) => out.push(duplicate(b, &a.code)),
+        let k = key(&b.geometry());
+        match first.get(&k) {
+            Some(a) => out.push(duplicate(b, a.code())),
             None => {
-                first.insert(key(&b.geometry), b);
+                first.insert(k, b);
             }
         }
     }
@@ -54,13 +56,13 @@ fn duplicates(buildings: &[Feature]) -> Vec<Finding> {
 }
 
 /// The finding of building `b`, entered again after `first` (identical geometry).
-pub fn duplicate(b: &Feature, first: &str) -> Finding {
-    let point = matches!(b.geometry, Geometry::Point(_));
+pub fn duplicate(b: FeatureRef<'_>, first: &str) -> Finding {
+    let point = matches!(*b.geometry(), Geometry::Point(_));
     let mut f = Finding::new(
         DUPLICATE,
         Severity::Error,
         Layer::Building,
-        &b.code,
+        b.code(),
         Message::BuildingDuplicate { other: first.to_string(), point },
         SOURCE,
     );
@@ -69,11 +71,12 @@ pub fn duplicate(b: &Feature, first: &str) -> Finding {
 }
 
 /// The footprint of a building the overlap rule compares: a valid, non-empty (multi)polygon.
-pub fn footprint(b: &Feature) -> Option<geo::MultiPolygon<f64>> {
-    if matches!(b.geometry, Geometry::Point(_)) {
+pub fn footprint(b: FeatureRef<'_>) -> Option<geo::MultiPolygon<f64>> {
+    let geometry = b.geometry();
+    if matches!(*geometry, Geometry::Point(_)) {
         return None;
     }
-    Some(as_multipolygon(&b.geometry)).filter(|mp| mp.is_valid() && !mp.0.is_empty())
+    Some(as_multipolygon(&geometry)).filter(|mp| mp.is_valid() && !mp.0.is_empty())
 }
 
 /// An R-tree entry for a footprint's bounding box.
@@ -82,9 +85,9 @@ pub fn envelope(mp: &geo::MultiPolygon<f64>) -> Option<rstar::primitives::Rectan
     Some(rstar::primitives::Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]))
 }
 
-fn overlaps(buildings: &[Feature], config: &RulesConfig) -> Vec<Finding> {
-    let polys: Vec<(&Feature, geo::MultiPolygon<f64>)> =
-        buildings.iter().filter_map(|b| footprint(b).map(|mp| (b, mp))).collect();
+fn overlaps<'f>(buildings: impl Iterator<Item = FeatureRef<'f>>, config: &RulesConfig) -> Vec<Finding> {
+    let polys: Vec<(FeatureRef<'f>, geo::MultiPolygon<f64>)> =
+        buildings.filter_map(|b| footprint(b).map(|mp| (b, mp))).collect();
     let tree = rstar::RTree::bulk_load(
         polys
             .iter()
@@ -104,7 +107,7 @@ fn overlaps(buildings: &[Feature], config: &RulesConfig) -> Vec<Finding> {
         later.sort_unstable();
         for j in later {
             let (b, mb) = &polys[j];
-            out.extend(overlap(a, ma, b, mb, config));
+            out.extend(overlap(*a, ma, *b, mb, config));
         }
     }
     out
@@ -113,14 +116,14 @@ fn overlaps(buildings: &[Feature], config: &RulesConfig) -> Vec<Finding> {
 /// The finding of footprints `a` and `b` (of [`footprint`]) overlapping by more than the share
 /// of the smaller, if they do; identical footprints are the duplicate rule's.
 pub fn overlap(
-    a: &Feature,
+    a: FeatureRef<'_>,
     ma: &geo::MultiPolygon<f64>,
-    b: &Feature,
+    b: FeatureRef<'_>,
     mb: &geo::MultiPolygon<f64>,
     config: &RulesConfig,
 ) -> Option<Finding> {
     let r = ma.bounding_rect()?;
-    if key(&a.geometry) == key(&b.geometry) {
+    if key(&a.geometry()) == key(&b.geometry()) {
         return None;
     }
     let frame = LocalFrame::around(r);
@@ -140,16 +143,16 @@ pub fn overlap(
         OVERLAP,
         Severity::Warning,
         Layer::Building,
-        &a.code,
+        a.code(),
         Message::BuildingOverlap {
-            other: b.code.clone(),
+            other: b.code().to_string(),
             m2: shared,
             percent: 100.0 * shared / smaller,
             limit_percent: 100.0 * config.building_overlap_share,
         },
         SOURCE,
     );
-    f.other = Some(b.code.clone());
+    f.other = Some(b.code().to_string());
     f.geometry = Some(frame.unproject_multipolygon(&piece));
     Some(f)
 }
@@ -157,22 +160,17 @@ pub fn overlap(
 fn rollup(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
     // Only buildings that state households count; a grid none of whose buildings do is skipped.
     let mut sums: BTreeMap<&str, i64> = BTreeMap::new();
-    for b in snapshot.layer(Layer::Building).features() {
-        if let (Some(p), Some(h)) = (b.parent_code.as_deref(), b.int_attr("households")) {
+    for b in snapshot.layer(Layer::Building).iter() {
+        if let (Some(p), Some(h)) = (b.parent_code(), b.int_attr("households")) {
             *sums.entry(p).or_default() += h;
         }
     }
-    snapshot
-        .layer(Layer::Grid)
-        .features()
-        .iter()
-        .filter_map(|g| rollup_of(g, sums.get(g.code.as_str()).copied(), config))
-        .collect()
+    snapshot.layer(Layer::Grid).iter().filter_map(|g| rollup_of(g, sums.get(g.code()).copied(), config)).collect()
 }
 
 /// The roll-up finding of grid `g` whose buildings state `sum` households (`None`: none of them
 /// states any), if the grid's declared households differ by more than the tolerance.
-pub fn rollup_of(g: &Feature, sum: Option<i64>, config: &RulesConfig) -> Option<Finding> {
+pub fn rollup_of(g: FeatureRef<'_>, sum: Option<i64>, config: &RulesConfig) -> Option<Finding> {
     let (declared, sum) = (g.int_attr("households")?, sum?);
     let off = (declared - sum).abs() as f64;
     (off > config.households_rollup_share * declared.max(sum) as f64).then(|| {
@@ -180,7 +178,7 @@ pub fn rollup_of(g: &Feature, sum: Option<i64>, config: &RulesConfig) -> Option<
             ROLLUP,
             Severity::Warning,
             Layer::Grid,
-            &g.code,
+            g.code(),
             Message::GridHouseholdsRollup { declared, sum, tolerance_percent: 100.0 * config.households_rollup_share },
             ROLLUP_SOURCE,
         )
@@ -190,13 +188,14 @@ pub fn rollup_of(g: &Feature, sum: Option<i64>, config: &RulesConfig) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Feature;
     use crate::rules::tests::{STEP, city, feature, rect};
     use serde_json::json;
 
     fn with_buildings(buildings: Vec<Feature>) -> Snapshot {
         let c = city();
         let mut layers: Vec<(Layer, Vec<Feature>)> = [Layer::District, Layer::Street, Layer::Community, Layer::Grid]
-            .map(|l| (l, c.layer(l).features().to_vec()))
+            .map(|l| (l, c.layer(l).to_features()))
             .into();
         layers.push((Layer::Building, buildings));
         Snapshot::new(layers)

@@ -3,7 +3,8 @@
 
 use super::config::RulesConfig;
 use super::finding::{Finding, Message, Severity};
-use crate::model::{Feature, Layer};
+use crate::feature_ref::FeatureRef;
+use crate::model::Layer;
 use crate::snapshot::Snapshot;
 use std::collections::HashSet;
 
@@ -19,17 +20,21 @@ pub const SOURCE: &str = "domain.md §3: DB11/T 2157-2023 §5.2 — 15 位网格
 
 /// Checks the codes of every layer in `snapshot`.
 pub fn check_snapshot(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
-    Layer::ALL.iter().flat_map(|&l| check_layer(l, snapshot.layer(l).features(), config)).collect()
+    Layer::ALL.iter().flat_map(|&l| check_layer(l, snapshot.layer(l).iter(), config)).collect()
 }
 
 /// Checks the codes of `features`, destined for `layer`.
-pub fn check_layer(layer: Layer, features: &[Feature], config: &RulesConfig) -> Vec<Finding> {
+pub fn check_layer<'f>(
+    layer: Layer,
+    features: impl IntoIterator<Item = FeatureRef<'f>>,
+    config: &RulesConfig,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let want = config.code_lengths.get(layer.id()).copied();
     let community_len = config.code_lengths.get(Layer::Community.id()).copied();
     let mut seen = HashSet::new();
     for f in features {
-        let code = f.code.as_str();
+        let code = f.code();
         let finding = |rule, message| Finding::new(rule, Severity::Error, layer, code, message, SOURCE);
         if !seen.insert(code) {
             out.push(finding(UNIQUE, Message::CodeUnique { code: code.to_string() }));
@@ -39,7 +44,7 @@ pub fn check_layer(layer: Layer, features: &[Feature], config: &RulesConfig) -> 
         {
             out.push(finding(LAYOUT, Message::CodeLayout { code: code.to_string(), digits: n }));
         }
-        let Some(parent) = f.parent_code.as_deref() else { continue };
+        let Some(parent) = f.parent_code() else { continue };
         let prefix = match layer {
             // Buildings are numbered within their community (Xi'an: 00001–99999), not within the grid.
             Layer::Building => community_len.and_then(|n| parent.get(..n)).unwrap_or(parent),
@@ -65,7 +70,7 @@ mod tests {
         gs[0].code = "44030400600900A".into();
         gs[1].code = "440304006011002".into();
         gs[2].code = "440304006011002".into();
-        let found = check_layer(Layer::Grid, &gs, &RulesConfig::default());
+        let found = check_layer(Layer::Grid, gs.iter().map(FeatureRef::from), &RulesConfig::default());
         let ids: Vec<&str> = found.iter().map(|f| f.rule).collect();
         assert_eq!(ids, vec![LAYOUT, PREFIX, UNIQUE, PREFIX], "{found:?}");
         assert_eq!(found[0].message, Message::CodeLayout { code: "44030400600900A".into(), digits: 15 });

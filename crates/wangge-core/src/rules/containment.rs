@@ -22,7 +22,7 @@ pub fn check(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
     let rules = HierarchyRules { tolerance_m: config.tolerance_m, existing_codes_conflict: false };
     let mut out = Vec::new();
     for layer in Layer::ALL {
-        for p in check_hierarchy(layer, snapshot.layer(layer).features(), snapshot, rules) {
+        for p in check_hierarchy(layer, snapshot.layer(layer).iter(), snapshot, rules) {
             let id = match p.rule {
                 Rule::MissingProperty { .. } | Rule::UnknownParent { .. } => UNKNOWN_PARENT,
                 Rule::OutsideParent { .. } => OUTSIDE_PARENT,

@@ -11,7 +11,8 @@
 use super::config::RulesConfig;
 use super::finding::{Finding, Message, Severity};
 use crate::distance::LocalFrame;
-use crate::model::{Feature, Layer};
+use crate::feature_ref::FeatureRef;
+use crate::model::Layer;
 use crate::snapshot::{Snapshot, as_multipolygon};
 use geo::orient::{Direction, Orient};
 use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, unary_union};
@@ -34,18 +35,18 @@ pub const TILED: [(Layer, Layer); 3] =
 pub fn check(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
     let mut out = Vec::new();
     for (child, parent) in TILED {
-        let children = snapshot.layer(child).features();
+        let children = snapshot.layer(child);
         if children.is_empty() {
             continue;
         }
-        let mut by_parent: HashMap<&str, Vec<&Feature>> = HashMap::new();
-        for f in children {
-            if let Some(p) = f.parent_code.as_deref() {
+        let mut by_parent: HashMap<&str, Vec<FeatureRef<'_>>> = HashMap::new();
+        for f in children.iter() {
+            if let Some(p) = f.parent_code() {
                 by_parent.entry(p).or_default().push(f);
             }
         }
-        for p in snapshot.layer(parent).features() {
-            let kids = by_parent.get(p.code.as_str()).map_or(&[][..], Vec::as_slice);
+        for p in snapshot.layer(parent).iter() {
+            let kids = by_parent.get(p.code()).map_or(&[][..], Vec::as_slice);
             out.extend(check_parent(child, p, kids, config));
         }
     }
@@ -53,17 +54,22 @@ pub fn check(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
 }
 
 /// Overlaps among `kids` and gaps of `parent` not covered by them.
-pub fn check_parent(child: Layer, parent: &Feature, kids: &[&Feature], config: &RulesConfig) -> Vec<Finding> {
-    let parent_mp = as_multipolygon(&parent.geometry);
+pub fn check_parent(
+    child: Layer,
+    parent: FeatureRef<'_>,
+    kids: &[FeatureRef<'_>],
+    config: &RulesConfig,
+) -> Vec<Finding> {
+    let parent_mp = as_multipolygon(&parent.geometry());
     let Some(bbox) = parent_mp.bounding_rect() else { return Vec::new() };
     if !crate::validate::multipolygon_is_valid(&parent_mp) {
         return Vec::new(); // reported by the geometry rule; boolean operations need valid input
     }
     let frame = LocalFrame::around(bbox);
     // Invalid children are reported by the geometry rule and left out here.
-    let projected: Vec<(&Feature, MultiPolygon<f64>)> = kids
+    let projected: Vec<(FeatureRef<'_>, MultiPolygon<f64>)> = kids
         .iter()
-        .map(|f| (*f, as_multipolygon(&f.geometry)))
+        .map(|f| (*f, as_multipolygon(&f.geometry())))
         .filter(|(_, mp)| crate::validate::multipolygon_is_valid(mp))
         .map(|(f, mp)| (f, frame.project_multipolygon(&mp).orient(Direction::Default)))
         .collect();
@@ -88,16 +94,16 @@ pub fn check_parent(child: Layer, parent: &Feature, kids: &[&Feature], config: &
                         OVERLAP,
                         Severity::Error,
                         child,
-                        &a.code,
+                        a.code(),
                         Message::Overlap {
                             layer: child,
-                            other: b.code.clone(),
+                            other: b.code().to_string(),
                             m2,
                             tolerance_m2: config.overlap_tolerance_m2,
                         },
                         SOURCE,
                     );
-                    f.other = Some(b.code.clone());
+                    f.other = Some(b.code().to_string());
                     f.geometry = Some(frame.unproject_multipolygon(&piece));
                     out.push(f);
                 }
@@ -117,17 +123,17 @@ pub fn check_parent(child: Layer, parent: &Feature, kids: &[&Feature], config: &
             GAP,
             Severity::Error,
             child,
-            &parent.code,
+            parent.code(),
             Message::Gap {
                 parent_layer: parent_layer_of(child),
-                parent: parent.code.clone(),
+                parent: parent.code().to_string(),
                 child_layer: child,
                 pieces: n,
                 m2,
             },
             SOURCE,
         );
-        f.other = Some(parent.code.clone());
+        f.other = Some(parent.code().to_string());
         f.geometry = Some(frame.unproject_multipolygon(&pieces));
         out.push(f);
     }

@@ -16,8 +16,8 @@ pub const SOURCE: &str = "domain.md §1: 全面覆盖、界线明确（clear bou
 pub fn check(snapshot: &Snapshot) -> Vec<Finding> {
     let mut out = Vec::new();
     for layer in Layer::ALL {
-        for (i, f) in snapshot.layer(layer).features().iter().enumerate() {
-            for p in check_geometry(layer, i, Some(&f.code), &f.geometry) {
+        for (i, f) in snapshot.layer(layer).iter().enumerate() {
+            for p in check_geometry(layer, i, Some(f.code()), &f.geometry()) {
                 out.push(Finding::from_problem(ID, layer, &p, SOURCE));
             }
         }

@@ -16,6 +16,7 @@ use super::config::RulesConfig;
 use super::finding::Finding;
 use super::{buildings, codes, containment, coverage, geometry, sizes, staffing};
 use crate::edit::{Changes, Draft};
+use crate::feature_ref::FeatureRef;
 use crate::hierarchy::check_parent;
 use crate::model::{Feature, Layer};
 use crate::prepared::PreparedArea;
@@ -172,13 +173,13 @@ impl IncrementalRules {
         *self.counts.entry(layer).or_default() += 1;
         self.children.entry((layer, f.parent_code.clone())).or_default().insert(f.code.clone());
         if layer == Layer::Grid
-            && let Some(w) = staffing::worker(f)
+            && let Some(w) = staffing::worker(f.into())
         {
-            self.workers.entry(w.to_string()).or_default().insert(f.code.clone());
+            self.workers.entry(w).or_default().insert(f.code.clone());
         }
         if layer == Layer::Building {
             self.same_geometry.entry(buildings::key(&f.geometry)).or_default().insert(f.code.clone());
-            if let Some(env) = buildings::footprint(f).as_ref().and_then(buildings::envelope) {
+            if let Some(env) = buildings::footprint(f.into()).as_ref().and_then(buildings::envelope) {
                 self.footprints.insert(GeomWithData::new(env, f.code.clone()));
             }
         }
@@ -196,13 +197,13 @@ impl IncrementalRules {
         *self.counts.entry(layer).or_default() -= 1;
         drop_from(&mut self.children, (layer, f.parent_code.clone()), &f.code);
         if layer == Layer::Grid
-            && let Some(w) = staffing::worker(f)
+            && let Some(w) = staffing::worker(f.into())
         {
-            drop_from(&mut self.workers, w.to_string(), &f.code);
+            drop_from(&mut self.workers, w, &f.code);
         }
         if layer == Layer::Building {
             drop_from(&mut self.same_geometry, buildings::key(&f.geometry), &f.code);
-            if let Some(env) = buildings::footprint(f).as_ref().and_then(buildings::envelope) {
+            if let Some(env) = buildings::footprint(f.into()).as_ref().and_then(buildings::envelope) {
                 self.footprints.remove(&GeomWithData::new(env, f.code.clone()));
             }
         }
@@ -235,7 +236,7 @@ impl IncrementalRules {
             }
         }
         if layer == Layer::Grid {
-            dirty.extend(versions().filter_map(staffing::worker).map(|w| Unit::Worker(w.to_string())));
+            dirty.extend(versions().filter_map(|f| staffing::worker(f.into())).map(Unit::Worker));
             dirty.insert(Unit::Rollup(code.to_string()));
         }
         if layer == Layer::Building {
@@ -244,7 +245,7 @@ impl IncrementalRules {
                 dirty.insert(Unit::SameGeometry(buildings::key(&f.geometry)));
                 dirty.extend(f.parent_code.clone().map(Unit::Rollup));
                 // The buildings whose overlaps with this one may have appeared or gone.
-                if let Some(env) = buildings::footprint(f).as_ref().and_then(buildings::envelope) {
+                if let Some(env) = buildings::footprint(f.into()).as_ref().and_then(buildings::envelope) {
                     let near = self.footprints.locate_in_envelope_intersecting(&env.envelope());
                     dirty.extend(near.map(|n| Unit::Overlaps(n.data.clone())));
                 }
@@ -281,7 +282,7 @@ impl IncrementalRules {
                         layer.parent_layers().iter().find_map(|&pl| draft.feature(pl, pc).map(|f| (pl, f)))?;
                     Some(self.areas.get(&(pl, pc.to_string())).and_then(Option::as_ref).map(PreparedArea::view))
                 };
-                if let Some(p) = check_parent(layer, 0, f, config.tolerance_m, parent) {
+                if let Some(p) = check_parent(layer, 0, f.into(), config.tolerance_m, parent) {
                     let id = match p.rule {
                         Rule::OutsideParent { .. } => containment::OUTSIDE_PARENT,
                         _ => containment::UNKNOWN_PARENT,
@@ -294,14 +295,14 @@ impl IncrementalRules {
                 let own: Vec<(Family, Finding)> = match layer {
                     Layer::Grid => {
                         let mut v: Vec<(Family, Finding)> =
-                            sizes::check_grid(f, config).into_iter().map(|x| (Family::Sizes, x)).collect();
-                        v.extend(staffing::missing_worker(f).map(|x| (Family::Staffing, x)));
+                            sizes::check_grid(f.into(), config).into_iter().map(|x| (Family::Sizes, x)).collect();
+                        v.extend(staffing::missing_worker(f.into()).map(|x| (Family::Staffing, x)));
                         v
                     }
-                    Layer::Community => sizes::check_community(f, config)
+                    Layer::Community => sizes::check_community(f.into(), config)
                         .map(|x| (Family::Sizes, x))
                         .into_iter()
-                        .chain(staffing::check_community(f, config).map(|x| (Family::Staffing, x)))
+                        .chain(staffing::check_community(f.into(), config).map(|x| (Family::Staffing, x)))
                         .collect(),
                     _ => Vec::new(),
                 };
@@ -315,7 +316,7 @@ impl IncrementalRules {
                 for (seq, (family, x)) in own.into_iter().enumerate() {
                     out.push((Order::new(family, sub(family), code, "", seq), x));
                 }
-                for (seq, x) in codes::check_layer(layer, std::slice::from_ref(f), config).into_iter().enumerate() {
+                for (seq, x) in codes::check_layer(layer, [FeatureRef::from(f)], config).into_iter().enumerate() {
                     out.push((Order::new(Family::Codes, l, code, "", seq), x));
                 }
             }
@@ -325,14 +326,14 @@ impl IncrementalRules {
                 if !self.has_any(*child) {
                     return out;
                 }
-                let kids: Vec<&Feature> = self
+                let kids: Vec<FeatureRef<'_>> = self
                     .children
                     .get(&(*child, Some(pc.clone())))
                     .into_iter()
                     .flatten()
-                    .filter_map(|k| draft.feature(*child, k))
+                    .filter_map(|k| draft.feature(*child, k).map(FeatureRef::from))
                     .collect();
-                for (seq, x) in coverage::check_parent(*child, parent, &kids, config).into_iter().enumerate() {
+                for (seq, x) in coverage::check_parent(*child, parent.into(), &kids, config).into_iter().enumerate() {
                     out.push((Order::new(Family::Coverage, *child as u8, pc, "", seq), x));
                 }
             }
@@ -346,12 +347,12 @@ impl IncrementalRules {
                 let mut same = self.same_geometry.get(key).into_iter().flatten();
                 let Some(first) = same.next() else { return out };
                 for b in same.filter_map(|b| draft.feature(Layer::Building, b)) {
-                    out.push((Order::new(Family::Buildings, 0, &b.code, "", 0), buildings::duplicate(b, first)));
+                    out.push((Order::new(Family::Buildings, 0, &b.code, "", 0), buildings::duplicate(b.into(), first)));
                 }
             }
             Unit::Overlaps(a) => {
                 let Some(fa) = draft.feature(Layer::Building, a) else { return out };
-                let Some(ma) = buildings::footprint(fa) else { return out };
+                let Some(ma) = buildings::footprint(fa.into()) else { return out };
                 let Some(env) = buildings::envelope(&ma) else { return out };
                 let mut later: Vec<&str> = self
                     .footprints
@@ -362,8 +363,8 @@ impl IncrementalRules {
                 later.sort_unstable();
                 for b in later {
                     let Some(fb) = draft.feature(Layer::Building, b) else { continue };
-                    let Some(mb) = buildings::footprint(fb) else { continue };
-                    if let Some(x) = buildings::overlap(fa, &ma, fb, &mb, config) {
+                    let Some(mb) = buildings::footprint(fb.into()) else { continue };
+                    if let Some(x) = buildings::overlap(fa.into(), &ma, fb.into(), &mb, config) {
                         out.push((Order::new(Family::Buildings, 1, a, b, 0), x));
                     }
                 }
@@ -377,7 +378,7 @@ impl IncrementalRules {
                     .flatten()
                     .filter_map(|b| draft.feature(Layer::Building, b)?.int_attr("households"))
                     .reduce(|a, b| a + b);
-                if let Some(x) = buildings::rollup_of(grid, sum, config) {
+                if let Some(x) = buildings::rollup_of(grid.into(), sum, config) {
                     out.push((Order::new(Family::Buildings, 2, g, "", 0), x));
                 }
             }

@@ -3,7 +3,8 @@
 
 use super::config::RulesConfig;
 use super::finding::{Finding, Message, Severity};
-use crate::model::{Feature, Layer};
+use crate::feature_ref::FeatureRef;
+use crate::model::Layer;
 use crate::snapshot::Snapshot;
 
 /// Rule id: households of a comprehensive grid outside `grid_households`.
@@ -19,35 +20,35 @@ pub const GRID_SOURCE: &str = "domain.md §2: 城市综合网格 300–500 户�
 pub const COMMUNITY_SOURCE: &str = "domain.md §1: 社区不足 1,000 户或超过 3,000 户应拆分或合并（太原）";
 
 /// Whether a grid is a comprehensive (residential) grid; 专属 grids serve one site and have no size rule.
-pub fn is_comprehensive(f: &Feature) -> bool {
-    !matches!(f.attrs.get("kind").and_then(|v| v.as_str()), Some("专属" | "exclusive"))
+pub fn is_comprehensive(f: FeatureRef<'_>) -> bool {
+    !matches!(f.attr("kind").as_deref().and_then(|v| v.as_str()), Some("专属" | "exclusive"))
 }
 
 /// The feature's stated `households` when it lies outside `lo..=hi`.
-fn households_outside(f: &Feature, lo: i64, hi: i64) -> Option<i64> {
+fn households_outside(f: FeatureRef<'_>, lo: i64, hi: i64) -> Option<i64> {
     f.int_attr("households").filter(|h| !(lo..=hi).contains(h))
 }
 
 /// Checks every grid and community that states its households/residents; features that do not are skipped.
 pub fn check(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
     let mut out = Vec::new();
-    for g in snapshot.layer(Layer::Grid).features() {
+    for g in snapshot.layer(Layer::Grid).iter() {
         out.extend(check_grid(g, config));
     }
-    for c in snapshot.layer(Layer::Community).features() {
+    for c in snapshot.layer(Layer::Community).iter() {
         out.extend(check_community(c, config));
     }
     out
 }
 
 /// The size findings of one grid: households and residents of a comprehensive grid.
-pub fn check_grid(g: &Feature, config: &RulesConfig) -> Vec<Finding> {
+pub fn check_grid(g: FeatureRef<'_>, config: &RulesConfig) -> Vec<Finding> {
     let mut out = Vec::new();
     if !is_comprehensive(g) {
         return out;
     }
     let ([lo, hi], max) = (config.grid_households, config.grid_max_residents);
-    let warn = |rule, message| Finding::new(rule, Severity::Warning, Layer::Grid, &g.code, message, GRID_SOURCE);
+    let warn = |rule, message| Finding::new(rule, Severity::Warning, Layer::Grid, g.code(), message, GRID_SOURCE);
     if let Some(h) = households_outside(g, lo, hi) {
         out.push(warn(GRID_HOUSEHOLDS, Message::GridHouseholds { households: h, lo, hi }));
     }
@@ -58,11 +59,11 @@ pub fn check_grid(g: &Feature, config: &RulesConfig) -> Vec<Finding> {
 }
 
 /// The size finding of one community, if its households are outside the bounds.
-pub fn check_community(c: &Feature, config: &RulesConfig) -> Option<Finding> {
+pub fn check_community(c: FeatureRef<'_>, config: &RulesConfig) -> Option<Finding> {
     let [lo, hi] = config.community_households;
     let h = households_outside(c, lo, hi)?;
     let message = Message::CommunityHouseholds { households: h, lo, hi };
-    Some(Finding::new(COMMUNITY_HOUSEHOLDS, Severity::Warning, Layer::Community, &c.code, message, COMMUNITY_SOURCE))
+    Some(Finding::new(COMMUNITY_HOUSEHOLDS, Severity::Warning, Layer::Community, c.code(), message, COMMUNITY_SOURCE))
 }
 
 #[cfg(test)]

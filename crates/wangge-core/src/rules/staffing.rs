@@ -6,7 +6,8 @@
 
 use super::config::RulesConfig;
 use super::finding::{Finding, Message, Severity};
-use crate::model::{Feature, Layer};
+use crate::feature_ref::FeatureRef;
+use crate::model::Layer;
 use crate::snapshot::Snapshot;
 use std::collections::HashMap;
 
@@ -25,34 +26,34 @@ pub const COMMUNITY_SOURCE: &str = "domain.md §1: 按每300户左右配备1名�
 /// Checks every grid's worker and every community's worker count.
 pub fn check(snapshot: &Snapshot, config: &RulesConfig) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut by_worker: HashMap<&str, Vec<&str>> = HashMap::new();
-    for g in snapshot.layer(Layer::Grid).features() {
+    let mut by_worker: HashMap<String, Vec<&str>> = HashMap::new();
+    for g in snapshot.layer(Layer::Grid).iter() {
         match worker(g) {
-            Some(w) => by_worker.entry(w).or_default().push(&g.code),
+            Some(w) => by_worker.entry(w).or_default().push(g.code()),
             None => out.extend(missing_worker(g)),
         }
     }
-    let mut shared_by: Vec<(&str, Vec<&str>)> = by_worker.into_iter().filter(|(_, gs)| gs.len() > 1).collect();
+    let mut shared_by: Vec<(String, Vec<&str>)> = by_worker.into_iter().filter(|(_, gs)| gs.len() > 1).collect();
     shared_by.sort();
     for (worker, grids) in shared_by {
-        out.extend(shared(worker, &grids));
+        out.extend(shared(&worker, &grids));
     }
-    for c in snapshot.layer(Layer::Community).features() {
+    for c in snapshot.layer(Layer::Community).iter() {
         out.extend(check_community(c, config));
     }
     out
 }
 
 /// The worker a grid names, trimmed; `None` when it names none.
-pub fn worker(g: &Feature) -> Option<&str> {
-    g.attrs.get("worker").and_then(|v| v.as_str()).map(str::trim).filter(|w| !w.is_empty())
+pub fn worker(g: FeatureRef<'_>) -> Option<String> {
+    g.attr("worker").as_deref().and_then(|v| v.as_str()).map(str::trim).filter(|w| !w.is_empty()).map(str::to_string)
 }
 
 /// The finding of a grid that names no worker.
-pub fn missing_worker(g: &Feature) -> Option<Finding> {
+pub fn missing_worker(g: FeatureRef<'_>) -> Option<Finding> {
     worker(g)
         .is_none()
-        .then(|| Finding::new(GRID_WORKER, Severity::Warning, Layer::Grid, &g.code, Message::GridWorker, GRID_SOURCE))
+        .then(|| Finding::new(GRID_WORKER, Severity::Warning, Layer::Grid, g.code(), Message::GridWorker, GRID_SOURCE))
 }
 
 /// The findings of one worker named for `grids` (in code order): one per grid when there are
@@ -80,7 +81,7 @@ pub fn shared(worker: &str, grids: &[&str]) -> Vec<Finding> {
 }
 
 /// The finding of a community with too few community workers for its households, if so.
-pub fn check_community(c: &Feature, config: &RulesConfig) -> Option<Finding> {
+pub fn check_community(c: FeatureRef<'_>, config: &RulesConfig) -> Option<Finding> {
     let ratio = config.households_per_community_worker;
     let (h, w) = (c.int_attr("households")?, c.int_attr("community_workers")?);
     let needed = h as f64 / ratio as f64;
@@ -90,7 +91,7 @@ pub fn check_community(c: &Feature, config: &RulesConfig) -> Option<Finding> {
             COMMUNITY_WORKERS,
             Severity::Warning,
             Layer::Community,
-            &c.code,
+            c.code(),
             Message::CommunityWorkers { households: h, workers: w, ratio, needed: n },
             COMMUNITY_SOURCE,
         )

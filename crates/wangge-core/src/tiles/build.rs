@@ -2,7 +2,7 @@
 
 use super::clip::{ClipBox, clip_line, clip_ring};
 use super::{BUFFER, EXTENT, TileId};
-use crate::model::Feature;
+use crate::feature_ref::FeatureRef;
 use geo::{Coord, Geometry, LineString, Polygon};
 use serde_json::Value;
 
@@ -79,14 +79,15 @@ pub fn feature_id(code: &str) -> u64 {
 
 /// The properties of `f` as typed tile values: code, name, parent_code, then every attribute
 /// (nulls and contact attributes left out; lists and objects as JSON text).
-pub fn feature_props(f: &Feature) -> Vec<(String, PropValue)> {
-    let mut props = Vec::with_capacity(f.attrs.len() + 3);
-    props.push(("code".to_string(), PropValue::String(f.code.clone())));
-    props.push(("name".to_string(), PropValue::String(f.name.clone())));
-    if let Some(p) = &f.parent_code {
-        props.push(("parent_code".to_string(), PropValue::String(p.clone())));
+pub fn feature_props(f: FeatureRef<'_>) -> Vec<(String, PropValue)> {
+    let attrs = f.attrs();
+    let mut props = Vec::with_capacity(attrs.len() + 3);
+    props.push(("code".to_string(), PropValue::String(f.code().to_string())));
+    props.push(("name".to_string(), PropValue::String(f.name().to_string())));
+    if let Some(p) = f.parent_code() {
+        props.push(("parent_code".to_string(), PropValue::String(p.to_string())));
     }
-    for (k, v) in &f.attrs {
+    for (k, v) in attrs.iter() {
         // Tiles are public and cached for every caller: contact details stay out of them.
         if matches!(k, "code" | "name" | "parent_code") || crate::model::CONTACT_ATTRS.contains(&k) {
             continue;
@@ -136,12 +137,12 @@ pub fn tile_geometry(g: &Geometry<f64>, tile: TileId) -> Option<TileGeometry> {
 
 /// The tile features of `features` (each paired with nothing else: ids and properties come from
 /// the feature itself) in `tile`.
-pub fn layer_tile<'a>(name: &str, features: impl IntoIterator<Item = &'a Feature>, tile: TileId) -> TileLayer {
+pub fn layer_tile<'a>(name: &str, features: impl IntoIterator<Item = FeatureRef<'a>>, tile: TileId) -> TileLayer {
     let features = features
         .into_iter()
         .filter_map(|f| {
-            let geometry = tile_geometry(&f.geometry, tile)?;
-            Some(TileFeature { id: feature_id(&f.code), props: feature_props(f), geometry })
+            let geometry = tile_geometry(&f.geometry(), tile)?;
+            Some(TileFeature { id: feature_id(f.code()), props: feature_props(f), geometry })
         })
         .collect();
     TileLayer { name: name.to_string(), extent: EXTENT, features }
@@ -266,6 +267,7 @@ fn simplify_line(mut pts: Vec<Point>) -> Vec<Point> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Feature;
     use geo::{Coord, polygon};
 
     fn tile() -> TileId {
@@ -364,7 +366,7 @@ mod tests {
             attrs: attrs.as_object().unwrap().clone().into(),
             geometry: Geometry::Point(geo::Point::new(0.0, 0.0)),
         };
-        let props = feature_props(&f);
+        let props = feature_props((&f).into());
         assert_eq!(props.len(), 7);
         assert_eq!(props[3], ("households".into(), PropValue::Int(320)));
         assert_eq!(props[4], ("area".into(), PropValue::Double(1.5)));
