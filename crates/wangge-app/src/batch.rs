@@ -559,7 +559,7 @@ impl<'s> Worker<'s> {
     }
 
     /// The answer for a point no layer holds.
-    fn held_by_nothing(nearest_grid: Option<(&'s Feature, Nearest)>) -> Lookup<'s> {
+    fn held_by_nothing(nearest_grid: Option<(FeatureRef<'s>, Nearest)>) -> Lookup<'s> {
         Lookup { grid: None, on_boundary: false, community: None, street: None, district: None, nearest_grid }
     }
 
