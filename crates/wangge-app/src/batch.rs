@@ -21,7 +21,8 @@ use wangge_formats::crs::Crs;
 use wangge_text::Lang;
 use wangge_text::zh_en;
 
-/// Rows read, looked up and written at a time.
+/// Rows read, looked up and written at a time. Smaller chunks (4,096 to 16,384 rows) were
+/// measured: more thread starts and write calls cost more system time than the caches gained.
 pub const CHUNK: usize = 1 << 16;
 
 /// Why a streamed batch stopped.
@@ -170,15 +171,12 @@ pub fn lookup_csv_stream<R: Read, W: Write>(
     let mut count = BatchCount::default();
     // The previous chunk's answer rows, written while the workers answer the next chunk.
     let mut answered_rows: Vec<Vec<u8>> = Vec::new();
-    // Smaller chunks were measured (4,096 to 16,384 rows): more thread starts and write calls cost
-    // more system time than the caches gained.
-    let chunk = CHUNK;
-    read_rows(&mut reader, &cols, crs, &mut rows, &mut record, 2, chunk)?;
+    read_rows(&mut reader, &cols, crs, &mut rows, &mut record, 2, CHUNK)?;
     while !rows.is_empty() {
         let line = count.points + rows.len() + 2;
         let (answered, (written, read)) = workers.answer(&rows, || {
             let written = answered_rows.iter().try_for_each(|o| out.write_all(o));
-            (written, read_rows(&mut reader, &cols, crs, &mut next, &mut record, line, chunk))
+            (written, read_rows(&mut reader, &cols, crs, &mut next, &mut record, line, CHUNK))
         });
         written?;
         // The earlier row's error first: this chunk's answer, then the next chunk's reading.

@@ -446,3 +446,81 @@ fn checked_feature(
     checker.check(i, FeatureRef::from(&f), problems);
     (problems.len() == before).then_some(f)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A district layer of `n` unit squares in a row, as GeoJSON.
+    fn districts(n: usize) -> String {
+        let features: Vec<String> = (0..n)
+            .map(|i| {
+                let x = 100.0 + i as f64 * 0.001;
+                format!(
+                    r#"{{"type":"Feature","properties":{{"code":"D{i:06}","name":"d{i}"}},"geometry":{{"type":"Polygon","coordinates":[[[{x},20],[{x1},20],[{x1},20.001],[{x},20.001],[{x},20]]]}}}}"#,
+                    x1 = x + 0.001
+                )
+            })
+            .collect();
+        format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, features.join(","))
+    }
+
+    fn options() -> ImportOptions {
+        ImportOptions {
+            layer: Layer::District,
+            crs: Crs::Wgs84,
+            mode: WriteMode::Replace,
+            tolerance_m: 5.0,
+            generate_codes: false,
+        }
+    }
+
+    #[test]
+    fn the_writer_gets_every_feature_in_input_order() {
+        let text = districts(3 * HANDOFF + 7);
+        let mut codes = Vec::new();
+        stream_to_writer(&text, &options(), &Snapshot::empty(), &mut |f| {
+            codes.push(f.code.clone());
+            Ok(())
+        })
+        .unwrap();
+        let want: Vec<String> = (0..3 * HANDOFF + 7).map(|i| format!("D{i:06}")).collect();
+        assert_eq!(codes, want);
+    }
+
+    #[test]
+    fn a_failing_write_is_the_error_and_the_checker_does_not_wait_forever() {
+        // Far more batches than the channel holds: the checker would block on a full channel if
+        // the writer's failure did not close it.
+        let text = districts(20 * HANDOFF);
+        let mut written = 0;
+        let result = stream_to_writer(&text, &options(), &Snapshot::empty(), &mut |_| {
+            written += 1;
+            if written == HANDOFF + 3 {
+                return Err(StoreError::Database { location: "test".into(), detail: "disk full".into() });
+            }
+            Ok(())
+        });
+        match result {
+            Err(ImportError::Store(StoreError::Database { detail, .. })) => assert_eq!(detail, "disk full"),
+            other => panic!("expected the writer's error, got {other:?}"),
+        }
+        assert_eq!(written, HANDOFF + 3, "nothing written after the failure");
+    }
+
+    #[test]
+    fn a_refused_feature_is_reported_even_with_the_writer_on_another_thread() {
+        let mut text = districts(2 * HANDOFF);
+        // The last feature loses its code.
+        let last = format!("\"code\":\"D{:06}\",", 2 * HANDOFF - 1);
+        text = text.replace(&last, "");
+        let result = stream_to_writer(&text, &options(), &Snapshot::empty(), &mut |_| Ok(()));
+        match result {
+            Err(ImportError::Rejected(problems)) => {
+                assert_eq!(problems.len(), 1);
+                assert_eq!(problems[0].index, Some(2 * HANDOFF - 1));
+            }
+            other => panic!("expected the missing code to be named, got {other:?}"),
+        }
+    }
+}

@@ -42,8 +42,8 @@ impl AreaBoxes {
         for b in boxes.iter().filter(|b| has_box(b)) {
             builder.add(b.min().x, b.min().y, b.max().x, b.max().y);
         }
-        // Building fails only when fewer or more boxes were added than announced, or on a
-        // number that does not convert, neither of which can happen here.
+        // Building fails only when fewer or more boxes were added than announced (it cannot
+        // here); degenerate and infinite boxes build and are found like any other.
         let tree = builder.build().expect("as many boxes as counted, all finite");
         AreaBoxes { tree: Some(tree), ids }
     }
@@ -84,12 +84,6 @@ impl AreaBoxes {
             // Only when `visit` itself searches by distance: that inner search brings its own.
             Err(_) => tree.visit_neighbors(p.x, p.y, &mut visitor),
         });
-    }
-
-    /// Bytes of the packed tree and the id map, for diagnostics.
-    pub fn heap_bytes(&self) -> usize {
-        let tree = self.tree.as_ref().map_or(0, |t| size_of_val(t.all_boxes()) + size_of_val(t.all_box_indices()));
-        tree + self.ids.as_ref().map_or(0, |ids| ids.len() * 4)
     }
 }
 
